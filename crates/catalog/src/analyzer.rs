@@ -1,0 +1,88 @@
+//! The analyzer interface: what every package or OS analyzer implements.
+
+use std::collections::BTreeMap;
+
+use microscanner_model::{Diagnostic, OsInfo, Package};
+
+/// The files one analyzer asked for in one layer: path (relative to the image root, no leading
+/// `/`) → contents. Only files the analyzer's [`Analyzer::wants`] accepted are here.
+pub type LayerFiles = BTreeMap<String, Vec<u8>>;
+
+/// Turns files into packages. The layer walk offers every regular file to each analyzer's cheap
+/// [`Analyzer::wants`]; the accepted files of one layer are handed to [`Analyzer::analyze`] together,
+/// so file-set formats (dpkg `status` + `info/*.list`, an rpm database) see all their parts.
+///
+/// Analyzers are pure: no I/O, no network, no panics on any input. What they cannot read becomes
+/// a [`Diagnostic`] beside the partial result.
+pub trait Analyzer: Send + Sync {
+    /// A stable id (`dpkg`, `os-release`); part of the layer cache key.
+    fn id(&self) -> &'static str;
+
+    /// Bumped whenever the analyzer's output for the same input changes; part of the cache key.
+    fn version(&self) -> u32;
+
+    /// Whether this analyzer wants the regular file at `path` (relative, no leading `/`) of
+    /// `size` bytes. Called for every file of every layer: keep it cheap, and bound the size.
+    fn wants(&self, path: &str, size: u64) -> bool;
+
+    /// Whether the analyzer needs all its files of a layer at once (a file set such as an rpm
+    /// database and its side files). When false (the default), [`Analyzer::analyze`] is called
+    /// with one file at a time, as soon as it is read, and the bytes are dropped right after:
+    /// this keeps memory flat when a layer holds many large binaries.
+    fn file_set(&self) -> bool {
+        false
+    }
+
+    /// Analyzes the files of one layer that [`Analyzer::wants`] accepted: one file at a time,
+    /// or all of them together when [`Analyzer::file_set`] is true.
+    fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput;
+}
+
+/// What an analyzer found in one layer. Every record is keyed by the path of the file it came
+/// from, so the merge step can drop records whose file a later layer deleted or replaced.
+#[derive(Debug, Default)]
+pub struct AnalyzerOutput {
+    /// The records found.
+    pub records: Vec<Record>,
+    /// Problems met (a broken stanza, a truncated database).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One piece of evidence, keyed by the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// Packages listed by the file at `path` (a dpkg `status`, a lockfile, a binary).
+    Packages {
+        /// The file the packages were read from.
+        path: String,
+        /// The packages.
+        packages: Vec<Package>,
+    },
+    /// The files a package owns, read from `path` (dpkg `info/NAME.list`).
+    OwnedFiles {
+        /// The file the list was read from.
+        path: String,
+        /// The owning package's name (with `:arch` for multi-arch dpkg lists).
+        package: String,
+        /// The owned files, as absolute paths.
+        files: Vec<String>,
+    },
+    /// The operating system identity read from `path`.
+    Os {
+        /// The file the identity was read from.
+        path: String,
+        /// How much this file is trusted over others (higher wins): `os-release` beats `debian_version`.
+        priority: u8,
+        /// The identity.
+        os: OsInfo,
+    },
+}
+
+impl Record {
+    /// The path of the file this record was read from.
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Packages { path, .. } | Self::OwnedFiles { path, .. } | Self::Os { path, .. } => path,
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Alpine/Wolfi/Chainguard packages: the apk database `lib/apk/db/installed`.
+//!
+//! The format is stanzas of `X:value` lines separated by blank lines (apk-tools `database.c`):
+//! `P` name, `V` version, `A` arch, `L` license, `o` origin (the source package Alpine's advisories
+//! are keyed by), `F` a directory and `R` a file in the last `F` directory.
+
+use microscanner_model::{Diagnostic, Evidence, Package, PackageKind};
+
+use crate::os::package_purl;
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+
+/// Where apk keeps its database (apk-tools 2 and the `usr/` location of apk-tools 3).
+pub const DB_PATHS: [&str; 2] = ["lib/apk/db/installed", "usr/lib/apk/db/installed"];
+
+/// The largest database read: real ones are a few MiB even with thousands of packages.
+const MAX_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Reads the apk `installed` database.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ApkAnalyzer;
+
+impl Analyzer for ApkAnalyzer {
+    fn id(&self) -> &'static str {
+        "apk"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn wants(&self, path: &str, size: u64) -> bool {
+        size <= MAX_SIZE && DB_PATHS.contains(&path)
+    }
+
+    fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
+        let mut out = AnalyzerOutput::default();
+        for (path, bytes) in files {
+            if !DB_PATHS.contains(&path.as_str()) {
+                continue;
+            }
+            let (mut packages, diags) = parse(bytes);
+            for p in &mut packages {
+                p.location = path.clone();
+            }
+            out.diagnostics.extend(diags.into_iter().map(|d| Diagnostic { location: path.clone(), ..d }));
+            out.records.push(Record::Packages { path: path.clone(), packages });
+        }
+        out
+    }
+}
+
+/// One stanza being read.
+#[derive(Default)]
+struct Stanza {
+    /// Line number (1-based) of the stanza's first line.
+    line: usize,
+    name: Option<String>,
+    version: Option<String>,
+    arch: Option<String>,
+    license: Option<String>,
+    origin: Option<String>,
+    dir: Option<String>,
+    files: Vec<String>,
+    seen: bool,
+}
+
+impl Stanza {
+    fn finish(self, packages: &mut Vec<Package>, diags: &mut Vec<Diagnostic>) {
+        if !self.seen {
+            return;
+        }
+        let (Some(name), Some(version)) = (self.name.clone(), self.version.clone()) else {
+            let what = match &self.name {
+                Some(n) => format!("package {n:?} has no version (V:)"),
+                None => "stanza has no package name (P:)".to_owned(),
+            };
+            diags.push(Diagnostic::warning(DB_PATHS[0], format!("line {}: {what}; skipped", self.line)));
+            return;
+        };
+        let mut p = Package {
+            kind: PackageKind::Apk,
+            name,
+            version,
+            arch: self.arch,
+            source_name: self.origin,
+            source_version: None,
+            licenses: self.license.into_iter().collect(),
+            purl: String::new(),
+            location: DB_PATHS[0].to_owned(),
+            evidence: Evidence::Installed,
+            layer: None,
+            files: self.files,
+        };
+        p.purl = package_purl(&p, None);
+        packages.push(p);
+    }
+}
+
+/// Parses an apk `installed` database. Stanzas without a name or version are skipped with a
+/// diagnostic; everything else is kept. Never panics.
+pub fn parse(bytes: &[u8]) -> (Vec<Package>, Vec<Diagnostic>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut packages = Vec::new();
+    let mut diags = Vec::new();
+    let mut cur = Stanza::default();
+    let mut bad_lines = 0usize;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.is_empty() {
+            std::mem::take(&mut cur).finish(&mut packages, &mut diags);
+            continue;
+        }
+        if !cur.seen {
+            cur.seen = true;
+            cur.line = i + 1;
+        }
+        let bytes = line.as_bytes();
+        if bytes.len() < 2 || bytes[1] != b':' {
+            bad_lines += 1;
+            continue;
+        }
+        let value = &line[2..];
+        match bytes[0] {
+            b'P' => cur.name = Some(value.to_owned()),
+            b'V' => cur.version = Some(value.to_owned()),
+            b'A' => cur.arch = Some(value.to_owned()),
+            b'L' => cur.license = Some(value.to_owned()).filter(|l| !l.is_empty()),
+            b'o' => cur.origin = Some(value.to_owned()).filter(|o| !o.is_empty()),
+            b'F' => cur.dir = Some(value.trim_matches('/').to_owned()),
+            b'R' => {
+                let file = match cur.dir.as_deref() {
+                    Some(d) if !d.is_empty() => format!("/{d}/{value}"),
+                    _ => format!("/{value}"),
+                };
+                cur.files.push(file);
+            }
+            _ => {}
+        }
+    }
+    cur.finish(&mut packages, &mut diags);
+    if bad_lines > 0 {
+        diags.push(Diagnostic::warning(DB_PATHS[0], format!("{bad_lines} line(s) are not `X:value` lines; ignored")));
+    }
+    (packages, diags)
+}

@@ -1,0 +1,234 @@
+//! dpkg: `var/lib/dpkg/status`, the distroless `var/lib/dpkg/status.d/*` files and the
+//! `var/lib/dpkg/info/*.list` lists of installed files.
+
+use microscanner_model::{Diagnostic, Evidence, Package, PackageKind, Purl};
+
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+
+/// The dpkg database analyzer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DpkgAnalyzer;
+
+const STATUS: &str = "var/lib/dpkg/status";
+const STATUS_D: &str = "var/lib/dpkg/status.d/";
+const INFO: &str = "var/lib/dpkg/info/";
+/// Bound on a status file (the largest real ones are a few MiB).
+const MAX_STATUS: u64 = 64 << 20;
+/// Bound on one `.list` file.
+const MAX_LIST: u64 = 16 << 20;
+
+impl Analyzer for DpkgAnalyzer {
+    fn id(&self) -> &'static str {
+        "dpkg"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn wants(&self, path: &str, size: u64) -> bool {
+        if path == STATUS {
+            return size <= MAX_STATUS;
+        }
+        if let Some(name) = path.strip_prefix(STATUS_D) {
+            return size <= MAX_STATUS && !name.contains('/') && !is_control_file(name);
+        }
+        if let Some(name) = path.strip_prefix(INFO) {
+            return size <= MAX_LIST && !name.contains('/') && name.ends_with(".list");
+        }
+        false
+    }
+
+    fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
+        let mut out = AnalyzerOutput::default();
+        for (path, bytes) in files {
+            if let Some(name) = path.strip_prefix(INFO) {
+                let package = name.trim_end_matches(".list").to_owned();
+                let files = parse_list(bytes);
+                out.records.push(Record::OwnedFiles { path: path.clone(), package, files });
+                continue;
+            }
+            let location = format!("/{path}");
+            let require_status = path == STATUS;
+            let (packages, diagnostics) = parse_status(bytes, &location, require_status);
+            out.diagnostics.extend(diagnostics);
+            out.records.push(Record::Packages { path: path.clone(), packages });
+        }
+        out
+    }
+}
+
+/// Control files that sit beside a package's stanza in `status.d` (`NAME.md5sums`, maintainer
+/// scripts such as `NAME.preinst`): not databases.
+fn is_control_file(name: &str) -> bool {
+    const SUFFIXES: [&str; 10] = [
+        ".md5sums",
+        ".preinst",
+        ".postinst",
+        ".prerm",
+        ".postrm",
+        ".conffiles",
+        ".list",
+        ".triggers",
+        ".shlibs",
+        ".symbols",
+    ];
+    SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// Parses a `.list` file: one absolute path per line (`/.` is the root and is skipped).
+pub fn parse_list(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| l.starts_with('/') && *l != "/.")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// One stanza's fields, in order. Continuation lines are folded into the field above.
+type Stanza<'a> = Vec<(&'a str, String)>;
+
+/// Parses a dpkg status file (or one `status.d` entry) into installed packages.
+///
+/// A package is listed when its `Status` field's last word is `installed` (whatever the wanted
+/// state: `deinstall ok installed` is still on disk). `status.d` files (distroless) carry no
+/// `Status` field, so `require_status` is false for them. A broken stanza is a diagnostic; the
+/// other stanzas are still read.
+pub fn parse_status(bytes: &[u8], location: &str, require_status: bool) -> (Vec<Package>, Vec<Diagnostic>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut packages = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (number, stanza) in stanzas(&text, location, &mut diagnostics).into_iter().enumerate() {
+        match stanza_package(&stanza, location, require_status) {
+            Ok(Some(package)) => packages.push(package),
+            Ok(None) => {}
+            Err(reason) => diagnostics.push(Diagnostic::warning(location, format!("stanza {}: {reason}", number + 1))),
+        }
+    }
+    (packages, diagnostics)
+}
+
+/// Splits deb822 text into stanzas of (field, value).
+fn stanzas<'a>(text: &'a str, location: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Stanza<'a>> {
+    let mut out = Vec::new();
+    let mut current: Stanza<'a> = Vec::new();
+    for (line_no, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = current.last_mut() {
+                value.push('\n');
+                value.push_str(line.trim());
+            }
+        } else if let Some((key, value)) = line.split_once(':') {
+            current.push((key.trim(), value.trim().to_owned()));
+        } else {
+            diagnostics.push(Diagnostic::warning(location, format!("line {}: not a `Field: value` line", line_no + 1)));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Builds the package of one stanza; `Ok(None)` when it is not installed.
+fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> Result<Option<Package>, String> {
+    let field = |name: &str| stanza.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    match field("Status") {
+        Some(status) if status.split_whitespace().last() != Some("installed") => return Ok(None),
+        None if require_status => return Ok(None),
+        _ => {}
+    }
+    let name = field("Package").filter(|n| !n.is_empty()).ok_or("no Package field")?;
+    let version = field("Version").filter(|v| !v.is_empty()).ok_or_else(|| format!("package {name} has no Version"))?;
+    let arch = field("Architecture").filter(|a| !a.is_empty()).map(str::to_owned);
+    let (source_name, source_version) = match field("Source") {
+        Some(source) => parse_source(source, version),
+        None => (name.to_owned(), version.to_owned()),
+    };
+    let purl = deb_purl(name, version, arch.as_deref(), "debian", None);
+    Ok(Some(Package {
+        kind: PackageKind::Deb,
+        name: name.to_owned(),
+        version: version.to_owned(),
+        arch,
+        source_name: Some(source_name),
+        source_version: Some(source_version),
+        licenses: Vec::new(),
+        purl,
+        location: location.to_owned(),
+        evidence: Evidence::Installed,
+        layer: None,
+        files: Vec::new(),
+    }))
+}
+
+/// Splits `Source: name (version)`; without a version the source version is the binary's.
+fn parse_source(source: &str, binary_version: &str) -> (String, String) {
+    match source.split_once('(') {
+        Some((name, rest)) => {
+            let version = rest.trim_end().trim_end_matches(')').trim();
+            (name.trim().to_owned(), if version.is_empty() { binary_version.to_owned() } else { version.to_owned() })
+        }
+        None => (source.trim().to_owned(), binary_version.to_owned()),
+    }
+}
+
+/// The purl of a Debian-family binary package:
+/// `pkg:deb/NAMESPACE/NAME@VERSION?arch=ARCH&distro=DISTRO`.
+pub fn deb_purl(name: &str, version: &str, arch: Option<&str>, namespace: &str, distro: Option<&str>) -> String {
+    Purl::new("deb", name)
+        .with_namespace(namespace)
+        .with_version(version)
+        .with_qualifier("arch", arch.unwrap_or_default())
+        .with_qualifier("distro", distro.unwrap_or_default())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUS_TEXT: &str = "Package: bzip2\nStatus: install ok installed\nArchitecture: amd64\nSource: bzip2 (1.0.8-5)\nVersion: 1.0.8-5+b1\nDescription: x\n multi\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nBroken line\nPackage: nover\nStatus: install ok installed\n";
+
+    #[test]
+    fn reads_binnmu_source_and_skips_removed() {
+        let (packages, diagnostics) = parse_status(STATUS_TEXT.as_bytes(), "/var/lib/dpkg/status", true);
+        let got: Vec<_> = packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.source_name.as_deref(), p.source_version.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bzip2", "1.0.8-5+b1", Some("bzip2"), Some("1.0.8-5")),
+                ("libssl3", "3.0.11-1~deb12u2", Some("openssl"), Some("3.0.11-1~deb12u2")),
+            ]
+        );
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+        assert_eq!(packages[0].purl, "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64".replace("%2B", "+"));
+    }
+
+    #[test]
+    fn wants_only_dpkg_files() {
+        let a = DpkgAnalyzer;
+        assert!(a.wants("var/lib/dpkg/status", 10));
+        assert!(a.wants("var/lib/dpkg/status.d/base", 10));
+        assert!(!a.wants("var/lib/dpkg/status.d/base.md5sums", 10));
+        assert!(!a.wants("var/lib/dpkg/status.d/libsqlite3-0.preinst", 10));
+        assert!(a.wants("var/lib/dpkg/status.d/libluajit5.1-dev", 10));
+        assert!(a.wants("var/lib/dpkg/info/libc6:amd64.list", 10));
+        assert!(!a.wants("var/lib/dpkg/info/libc6.md5sums", 10));
+        assert!(!a.wants("var/lib/dpkg/status-old", 10));
+        assert!(!a.wants("var/lib/dpkg/status", MAX_STATUS + 1));
+    }
+
+    #[test]
+    fn list_files_skip_root() {
+        assert_eq!(parse_list(b"/.\n/bin\n/bin/bash\n"), ["/bin", "/bin/bash"]);
+    }
+}

@@ -1,0 +1,263 @@
+//! Java archives (jar, war, ear, ...): every `pom.properties` (normally `META-INF/maven/**/`) is one Maven
+//! artifact (a shaded jar reports each embedded artifact); without any, `META-INF/MANIFEST.MF`
+//! and the file name (`name-1.2.3.jar`) identify the archive. Nested archives are opened to a
+//! bounded depth, and all inflation counts against one budget, so a zip bomb or a jar nested a
+//! hundred deep ends with a diagnostic instead of exhausting memory.
+
+use std::io::{Cursor, Read};
+
+use microscanner_model::{Evidence, Package, PackageKind};
+
+use super::{ParseResult, lang_package, warn};
+
+/// Bounds on what one archive may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How many archives deep we open (the outer archive is depth 0).
+    pub max_depth: usize,
+    /// Total bytes inflated over the whole archive tree.
+    pub max_inflated: u64,
+    /// Largest single member inflated (a nested archive or a metadata file).
+    pub max_member: u64,
+    /// Most entries looked at per archive.
+    pub max_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 16, max_inflated: 256 * 1024 * 1024, max_member: 64 * 1024 * 1024, max_entries: 200_000 }
+    }
+}
+
+/// Largest metadata member (pom.properties, MANIFEST.MF).
+const MAX_METADATA: u64 = 1024 * 1024;
+
+struct Walk {
+    limits: Limits,
+    inflated: u64,
+    pkgs: Vec<Package>,
+    diags: Vec<microscanner_model::Diagnostic>,
+    depth_reported: bool,
+}
+
+/// Parses a Java archive with the default [`Limits`].
+pub fn parse(bytes: &[u8]) -> ParseResult {
+    parse_with_limits(bytes, "", Limits::default())
+}
+
+/// Parses a Java archive whose own file name is `name` (for the file-name heuristic; may be empty).
+pub fn parse_named(bytes: &[u8], name: &str) -> ParseResult {
+    parse_with_limits(bytes, name, Limits::default())
+}
+
+/// Parses a Java archive with explicit limits. Packages found in nested archives carry a
+/// relative location (`WEB-INF/lib/a.jar`, `a.jar!b.jar`) that the analyzer glue appends to
+/// the outer archive's path after a `!`.
+pub fn parse_with_limits(bytes: &[u8], name: &str, limits: Limits) -> ParseResult {
+    let mut w = Walk { limits, inflated: 0, pkgs: Vec::new(), diags: Vec::new(), depth_reported: false };
+    walk(&mut w, bytes, name, "", 0);
+    (w.pkgs, w.diags)
+}
+
+/// Reads `file` fully, up to `limit` bytes; `None` (with a diagnostic) when it is larger or broken.
+fn inflate(w: &mut Walk, file: &mut impl Read, declared: u64, limit: u64, what: &str, loc: &str) -> Option<Vec<u8>> {
+    let remaining = w.limits.max_inflated.saturating_sub(w.inflated);
+    let limit = limit.min(remaining);
+    if declared > limit {
+        w.diags.push(warn_at(loc, format!("{what}: {declared} bytes inflated is over the limit; skipped")));
+        return None;
+    }
+    let mut buf = Vec::new();
+    match file.take(limit + 1).read_to_end(&mut buf) {
+        Ok(n) => {
+            w.inflated += n as u64;
+            if n as u64 > limit {
+                w.diags.push(warn_at(loc, format!("{what} inflates past the limit (zip bomb?); skipped")));
+                return None;
+            }
+            Some(buf)
+        }
+        Err(e) => {
+            w.diags.push(warn_at(loc, format!("cannot inflate {what}: {e}")));
+            None
+        }
+    }
+}
+
+fn warn_at(loc: &str, message: String) -> microscanner_model::Diagnostic {
+    let mut d = warn(message);
+    d.location = loc.to_owned();
+    d
+}
+
+/// Parses a `key=value` properties file (only what pom.properties needs).
+fn properties(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter(|l| !l.trim_start().starts_with(['#', '!'])).filter_map(|l| {
+        let (k, v) = l.split_once('=').or_else(|| l.split_once(':'))?;
+        Some((k.trim(), v.trim()))
+    })
+}
+
+/// The main section of a MANIFEST.MF, with continuation lines joined.
+fn manifest_main(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if let Some(cont) = line.strip_prefix(' ') {
+            if let Some(last) = out.last_mut() {
+                last.1.push_str(cont);
+            }
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    out
+}
+
+/// `name-1.2.3.jar` → (`name`, `1.2.3`): the version starts at the first `-digit`.
+pub fn split_file_name(file: &str) -> Option<(String, String)> {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let bytes = stem.as_bytes();
+    let i = (1..bytes.len()).find(|&i| bytes[i - 1] == b'-' && bytes[i].is_ascii_digit())?;
+    Some((stem[..i - 1].to_owned(), stem[i..].to_owned()))
+}
+
+/// Identifies an archive without pom.properties from its manifest and file name.
+fn from_manifest(manifest: Option<&str>, file: &str) -> Option<(String, String, String)> {
+    let main = manifest.map(manifest_main).unwrap_or_default();
+    let get = |k: &str| main.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let symbolic = get("Bundle-SymbolicName").map(|s| s.split(';').next().unwrap_or_default().trim().to_owned());
+    let by_name = split_file_name(file);
+    let version = get("Implementation-Version")
+        .or_else(|| get("Bundle-Version"))
+        .or_else(|| get("Specification-Version"))
+        .or_else(|| by_name.as_ref().map(|n| n.1.clone()))?;
+    let artifact = by_name
+        .as_ref()
+        .map(|n| n.0.clone())
+        .or_else(|| symbolic.as_ref().map(|s| s.rsplit('.').next().unwrap_or(s).to_owned()))
+        .or_else(|| get("Implementation-Title"))?;
+    let group = get("Implementation-Vendor-Id")
+        .or_else(|| get("Automatic-Module-Name").and_then(|m| m.rsplit_once('.').map(|(g, _)| g.to_owned())))
+        .or_else(|| symbolic.as_ref().and_then(|s| s.rsplit_once('.').map(|(g, _)| g.to_owned())))
+        .unwrap_or_else(|| artifact.clone());
+    let clean = |s: &str| !s.is_empty() && !s.contains(char::is_whitespace);
+    (clean(&group) && clean(&artifact) && clean(&version)).then_some((group, artifact, version))
+}
+
+fn is_nested_archive(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".jar", ".war", ".ear", ".sar", ".par", ".jpi", ".hpi", ".rar", ".nar"].iter().any(|e| lower.ends_with(e))
+}
+
+fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => {
+            w.diags.push(warn_at(loc, format!("cannot open Java archive: {e}")));
+            return;
+        }
+    };
+    if archive.len() > w.limits.max_entries {
+        w.diags.push(warn_at(
+            loc,
+            format!("Java archive has {} entries; only the first {} are read", archive.len(), w.limits.max_entries),
+        ));
+    }
+    let mut poms: Vec<(String, String, String)> = Vec::new();
+    let mut manifest: Option<String> = None;
+    for i in 0..archive.len().min(w.limits.max_entries) {
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                w.diags.push(warn_at(loc, format!("bad archive entry #{i}: {e}")));
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let name = entry.name().to_owned();
+        let size = entry.size();
+        if name == "pom.properties" || name.ends_with("/pom.properties") {
+            if let Some(buf) = inflate(w, &mut entry, size, MAX_METADATA, &name, loc) {
+                let text = String::from_utf8_lossy(&buf);
+                let mut g = None;
+                let mut a = None;
+                let mut v = None;
+                for (k, val) in properties(&text) {
+                    match k {
+                        "groupId" => g = Some(val.to_owned()),
+                        "artifactId" => a = Some(val.to_owned()),
+                        "version" => v = Some(val.to_owned()),
+                        _ => {}
+                    }
+                }
+                match (g, a, v) {
+                    (Some(g), Some(a), Some(v)) if !g.is_empty() && !a.is_empty() && !v.is_empty() => {
+                        poms.push((g, a, v));
+                    }
+                    _ => w.diags.push(warn_at(loc, format!("{name} lacks groupId, artifactId or version"))),
+                }
+            }
+        } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
+            if let Some(buf) = inflate(w, &mut entry, size, MAX_METADATA, &name, loc) {
+                manifest = Some(String::from_utf8_lossy(&buf).into_owned());
+            }
+        } else if is_nested_archive(&name) {
+            if depth + 1 > w.limits.max_depth {
+                if !w.depth_reported {
+                    w.depth_reported = true;
+                    w.diags.push(warn_at(
+                        loc,
+                        format!("archives nest deeper than {}; {name} and deeper are not read", w.limits.max_depth),
+                    ));
+                }
+                continue;
+            }
+            // open it right away: one inflated member per nesting level is alive at a time
+            if let Some(buf) = inflate(w, &mut entry, size, w.limits.max_member, &name, loc) {
+                drop(entry);
+                let inner_loc = if loc.is_empty() { name.clone() } else { format!("{loc}!{name}") };
+                walk(w, &buf, &name, &inner_loc, depth + 1);
+            }
+        }
+    }
+    if poms.is_empty() {
+        let base = file_name.rsplit('/').next().unwrap_or(file_name);
+        if let Some((g, a, v)) = from_manifest(manifest.as_deref(), base) {
+            poms.push((g, a, v));
+        }
+    }
+    poms.sort();
+    poms.dedup();
+    for (g, a, v) in poms {
+        let mut p = lang_package(PackageKind::Maven, &format!("{g}:{a}"), &v, Evidence::Installed);
+        p.location = loc.to_owned();
+        w.pkgs.push(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names() {
+        assert_eq!(split_file_name("log4j-1.2.17.jar"), Some(("log4j".into(), "1.2.17".into())));
+        assert_eq!(split_file_name("spring-core-5.3.3.jar"), Some(("spring-core".into(), "5.3.3".into())));
+        assert_eq!(split_file_name("plain.jar"), None);
+    }
+
+    #[test]
+    fn not_a_zip() {
+        let (p, d) = parse(b"not a zip");
+        assert!(p.is_empty());
+        assert_eq!(d.len(), 1);
+    }
+}

@@ -1,0 +1,176 @@
+//! Reconciliation of language packages after whiteouts are applied: installed and declared
+//! evidence of the same package become one package with [`Evidence::Both`]; declared-only
+//! packages stay [`Evidence::Declared`] (reported once even when several lockfiles name them);
+//! and, optionally, language packages whose evidence file an OS package owns are dropped, since
+//! the OS package already stands for them (Debian's `python3-pip` owns
+//! `/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/`).
+
+use std::collections::{HashMap, HashSet};
+
+use microscanner_model::{Evidence, Package, PackageKind};
+
+use super::python::normalize_name;
+
+/// What [`reconcile_with`] does beyond merging evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileOptions {
+    /// Drop language packages whose evidence file (or its directory) an OS package owns.
+    pub drop_os_owned: bool,
+}
+
+impl Default for ReconcileOptions {
+    fn default() -> Self {
+        Self { drop_os_owned: true }
+    }
+}
+
+/// [`reconcile_with`] with the default options (OS-owned language packages are dropped).
+pub fn reconcile(packages: Vec<Package>) -> Vec<Package> {
+    reconcile_with(packages, ReconcileOptions::default())
+}
+
+/// The key two pieces of evidence must share to be the same package: kind, the name as the
+/// ecosystem compares it (PEP 503 for PyPI, case-insensitive for NuGet and Composer) and the
+/// version (PyPI trailing `.0` release segments ignored: `2.2.0` == `2.2`).
+fn key(p: &Package) -> (PackageKind, String, String) {
+    match p.kind {
+        PackageKind::Pypi => (p.kind, normalize_name(&p.name), pep440_trim(&p.version)),
+        PackageKind::Nuget | PackageKind::Composer => {
+            (p.kind, p.name.to_ascii_lowercase(), p.version.to_ascii_lowercase())
+        }
+        PackageKind::Golang => (p.kind, p.name.clone(), p.version.trim_start_matches('v').to_owned()),
+        _ => (p.kind, p.name.clone(), p.version.clone()),
+    }
+}
+
+/// A PEP 440 version with trailing zero release segments removed, lowercased.
+fn pep440_trim(v: &str) -> String {
+    let v = v.trim().to_ascii_lowercase();
+    let v = v.strip_prefix('v').unwrap_or(&v);
+    let end = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (release, rest) = v.split_at(end);
+    let mut parts: Vec<&str> = release.split('.').collect();
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.chars().all(|c| c == '0') && !p.is_empty()) {
+        parts.pop();
+    }
+    format!("{}{rest}", parts.join("."))
+}
+
+/// The file path of a location, without a nested-archive suffix (`/a.war!WEB-INF/lib/b.jar`).
+fn file_of(location: &str) -> &str {
+    location.split('!').next().unwrap_or(location)
+}
+
+/// True when `location` or one of its parent directories is in `owned`.
+fn owned_by_os(location: &str, owned: &HashSet<&str>) -> bool {
+    let mut path = file_of(location).trim_end_matches('/');
+    while !path.is_empty() {
+        if owned.contains(path) {
+            return true;
+        }
+        match path.rfind('/') {
+            // stop before the root and before walking above the package's own directory tree
+            Some(0) | None => return false,
+            Some(i) => {
+                path = &path[..i];
+                if path.ends_with("site-packages") || path.ends_with("dist-packages") || path.ends_with("node_modules")
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Reconciles the packages of one image (OS packages pass through unchanged).
+pub fn reconcile_with(packages: Vec<Package>, options: ReconcileOptions) -> Vec<Package> {
+    let (os, lang): (Vec<Package>, Vec<Package>) = packages.into_iter().partition(|p| p.kind.is_os());
+    let owned: HashSet<&str> = if options.drop_os_owned {
+        os.iter().flat_map(|p| p.files.iter().map(|f| f.trim_end_matches('/'))).collect()
+    } else {
+        HashSet::new()
+    };
+    let lang: Vec<Package> = lang
+        .into_iter()
+        .filter(|p| !(options.drop_os_owned && p.evidence != Evidence::Declared && owned_by_os(&p.location, &owned)))
+        .collect();
+
+    let installed_keys: HashSet<_> = lang.iter().filter(|p| p.evidence != Evidence::Declared).map(key).collect();
+    let declared_keys: HashSet<_> = lang.iter().filter(|p| p.evidence != Evidence::Installed).map(key).collect();
+
+    let mut out_lang = Vec::with_capacity(lang.len());
+    let mut declared_seen: HashMap<(PackageKind, String, String), ()> = HashMap::new();
+    for mut p in lang {
+        let k = key(&p);
+        match p.evidence {
+            Evidence::Declared => {
+                if installed_keys.contains(&k) || declared_seen.insert(k, ()).is_some() {
+                    continue; // folded into the installed package, or already reported
+                }
+            }
+            Evidence::Installed | Evidence::Both => {
+                if declared_keys.contains(&k) {
+                    p.evidence = Evidence::Both;
+                }
+            }
+        }
+        out_lang.push(p);
+    }
+    let mut out = os;
+    out.extend(out_lang);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::lang_package;
+
+    fn at(mut p: Package, loc: &str) -> Package {
+        p.location = loc.to_owned();
+        p
+    }
+
+    #[test]
+    fn both_declared_and_os_owned() {
+        let mut deb = lang_package(PackageKind::Deb, "python3-pip", "23.0.1+dfsg-1", Evidence::Installed);
+        deb.files = vec!["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info".into()];
+        let pkgs = vec![
+            deb,
+            at(
+                lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed),
+                "/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
+            ),
+            at(
+                lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed),
+                "/opt/venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/METADATA",
+            ),
+            at(
+                lang_package(PackageKind::Pypi, "Django", "2.2", Evidence::Installed),
+                "/opt/venv/x/Django-2.2.dist-info/METADATA",
+            ),
+            at(lang_package(PackageKind::Pypi, "django", "2.2.0", Evidence::Declared), "/app/requirements.txt"),
+            at(lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared), "/app/requirements.txt"),
+            at(lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared), "/app/other/requirements.txt"),
+        ];
+        let out = reconcile(pkgs.clone());
+        let lang: Vec<_> = out.iter().filter(|p| !p.kind.is_os()).collect();
+        assert_eq!(lang.len(), 3, "{lang:#?}");
+        assert!(lang.iter().all(|p| !p.location.starts_with("/usr/lib/python3")));
+        let django = lang.iter().find(|p| p.name == "Django").unwrap();
+        assert_eq!(django.evidence, Evidence::Both);
+        let flask = lang.iter().find(|p| p.name == "flask").unwrap();
+        assert_eq!(flask.evidence, Evidence::Declared);
+
+        let kept = reconcile_with(pkgs, ReconcileOptions { drop_os_owned: false });
+        assert_eq!(kept.iter().filter(|p| p.name == "pip").count(), 2);
+    }
+
+    #[test]
+    fn pep440_trailing_zeros() {
+        assert_eq!(pep440_trim("2.2.0"), "2.2");
+        assert_eq!(pep440_trim("1.0.0rc1"), "1rc1");
+        assert_eq!(pep440_trim("0"), "0");
+    }
+}

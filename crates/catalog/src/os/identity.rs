@@ -1,0 +1,172 @@
+//! Normalising a distribution's identity: the release key advisories use, the OSV ecosystem and
+//! the purl namespace / `distro` qualifier of its packages.
+
+use microscanner_model::OsInfo;
+
+/// The major part of a dotted version (`9.4` → `9`, `7.6.1810` → `7`).
+fn major(v: &str) -> &str {
+    v.split('.').next().unwrap_or(v)
+}
+
+/// The first two dotted parts of a version (`3.19.1` → `3.19`; `3` stays `3`).
+fn major_minor(v: &str) -> String {
+    let mut parts = v.split('.');
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) => format!("{a}.{b}"),
+        (Some(a), None) => a.to_owned(),
+        _ => v.to_owned(),
+    }
+}
+
+/// The leading run of digits and dots of `s` (`12.5` stays, `3.21.0_alpha2024` → `3.21.0`).
+fn numeric_prefix(s: &str) -> &str {
+    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    s[..end].trim_end_matches('.')
+}
+
+/// Normalises a distribution id as `os-release`'s `ID` spells it (lowercase; a few historical
+/// spellings folded onto today's).
+pub fn normalize_id(id: &str) -> String {
+    let id = id.trim().to_ascii_lowercase();
+    match id.as_str() {
+        "redhat" | "red hat" | "rhel" => "rhel".to_owned(),
+        "oracle" | "ol" | "oraclelinux" => "ol".to_owned(),
+        "alma" | "almalinux" => "almalinux".to_owned(),
+        "amazon" | "amzn" | "amazonlinux" => "amzn".to_owned(),
+        "suse" | "sles" => "sles".to_owned(),
+        "cbl-mariner" | "mariner" => "mariner".to_owned(),
+        // openSUSE Leap 42.x and 15.0 said `ID=opensuse`.
+        "opensuse" => "opensuse-leap".to_owned(),
+        _ => id,
+    }
+}
+
+/// The release as advisories key it, from the distribution id and the raw version
+/// (`VERSION_ID`, or the number read from a release file).
+///
+/// Debian and the Red Hat family key by major version (`12`, `9`), Alpine by `major.minor`
+/// (`3.19`), Ubuntu by `YY.MM`; the others keep the version as the distribution gives it.
+pub fn release_key(family: &str, raw_version: &str) -> String {
+    let v = raw_version.trim();
+    if numeric_prefix(v).is_empty() {
+        // A codename (`trixie`) or a date-like id we cannot shorten: keep it.
+        return v.to_owned();
+    }
+    match family {
+        "debian" | "rhel" | "centos" | "rocky" | "almalinux" | "ol" | "fedora" => major(numeric_prefix(v)).to_owned(),
+        "alpine" | "ubuntu" | "mariner" | "azurelinux" | "photon" => major_minor(numeric_prefix(v)),
+        _ => v.to_owned(),
+    }
+}
+
+/// The SUSE service-pack spelling OSV uses: `15.3` → `15 SP3`, `15` or `15.0` → `15`.
+fn suse_sp(version: &str) -> String {
+    let mut parts = version.split('.');
+    let maj = parts.next().unwrap_or(version);
+    match parts.next() {
+        Some(sp) if sp != "0" && !sp.is_empty() => format!("{maj} SP{sp}"),
+        _ => maj.to_owned(),
+    }
+}
+
+/// The OSV ecosystem string for a release, where OSV publishes one (`Debian:12`, `Alpine:v3.19`,
+/// `Ubuntu:22.04:LTS`, `Rocky Linux:9`, `AlmaLinux:9`, `Red Hat:enterprise_linux:9`,
+/// `SUSE:Linux Enterprise Server 15 SP3`, `openSUSE:Leap 15.5`, `Photon OS:4.0`, `Wolfi`,
+/// `Chainguard`). `None` for distributions OSV does not cover (CentOS, Oracle, Fedora, Amazon,
+/// CBL-Mariner/Azure Linux) and for development releases (`sid`, Alpine `edge`).
+///
+/// Ubuntu LTS releases carry OSV's `:LTS` suffix, as the Ubuntu feed keys them; Red Hat
+/// advisories append the repository (`::appstream`, `::baseos`), so match that one by prefix.
+pub fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
+    let numeric = !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match family {
+        "wolfi" => return Some("Wolfi".to_owned()),
+        "chainguard" => return Some("Chainguard".to_owned()),
+        "opensuse-tumbleweed" => return Some("openSUSE:Tumbleweed".to_owned()),
+        _ => {}
+    }
+    if !numeric {
+        return None;
+    }
+    Some(match family {
+        "debian" => format!("Debian:{version}"),
+        "alpine" => format!("Alpine:v{version}"),
+        "ubuntu" => {
+            // LTS releases are the even years' April releases.
+            let lts = version.ends_with(".04")
+                && version.split('.').next().and_then(|y| y.parse::<u32>().ok()).is_some_and(|y| y % 2 == 0);
+            if lts { format!("Ubuntu:{version}:LTS") } else { format!("Ubuntu:{version}") }
+        }
+        "rocky" => format!("Rocky Linux:{version}"),
+        "almalinux" => format!("AlmaLinux:{version}"),
+        "rhel" => format!("Red Hat:enterprise_linux:{version}"),
+        "sles" => format!("SUSE:Linux Enterprise Server {}", suse_sp(version)),
+        "sle-micro" | "sl-micro" => format!("SUSE:Linux Enterprise Micro {version}"),
+        "opensuse-leap" => format!("openSUSE:Leap {version}"),
+        "photon" => format!("Photon OS:{version}"),
+        _ => return None,
+    })
+}
+
+/// The purl namespace of the distribution's OS packages (`debian`, `alpine`, `rocky`, `rhel`):
+/// the normalised `os-release` id.
+pub fn purl_namespace(os: &OsInfo) -> &str {
+    &os.family
+}
+
+/// The purl `distro` qualifier for the distribution's OS packages: `<id>-<release>`
+/// (`debian-12`, `alpine-3.19`, `ubuntu-22.04`, `rocky-9`). Empty version gives just the id.
+pub fn purl_distro(os: &OsInfo) -> String {
+    if os.version.is_empty() { os.family.clone() } else { format!("{}-{}", os.family, os.version) }
+}
+
+/// Builds a normalised [`OsInfo`] from a raw id and version as a file states them.
+pub fn os_info(raw_id: &str, raw_version: &str, evidence: &str) -> OsInfo {
+    let family = normalize_id(raw_id);
+    let version = release_key(&family, raw_version);
+    let ecosystem = osv_ecosystem(&family, &version);
+    OsInfo { family, version, pretty_name: None, codename: None, ecosystem, evidence: evidence.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_keys() {
+        assert_eq!(release_key("debian", "12"), "12");
+        assert_eq!(release_key("debian", "12.5"), "12");
+        assert_eq!(release_key("alpine", "3.19.1"), "3.19");
+        assert_eq!(release_key("alpine", "3.21.0_alpha20240807"), "3.21");
+        assert_eq!(release_key("rocky", "9.3"), "9");
+        assert_eq!(release_key("centos", "7.6.1810"), "7");
+        assert_eq!(release_key("ubuntu", "22.04"), "22.04");
+        assert_eq!(release_key("amzn", "2023"), "2023");
+        assert_eq!(release_key("sles", "15.3"), "15.3");
+        assert_eq!(release_key("mariner", "2.0.20220226"), "2.0");
+    }
+
+    #[test]
+    fn ecosystems() {
+        assert_eq!(osv_ecosystem("debian", "12").as_deref(), Some("Debian:12"));
+        assert_eq!(osv_ecosystem("alpine", "3.19").as_deref(), Some("Alpine:v3.19"));
+        assert_eq!(osv_ecosystem("ubuntu", "22.04").as_deref(), Some("Ubuntu:22.04:LTS"));
+        assert_eq!(osv_ecosystem("ubuntu", "25.10").as_deref(), Some("Ubuntu:25.10"));
+        assert_eq!(osv_ecosystem("ubuntu", "23.04").as_deref(), Some("Ubuntu:23.04"));
+        assert_eq!(osv_ecosystem("rocky", "9").as_deref(), Some("Rocky Linux:9"));
+        assert_eq!(osv_ecosystem("almalinux", "9").as_deref(), Some("AlmaLinux:9"));
+        assert_eq!(osv_ecosystem("sles", "15.3").as_deref(), Some("SUSE:Linux Enterprise Server 15 SP3"));
+        assert_eq!(osv_ecosystem("opensuse-leap", "15.5").as_deref(), Some("openSUSE:Leap 15.5"));
+        assert_eq!(osv_ecosystem("debian", "sid"), None);
+        assert_eq!(osv_ecosystem("centos", "7"), None);
+    }
+
+    #[test]
+    fn purl_parts() {
+        let os = os_info("debian", "12", "etc/os-release");
+        assert_eq!(purl_distro(&os), "debian-12");
+        assert_eq!(purl_namespace(&os), "debian");
+        let os = os_info("alpine", "3.19.1", "etc/alpine-release");
+        assert_eq!(purl_distro(&os), "alpine-3.19");
+    }
+}

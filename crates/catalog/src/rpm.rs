@@ -1,0 +1,119 @@
+//! rpm packages: the rpm database in any of its three formats (BerkeleyDB `Packages`, NDB
+//! `Packages.db`, SQLite `rpmdb.sqlite`), read by `microscanner-rpmdb` from the layer's bytes.
+
+use microscanner_model::{Diagnostic, Evidence, Package, PackageKind};
+use microscanner_rpmdb::RpmPackage;
+
+use crate::os::package_purl;
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+
+/// The directories rpm keeps its database in (`_dbpath`): the classic one, the one Fedora 36+,
+/// RHEL 9 and SUSE use since the `/usr` merge, and the one some minimal images use.
+pub const DB_DIRS: [&str; 3] = ["var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"];
+/// The database file names, one per format.
+pub const DB_FILES: [&str; 3] = ["Packages", "Packages.db", "rpmdb.sqlite"];
+
+/// The largest database read. Full CentOS 7 installs reach a few hundred MiB of BerkeleyDB.
+const MAX_SIZE: u64 = 1024 * 1024 * 1024;
+
+/// `gpg-pubkey` entries are imported signing keys, not software.
+const GPG_PUBKEY: &str = "gpg-pubkey";
+
+/// Whether `path` is an rpm database file.
+pub fn is_db_path(path: &str) -> bool {
+    DB_DIRS.iter().any(|d| path.strip_prefix(d).is_some_and(|f| DB_FILES.contains(&f)))
+}
+
+/// Whether `path` is the SQLite write-ahead log beside an `rpmdb.sqlite`.
+fn is_wal_path(path: &str) -> bool {
+    DB_DIRS.iter().any(|d| path.strip_prefix(d) == Some("rpmdb.sqlite-wal"))
+}
+
+/// Reads the rpm database.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RpmAnalyzer;
+
+impl Analyzer for RpmAnalyzer {
+    fn id(&self) -> &'static str {
+        "rpm"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn wants(&self, path: &str, size: u64) -> bool {
+        size <= MAX_SIZE && (is_db_path(path) || (size > 0 && is_wal_path(path)))
+    }
+
+    fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
+        let mut out = AnalyzerOutput::default();
+        for (path, bytes) in files {
+            if is_wal_path(path) && !bytes.is_empty() {
+                // rpm checkpoints its write-ahead log when it closes; a non-empty one means rpm was
+                // interrupted, and changes still in it are not read.
+                out.diagnostics.push(Diagnostic::warning(
+                    path.as_str(),
+                    "rpm's SQLite write-ahead log is not empty; changes still in it are not read",
+                ));
+            }
+            if !is_db_path(path) {
+                continue;
+            }
+            let (packages, diagnostics) = parse(bytes, path);
+            out.diagnostics.extend(diagnostics);
+            if let Some(packages) = packages {
+                out.records.push(Record::Packages { path: path.clone(), packages });
+            }
+        }
+        out
+    }
+}
+
+/// Parses an rpm database read from `location`. `None` when the file is not a readable database
+/// at all (with a diagnostic, unless it is empty); otherwise the packages that could be read and a
+/// diagnostic per damaged part.
+pub fn parse(bytes: &[u8], location: &str) -> (Option<Vec<Package>>, Vec<Diagnostic>) {
+    if bytes.is_empty() {
+        return (None, Vec::new());
+    }
+    let db = match microscanner_rpmdb::read(bytes) {
+        Ok(db) => db,
+        Err(e) => return (None, vec![Diagnostic::warning(location, format!("rpm database not read: {e}"))]),
+    };
+    let diagnostics = db.problems.iter().map(|p| Diagnostic::warning(location, format!("rpm database: {p}"))).collect();
+    let packages = db.packages.into_iter().filter(|p| p.name != GPG_PUBKEY).map(|p| to_package(p, location)).collect();
+    (Some(packages), diagnostics)
+}
+
+/// Converts one header into a [`Package`]: the version is `[EPOCH:]VERSION-RELEASE`, the source is
+/// the source rpm's name and version (with the binary's epoch, as rpm records no source epoch).
+pub fn to_package(p: RpmPackage, location: &str) -> Package {
+    let version = p.evr();
+    let (source_name, source_version) = match p.source_nvr() {
+        Some((name, v, r)) => {
+            let sv = match p.epoch {
+                Some(e) => format!("{e}:{v}-{r}"),
+                None => format!("{v}-{r}"),
+            };
+            (Some(name.to_owned()), Some(sv))
+        }
+        None => (None, None),
+    };
+    let mut pkg = Package {
+        kind: PackageKind::Rpm,
+        name: p.name,
+        version,
+        arch: p.arch,
+        source_name,
+        source_version,
+        licenses: p.license.into_iter().collect(),
+        purl: String::new(),
+        location: location.to_owned(),
+        evidence: Evidence::Installed,
+        layer: None,
+        files: p.files,
+    };
+    pkg.purl = package_purl(&pkg, None);
+    pkg
+}

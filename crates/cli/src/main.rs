@@ -1,0 +1,56 @@
+//! The `microscanner` binary: parses the command line, installs logging, runs one command and
+//! turns its outcome into the documented exit code (see `docs/exit-codes.md`).
+
+mod commands;
+mod exit;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A container-image vulnerability scanner.
+#[derive(Debug, Parser)]
+#[command(name = "microscanner", version, about = "A container-image vulnerability scanner", long_about = None)]
+struct Cli {
+    /// The vulnerability database file.
+    #[arg(long, global = true, env = "MICROSCANNER_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inventory an image and write it as an SBOM (CycloneDX, SPDX or microscanner JSON).
+    Sbom(commands::sbom::SbomArgs),
+    /// Compare versions the way each ecosystem's own tool does.
+    Version(commands::version::VersionArgs),
+    /// Build, update, inspect, export and import the vulnerability database.
+    Db(commands::db::DbArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet);
+    let global = commands::Global { db: cli.db, quiet: cli.quiet };
+    let outcome = match cli.command {
+        Command::Sbom(args) => commands::sbom::run(&global, &args),
+        Command::Version(args) => commands::version::run(&global, &args),
+        Command::Db(args) => commands::db::run(&global, &args),
+    };
+    exit::report(outcome)
+}
+
+/// Logs go to stderr (stdout is for documents), at `warn` unless `RUST_LOG` says otherwise.
+fn init_logging(quiet: bool) {
+    let default = if quiet { "error" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false).init();
+}

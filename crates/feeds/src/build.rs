@@ -1,0 +1,293 @@
+//! Building a database from feed files: detect each file's format, import in parallel, write in a
+//! fixed order into a new file beside the target, verify, rename into place.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use microscanner_model::Diagnostic;
+use microscanner_vulndb::{AddStats, Builder, Records, SourceInfo, install, temp_path_beside};
+use rayon::prelude::*;
+
+use crate::detect::{self, Format};
+use crate::{FeedError, Import, newest};
+
+/// What detecting and importing one file gave.
+type Detected = Result<Option<(Format, Import)>, FeedError>;
+
+/// Files imported in parallel per batch (bounds memory: one batch of records at a time).
+const BATCH: usize = 512;
+
+/// One input of a build: a file, and the source it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The file.
+    pub path: PathBuf,
+    /// The source it is recorded under (a `--from` argument, or a feed URL).
+    pub source: String,
+    /// Where it came from, for the metadata (a path or URL).
+    pub origin: String,
+}
+
+/// How to build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Keep only these ecosystems (`debian`, `pypi`, `Alpine`, `crates.io`/`rust`, `go`...;
+    /// compared case-insensitively on the part before `:`). `None`: keep all.
+    pub ecosystems: Option<Vec<String>>,
+    /// When true, any input that cannot be read as a whole (or is not a feed) fails the build;
+    /// when false it becomes a diagnostic and the build goes on (`db build` over directories).
+    pub strict: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// The installed database.
+    pub path: PathBuf,
+    /// Per-source summary, as stored in the metadata.
+    pub sources: Vec<SourceInfo>,
+    /// Everything the importers said.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files imported.
+    pub files: usize,
+    /// Files skipped as not a feed.
+    pub skipped: usize,
+    /// Write totals.
+    pub written: AddStats,
+}
+
+/// Progress events of a build (the CLI turns them into a progress bar; the library never prints).
+pub trait Progress: Sync {
+    /// `done` of `total` files imported.
+    fn files(&self, done: usize, total: usize);
+    /// Downloading feed `name`, the `index`th (from 1) of `total` (only `db update` calls this).
+    fn fetching(&self, _name: &str, _index: usize, _total: usize) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn files(&self, _done: usize, _total: usize) {}
+}
+
+/// Expands `--from` paths into inputs: a file is itself; a directory is every feed-looking file
+/// below it, in path order. Each input's source is the path it was found under.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, FeedError> {
+    let mut out = Vec::new();
+    for root in paths {
+        let meta =
+            std::fs::metadata(root).map_err(|e| FeedError::Io { location: root.display().to_string(), source: e })?;
+        let source = root.display().to_string();
+        if meta.is_file() {
+            out.push(Input { path: root.clone(), source: source.clone(), origin: source });
+            continue;
+        }
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && detect::is_candidate(e.path()))
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        files.sort();
+        out.extend(files.into_iter().map(|p| Input {
+            origin: p.display().to_string(),
+            path: p,
+            source: source.clone(),
+        }));
+    }
+    Ok(out)
+}
+
+/// Builds a database at `target` from `inputs`. The new file is written beside the target and
+/// renamed over it only when complete and verified; on any error the old file is untouched.
+pub fn build(
+    target: &Path,
+    inputs: &[Input],
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport, FeedError> {
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| FeedError::Io { location: dir.display().to_string(), source: e })?;
+    }
+    remove_stale_temp_files(target);
+    let tmp = temp_path_beside(target, "building");
+    let result = build_into(&tmp, inputs, options, progress);
+    let report = match result {
+        Ok(mut report) => match install(&report.path, target) {
+            Ok(()) => {
+                report.path = target.to_path_buf();
+                report
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+        },
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    Ok(report)
+}
+
+#[derive(Default)]
+struct SourceTally {
+    kinds: Vec<&'static str>,
+    origin: String,
+    timestamp: Option<String>,
+    records: u64,
+    diagnostics: u64,
+}
+
+fn build_into(
+    tmp: &Path,
+    inputs: &[Input],
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport, FeedError> {
+    let mut builder = Builder::create(tmp)?;
+    let mut report = BuildReport::default();
+    let mut tallies: BTreeMap<String, SourceTally> = BTreeMap::new();
+    let total = inputs.len();
+    let mut done = 0usize;
+    for chunk in inputs.chunks(BATCH) {
+        let results: Vec<(&Input, Detected)> = chunk
+            .par_iter()
+            .map(|input| {
+                let location = input.origin.clone();
+                let r = std::fs::read(&input.path)
+                    .map_err(|e| FeedError::Io { location: location.clone(), source: e })
+                    .and_then(|bytes| detect::import_bytes(&location, &bytes));
+                (input, r)
+            })
+            .collect();
+        for (input, result) in results {
+            done += 1;
+            let tally = tallies.entry(input.source.clone()).or_default();
+            if tally.origin.is_empty() {
+                tally.origin = if input.source == input.origin || !input.origin.contains("://") {
+                    input.source.clone()
+                } else {
+                    input.origin.clone()
+                };
+            }
+            match result {
+                Ok(Some((format, mut import))) => {
+                    if let Some(keep) = &options.ecosystems {
+                        filter_ecosystems(&mut import.records, keep);
+                    }
+                    report.files += 1;
+                    if !tally.kinds.contains(&format.kind()) {
+                        tally.kinds.push(format.kind());
+                    }
+                    tally.timestamp = newest(tally.timestamp.take(), import.timestamp.take());
+                    tally.records += import.records.record_count() as u64;
+                    tally.diagnostics += import.diagnostics.len() as u64;
+                    let stats = builder.add(&import.records)?;
+                    report.written.advisories += stats.advisories;
+                    report.written.merged += stats.merged;
+                    report.written.duplicates += stats.duplicates;
+                    report.written.affected += stats.affected;
+                    report.diagnostics.extend(import.diagnostics);
+                }
+                Ok(None) => {
+                    if options.strict {
+                        return Err(FeedError::malformed(&input.origin, "not a feed format microscanner reads"));
+                    }
+                    report.skipped += 1;
+                    report
+                        .diagnostics
+                        .push(Diagnostic::info(&input.origin, "not a feed format microscanner reads; skipped"));
+                }
+                Err(e) => {
+                    if options.strict {
+                        return Err(e);
+                    }
+                    tally.diagnostics += 1;
+                    report.diagnostics.push(Diagnostic::warning(&input.origin, e.to_string()));
+                }
+            }
+        }
+        progress.files(done, total);
+    }
+    for (name, t) in tallies {
+        if t.kinds.is_empty() {
+            continue;
+        }
+        let source = SourceInfo {
+            name,
+            kind: t.kinds.join("+"),
+            origin: t.origin,
+            timestamp: t.timestamp,
+            records: t.records,
+            diagnostics: t.diagnostics,
+        };
+        builder.add_source(source.clone());
+        report.sources.push(source);
+    }
+    report.path = builder.finish()?;
+    Ok(report)
+}
+
+/// The canonical spelling of an `--ecosystems` word, lowercased (`rust` → `crates.io`).
+pub fn canonical_ecosystem(word: &str) -> String {
+    let w = word.trim().to_ascii_lowercase();
+    match w.as_str() {
+        "rust" | "cargo" | "crates" => "crates.io".into(),
+        "golang" => "go".into(),
+        "python" | "pip" => "pypi".into(),
+        "node" | "js" | "javascript" => "npm".into(),
+        "ruby" | "gem" | "gems" => "rubygems".into(),
+        "php" | "composer" => "packagist".into(),
+        "dotnet" | ".net" => "nuget".into(),
+        "alma" => "almalinux".into(),
+        "rocky" => "rocky linux".into(),
+        "redhat" | "rhel" => "red hat".into(),
+        _ => w,
+    }
+}
+
+/// Keeps only affected entries and fix states of the given ecosystems, and the advisories that
+/// still have one (NVD, KEV and EPSS enrichment is kept whole).
+pub fn filter_ecosystems(records: &mut Records, keep: &[String]) {
+    let keep: HashSet<String> = keep.iter().map(|k| canonical_ecosystem(k)).collect();
+    let wanted = |eco: &str| {
+        let base = eco.split(':').next().unwrap_or(eco).to_ascii_lowercase();
+        keep.contains(&base)
+    };
+    records.affected.retain(|a| wanted(&a.ecosystem));
+    records.fix_statuses.retain(|f| wanted(&f.ecosystem));
+    let ids: HashSet<String> = records
+        .affected
+        .iter()
+        .map(|a| a.advisory_id.clone())
+        .chain(records.fix_statuses.iter().map(|f| f.advisory_id.clone()))
+        .collect();
+    records.advisories.retain(|a| a.source == crate::nvd::SOURCE || ids.contains(&a.id));
+    let kept: HashSet<&str> = records.advisories.iter().map(|a| a.id.as_str()).collect();
+    records.severities.retain(|s| kept.contains(s.advisory_id.as_str()));
+}
+
+/// Removes `.NAME.building-PID-N` files left by builds that were killed (their process is gone).
+fn remove_stale_temp_files(target: &Path) {
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let prefix = format!(".{name}.building-");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| p == std::process::id() || Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}

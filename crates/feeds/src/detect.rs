@@ -1,0 +1,148 @@
+//! Recognising a feed file by its name and content, and sending it to its importer.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{FeedError, Import, alpine, debian, epss, kev, nvd, osv};
+
+/// The feed formats this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// OSV JSON: one record or a list.
+    OsvJson,
+    /// osv.dev's per-ecosystem `all.zip`.
+    OsvZip,
+    /// Debian security tracker JSON export.
+    DebianTracker,
+    /// Debian tracker `data/DSA/list`, `data/DLA/list`, `data/DTSA/list`.
+    DebianList,
+    /// Alpine secdb JSON.
+    AlpineSecdb,
+    /// NVD CVE API 2.0 JSON.
+    Nvd,
+    /// CISA KEV JSON.
+    Kev,
+    /// EPSS CSV (plain or gzip).
+    Epss,
+}
+
+impl Format {
+    /// Short name (`osv`, `debian-tracker`, ...), as stored in the database's sources table.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::OsvJson | Self::OsvZip => "osv",
+            Self::DebianTracker => "debian-tracker",
+            Self::DebianList => "debian-list",
+            Self::AlpineSecdb => "alpine-secdb",
+            Self::Nvd => "nvd",
+            Self::Kev => "kev",
+            Self::Epss => "epss",
+        }
+    }
+}
+
+/// True when a file name could be a feed file at all (walks skip everything else quietly:
+/// licences, manifests, YAML twins, binaries).
+pub fn is_candidate(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name == "list" {
+        return path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| matches!(d.to_string_lossy().as_ref(), "DSA" | "DLA" | "DTSA"));
+    }
+    name.ends_with(".json") || name.ends_with(".zip") || name.ends_with(".csv") || name.ends_with(".csv.gz")
+}
+
+/// Detects the format of `bytes` (named `location`) and imports it. `Ok(None)` means "not a feed
+/// format this crate reads" (JSON of some other shape); `Err` means it looked like a feed but
+/// could not be read as a whole.
+pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Import)>, FeedError> {
+    let lower = location.to_ascii_lowercase();
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") || lower.ends_with(".zip") {
+        return osv::parse_zip(bytes, location).map(|i| Some((Format::OsvZip, i)));
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
+        let data = epss::maybe_gunzip(bytes, location)?;
+        if epss::looks_like_epss(&data) {
+            return epss::parse(&data, location).map(|i| Some((Format::Epss, i)));
+        }
+        return Ok(None);
+    }
+    let start = first_non_space(bytes);
+    if start == Some(b'[') && looks_like_list_text(bytes) {
+        return debian::parse_list(bytes, location).map(|i| Some((Format::DebianList, i)));
+    }
+    if !matches!(start, Some(b'{' | b'[')) {
+        if epss::looks_like_epss(bytes) {
+            return epss::parse(bytes, location).map(|i| Some((Format::Epss, i)));
+        }
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))?;
+    import_json(location, value)
+}
+
+/// Dispatches an already parsed JSON document.
+pub fn import_json(location: &str, value: Value) -> Result<Option<(Format, Import)>, FeedError> {
+    if kev::looks_like_kev(&value) {
+        return kev::from_value(&value, location).map(|i| Some((Format::Kev, i)));
+    }
+    if nvd::looks_like_nvd(&value) {
+        return Ok(Some((Format::Nvd, nvd::from_value(&value, location))));
+    }
+    if alpine::looks_like_secdb(&value) {
+        return alpine::from_value(&value, location).map(|i| Some((Format::AlpineSecdb, i)));
+    }
+    let osv_like = match &value {
+        Value::Array(items) => items.first().is_some_and(osv::looks_like_record),
+        Value::Object(map) => {
+            osv::looks_like_record(&value)
+                || ["vulns", "vulnerabilities"].iter().any(|k| {
+                    map.get(*k).and_then(Value::as_array).is_some_and(|a| a.first().is_some_and(osv::looks_like_record))
+                })
+        }
+        _ => false,
+    };
+    if osv_like {
+        return Ok(Some((Format::OsvJson, osv::from_value(value, location))));
+    }
+    if debian::looks_like_tracker(&value) {
+        return debian::from_tracker_value(&value, location).map(|i| Some((Format::DebianTracker, i)));
+    }
+    Ok(None)
+}
+
+fn first_non_space(bytes: &[u8]) -> Option<u8> {
+    bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// `[29 Mar 2023] DSA-...`: a tracker list, not a JSON array.
+fn looks_like_list_text(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]);
+    let head = head.trim_start();
+    head.len() > 14 && head.as_bytes().get(1).is_some_and(u8::is_ascii_digit) && head.contains("] D")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch() {
+        let f = |loc: &str, b: &[u8]| import_bytes(loc, b).unwrap().map(|(f, _)| f);
+        assert_eq!(f("a.json", br#"{"id":"X-1","summary":"s"}"#), Some(Format::OsvJson));
+        assert_eq!(f("a.json", br#"[{"id":"X-1","modified":"2020"}]"#), None, "an index, not records");
+        assert_eq!(f("k.json", br#"{"catalogVersion":"1","vulnerabilities":[]}"#), Some(Format::Kev));
+        assert_eq!(f("s.json", br#"{"distroversion":"v3.1","packages":[]}"#), Some(Format::AlpineSecdb));
+        assert_eq!(f("d.json", br#"{"pkg":{"CVE-1":{"releases":{}}}}"#), Some(Format::DebianTracker));
+        assert_eq!(f("list", b"[01 Apr 2023] DLA-1-1 foo - x\n"), Some(Format::DebianList));
+        assert_eq!(f("e.csv", b"cve,epss\nCVE-1-1,0.1\n"), Some(Format::Epss));
+        assert_eq!(f("o.json", br#"{"something":"else"}"#), None);
+        assert!(import_bytes("bad.json", b"{oops").is_err());
+        assert!(is_candidate(Path::new("x/DSA/list")));
+        assert!(!is_candidate(Path::new("x/other/list")));
+        assert!(!is_candidate(Path::new("x/main.yaml")));
+    }
+}

@@ -1,0 +1,688 @@
+//! Downloading feeds and rebuilding the database (`db update`).
+//!
+//! Each feed is fetched from its upstream address (or the same path under a mirror URL or a local
+//! directory) with a conditional GET (ETag / Last-Modified kept in a cache directory beside the
+//! database), retried with exponential backoff on connection errors, 5xx and 429. A download goes
+//! to a temporary file first and only replaces the cached copy after the whole database has been
+//! rebuilt and verified, so a failed download, a corrupt file or a killed process leaves both the
+//! database and the cache as they were. When no feed changed, nothing is rebuilt.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use microscanner_vulndb::{Database, hash_file};
+use serde::{Deserialize, Serialize};
+
+use crate::FeedError;
+use crate::build::{BuildOptions, BuildReport, Input, Progress, build, canonical_ecosystem};
+
+/// osv.dev's bucket.
+pub const OSV_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+/// The Debian security tracker.
+pub const DEBIAN_TRACKER_BASE: &str = "https://security-tracker.debian.org";
+/// The tracker's git repository (for `data/DSA/list`, `data/DLA/list`).
+pub const DEBIAN_SALSA_BASE: &str = "https://salsa.debian.org";
+/// Alpine secdb.
+pub const ALPINE_BASE: &str = "https://secdb.alpinelinux.org";
+/// The NVD API.
+pub const NVD_BASE: &str = "https://services.nvd.nist.gov";
+/// CISA.
+pub const KEV_BASE: &str = "https://www.cisa.gov";
+/// EPSS.
+pub const EPSS_BASE: &str = "https://epss.empiricalsecurity.com";
+
+/// The OSV ecosystems `db update` fetches when `--ecosystems` is not given (osv.dev's names).
+pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
+    "AlmaLinux",
+    "Alpine",
+    "Chainguard",
+    "crates.io",
+    "Debian",
+    "Go",
+    "Hex",
+    "Maven",
+    "npm",
+    "NuGet",
+    "openSUSE",
+    "Packagist",
+    "Pub",
+    "PyPI",
+    "Red Hat",
+    "Rocky Linux",
+    "RubyGems",
+    "SUSE",
+    "Ubuntu",
+    "Wolfi",
+];
+
+/// Alpine releases whose secdb is fetched (a release the server lacks is skipped).
+pub const ALPINE_RELEASES: &[&str] = &[
+    "v3.2", "v3.3", "v3.4", "v3.5", "v3.6", "v3.7", "v3.8", "v3.9", "v3.10", "v3.11", "v3.12", "v3.13", "v3.14",
+    "v3.15", "v3.16", "v3.17", "v3.18", "v3.19", "v3.20", "v3.21", "v3.22", "edge",
+];
+
+/// Feed groups that `--feeds` can name.
+pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "nvd", "kev", "epss"];
+
+/// NVD page size (the API maximum).
+const NVD_PAGE: u64 = 2000;
+/// Stop paging NVD after this many pages (a safety net against a server that never ends).
+const NVD_MAX_PAGES: u64 = 1000;
+/// Largest download accepted.
+const MAX_DOWNLOAD: u64 = 2 * 1024 * 1024 * 1024;
+
+/// One feed to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    /// Name in the cache, the metadata and messages (`osv:PyPI`, `debian-tracker`, `alpine:v3.19/main`).
+    pub name: String,
+    /// Upstream base URL.
+    pub base: &'static str,
+    /// Path (and query) under the base, the same under a mirror.
+    pub path: String,
+    /// A 404 means "not published" (an Alpine release that does not exist), not a failure.
+    pub optional: bool,
+    /// NVD: page through the API.
+    pub paged: bool,
+}
+
+/// Where feeds come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The real upstream addresses.
+    Upstream,
+    /// A mirror: the upstream paths under this base URL.
+    Mirror(String),
+    /// A local copy: the upstream paths under this directory.
+    Directory(PathBuf),
+}
+
+impl Origin {
+    /// `--source URL|DIR`.
+    pub fn parse(s: &str) -> Self {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            Self::Mirror(s.trim_end_matches('/').to_owned())
+        } else {
+            Self::Directory(PathBuf::from(s))
+        }
+    }
+}
+
+/// How to update.
+#[derive(Debug, Clone)]
+pub struct UpdateOptions {
+    /// Where to fetch from.
+    pub origin: Origin,
+    /// Only these ecosystems (`--ecosystems`); `None`: all.
+    pub ecosystems: Option<Vec<String>>,
+    /// Only these feed groups (`osv`, `debian`, `alpine`, `nvd`, `kev`, `epss`); `None`: all.
+    pub feeds: Option<Vec<String>>,
+    /// NVD API key (raises the rate limit from 5 to 50 requests per 30 s).
+    pub nvd_api_key: Option<String>,
+    /// Pause between NVD pages (6 s without a key, 0.6 s with one, per NVD's published limits).
+    pub nvd_delay: Option<Duration>,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// First backoff; doubled after each retry.
+    pub backoff: Duration,
+    /// Whole-request timeout (connecting is limited to the smaller of this and 30 s).
+    pub timeout: Duration,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        Self {
+            origin: Origin::Upstream,
+            ecosystems: None,
+            feeds: None,
+            nvd_api_key: None,
+            nvd_delay: None,
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateReport {
+    /// Feeds downloaded anew (changed).
+    pub downloaded: Vec<String>,
+    /// Feeds the server said were not modified (or whose content was the same).
+    pub unchanged: Vec<String>,
+    /// Optional feeds the server does not have (404).
+    pub missing: Vec<String>,
+    /// The build, when one was needed.
+    pub build: Option<BuildReport>,
+}
+
+impl UpdateReport {
+    /// True when the database was rebuilt.
+    pub fn rebuilt(&self) -> bool {
+        self.build.is_some()
+    }
+}
+
+/// The OSV ecosystem name osv.dev uses for an `--ecosystems` word.
+pub fn osv_ecosystem_name(word: &str) -> String {
+    let canonical = canonical_ecosystem(word);
+    DEFAULT_OSV_ECOSYSTEMS
+        .iter()
+        .find(|e| e.to_ascii_lowercase() == canonical)
+        .map_or_else(|| word.trim().to_owned(), |e| (*e).to_owned())
+}
+
+/// The feeds an update fetches for these options.
+pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
+    let group = |g: &str| options.feeds.as_ref().is_none_or(|f| f.iter().any(|x| x.eq_ignore_ascii_case(g)));
+    let ecosystems: Option<Vec<String>> =
+        options.ecosystems.as_ref().map(|e| e.iter().map(|w| osv_ecosystem_name(w)).collect());
+    let wants = |eco: &str| ecosystems.as_ref().is_none_or(|e| e.iter().any(|x| x.eq_ignore_ascii_case(eco)));
+    let mut feeds = Vec::new();
+    if group("osv") {
+        let list: Vec<String> = match &ecosystems {
+            Some(e) => e.clone(),
+            None => DEFAULT_OSV_ECOSYSTEMS.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        for eco in list {
+            feeds.push(Feed {
+                name: format!("osv:{eco}"),
+                base: OSV_BASE,
+                path: format!("/{}/all.zip", eco.replace(' ', "%20")),
+                optional: false,
+                paged: false,
+            });
+        }
+    }
+    if group("debian") && wants("Debian") {
+        feeds.push(Feed {
+            name: "debian-tracker".into(),
+            base: DEBIAN_TRACKER_BASE,
+            path: "/tracker/data/json".into(),
+            optional: false,
+            paged: false,
+        });
+        for list in ["DSA", "DLA"] {
+            feeds.push(Feed {
+                name: format!("debian-{}", list.to_ascii_lowercase()),
+                base: DEBIAN_SALSA_BASE,
+                path: format!("/security-tracker-team/security-tracker/-/raw/master/data/{list}/list"),
+                optional: false,
+                paged: false,
+            });
+        }
+    }
+    if group("alpine") && wants("Alpine") {
+        for release in ALPINE_RELEASES {
+            for repo in ["main", "community"] {
+                feeds.push(Feed {
+                    name: format!("alpine:{release}/{repo}"),
+                    base: ALPINE_BASE,
+                    path: format!("/{release}/{repo}.json"),
+                    optional: true,
+                    paged: false,
+                });
+            }
+        }
+    }
+    if group("nvd") {
+        feeds.push(Feed {
+            name: "nvd".into(),
+            base: NVD_BASE,
+            path: "/rest/json/cves/2.0".into(),
+            optional: false,
+            paged: true,
+        });
+    }
+    if group("kev") {
+        feeds.push(Feed {
+            name: "kev".into(),
+            base: KEV_BASE,
+            path: "/sites/default/files/feeds/known_exploited_vulnerabilities.json".into(),
+            optional: false,
+            paged: false,
+        });
+    }
+    if group("epss") {
+        feeds.push(Feed {
+            name: "epss".into(),
+            base: EPSS_BASE,
+            path: "/epss_scores-current.csv.gz".into(),
+            optional: false,
+            paged: false,
+        });
+    }
+    feeds
+}
+
+/// Validators of one cached download.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct CacheEntry {
+    url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    sha256: String,
+}
+
+/// `state.json` in the cache directory: file name → validators.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct CacheState {
+    files: BTreeMap<String, CacheEntry>,
+    /// What the database was last built from (feeds and `--ecosystems`): a different selection
+    /// rebuilds even when no download changed.
+    #[serde(default)]
+    selection: String,
+}
+
+/// The cache directory of a database (`<db>.feeds/` beside it).
+pub fn cache_dir(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "microscanner.db".into());
+    name.push(".feeds");
+    db.with_file_name(name)
+}
+
+fn file_name_of(feed: &str, page: Option<u64>) -> String {
+    let mut s: String =
+        feed.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    if let Some(p) = page {
+        s.push_str(&format!(".page{p}"));
+    }
+    s
+}
+
+struct Fetched {
+    /// Cache file name → (path to use for the build, new validators if it changed).
+    files: Vec<(String, PathBuf, Option<CacheEntry>, String)>,
+}
+
+/// Runs `db update`: fetch every planned feed, rebuild when any changed (or there is no valid
+/// database yet), install, then commit the downloads to the cache.
+pub fn update(target: &Path, options: &UpdateOptions, progress: &dyn Progress) -> Result<UpdateReport, FeedError> {
+    let feeds = plan(options);
+    if feeds.is_empty() {
+        return Err(FeedError::Download { url: String::new(), message: "no feeds selected".into() });
+    }
+    let cache = cache_dir(target);
+    let incoming = cache.join(format!("incoming-{}", std::process::id()));
+    remove_stale_incoming(&cache);
+    for dir in [&cache, &incoming] {
+        std::fs::create_dir_all(dir).map_err(|e| FeedError::Io { location: dir.display().to_string(), source: e })?;
+    }
+    let result = update_inner(target, options, progress, &feeds, &cache, &incoming);
+    let _ = std::fs::remove_dir_all(&incoming);
+    result
+}
+
+fn update_inner(
+    target: &Path,
+    options: &UpdateOptions,
+    progress: &dyn Progress,
+    feeds: &[Feed],
+    cache: &Path,
+    incoming: &Path,
+) -> Result<UpdateReport, FeedError> {
+    let state_path = cache.join("state.json");
+    let mut state: CacheState =
+        std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    // Conditional requests only make sense when there is a working database built from the cache.
+    let have_db = Database::open(target).is_ok();
+    let fetcher = Fetcher::new(options)?;
+    let mut report = UpdateReport::default();
+    let mut inputs = Vec::new();
+    let mut changes: Vec<(String, PathBuf, CacheEntry)> = Vec::new();
+    for (i, feed) in feeds.iter().enumerate() {
+        progress.fetching(&feed.name, i + 1, feeds.len());
+        let fetched = fetcher.fetch_feed(feed, &state, cache, incoming, have_db)?;
+        let Some(fetched) = fetched else {
+            report.missing.push(feed.name.clone());
+            continue;
+        };
+        let mut changed = false;
+        for (file, path, entry, url) in fetched.files {
+            if let Some(entry) = entry {
+                changed = true;
+                changes.push((file, path.clone(), entry));
+            }
+            inputs.push(Input { path, source: feed.name.clone(), origin: url });
+        }
+        if changed { report.downloaded.push(feed.name.clone()) } else { report.unchanged.push(feed.name.clone()) }
+    }
+    let selection = format!(
+        "{}|{}",
+        feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(","),
+        options.ecosystems.as_ref().map(|e| e.join(",")).unwrap_or_default()
+    );
+    if changes.is_empty() && have_db && state.selection == selection {
+        return Ok(report);
+    }
+    let build_options = BuildOptions { ecosystems: options.ecosystems.clone(), strict: true };
+    let built = build(target, &inputs, &build_options, progress)?;
+    // The database is in place: now the downloads become the cache.
+    for (file, path, entry) in changes {
+        let dest = cache.join(&file);
+        if path != dest {
+            std::fs::rename(&path, &dest)
+                .map_err(|e| FeedError::Io { location: dest.display().to_string(), source: e })?;
+        }
+        state.files.insert(file, entry);
+    }
+    state.selection = selection;
+    let json = serde_json::to_vec_pretty(&state).map_err(|e| FeedError::malformed("state.json", e))?;
+    let tmp = cache.join("state.json.tmp");
+    std::fs::write(&tmp, json).map_err(|e| FeedError::Io { location: tmp.display().to_string(), source: e })?;
+    std::fs::rename(&tmp, &state_path)
+        .map_err(|e| FeedError::Io { location: state_path.display().to_string(), source: e })?;
+    report.build = Some(built);
+    Ok(report)
+}
+
+struct Fetcher<'a> {
+    options: &'a UpdateOptions,
+    client: Option<reqwest::blocking::Client>,
+}
+
+enum Got {
+    NotModified,
+    NotFound,
+    Body { etag: Option<String>, last_modified: Option<String> },
+}
+
+impl<'a> Fetcher<'a> {
+    fn new(options: &'a UpdateOptions) -> Result<Self, FeedError> {
+        let client = match &options.origin {
+            Origin::Directory(_) => None,
+            origin => {
+                let mut b = reqwest::blocking::Client::builder()
+                    .user_agent(concat!("microscanner/", env!("CARGO_PKG_VERSION")))
+                    .connect_timeout(options.timeout.min(Duration::from_secs(30)))
+                    .timeout(options.timeout);
+                if let Origin::Mirror(url) = origin
+                    && (url.contains("://127.0.0.1") || url.contains("://localhost") || url.contains("://[::1]"))
+                {
+                    b = b.no_proxy();
+                }
+                Some(b.build().map_err(|e| FeedError::Download { url: String::new(), message: e.to_string() })?)
+            }
+        };
+        Ok(Self { options, client })
+    }
+
+    fn url_of(&self, feed: &Feed, query: &str) -> String {
+        match &self.options.origin {
+            Origin::Upstream => format!("{}{}{query}", feed.base, feed.path),
+            Origin::Mirror(base) => format!("{base}{}{query}", feed.path),
+            Origin::Directory(dir) => {
+                dir.join(feed.path.trim_start_matches('/').replace("%20", " ")).display().to_string()
+            }
+        }
+    }
+
+    /// Fetches one feed (all pages of NVD). `None`: optional and absent.
+    fn fetch_feed(
+        &self,
+        feed: &Feed,
+        state: &CacheState,
+        cache: &Path,
+        incoming: &Path,
+        have_db: bool,
+    ) -> Result<Option<Fetched>, FeedError> {
+        if !feed.paged || matches!(self.options.origin, Origin::Directory(_)) {
+            let file = file_name_of(&feed.name, None);
+            let url = self.url_of(feed, "");
+            return Ok(self
+                .fetch_one(&url, &file, feed.optional, false, state, cache, incoming, have_db)?
+                .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }));
+        }
+        // NVD: pages of NVD_PAGE until totalResults, politely spaced.
+        let delay = self.options.nvd_delay.unwrap_or(if self.options.nvd_api_key.is_some() {
+            Duration::from_millis(600)
+        } else {
+            Duration::from_secs(6)
+        });
+        let mut files = Vec::new();
+        let mut start = 0u64;
+        for page in 0..NVD_MAX_PAGES {
+            if page > 0 {
+                std::thread::sleep(delay);
+            }
+            let query = format!("?resultsPerPage={NVD_PAGE}&startIndex={start}");
+            let url = self.url_of(feed, &query);
+            let file = file_name_of(&feed.name, Some(page));
+            let Some((path, entry)) = self.fetch_one(&url, &file, false, true, state, cache, incoming, have_db)? else {
+                break;
+            };
+            let bytes = std::fs::read(&path).map_err(|e| FeedError::Io { location: url.clone(), source: e })?;
+            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| FeedError::malformed(&url, e))?;
+            let (index, per_page, total) = crate::nvd::page_info(&value)
+                .ok_or_else(|| FeedError::malformed(&url, "not an NVD API page (no startIndex/totalResults)"))?;
+            files.push((file, path, entry, url));
+            start = index + per_page.max(1);
+            if start >= total || per_page == 0 {
+                break;
+            }
+        }
+        Ok(Some(Fetched { files }))
+    }
+
+    /// Fetches one URL (or local file) into `incoming/<file>`. Returns the path to build from and,
+    /// when the content changed, the new cache entry.
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_one(
+        &self,
+        url: &str,
+        file: &str,
+        optional: bool,
+        paged: bool,
+        state: &CacheState,
+        cache: &Path,
+        incoming: &Path,
+        have_db: bool,
+    ) -> Result<Option<(PathBuf, Option<CacheEntry>)>, FeedError> {
+        let cached_path = cache.join(file);
+        let cached = state.files.get(file).filter(|e| e.url == url && cached_path.is_file() && have_db);
+        let dest = incoming.join(file);
+        let got = match (&self.client, &self.options.origin) {
+            (_, Origin::Directory(_)) => {
+                let src = PathBuf::from(url);
+                if !src.is_file() {
+                    if optional {
+                        return Ok(None);
+                    }
+                    return Err(FeedError::Download { url: url.to_owned(), message: "no such file".into() });
+                }
+                std::fs::copy(&src, &dest).map_err(|e| FeedError::Io { location: url.to_owned(), source: e })?;
+                Got::Body { etag: None, last_modified: None }
+            }
+            (Some(client), _) => self.get_with_retries(client, url, cached, &dest)?,
+            (None, _) => return Err(FeedError::Download { url: url.to_owned(), message: "no HTTP client".into() }),
+        };
+        match got {
+            Got::NotFound if optional => Ok(None),
+            Got::NotFound => Err(FeedError::Download { url: url.to_owned(), message: "404 Not Found".into() }),
+            Got::NotModified => match cached {
+                Some(_) => Ok(Some((cached_path, None))),
+                None => Err(FeedError::Download {
+                    url: url.to_owned(),
+                    message: "304 Not Modified without a cached copy".into(),
+                }),
+            },
+            Got::Body { etag, last_modified } => {
+                let sha256 = content_hash(&dest, paged)?;
+                if let Some(c) = cached
+                    && c.sha256 == sha256
+                {
+                    let _ = std::fs::remove_file(&dest);
+                    return Ok(Some((cached_path, None)));
+                }
+                Ok(Some((dest, Some(CacheEntry { url: url.to_owned(), etag, last_modified, sha256 }))))
+            }
+        }
+    }
+
+    fn get_with_retries(
+        &self,
+        client: &reqwest::blocking::Client,
+        url: &str,
+        cached: Option<&CacheEntry>,
+        dest: &Path,
+    ) -> Result<Got, FeedError> {
+        let mut wait = self.options.backoff;
+        let mut attempt = 0u32;
+        loop {
+            match self.get_once(client, url, cached, dest) {
+                Ok(got) => return Ok(got),
+                Err((retryable, message)) => {
+                    let _ = std::fs::remove_file(dest);
+                    if !retryable || attempt >= self.options.retries {
+                        let tries = attempt + 1;
+                        let message = format!("{message} (after {tries} attempt{})", if tries == 1 { "" } else { "s" });
+                        return Err(FeedError::Download { url: url.to_owned(), message });
+                    }
+                    attempt += 1;
+                    std::thread::sleep(wait);
+                    wait = wait.saturating_mul(2);
+                }
+            }
+        }
+    }
+
+    /// One attempt. Errors say whether retrying could help.
+    fn get_once(
+        &self,
+        client: &reqwest::blocking::Client,
+        url: &str,
+        cached: Option<&CacheEntry>,
+        dest: &Path,
+    ) -> Result<Got, (bool, String)> {
+        let mut req = client.get(url);
+        if let Some(c) = cached {
+            if let Some(etag) = &c.etag {
+                req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &c.last_modified {
+                req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        if (url.starts_with(NVD_BASE) || url.contains("/rest/json/cves/"))
+            && let Some(key) = &self.options.nvd_api_key
+        {
+            req = req.header("apiKey", key);
+        }
+        let mut resp = req.send().map_err(|e| (true, format!("request failed: {}", error_chain(&e))))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Got::NotModified);
+        }
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(Got::NotFound);
+        }
+        if !status.is_success() {
+            let retryable = status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+            return Err((retryable, format!("HTTP {status}")));
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        };
+        let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
+        let expected = resp.content_length();
+        let mut out = std::fs::File::create(dest).map_err(|e| (false, format!("{}: {e}", dest.display())))?;
+        let copied = std::io::copy(&mut (&mut resp).take(MAX_DOWNLOAD), &mut out)
+            .map_err(|e| (true, format!("download interrupted: {e}")))?;
+        if let Some(n) = expected
+            && n != copied
+        {
+            return Err((true, format!("download interrupted: got {copied} of {n} bytes")));
+        }
+        out.sync_all().map_err(|e| (false, format!("{}: {e}", dest.display())))?;
+        Ok(Got::Body { etag, last_modified })
+    }
+}
+
+/// Removes `incoming-PID` directories left by updates that were killed (their process is gone).
+fn remove_stale_incoming(cache: &Path) {
+    let Ok(entries) = std::fs::read_dir(cache) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("incoming-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The sha256 that decides whether a download changed. For NVD API pages the response's own
+/// `timestamp` (the time of the request) is left out, or every page would always look new.
+fn content_hash(path: &Path, paged: bool) -> Result<String, FeedError> {
+    if paged {
+        let bytes =
+            std::fs::read(path).map_err(|e| FeedError::Io { location: path.display().to_string(), source: e })?;
+        if let Ok(serde_json::Value::Object(mut map)) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            map.remove("timestamp");
+            let canonical =
+                serde_json::to_vec(&map).map_err(|e| FeedError::malformed(&path.display().to_string(), e))?;
+            return Ok(hex_sha256(&canonical));
+        }
+    }
+    Ok(hash_file(path)?.0)
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_respects_filters() {
+        let all = plan(&UpdateOptions::default());
+        assert!(all.iter().any(|f| f.name == "osv:PyPI" && f.path == "/PyPI/all.zip"));
+        assert!(all.iter().any(|f| f.path == "/Rocky%20Linux/all.zip"));
+        assert!(all.iter().any(|f| f.name == "nvd" && f.paged));
+        let some = plan(&UpdateOptions {
+            ecosystems: Some(vec!["pypi".into(), "rust".into()]),
+            feeds: Some(vec!["osv".into(), "kev".into()]),
+            ..UpdateOptions::default()
+        });
+        let names: Vec<_> = some.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["osv:PyPI", "osv:crates.io", "kev"]);
+        let deb = plan(&UpdateOptions { ecosystems: Some(vec!["debian".into()]), ..UpdateOptions::default() });
+        assert!(deb.iter().any(|f| f.name == "debian-dsa"));
+        assert!(!deb.iter().any(|f| f.name.starts_with("alpine")));
+    }
+
+    #[test]
+    fn nvd_page_hash_ignores_the_response_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        std::fs::write(&a, br#"{"timestamp":"2026-01-01T00:00:00","vulnerabilities":[1]}"#).unwrap();
+        std::fs::write(&b, br#"{"timestamp":"2026-01-02T00:00:00","vulnerabilities":[1]}"#).unwrap();
+        std::fs::write(&c, br#"{"timestamp":"2026-01-02T00:00:00","vulnerabilities":[2]}"#).unwrap();
+        assert_eq!(content_hash(&a, true).unwrap(), content_hash(&b, true).unwrap());
+        assert_ne!(content_hash(&b, true).unwrap(), content_hash(&c, true).unwrap());
+        assert_ne!(content_hash(&a, false).unwrap(), content_hash(&b, false).unwrap());
+    }
+
+    #[test]
+    fn cache_dir_is_beside_the_db() {
+        assert_eq!(cache_dir(Path::new("/x/y/m.db")), PathBuf::from("/x/y/m.db.feeds"));
+        assert_eq!(file_name_of("alpine:v3.1/main", Some(2)), "alpine_v3.1_main.page2");
+    }
+}

@@ -1,0 +1,57 @@
+//! The inventory: everything found in an image, the SBOM the rest of the pipeline works on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Diagnostic, OsInfo, Package};
+
+/// One layer of the scanned image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// The layer's diffID.
+    pub diff_id: String,
+    /// The digest of the blob as stored (compressed), when the source has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The image history line that created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    /// The target as the user named it (`oci:dir:latest`, `/`).
+    pub name: String,
+    /// The source kind (`docker-archive`, `oci`, `oci-archive`, `dir`).
+    pub source: String,
+    /// The manifest digest, when there is a manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// The config digest (the image id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// The image's operating system, from its config (`linux`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// The image's architecture, from its config (`amd64`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// The layers, base first.
+    #[serde(default)]
+    pub layers: Vec<LayerInfo>,
+}
+
+/// Everything found in one image: its OS, its packages and the problems met on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// What was scanned.
+    pub image: ImageInfo,
+    /// The operating system, if one was recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    /// Every package found, sorted by kind, name, version and location.
+    pub packages: Vec<Package>,
+    /// Problems met that did not stop the scan.
+    #[serde(default)]
+    pub diagnostics: Vec<Diagnostic>,
+}

@@ -1,0 +1,17 @@
+//! Shared types of microscanner: what every other crate passes to the next.
+//!
+//! This crate holds data only (serde wire types, no I/O), so that the pipeline stages
+//! (image → catalog → matcher → report) agree on one vocabulary and the JSON documents
+//! built from these types stay stable.
+
+mod diagnostic;
+mod inventory;
+mod os;
+mod package;
+mod purl;
+
+pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use inventory::{ImageInfo, Inventory, LayerInfo};
+pub use os::OsInfo;
+pub use package::{Evidence, LayerRef, Package, PackageKind};
+pub use purl::Purl;

@@ -1,0 +1,254 @@
+//! Test support: builds real layer tars, OCI layouts and docker-archives in memory or in a
+//! temporary directory, and finds the images that `../shared/tools/make-images.sh` builds.
+//!
+//! Only for tests (a dev-dependency): panics are the failure report here.
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc, clippy::print_stderr)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+/// The `sha256:` digest of bytes.
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Gzips bytes.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Builds one layer tar, entry by entry, with real tar headers (GNU long names and PAX as the
+/// `tar` crate writes them).
+#[derive(Default)]
+pub struct LayerBuilder {
+    builder: Option<tar::Builder<Vec<u8>>>,
+}
+
+impl LayerBuilder {
+    /// An empty layer.
+    pub fn new() -> Self {
+        Self { builder: Some(tar::Builder::new(Vec::new())) }
+    }
+
+    fn b(&mut self) -> &mut tar::Builder<Vec<u8>> {
+        self.builder.as_mut().unwrap()
+    }
+
+    /// A regular file.
+    pub fn file(mut self, path: &str, content: &[u8]) -> Self {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        self.b().append_data(&mut h, path, content).unwrap();
+        self
+    }
+
+    /// A regular file of `size` zero bytes, streamed (never held in memory).
+    pub fn zeros(mut self, path: &str, size: u64) -> Self {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        self.b().append_data(&mut h, path, std::io::repeat(0).take_bytes(size)).unwrap();
+        self
+    }
+
+    /// A directory.
+    pub fn dir(mut self, path: &str) -> Self {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o755);
+        h.set_entry_type(tar::EntryType::Directory);
+        self.b().append_data(&mut h, path, std::io::empty()).unwrap();
+        self
+    }
+
+    /// A symlink `path -> target`.
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(tar::EntryType::Symlink);
+        self.b().append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    /// A hard link `path` to the earlier entry `target`.
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_entry_type(tar::EntryType::Link);
+        self.b().append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    /// A whiteout deleting `path` (`dir/.wh.name`).
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+        let wh = if dir.is_empty() { format!(".wh.{name}") } else { format!("{dir}/.wh.{name}") };
+        self.file(&wh, b"")
+    }
+
+    /// An opaque whiteout for `dir`.
+    pub fn opaque(self, dir: &str) -> Self {
+        self.file(&format!("{dir}/.wh..wh..opq"), b"")
+    }
+
+    /// An entry whose raw name is written as given, even a hostile one (`../../etc/passwd`)
+    /// that the `tar` crate's checked setters refuse.
+    pub fn raw_file(mut self, raw_name: &str, content: &[u8]) -> Self {
+        let mut h = tar::Header::new_old();
+        let name = raw_name.as_bytes();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        self.b().append(&h, content).unwrap();
+        self
+    }
+
+    /// The finished tar.
+    pub fn build(mut self) -> Vec<u8> {
+        self.builder.take().unwrap().into_inner().unwrap()
+    }
+}
+
+/// `Read::take` on a repeat reader, named for readability.
+trait TakeBytes {
+    fn take_bytes(self, n: u64) -> std::io::Take<std::io::Repeat>;
+}
+
+impl TakeBytes for std::io::Repeat {
+    fn take_bytes(self, n: u64) -> std::io::Take<std::io::Repeat> {
+        std::io::Read::take(self, n)
+    }
+}
+
+/// A layer for an image: its uncompressed tar, how to store it, and its history line.
+pub struct TestLayer {
+    /// The uncompressed tar.
+    pub tar: Vec<u8>,
+    /// Gzip it in the OCI layout.
+    pub gzip: bool,
+    /// The history `created_by` line.
+    pub created_by: String,
+}
+
+impl TestLayer {
+    /// A gzip layer with a history line.
+    pub fn new(tar: Vec<u8>, created_by: &str) -> Self {
+        Self { tar, gzip: true, created_by: created_by.to_owned() }
+    }
+}
+
+/// The config JSON of an image of `layers`.
+fn config(layers: &[TestLayer]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers.iter().map(|l| sha256(&l.tar)).collect();
+    let history: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|l| serde_json::json!({ "created_by": l.created_by }))
+        .chain(std::iter::once(serde_json::json!({ "created_by": "CMD [\"sh\"]", "empty_layer": true })))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        "history": history,
+    }))
+    .unwrap()
+}
+
+/// Writes an OCI image layout of `layers` into `dir`, tagged `latest`; returns the layer blob
+/// digests so tests can corrupt or remove them.
+pub fn write_oci_layout(dir: &Path, layers: &[TestLayer]) -> Vec<String> {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let digest = sha256(bytes);
+        std::fs::write(blobs.join(&digest["sha256:".len()..]), bytes).unwrap();
+        digest
+    };
+    let config = config(layers);
+    let config_digest = put(&config);
+    let mut descriptors = Vec::new();
+    let mut digests = Vec::new();
+    for layer in layers {
+        let (bytes, media_type) = if layer.gzip {
+            (gzip(&layer.tar), "application/vnd.oci.image.layer.v1.tar+gzip")
+        } else {
+            (layer.tar.clone(), "application/vnd.oci.image.layer.v1.tar")
+        };
+        let digest = put(&bytes);
+        descriptors.push(serde_json::json!({ "mediaType": media_type, "digest": digest, "size": bytes.len() }));
+        digests.push(digest);
+    }
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len() },
+        "layers": descriptors,
+    }))
+    .unwrap();
+    let manifest_digest = put(&manifest);
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest,
+            "size": manifest.len(),
+            "annotations": { "org.opencontainers.image.ref.name": "latest" },
+        }],
+    });
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    digests
+}
+
+/// Writes a docker-archive (`docker save` layout, uncompressed layers) of `layers` to `path`.
+pub fn write_docker_archive(path: &Path, layers: &[TestLayer]) {
+    let config = config(layers);
+    let config_name = format!("{}.json", &sha256(&config)["sha256:".len()..]);
+    let mut names = Vec::new();
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    let mut add = |name: &str, bytes: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, bytes).unwrap();
+    };
+    for layer in layers {
+        let name = format!("{}/layer.tar", &sha256(&layer.tar)["sha256:".len()..]);
+        add(&name, &layer.tar);
+        names.push(name);
+    }
+    add(&config_name, &config);
+    let manifest = serde_json::json!([{ "Config": config_name, "RepoTags": ["test:latest"], "Layers": names }]);
+    add("manifest.json", &serde_json::to_vec(&manifest).unwrap());
+    b.finish().unwrap();
+}
+
+/// The folder of images built by `../shared/tools/make-images.sh`: `$MICROSCANNER_IMAGES`, or
+/// `target/images` of the workspace. `None` (with a note on stderr) when it is not there, except
+/// under CI (`CI` set), where a missing image set is a failure: CI must build them.
+pub fn images_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("MICROSCANNER_IMAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/images")));
+    if dir.join("debian12-app").is_dir() {
+        return Some(dir);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI is set but the test images are missing at {}", dir.display());
+    eprintln!("note: images not built at {} (run scripts/test.sh); skipping", dir.display());
+    None
+}
+
+/// The shared fixtures folder (`../shared/fixtures` beside the checkout).
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures"))
+}

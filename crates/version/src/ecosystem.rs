@@ -1,0 +1,67 @@
+//! From OSV ecosystem strings to version schemes.
+
+use crate::VersionScheme;
+
+/// The scheme for an OSV `package.ecosystem` value.
+///
+/// The part before the first `:` names the ecosystem (`Debian:12`, `Alpine:v3.19`,
+/// `Rocky Linux:9`, `Ubuntu:22.04:LTS`); it is matched without regard to case. Unknown
+/// ecosystems get [`VersionScheme::Generic`].
+pub fn scheme_for_osv_ecosystem(ecosystem: &str) -> VersionScheme {
+    let base = ecosystem.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+    match base.as_str() {
+        "debian" | "ubuntu" => VersionScheme::Dpkg,
+        "alpine" | "wolfi" | "chainguard" | "minimos" | "alpaquita" | "bellsoft hardened containers" => {
+            VersionScheme::Apk
+        }
+        "red hat" | "rocky linux" | "almalinux" | "suse" | "opensuse" | "mageia" | "photon os" | "openeuler"
+        | "azure linux" | "centos" | "fedora" | "oracle linux" | "amazon linux" => VersionScheme::Rpm,
+        "pypi" => VersionScheme::Pep440,
+        "npm" => VersionScheme::Npm,
+        "crates.io" | "hex" | "pub" | "swifturl" | "bitnami" => VersionScheme::Semver,
+        "go" => VersionScheme::Go,
+        "maven" => VersionScheme::Maven,
+        "rubygems" => VersionScheme::RubyGems,
+        "nuget" => VersionScheme::NuGet,
+        "packagist" => VersionScheme::Composer,
+        _ => VersionScheme::Generic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_osv_ecosystems() {
+        let cases = [
+            ("Debian:12", VersionScheme::Dpkg),
+            ("Ubuntu:22.04:LTS", VersionScheme::Dpkg),
+            ("Alpine:v3.19", VersionScheme::Apk),
+            ("Wolfi", VersionScheme::Apk),
+            ("Chainguard", VersionScheme::Apk),
+            ("Rocky Linux:9", VersionScheme::Rpm),
+            ("AlmaLinux:8", VersionScheme::Rpm),
+            ("Red Hat", VersionScheme::Rpm),
+            ("Red Hat:enterprise_linux:9::appstream", VersionScheme::Rpm),
+            ("SUSE:Linux Enterprise Server 15 SP5", VersionScheme::Rpm),
+            ("openSUSE:Tumbleweed", VersionScheme::Rpm),
+            ("PyPI", VersionScheme::Pep440),
+            ("npm", VersionScheme::Npm),
+            ("crates.io", VersionScheme::Semver),
+            ("Go", VersionScheme::Go),
+            ("Maven", VersionScheme::Maven),
+            ("Maven:https://repo.maven.apache.org/maven2/", VersionScheme::Maven),
+            ("RubyGems", VersionScheme::RubyGems),
+            ("NuGet", VersionScheme::NuGet),
+            ("Packagist", VersionScheme::Composer),
+            ("GIT", VersionScheme::Generic),
+            ("Linux", VersionScheme::Generic),
+            ("", VersionScheme::Generic),
+            ("SomethingNew:1", VersionScheme::Generic),
+        ];
+        for (ecosystem, scheme) in cases {
+            assert_eq!(scheme_for_osv_ecosystem(ecosystem), scheme, "{ecosystem}");
+        }
+    }
+}

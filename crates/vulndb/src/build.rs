@@ -1,0 +1,339 @@
+//! Writing a new database file: bulk load in one transaction, then verify, then rename into place.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::record::{Advisory, Records};
+use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
+
+/// One feed input that went into a database, as recorded in its `sources` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// Unique name in this database (`osv:PyPI`, `debian-dsa`, `kev`, or a file path).
+    pub name: String,
+    /// The format (`osv`, `debian-tracker`, `debian-dsa-list`, `alpine-secdb`, `nvd`, `kev`, `epss`).
+    pub kind: String,
+    /// Where it was read from (a URL or a path).
+    pub origin: String,
+    /// The feed's own timestamp (newest `modified`, catalog version, score date), if known.
+    pub timestamp: Option<String>,
+    /// How many records it gave.
+    pub records: u64,
+    /// How many diagnostics its import raised.
+    pub diagnostics: u64,
+}
+
+/// What [`Builder::add`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AddStats {
+    /// Advisories written (new ids).
+    pub advisories: u64,
+    /// Advisories merged into an existing id from another source.
+    pub merged: u64,
+    /// Advisories skipped because the same source already gave that id.
+    pub duplicates: u64,
+    /// Affected entries written.
+    pub affected: u64,
+}
+
+/// Writes a new database file. Create it at a temporary path, [`add`](Self::add) records,
+/// [`finish`](Self::finish) it, then [`install`] it over the old one.
+pub struct Builder {
+    conn: Connection,
+    path: PathBuf,
+    /// advisory id → source that first gave it.
+    seen: HashMap<String, String>,
+    sources: Vec<SourceInfo>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// Starts a new database at `path`, replacing any file there.
+    pub fn create(path: &Path) -> Result<Self> {
+        for p in [path.to_path_buf(), with_suffix(path, "-journal")] {
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(p, e)),
+            }
+        }
+        let conn = Connection::open(path)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch(
+            "PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+        )?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        conn.execute_batch(schema::DDL)?;
+        conn.execute_batch("BEGIN")?;
+        Ok(Self { conn, path: path.to_path_buf(), seen: HashMap::new(), sources: Vec::new() })
+    }
+
+    /// Records a source for the metadata table (same name: the later one wins).
+    pub fn add_source(&mut self, source: SourceInfo) {
+        self.sources.retain(|s| s.name != source.name);
+        self.sources.push(source);
+    }
+
+    /// Writes a batch of records. When the batch is [`Records::complete`], an advisory id that an
+    /// earlier batch of the *same* source already gave is skipped with everything attached to it
+    /// (first one wins); otherwise it is merged (empty fields filled, aliases, references,
+    /// severities and affected entries added).
+    pub fn add(&mut self, records: &Records) -> Result<AddStats> {
+        let mut stats = AddStats::default();
+        let mut skip: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut fresh: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for adv in &records.advisories {
+            match self.seen.get(&adv.id) {
+                _ if fresh.contains(adv.id.as_str()) => {}
+                Some(src) if records.complete && *src == adv.source => {
+                    stats.duplicates += 1;
+                    skip.insert(adv.id.as_str());
+                    continue;
+                }
+                Some(_) => stats.merged += 1,
+                None => {
+                    stats.advisories += 1;
+                    fresh.insert(adv.id.as_str());
+                    self.seen.insert(adv.id.clone(), adv.source.clone());
+                }
+            }
+            self.write_advisory(adv)?;
+        }
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT INTO affected (advisory_id, ecosystem, name, name_key, purl, ranges, versions, extra) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for a in &records.affected {
+                if skip.contains(a.advisory_id.as_str()) {
+                    continue;
+                }
+                let extra = if a.extra.is_null() { None } else { Some(a.extra.to_string()) };
+                stmt.execute(params![
+                    a.advisory_id,
+                    a.ecosystem,
+                    a.name,
+                    schema::name_key(&a.ecosystem, &a.name),
+                    a.purl,
+                    a.ranges.to_string(),
+                    serde_json::to_string(&a.versions)?,
+                    extra,
+                ])?;
+                stats.affected += 1;
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO severities (advisory_id, kind, value, score, source, scope) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for s in &records.severities {
+                if skip.contains(s.advisory_id.as_str()) {
+                    continue;
+                }
+                stmt.execute(params![s.advisory_id, s.kind.as_str(), s.value, s.score, s.source, s.scope])?;
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO fix_status (advisory_id, ecosystem, name, name_key, state, fixed_version, \
+                 urgency, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for f in &records.fix_statuses {
+                if skip.contains(f.advisory_id.as_str()) {
+                    continue;
+                }
+                stmt.execute(params![
+                    f.advisory_id,
+                    f.ecosystem,
+                    f.name,
+                    schema::name_key(&f.ecosystem, &f.name),
+                    f.state.as_str(),
+                    f.fixed_version,
+                    f.urgency,
+                    f.note,
+                ])?;
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO kev (cve_id, date_added, due_date, ransomware, vendor, product, name) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for k in &records.kev {
+                stmt.execute(params![k.cve_id, k.date_added, k.due_date, k.ransomware, k.vendor, k.product, k.name])?;
+            }
+        }
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "INSERT INTO epss (cve_id, score, percentile, date) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT(cve_id) DO UPDATE SET score = excluded.score, percentile = excluded.percentile, \
+                     date = excluded.date WHERE epss.date IS NULL OR excluded.date >= epss.date",
+            )?;
+            for e in &records.epss {
+                stmt.execute(params![e.cve_id, e.score, e.percentile, e.date])?;
+            }
+        }
+        Ok(stats)
+    }
+
+    fn write_advisory(&self, adv: &Advisory) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO advisories (id, summary, details, published, modified, withdrawn, source) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT(id) DO UPDATE SET \
+               summary = COALESCE(advisories.summary, excluded.summary), \
+               details = COALESCE(advisories.details, excluded.details), \
+               published = COALESCE(advisories.published, excluded.published), \
+               modified = COALESCE(advisories.modified, excluded.modified), \
+               withdrawn = COALESCE(advisories.withdrawn, excluded.withdrawn)",
+        )?;
+        stmt.execute(params![
+            adv.id,
+            adv.summary,
+            adv.details,
+            adv.published,
+            adv.modified,
+            adv.withdrawn,
+            adv.source
+        ])?;
+        let mut alias = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO aliases (advisory_id, alias, relation) VALUES (?1, ?2, ?3)")?;
+        for a in &adv.aliases {
+            if *a != adv.id {
+                alias.execute(params![adv.id, a, "alias"])?;
+            }
+        }
+        for a in &adv.related {
+            alias.execute(params![adv.id, a, "related"])?;
+        }
+        let mut refs = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO advisory_references (advisory_id, kind, url) VALUES (?1, ?2, ?3)")?;
+        for r in &adv.references {
+            refs.execute(params![adv.id, r.kind, r.url])?;
+        }
+        let mut cwe = self.conn.prepare_cached("INSERT OR IGNORE INTO cwes (advisory_id, cwe) VALUES (?1, ?2)")?;
+        for c in &adv.cwes {
+            cwe.execute(params![adv.id, c])?;
+        }
+        Ok(())
+    }
+
+    /// Commits, writes the metadata, builds the indexes, checks integrity and closes the file.
+    /// Returns its path (still the temporary one: [`install`] it).
+    pub fn finish(self) -> Result<PathBuf> {
+        let built_at = now_rfc3339();
+        {
+            let mut meta = self.conn.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+            meta.execute(params!["schema_version", SCHEMA_VERSION.to_string()])?;
+            meta.execute(params!["built_at", built_at])?;
+            meta.execute(params!["generator", concat!("microscanner ", env!("CARGO_PKG_VERSION"))])?;
+            let mut src = self.conn.prepare(
+                "INSERT OR REPLACE INTO sources (name, kind, origin, timestamp, records, diagnostics) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for s in &self.sources {
+                src.execute(params![s.name, s.kind, s.origin, s.timestamp, to_i64(s.records), to_i64(s.diagnostics)])?;
+            }
+        }
+        self.conn.execute_batch(schema::INDEXES)?;
+        self.conn.execute_batch("COMMIT")?;
+        self.conn.execute_batch("ANALYZE; PRAGMA journal_mode = DELETE;")?;
+        check_integrity(&self.conn, &self.path)?;
+        let path = self.path.clone();
+        self.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
+        Ok(path)
+    }
+}
+
+/// Runs SQLite's integrity check and our schema check on an open connection.
+pub(crate) fn check_integrity(conn: &Connection, path: &Path) -> Result<()> {
+    let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if app != APPLICATION_ID {
+        return Err(Error::Incompatible { path: path.to_path_buf(), reason: "not a microscanner database".into() });
+    }
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version != SCHEMA_VERSION {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            reason: format!("schema version {version}, this microscanner reads version {SCHEMA_VERSION}"),
+        });
+    }
+    let meta: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).optional()?;
+    if meta.as_deref() != Some(SCHEMA_VERSION.to_string().as_str()) {
+        return Err(Error::Incompatible {
+            path: path.to_path_buf(),
+            reason: "metadata lacks the schema version".into(),
+        });
+    }
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    if rows != ["ok"] {
+        return Err(Error::Integrity { path: path.to_path_buf(), detail: rows.join("; ") });
+    }
+    Ok(())
+}
+
+/// Verifies a finished database file (integrity and schema version) and renames it over `target`.
+/// Until the rename, `target` is untouched; the rename is atomic on one filesystem.
+pub fn install(built: &Path, target: &Path) -> Result<()> {
+    {
+        let conn = crate::read::open_read_only(built)?;
+        check_integrity(&conn, built)?;
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::rename(built, target).map_err(|e| Error::io(target, e))?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        // Make the rename durable; failure here does not undo the install.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A fresh temporary path beside `target` for building (`.<name>.building-<pid>-<n>`).
+pub fn temp_path_beside(target: &Path, what: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "microscanner.db".into());
+    let file = format!(".{name}.{what}-{}-{n}", std::process::id());
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(file),
+        _ => PathBuf::from(file),
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The current time as RFC 3339 (UTC).
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+}

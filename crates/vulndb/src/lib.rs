@@ -1,0 +1,31 @@
+//! The vulnerability database: one SQLite file, its schema and the query API the matcher uses.
+//!
+//! * [`Builder`] writes a new file from importer [`Records`] (one transaction, indexes built last),
+//!   and [`install`] verifies it and renames it over the old one, so readers never see a half-built
+//!   database.
+//! * [`Database`] opens a file read-only (any number of processes at once) and answers the
+//!   matcher: [`Database::affected`] for an (ecosystem, name), [`Database::advisory`] by id.
+//! * [`export`] / [`import`] move a database as one verifiable zstd file.
+//!
+//! Ranges stay in OSV JSON form; evaluating them is the matcher's job.
+
+mod archive;
+mod build;
+mod error;
+mod read;
+mod record;
+mod schema;
+mod score;
+
+pub use archive::{Manifest, export, hash_file, import};
+pub use build::{AddStats, Builder, SourceInfo, install, now_rfc3339, temp_path_beside};
+pub use error::{Error, Result};
+pub use read::{AdvisoryDetails, Counts, Database, Metadata};
+pub use record::{
+    Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Records, Reference, Severity, SeverityKind,
+};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION, name_key};
+pub use score::{cvss_base_score, cvss_kind};
+
+#[cfg(test)]
+mod tests;

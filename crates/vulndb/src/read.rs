@@ -1,0 +1,375 @@
+//! Reading a database: opened read-only, so any number of scanning processes can share one file.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::build::SourceInfo;
+use crate::error::{Error, Result};
+use crate::record::{Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Reference, Severity, SeverityKind};
+use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
+
+/// The database's metadata table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Schema version of the file.
+    pub schema_version: u32,
+    /// When it was built (RFC 3339).
+    pub built_at: String,
+    /// What built it.
+    pub generator: Option<String>,
+    /// Each input feed.
+    pub sources: Vec<SourceInfo>,
+}
+
+/// Row counts of the main tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Advisories.
+    pub advisories: u64,
+    /// Affected entries.
+    pub affected: u64,
+    /// Severity ratings.
+    pub severities: u64,
+    /// Fix-status rows.
+    pub fix_statuses: u64,
+    /// KEV entries.
+    pub kev: u64,
+    /// EPSS scores.
+    pub epss: u64,
+}
+
+/// Everything known about one advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoryDetails {
+    /// The advisory itself (aliases, references and CWEs filled in).
+    pub advisory: Advisory,
+    /// Its affected entries.
+    pub affected: Vec<Affected>,
+    /// Its severity ratings, from every source.
+    pub severities: Vec<Severity>,
+    /// Per-release fix states.
+    pub fix_statuses: Vec<FixStatus>,
+    /// The KEV entry of its CVE (the id itself or an alias), if CISA lists it.
+    pub kev: Option<KevEntry>,
+    /// The EPSS score of its CVE (the id itself or an alias).
+    pub epss: Option<EpssScore>,
+}
+
+/// An open, read-only database.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+    path: PathBuf,
+}
+
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
+    if !path.is_file() {
+        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no database file")));
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    // `immutable=1`: no file locks and no change checks per query. Safe because a database file
+    // is never changed in place: builds and imports write a new file and rename it over the old
+    // one, and an open reader keeps reading the file it opened.
+    let conn = Connection::open_with_flags(immutable_uri(path), flags)?;
+    conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
+    Ok(conn)
+}
+
+/// `file:PATH?immutable=1`, with the characters that mean something in a URI escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+impl Database {
+    /// Opens `path` read-only and checks that it is a microscanner database of this schema version.
+    /// (The full integrity check is [`verify`](Self::verify); it reads the whole file.)
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = open_read_only(path)?;
+        let incompatible = |reason: String| Error::Incompatible { path: path.to_path_buf(), reason };
+        let app: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(|e| incompatible(format!("not a database: {e}")))?;
+        if app != APPLICATION_ID {
+            return Err(incompatible("not a microscanner database".into()));
+        }
+        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version != SCHEMA_VERSION {
+            return Err(incompatible(format!(
+                "schema version {version}, this microscanner reads version {SCHEMA_VERSION}; run `microscanner db update`"
+            )));
+        }
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(Self { conn, path: path.to_path_buf() })
+    }
+
+    /// The file this was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Full integrity check (SQLite `integrity_check` plus the schema checks).
+    pub fn verify(&self) -> Result<()> {
+        crate::build::check_integrity(&self.conn, &self.path)
+    }
+
+    /// All affected entries for a package, in advisory-id order. `ecosystem` is compared exactly
+    /// (`Debian:12`, `PyPI`); `name` by the ecosystem's rule (PEP 503 for PyPI).
+    pub fn affected(&self, ecosystem: &str, name: &str) -> Result<Vec<Affected>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
+             WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
+        )?;
+        let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], raw_affected)?;
+        rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect()
+    }
+
+    /// Fix states of a package in a distro release (`Debian:11`, `openssl`).
+    pub fn fix_statuses(&self, ecosystem: &str, name: &str) -> Result<Vec<FixStatus>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
+             WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
+        )?;
+        let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], fix_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every distinct ecosystem with affected entries, with how many entries each has.
+    pub fn ecosystems(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, to_u64(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Everything about one advisory, or `None` if no feed has it.
+    pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetails>> {
+        let adv = self
+            .conn
+            .prepare_cached(
+                "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Advisory {
+                    id: r.get(0)?,
+                    summary: r.get(1)?,
+                    details: r.get(2)?,
+                    published: r.get(3)?,
+                    modified: r.get(4)?,
+                    withdrawn: r.get(5)?,
+                    source: r.get(6)?,
+                    ..Advisory::default()
+                })
+            })
+            .optional()?;
+        let Some(mut advisory) = adv else { return Ok(None) };
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT alias, relation FROM aliases WHERE advisory_id = ?1 ORDER BY alias")?;
+            let rows = stmt.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (alias, relation) = row?;
+                if relation == "alias" { advisory.aliases.push(alias) } else { advisory.related.push(alias) }
+            }
+        }
+        {
+            let mut stmt =
+                self.conn.prepare_cached("SELECT kind, url FROM advisory_references WHERE advisory_id = ?1")?;
+            let rows = stmt.query_map([id], |r| Ok(Reference { kind: r.get(0)?, url: r.get(1)? }))?;
+            advisory.references = rows.collect::<Result<_, _>>()?;
+        }
+        {
+            let mut stmt = self.conn.prepare_cached("SELECT cwe FROM cwes WHERE advisory_id = ?1 ORDER BY cwe")?;
+            advisory.cwes = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        }
+        let affected = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
+                 WHERE advisory_id = ?1 ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map([id], raw_affected)?;
+            rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect::<Result<Vec<_>>>()?
+        };
+        let severities = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, kind, value, score, source, scope FROM severities WHERE advisory_id = ?1 \
+                 ORDER BY kind, source, scope",
+            )?;
+            let rows = stmt.query_map([id], |r| {
+                let kind: String = r.get(1)?;
+                Ok(Severity {
+                    advisory_id: r.get(0)?,
+                    kind: SeverityKind::parse(&kind).unwrap_or(SeverityKind::Vendor),
+                    value: r.get(2)?,
+                    score: r.get(3)?,
+                    source: r.get(4)?,
+                    scope: r.get(5)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let fix_statuses = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
+                 WHERE advisory_id = ?1 ORDER BY ecosystem, name",
+            )?;
+            stmt.query_map([id], fix_row)?.collect::<Result<Vec<_>, _>>()?
+        };
+        let cve = std::iter::once(advisory.id.clone())
+            .chain(advisory.aliases.iter().cloned())
+            .find(|a| a.starts_with("CVE-"));
+        let (kev, epss) = match &cve {
+            Some(c) => (self.kev(c)?, self.epss(c)?),
+            None => (None, None),
+        };
+        Ok(Some(AdvisoryDetails { advisory, affected, severities, fix_statuses, kev, epss }))
+    }
+
+    /// The ids of advisories that list `alias` as an alias (a CVE id finds its GHSA, PYSEC, DSA...).
+    pub fn advisories_by_alias(&self, alias: &str) -> Result<Vec<String>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT DISTINCT advisory_id FROM aliases WHERE alias = ?1 ORDER BY 1")?;
+        Ok(stmt.query_map([alias], |r| r.get(0))?.collect::<Result<_, _>>()?)
+    }
+
+    /// The KEV entry of a CVE.
+    pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT cve_id, date_added, due_date, ransomware, vendor, product, name FROM kev WHERE cve_id = ?1",
+        )?;
+        Ok(stmt
+            .query_row([cve], |r| {
+                Ok(KevEntry {
+                    cve_id: r.get(0)?,
+                    date_added: r.get(1)?,
+                    due_date: r.get(2)?,
+                    ransomware: r.get(3)?,
+                    vendor: r.get(4)?,
+                    product: r.get(5)?,
+                    name: r.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The EPSS score of a CVE.
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT cve_id, score, percentile, date FROM epss WHERE cve_id = ?1")?;
+        Ok(stmt
+            .query_row([cve], |r| {
+                Ok(EpssScore { cve_id: r.get(0)?, score: r.get(1)?, percentile: r.get(2)?, date: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// The metadata table.
+    pub fn metadata(&self) -> Result<Metadata> {
+        let get = |key: &str| -> Result<Option<String>> {
+            Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        };
+        let schema_version = get("schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let built_at = get("built_at")?.unwrap_or_default();
+        let generator = get("generator")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, kind, origin, timestamp, records, diagnostics FROM sources ORDER BY name")?;
+        let sources = stmt
+            .query_map([], |r| {
+                Ok(SourceInfo {
+                    name: r.get(0)?,
+                    kind: r.get(1)?,
+                    origin: r.get(2)?,
+                    timestamp: r.get(3)?,
+                    records: to_u64(r.get(4)?),
+                    diagnostics: to_u64(r.get(5)?),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Metadata { schema_version, built_at, generator, sources })
+    }
+
+    /// Row counts of the main tables.
+    pub fn counts(&self) -> Result<Counts> {
+        let count = |table: &str| -> Result<u64> {
+            Ok(to_u64(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?))
+        };
+        Ok(Counts {
+            advisories: count("advisories")?,
+            affected: count("affected")?,
+            severities: count("severities")?,
+            fix_statuses: count("fix_status")?,
+            kev: count("kev")?,
+            epss: count("epss")?,
+        })
+    }
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+struct RawAffected {
+    advisory_id: String,
+    ecosystem: String,
+    name: String,
+    purl: Option<String>,
+    ranges: String,
+    versions: String,
+    extra: Option<String>,
+}
+
+impl RawAffected {
+    fn decode(self) -> Result<Affected> {
+        Ok(Affected {
+            advisory_id: self.advisory_id,
+            ecosystem: self.ecosystem,
+            name: self.name,
+            purl: self.purl,
+            ranges: serde_json::from_str(&self.ranges)?,
+            versions: serde_json::from_str(&self.versions)?,
+            extra: match self.extra {
+                Some(e) => serde_json::from_str(&e)?,
+                None => serde_json::Value::Null,
+            },
+        })
+    }
+}
+
+fn raw_affected(r: &Row<'_>) -> rusqlite::Result<RawAffected> {
+    Ok(RawAffected {
+        advisory_id: r.get(0)?,
+        ecosystem: r.get(1)?,
+        name: r.get(2)?,
+        purl: r.get(3)?,
+        ranges: r.get(4)?,
+        versions: r.get(5)?,
+        extra: r.get(6)?,
+    })
+}
+
+fn fix_row(r: &Row<'_>) -> rusqlite::Result<FixStatus> {
+    let state: String = r.get(3)?;
+    Ok(FixStatus {
+        advisory_id: r.get(0)?,
+        ecosystem: r.get(1)?,
+        name: r.get(2)?,
+        state: FixState::parse(&state).unwrap_or(FixState::Undetermined),
+        fixed_version: r.get(4)?,
+        urgency: r.get(5)?,
+        note: r.get(6)?,
+    })
+}

@@ -1,0 +1,149 @@
+//! The SQLite schema, its version, and how package names are keyed for lookup.
+
+/// The schema version this code writes and reads. A database with another version is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The `application_id` pragma value that marks a microscanner database ("MSDB").
+pub const APPLICATION_ID: i32 = 0x4d53_4442;
+
+/// Tables and indexes, created in a fresh file.
+pub(crate) const DDL: &str = r"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sources (
+    name        TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    origin      TEXT NOT NULL,
+    timestamp   TEXT,
+    records     INTEGER NOT NULL,
+    diagnostics INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE advisories (
+    id        TEXT PRIMARY KEY,
+    summary   TEXT,
+    details   TEXT,
+    published TEXT,
+    modified  TEXT,
+    withdrawn TEXT,
+    source    TEXT NOT NULL
+);
+
+CREATE TABLE aliases (
+    advisory_id TEXT NOT NULL,
+    alias       TEXT NOT NULL,
+    relation    TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, alias, relation)
+) WITHOUT ROWID;
+
+CREATE TABLE advisory_references (
+    advisory_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, url, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE cwes (
+    advisory_id TEXT NOT NULL,
+    cwe         TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, cwe)
+) WITHOUT ROWID;
+
+CREATE TABLE affected (
+    advisory_id TEXT NOT NULL,
+    ecosystem   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL,
+    purl        TEXT,
+    ranges      TEXT NOT NULL,
+    versions    TEXT NOT NULL,
+    extra       TEXT
+);
+
+CREATE TABLE severities (
+    advisory_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    score       REAL,
+    source      TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, kind, source, scope, value)
+) WITHOUT ROWID;
+
+CREATE TABLE fix_status (
+    advisory_id   TEXT NOT NULL,
+    ecosystem     TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    name_key      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    fixed_version TEXT,
+    urgency       TEXT,
+    note          TEXT,
+    PRIMARY KEY (ecosystem, name_key, advisory_id)
+) WITHOUT ROWID;
+
+CREATE TABLE kev (
+    cve_id     TEXT PRIMARY KEY,
+    date_added TEXT,
+    due_date   TEXT,
+    ransomware TEXT,
+    vendor     TEXT,
+    product    TEXT,
+    name       TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE epss (
+    cve_id     TEXT PRIMARY KEY,
+    score      REAL NOT NULL,
+    percentile REAL,
+    date       TEXT
+) WITHOUT ROWID;
+";
+
+/// Indexes, created after the bulk load (faster than maintaining them row by row).
+pub(crate) const INDEXES: &str = r"
+CREATE INDEX affected_by_package ON affected (ecosystem, name_key, advisory_id);
+CREATE INDEX fix_status_by_advisory ON fix_status (advisory_id);
+CREATE INDEX affected_by_advisory ON affected (advisory_id);
+CREATE INDEX aliases_by_alias ON aliases (alias);
+";
+
+/// The key a package name is looked up by: PyPI names are normalised as PEP 503 says
+/// (case-insensitive, runs of `-`, `_`, `.` are one `-`); other ecosystems compare names exactly.
+pub fn name_key(ecosystem: &str, name: &str) -> String {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    if base.eq_ignore_ascii_case("pypi") {
+        let mut out = String::with_capacity(name.len());
+        let mut in_sep = false;
+        for c in name.chars() {
+            if matches!(c, '-' | '_' | '.') {
+                if !in_sep {
+                    out.push('-');
+                }
+                in_sep = true;
+            } else {
+                out.extend(c.to_lowercase());
+                in_sep = false;
+            }
+        }
+        out
+    } else {
+        name.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pypi_names_are_normalised_others_are_not() {
+        assert_eq!(name_key("PyPI", "Zope.Interface__x"), "zope-interface-x");
+        assert_eq!(name_key("PyPI", "django"), name_key("PyPI", "Django"));
+        assert_eq!(name_key("npm", "Foo_Bar"), "Foo_Bar");
+        assert_eq!(name_key("Debian:12", "OpenSSL"), "OpenSSL");
+    }
+}

@@ -1,0 +1,186 @@
+//! Round-trip tests of the store: build, install, query, export, import.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::*;
+
+fn sample() -> Records {
+    let mut r = Records { complete: true, ..Records::default() };
+    r.advisories.push(Advisory {
+        id: "PYSEC-1".into(),
+        aliases: vec!["CVE-2020-0001".into()],
+        summary: Some("bad".into()),
+        published: Some("2020-01-01T00:00:00Z".into()),
+        references: vec![Reference { kind: "WEB".into(), url: "https://example.invalid/1".into() }],
+        cwes: vec!["CWE-79".into()],
+        source: "osv".into(),
+        ..Advisory::default()
+    });
+    r.affected.push(Affected {
+        advisory_id: "PYSEC-1".into(),
+        ecosystem: "PyPI".into(),
+        name: "Django".into(),
+        purl: Some("pkg:pypi/django".into()),
+        ranges: json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2"}]}]),
+        versions: vec!["1.0".into()],
+        extra: serde_json::Value::Null,
+    });
+    r.severities.push(Severity {
+        advisory_id: "PYSEC-1".into(),
+        kind: SeverityKind::CvssV3,
+        value: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),
+        score: Some(7.5),
+        source: "osv".into(),
+        scope: String::new(),
+    });
+    r.fix_statuses.push(FixStatus {
+        advisory_id: "PYSEC-1".into(),
+        ecosystem: "Debian:12".into(),
+        name: "python-django".into(),
+        state: FixState::WontFix,
+        fixed_version: None,
+        urgency: Some("low".into()),
+        note: Some("Minor issue".into()),
+    });
+    r.kev.push(KevEntry {
+        cve_id: "CVE-2020-0001".into(),
+        date_added: Some("2021-11-03".into()),
+        ..KevEntry::default()
+    });
+    r.epss.push(EpssScore { cve_id: "CVE-2020-0001".into(), score: 0.5, percentile: Some(0.9), date: None });
+    r
+}
+
+fn build(dir: &Path, records: &Records) -> std::path::PathBuf {
+    let target = dir.join("db").join("microscanner.db");
+    let tmp = temp_path_beside(&target, "building");
+    std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+    let mut b = Builder::create(&tmp).unwrap();
+    b.add(records).unwrap();
+    b.add_source(SourceInfo {
+        name: "test".into(),
+        kind: "osv".into(),
+        origin: "here".into(),
+        timestamp: None,
+        records: 1,
+        diagnostics: 0,
+    });
+    let built = b.finish().unwrap();
+    install(&built, &target).unwrap();
+    assert!(!tmp.exists());
+    target
+}
+
+#[test]
+fn build_then_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), &sample());
+    let db = Database::open(&path).unwrap();
+    db.verify().unwrap();
+    let hits = db.affected("PyPI", "django").unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].name, "Django");
+    assert_eq!(hits[0].ranges[0]["events"][1]["fixed"], "1.2");
+    assert!(db.affected("npm", "django").unwrap().is_empty());
+    let d = db.advisory("PYSEC-1").unwrap().unwrap();
+    assert_eq!(d.advisory.aliases, ["CVE-2020-0001"]);
+    assert_eq!(d.advisory.cwes, ["CWE-79"]);
+    assert_eq!(d.severities[0].score, Some(7.5));
+    assert_eq!(d.kev.unwrap().date_added.as_deref(), Some("2021-11-03"));
+    assert_eq!(d.epss.unwrap().score, 0.5);
+    assert_eq!(d.fix_statuses[0].state, FixState::WontFix);
+    assert_eq!(db.fix_statuses("Debian:12", "python-django").unwrap().len(), 1);
+    assert_eq!(db.advisories_by_alias("CVE-2020-0001").unwrap(), ["PYSEC-1"]);
+    let meta = db.metadata().unwrap();
+    assert_eq!(meta.schema_version, SCHEMA_VERSION);
+    assert_eq!(meta.sources.len(), 1);
+    assert!(db.advisory("nope").unwrap().is_none());
+}
+
+#[test]
+fn same_source_duplicates_are_skipped_other_sources_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("t.db");
+    let mut b = Builder::create(&tmp).unwrap();
+    let s = b.add(&sample()).unwrap();
+    assert_eq!((s.advisories, s.affected), (1, 1));
+    let again = b.add(&sample()).unwrap();
+    assert_eq!((again.duplicates, again.affected), (1, 0));
+    let mut other = Records::default();
+    other.advisories.push(Advisory {
+        id: "PYSEC-1".into(),
+        details: Some("long".into()),
+        summary: Some("ignored".into()),
+        source: "nvd".into(),
+        ..Advisory::default()
+    });
+    assert_eq!(b.add(&other).unwrap().merged, 1);
+    let built = b.finish().unwrap();
+    let db = Database::open(&built).unwrap();
+    let d = db.advisory("PYSEC-1").unwrap().unwrap();
+    assert_eq!(d.advisory.summary.as_deref(), Some("bad"));
+    assert_eq!(d.advisory.details.as_deref(), Some("long"));
+    assert_eq!(db.counts().unwrap().affected, 1);
+}
+
+#[test]
+fn open_refuses_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not sqlite at all, not even close..........").unwrap();
+    assert!(Database::open(&junk).is_err());
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE t (x)").unwrap();
+    let err = Database::open(&other).unwrap_err().to_string();
+    assert!(err.contains("not a microscanner database"), "{err}");
+    assert!(Database::open(&dir.path().join("missing.db")).is_err());
+}
+
+#[test]
+fn export_import_round_trip_and_tamper() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), &sample());
+    let export_file = dir.path().join("db.tar.zst");
+    let m = export(&path, &export_file).unwrap();
+    assert_eq!(m.sha256.len(), 64);
+    let target = dir.path().join("elsewhere").join("x.db");
+    import(&export_file, &target).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&target).unwrap());
+
+    // Flip one byte in the database inside the (decompressed) archive, recompress: refused.
+    let raw = zstd::decode_all(std::fs::File::open(&export_file).unwrap()).unwrap();
+    let mut tampered = raw.clone();
+    let at = tampered.len() - 2048 - 100; // inside the db entry, before the tar trailer
+    tampered[at] ^= 0x55;
+    let bad = dir.path().join("bad.tar.zst");
+    std::fs::write(&bad, zstd::encode_all(tampered.as_slice(), 3).unwrap()).unwrap();
+    let target2 = dir.path().join("t2.db");
+    std::fs::write(&target2, b"previous").unwrap();
+    let err = import(&bad, &target2).unwrap_err().to_string();
+    assert!(err.contains("sha256"), "{err}");
+    assert_eq!(std::fs::read(&target2).unwrap(), b"previous");
+
+    // A truncated file: refused.
+    let bytes = std::fs::read(&export_file).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(import(&bad, &target2).is_err());
+    assert_eq!(std::fs::read(&target2).unwrap(), b"previous");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".import-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn odd_characters_in_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("a %20 b?c#d");
+    std::fs::create_dir_all(&sub).unwrap();
+    let path = build(&sub, &sample());
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.affected("PyPI", "django").unwrap().len(), 1);
+}
