@@ -5,13 +5,24 @@
 //! built from these types stay stable.
 
 mod diagnostic;
+mod finding;
 mod inventory;
 mod os;
 mod package;
 mod purl;
+mod report;
+mod severity;
 
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use finding::{
+    AffectedPackage, Epss, Finding, Fix, FixState, Kev, MatchDetail, Rating, RatingKind, Suppression, SuppressionKind,
+};
 pub use inventory::{ImageInfo, Inventory, LayerInfo};
 pub use os::OsInfo;
 pub use package::{Evidence, LayerRef, Package, PackageKind};
 pub use purl::Purl;
+pub use report::{
+    Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, PolicyVerdict, REPORT_SCHEMA_VERSION, Report,
+    Skipped, Summary,
+};
+pub use severity::{Severity, UnknownSeverity};

@@ -1,9 +1,15 @@
-//! Every output format microscanner writes. Each writer is a pure function of its input
-//! document: an [`Inventory`] for SBOMs (vulnerability reports come later).
+//! Every output format microscanner writes, and the policy that decides what a report shows and
+//! whether a scan fails. Each writer is a pure function of its input document: an
+//! [`Inventory`](microscanner_model::Inventory) for SBOMs, a [`Report`](microscanner_model::Report)
+//! for vulnerability reports.
 //!
-//! Architecture invariant: this crate never prints and never reads files; the binary decides
-//! where the bytes go.
+//! Architecture invariant: this crate never prints and never reads files; the binary reads the
+//! ignore file, VEX documents and baselines and hands their bytes in, and decides where output goes.
 
+pub mod diff;
+pub mod format;
+pub mod policy;
 pub mod sbom;
 
+pub use format::{RenderError, RenderOptions, ReportFormat, render};
 pub use sbom::{INVENTORY_SCHEMA_VERSION, SbomFormat, SbomMeta, write_sbom};

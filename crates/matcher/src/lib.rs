@@ -1,0 +1,1 @@
+//! Matches an [`Inventory`](microscanner_model::Inventory) against the vulnerability database.

@@ -1,0 +1,240 @@
+//! Findings: one vulnerability in one package, with every identifier, rating and fix we know.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{LayerRef, PackageKind, Severity};
+
+/// The package a finding is about (a copy of the inventory's fields that reports show, so a
+/// report can be read without the inventory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AffectedPackage {
+    /// Which ecosystem it belongs to.
+    pub kind: PackageKind,
+    /// The package name (the binary package for OS packages).
+    pub name: String,
+    /// The installed version.
+    pub version: String,
+    /// The source package the advisory was matched against, when it differs from `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    /// The package URL.
+    pub purl: String,
+    /// Where in the image it was found.
+    pub location: String,
+    /// The layer that introduced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+}
+
+/// Whether and how a vulnerability can be fixed in this package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixState {
+    /// A fixed version exists (`Fix::versions`).
+    Fixed,
+    /// Affected and no fix is published yet.
+    NotFixed,
+    /// The distro decided not to fix it (Debian `ignored`, `no-dsa`).
+    WontFix,
+    /// The distro postponed the fix to a later point release.
+    Postponed,
+    /// The release or package is out of support: no fix will come.
+    EndOfLife,
+    /// The distro has not decided yet.
+    Undetermined,
+}
+
+impl FixState {
+    /// The kebab-case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::NotFixed => "not-fixed",
+            Self::WontFix => "wont-fix",
+            Self::Postponed => "postponed",
+            Self::EndOfLife => "end-of-life",
+            Self::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// The fix of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    /// Fixed, not fixed, won't fix...
+    pub state: FixState,
+    /// Versions that fix it (the lowest first), when `state` is `fixed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+}
+
+/// What kind of rating a [`Rating`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingKind {
+    /// A CVSS v2 vector.
+    CvssV2,
+    /// A CVSS v3.0 or v3.1 vector.
+    CvssV3,
+    /// A CVSS v4.0 vector.
+    CvssV4,
+    /// A vendor's word (Debian urgency, GHSA severity).
+    Vendor,
+}
+
+/// One source's rating of a vulnerability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// Who rated it: `debian`, `nvd`, `osv` (the advisory's own), `ghsa`, a CNA.
+    pub source: String,
+    /// CVSS version or vendor word.
+    pub kind: RatingKind,
+    /// The CVSS vector, or the vendor's word as written.
+    pub value: String,
+    /// The CVSS base score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The severity this rating means.
+    pub severity: Severity,
+}
+
+/// A CISA Known Exploited Vulnerabilities entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kev {
+    /// When CISA added it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_added: Option<String>,
+    /// The remediation due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// Whether it is known to be used in ransomware campaigns (`Known`, `Unknown`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ransomware: Option<String>,
+}
+
+/// An EPSS score: the probability of exploitation in the next 30 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Epss {
+    /// Probability, 0..1.
+    pub score: f64,
+    /// Percentile, 0..1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentile: Option<f64>,
+    /// The date of the score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// How a finding was matched: which database key and advisories said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchDetail {
+    /// The ecosystem looked up (`Debian:12`, `PyPI`, `Go`).
+    pub ecosystem: String,
+    /// The name looked up (the source package for Debian).
+    pub name: String,
+    /// The version compared (the source version for Debian binNMUs).
+    pub version: String,
+    /// The advisories whose affected ranges or fix states matched.
+    pub advisories: Vec<String>,
+}
+
+/// Why a finding is hidden from the report's findings list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// An entry of the ignore file.
+    IgnoreFile,
+    /// A VEX statement (`not_affected` or `fixed`).
+    Vex,
+}
+
+/// The reason a finding was suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// Ignore file or VEX.
+    pub kind: SuppressionKind,
+    /// The file that said so.
+    pub source: String,
+    /// The reason written there (ignore file `reason`, VEX `impact_statement`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// VEX status (`not_affected`, `fixed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// VEX justification (`vulnerable_code_not_in_execute_path`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The ignore entry's expiry date (`2026-12-31`), after which it stops applying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One vulnerability in one package. Advisories that are aliases of each other (a CVE, its GHSA,
+/// PYSEC, DSA...) are merged into one finding carrying every id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The primary id: the CVE when there is one, else the first advisory id.
+    pub id: String,
+    /// Every other id of the same vulnerability, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The affected package.
+    pub package: AffectedPackage,
+    /// How it can be fixed.
+    pub fix: Fix,
+    /// The severity used by policy and reports.
+    pub severity: Severity,
+    /// Which rating the severity came from (`debian`, `osv`, `nvd`, `ghsa`), or `none`.
+    pub severity_source: String,
+    /// Every rating known, from every source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+    /// A one-line title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The main advisory page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_url: Option<String>,
+    /// Other links.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Weakness ids (`CWE-79`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwes: Vec<String>,
+    /// When it was first published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// When it was last modified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// The CISA KEV entry, when it is known to be exploited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev: Option<Kev>,
+    /// The EPSS score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<Epss>,
+    /// How it was matched.
+    pub matched: MatchDetail,
+    /// Set on findings in the report's `suppressed` list: why they are hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    /// True when a `--baseline` report already had this finding (it then does not fail the scan).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_baseline: bool,
+}
+
+impl Finding {
+    /// Every id of this finding: the primary id, then the aliases.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// The key that identifies "the same finding" across two reports of the same image:
+    /// (primary id, package kind, package name, location).
+    pub fn key(&self) -> (&str, PackageKind, &str, &str) {
+        (&self.id, self.package.kind, &self.package.name, &self.package.location)
+    }
+}

@@ -1,0 +1,9 @@
+//! The `microscanner` report format (being written).
+
+use microscanner_model::Report;
+
+use super::RenderError;
+
+pub(super) fn render(_report: &Report) -> Result<Vec<u8>, RenderError> {
+    Err(RenderError::Serialize { format: "microscanner", message: "not built yet".into() })
+}

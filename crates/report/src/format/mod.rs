@@ -1,0 +1,138 @@
+//! Vulnerability report formats. Each is a pure function of a [`Report`]: same report, same bytes
+//! (the timestamp is the report's own `created_at`).
+
+mod cyclonedx;
+mod html;
+mod json;
+mod junit;
+mod markdown;
+mod microscanner;
+mod sarif;
+mod spdx;
+mod table;
+mod template;
+
+use std::fmt;
+use std::str::FromStr;
+
+use microscanner_model::Report;
+
+/// The formats `scan --format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportFormat {
+    /// Grouped, coloured table for people (the default on a terminal).
+    Table,
+    /// microscanner's own JSON (`docs/report.schema.json`).
+    Json,
+    /// The old Aqua MicroScanner's JSON, field for field.
+    Microscanner,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// CycloneDX 1.6 with `vulnerabilities`.
+    Cyclonedx,
+    /// SPDX 2.3 (the inventory; SPDX has no vulnerability section).
+    Spdx,
+    /// One self-contained HTML page.
+    Html,
+    /// JUnit XML, one test case per finding.
+    Junit,
+    /// Markdown, for pull-request comments.
+    Markdown,
+    /// A user's minijinja template (`--template FILE`).
+    Template,
+}
+
+impl ReportFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Self; 10] = [
+        Self::Table,
+        Self::Json,
+        Self::Microscanner,
+        Self::Sarif,
+        Self::Cyclonedx,
+        Self::Spdx,
+        Self::Html,
+        Self::Junit,
+        Self::Markdown,
+        Self::Template,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::Json => "json",
+            Self::Microscanner => "microscanner",
+            Self::Sarif => "sarif",
+            Self::Cyclonedx => "cyclonedx",
+            Self::Spdx => "spdx",
+            Self::Html => "html",
+            Self::Junit => "junit",
+            Self::Markdown => "markdown",
+            Self::Template => "template",
+        }
+    }
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ReportFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown report format {s:?} (expected one of {})", names.join(", "))
+        })
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Use ANSI colours (table only; the binary sets it for terminals without `NO_COLOR`).
+    pub color: bool,
+    /// Terminal width in columns for the table (0: 100).
+    pub width: usize,
+    /// The template text, for [`ReportFormat::Template`].
+    pub template: Option<String>,
+}
+
+/// A report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The user's template does not parse or fails to render.
+    #[error("template: {0}")]
+    Template(String),
+    /// `--format template` without `--template FILE`.
+    #[error("--format template needs --template FILE")]
+    NoTemplate,
+    /// Serialisation failed (should not happen for a valid report).
+    #[error("{format}: {message}")]
+    Serialize {
+        /// The format being written.
+        format: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+    match format {
+        ReportFormat::Table => table::render(report, options),
+        ReportFormat::Json => json::render(report),
+        ReportFormat::Microscanner => microscanner::render(report),
+        ReportFormat::Sarif => sarif::render(report),
+        ReportFormat::Cyclonedx => cyclonedx::render(report),
+        ReportFormat::Spdx => spdx::render(report),
+        ReportFormat::Html => html::render(report),
+        ReportFormat::Junit => junit::render(report),
+        ReportFormat::Markdown => markdown::render(report),
+        ReportFormat::Template => template::render(report, options),
+    }
+}

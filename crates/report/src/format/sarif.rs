@@ -1,0 +1,9 @@
+//! The `sarif` report format (being written).
+
+use microscanner_model::Report;
+
+use super::RenderError;
+
+pub(super) fn render(_report: &Report) -> Result<Vec<u8>, RenderError> {
+    Err(RenderError::Serialize { format: "sarif", message: "not built yet".into() })
+}
