@@ -45,7 +45,7 @@ impl Severity {
     /// A score of 0 (CVSS "none") maps to `Unknown`.
     pub fn from_cvss_score(score: f64, cvss_major_version: u8) -> Self {
         match score {
-            s if !(s > 0.0) => Self::Unknown,
+            s if s.is_nan() || s <= 0.0 => Self::Unknown,
             s if s < 4.0 => Self::Low,
             s if s < 7.0 => Self::Medium,
             s if s < 9.0 || cvss_major_version == 2 => Self::High,
