@@ -12,37 +12,6 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
-/// Every feed in the fixtures, as `db build --from` would be given them.
-pub fn all_feed_paths() -> Vec<PathBuf> {
-    let f = fixtures();
-    let vuls = f.join("feeds-vuls-data-update-fixtures/pkg/fetch");
-    let vunnel = f.join("feeds-vunnel-fixtures/tests/unit/providers");
-    let mut paths = vec![
-        f.join("osv-go-vulndb"),
-        f.join("osv-rustsec"),
-        f.join("osv-pypi-pypa/json"),
-        f.join("osv-almalinux"),
-        f.join("osv-samples"),
-        f.join("osv-ghsa-subset"),
-        f.join("debian-security-tracker/CVEDB-mirror/data/DSA/list"),
-        f.join("debian-security-tracker/CVEDB-mirror/data/DLA/list"),
-        vunnel.join("debian/test-fixtures/input/debian.json"),
-        vuls.join("debian/tracker/api/testdata/fixtures/advisory.json"),
-        f.join("alpine-secdb"),
-        vuls.join("alpine/secdb/testdata/fixtures/v3.16"),
-        vunnel.join("nvd/test-fixtures/full-page.json"),
-        f.join("feeds-osv-dev-testdata/vulnfeeds/test_data/nvdcve-2.0"),
-        f.join("kev-cisa/known_exploited_vulnerabilities.json"),
-        vuls.join("epss/testdata/fixtures"),
-        vunnel.join("epss/test-fixtures/example-1.csv"),
-    ];
-    for eco in ["pip", "cargo", "golang", "npm", "maven", "rubygems", "debian", "alpine", "alma", "rocky", "redhat"] {
-        paths.push(vuls.join(eco).join("osv/testdata/fixtures/all.zip"));
-    }
-    paths.push(vuls.join("wolfi/osv/testdata/fixtures/all.zip"));
-    paths
-}
-
 struct Built {
     path: PathBuf,
     report: BuildReport,
@@ -55,7 +24,7 @@ fn built() -> &'static Built {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("feeds-fixtures-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let target = dir.join("microscanner.db");
-        let inputs = collect_inputs(&all_feed_paths()).unwrap();
+        let inputs = collect_inputs(&microscanner_testkit::fixture_feed_paths()).unwrap();
         let started = Instant::now();
         let report = build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
         let seconds = started.elapsed().as_secs_f64();

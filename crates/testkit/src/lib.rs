@@ -255,3 +255,70 @@ pub fn images_dir() -> Option<PathBuf> {
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures"))
 }
+
+/// Every real feed in `../shared/fixtures` (OSV of each ecosystem, the Debian DSA/DLA lists and
+/// tracker JSON, Alpine secdb, NVD, KEV, EPSS), as `db build --from` is given them: the database
+/// the matcher and scan tests run against.
+pub fn fixture_feed_paths() -> Vec<PathBuf> {
+    let f = fixtures_dir();
+    let vuls = f.join("feeds-vuls-data-update-fixtures/pkg/fetch");
+    let vunnel = f.join("feeds-vunnel-fixtures/tests/unit/providers");
+    let mut paths = vec![
+        f.join("osv-go-vulndb"),
+        f.join("osv-rustsec"),
+        f.join("osv-pypi-pypa/json"),
+        f.join("osv-almalinux"),
+        f.join("osv-samples"),
+        f.join("osv-ghsa-subset"),
+        f.join("debian-security-tracker/CVEDB-mirror/data/DSA/list"),
+        f.join("debian-security-tracker/CVEDB-mirror/data/DLA/list"),
+        vunnel.join("debian/test-fixtures/input/debian.json"),
+        vuls.join("debian/tracker/api/testdata/fixtures/advisory.json"),
+        f.join("alpine-secdb"),
+        vuls.join("alpine/secdb/testdata/fixtures/v3.16"),
+        vunnel.join("nvd/test-fixtures/full-page.json"),
+        f.join("feeds-osv-dev-testdata/vulnfeeds/test_data/nvdcve-2.0"),
+        f.join("kev-cisa/known_exploited_vulnerabilities.json"),
+        vuls.join("epss/testdata/fixtures"),
+        vunnel.join("epss/test-fixtures/example-1.csv"),
+    ];
+    for eco in ["pip", "cargo", "golang", "npm", "maven", "rubygems", "debian", "alpine", "alma", "rocky", "redhat"] {
+        paths.push(vuls.join(eco).join("osv/testdata/fixtures/all.zip"));
+    }
+    paths.push(vuls.join("wolfi/osv/testdata/fixtures/all.zip"));
+    paths
+}
+
+/// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`
+/// and `spdx-tools` from PyPI; `.ci/run` installs them). Under `CI` their absence is a failure;
+/// elsewhere a note is printed and the caller skips.
+pub fn sbom_validators_present() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import cyclonedx.validation.json, spdx_tools"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok || std::env::var_os("CI").is_none(), "CI is set but the SBOM validators are not installed");
+    if !ok {
+        eprintln!("note: cyclonedx-python-lib / spdx-tools not installed; skipping");
+    }
+    ok
+}
+
+/// Validates a CycloneDX 1.6 JSON file against the official schemas (cyclonedx-python-lib, strict).
+pub fn validate_cyclonedx(path: &Path) -> Result<(), String> {
+    let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
+                  e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
+                  sys.exit(f'invalid CycloneDX: {e}' if e else 0)";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(path).output().map_err(|e| e.to_string())?;
+    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
+}
+
+/// Validates an SPDX 2.3 JSON file with the official `pyspdxtools`.
+pub fn validate_spdx(path: &Path) -> Result<(), String> {
+    let out = std::process::Command::new("pyspdxtools").arg("-i").arg(path).output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}

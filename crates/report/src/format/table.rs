@@ -1,9 +1,554 @@
-//! The `table` report format (being written).
+//! The `table` report format: for people at a terminal. A header (image, OS, database), one table
+//! per target (OS packages first, then each language ecosystem or binary), a summary line, the
+//! suppressed count, coverage notes and the policy verdict. Fits `options.width` columns (100 when
+//! 0); ANSI colours only when `options.color`.
+//!
+//! The grouping and wording helpers here are shared with the markdown and JUnit writers.
 
-use microscanner_model::Report;
+use std::fmt::Write as _;
+
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle,
+};
+use microscanner_model::{DiagnosticLevel, Finding, Fix, FixState, PackageKind, Report, Severity, SuppressionKind};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::{RenderError, RenderOptions};
 
-pub(super) fn render(_report: &Report, _options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
-    Err(RenderError::Serialize { format: "table", message: "not built yet".into() })
+/// The width used when the caller gives 0.
+const DEFAULT_WIDTH: usize = 100;
+/// The narrowest layout we try to fit.
+const MIN_WIDTH: usize = 40;
+/// How many diagnostics the table lists before summarising the rest.
+const MAX_DIAGNOSTICS: usize = 5;
+
+pub(super) fn render(report: &Report, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+    let width = match options.width {
+        0 => DEFAULT_WIDTH,
+        w => w.clamp(MIN_WIDTH, usize::from(u16::MAX)),
+    };
+    let paint = Paint(options.color);
+    let mut out = String::new();
+    header(&mut out, report, width);
+    out.push('\n');
+
+    if report.findings.is_empty() {
+        if report.coverage.packages == 0 {
+            let line = "No vulnerabilities found, but no packages were found to scan: nothing was checked.";
+            push_line(&mut out, &paint.warn(line));
+        } else {
+            push_line(&mut out, &paint.good("No vulnerabilities found."));
+        }
+        out.push('\n');
+    } else {
+        let mut legend = Legend::default();
+        for target in targets(&report.findings) {
+            let findings = target.findings.len();
+            let title = format!("{}: {findings} {}", target.label(report), plural(findings, "finding", "findings"));
+            push_line(&mut out, &paint.bold(&title));
+            out.push_str(&findings_table(&target, paint, width, &mut legend));
+            out.push('\n');
+        }
+        if legend.kev {
+            push_wrapped(&mut out, "(KEV): listed in CISA's Known Exploited Vulnerabilities catalog.", width, 7);
+        }
+        if legend.baseline {
+            let line = "(baseline): already in the baseline report, so it does not fail the scan.";
+            push_wrapped(&mut out, line, width, 12);
+        }
+        if legend.kev || legend.baseline {
+            out.push('\n');
+        }
+    }
+
+    summary(&mut out, report, paint, width);
+    Ok(out.into_bytes())
+}
+
+/// Which markers the tables used, so the legend explains only those.
+#[derive(Default)]
+struct Legend {
+    kev: bool,
+    baseline: bool,
+}
+
+fn header(out: &mut String, report: &Report, width: usize) {
+    let image = &report.image;
+    let mut line = format!("Image:     {}", image.name);
+    if let (Some(os), Some(arch)) = (&image.os, &image.architecture) {
+        let _ = write!(line, "  {os}/{arch}");
+    }
+    if let Some(digest) = image.config_digest.as_deref().or(image.manifest_digest.as_deref()) {
+        let _ = write!(line, "  {}", short_digest(digest));
+    }
+    push_wrapped(out, &line, width, 11);
+    let os = match &report.os {
+        Some(os) => os.pretty_name.clone().unwrap_or_else(|| format!("{} {}", os.family, os.version)),
+        None => "not recognised (OS packages were not checked)".to_owned(),
+    };
+    push_wrapped(out, &format!("OS:        {os}"), width, 11);
+    let database = match &report.database {
+        Some(db) => match age(&db.built_at, &report.created_at) {
+            Some(age) => format!("built {} ({age} before the scan)", db.built_at),
+            None => format!("built {}", db.built_at),
+        },
+        None => "none".to_owned(),
+    };
+    push_wrapped(out, &format!("Database:  {database}"), width, 11);
+}
+
+fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut Legend) -> String {
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    let mut meta: Vec<(&Finding, bool)> = Vec::new();
+    for group in &target.packages {
+        for (i, f) in group.iter().enumerate() {
+            let first = i == 0;
+            let mut id = f.id.clone();
+            if f.kev.is_some() {
+                id.push_str(" (KEV)");
+                legend.kev = true;
+            }
+            if f.in_baseline {
+                id.push_str(" (baseline)");
+                legend.baseline = true;
+            }
+            rows.push([
+                if first { f.package.name.clone() } else { String::new() },
+                id,
+                f.severity.as_str().to_ascii_uppercase(),
+                if first { f.package.version.clone() } else { String::new() },
+                fix_text(&f.fix),
+            ]);
+            meta.push((f, first));
+        }
+    }
+    let headers = ["Package", "Vulnerability", "Severity", "Installed", "Fixed", "Title"];
+    // Every column but the title is as wide as its content; the title gets what is left and
+    // is cut to fit. Each column has 1 space of padding on the right, and comfy-table writes a
+    // (blank) junction between columns: 2 spaces between columns, 11 in all.
+    let fixed: usize =
+        (0..5).map(|c| rows.iter().map(|r| text_width(&r[c])).chain([text_width(headers[c])]).max().unwrap_or(0)).sum();
+    let budget = width.saturating_sub(fixed + 6 + 5);
+    let fits = budget >= 12;
+    let title_width = if fits { budget } else { 24 };
+
+    let mut table = Table::new();
+    table.load_style(STYLE);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+    if paint.0 {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table.set_header(headers.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+    for c in 0..6 {
+        if let Some(column) = table.column_mut(c) {
+            column.set_padding((0, 1));
+            if fits && c < 5 {
+                column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+    for (row, (f, first)) in rows.into_iter().zip(meta) {
+        let [package, id, severity, installed, fix] = row;
+        let title = truncate(f.title.as_deref().or(f.description.as_deref()).unwrap_or(""), title_width);
+        let mut id_cell = Cell::new(id);
+        if f.kev.is_some() {
+            id_cell = id_cell.fg(Color::Red).add_attribute(Attribute::Bold);
+        }
+        let fix_cell = match f.fix.state {
+            FixState::Fixed => Cell::new(fix).fg(Color::Green),
+            _ => Cell::new(fix).add_attribute(Attribute::Dim),
+        };
+        let package_cell = if first { Cell::new(package).add_attribute(Attribute::Bold) } else { Cell::new(package) };
+        table.add_row([
+            package_cell,
+            id_cell,
+            severity_cell(severity, f.severity),
+            Cell::new(installed),
+            fix_cell,
+            Cell::new(title).set_alignment(CellAlignment::Left),
+        ]);
+    }
+    let mut text = String::new();
+    for line in table.lines() {
+        push_line(&mut text, line.trim_end());
+    }
+    text
+}
+
+/// No vertical lines; a rule under the header only.
+const STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+
+fn severity_cell(text: String, severity: Severity) -> Cell {
+    let cell = Cell::new(text);
+    match severity {
+        Severity::Critical => cell.fg(Color::Red).add_attribute(Attribute::Bold),
+        Severity::High => cell.fg(Color::DarkRed),
+        Severity::Medium => cell.fg(Color::DarkYellow),
+        Severity::Low => cell.fg(Color::Blue),
+        Severity::Negligible | Severity::Unknown => cell.add_attribute(Attribute::Dim),
+    }
+}
+
+fn summary(out: &mut String, report: &Report, paint: Paint, width: usize) {
+    let s = &report.summary;
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|&sev| {
+            let count = format!("{}: {}", sev.as_str().to_ascii_uppercase(), s.of(sev));
+            if s.of(sev) > 0 { paint.severity(&count, sev) } else { count }
+        })
+        .collect();
+    push_wrapped(out, &format!("Total: {} ({})", s.total, counts.join(", ")), width, 7);
+    if s.total > 0 {
+        push_line(out, &format!("Fixable: {}, known exploited (KEV): {}", s.fixable, s.known_exploited));
+    }
+    if !report.suppressed.is_empty() {
+        push_wrapped(out, &format!("Suppressed: {}", suppressed_text(report)), width, 12);
+    }
+    let filters = filters_text(report);
+    if !filters.is_empty() {
+        push_wrapped(out, &format!("Filters: {filters}"), width, 9);
+    }
+    push_wrapped(out, &format!("Scanned: {}", scanned_text(report)), width, 9);
+    for skipped in &report.coverage.skipped {
+        push_wrapped(out, &format!("Skipped: {}: {}", skipped.what, skipped.reason), width, 9);
+    }
+    let warnings: Vec<_> = report.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Warning).collect();
+    for d in warnings.iter().take(MAX_DIAGNOSTICS) {
+        push_wrapped(out, &format!("Note: {}: {}", d.location, d.message), width, 6);
+    }
+    if warnings.len() > MAX_DIAGNOSTICS {
+        let more = warnings.len() - MAX_DIAGNOSTICS;
+        push_line(out, &format!("Note: {more} more warnings (see the json format)"));
+    }
+    if !report.coverage.complete {
+        let line = "Warning: incomplete scan: part of the image could not be analysed, so findings may be missing.";
+        for l in wrap(line, width, 9) {
+            push_line(out, &paint.warn(&l));
+        }
+    }
+    let verdict = policy_text(report);
+    let verdict = if report.policy.failed { paint.bad(&verdict) } else { paint.good(&verdict) };
+    push_wrapped(out, &format!("Policy: {verdict}"), width, 8);
+}
+
+// ---- shared with markdown and junit ----------------------------------------------------------
+
+/// The fix as people read it: the fixed versions, or why there is none.
+pub(super) fn fix_text(fix: &Fix) -> String {
+    match fix.state {
+        FixState::Fixed if fix.versions.is_empty() => "fixed".to_owned(),
+        FixState::Fixed => fix.versions.join(", "),
+        FixState::NotFixed => "not fixed".to_owned(),
+        FixState::WontFix => "won't fix".to_owned(),
+        FixState::Postponed => "postponed".to_owned(),
+        FixState::EndOfLife => "end of life".to_owned(),
+        FixState::Undetermined => "undetermined".to_owned(),
+    }
+}
+
+/// The policy verdict in one phrase: `fails: 2 findings at or above high` or `passes ...`.
+pub(super) fn policy_text(report: &Report) -> String {
+    let policy = &report.policy;
+    let baseline = report.findings.iter().filter(|f| f.in_baseline).count();
+    let baseline_note = if policy.baseline.is_some() && baseline > 0 {
+        format!(" ({baseline} already in the baseline not counted)")
+    } else {
+        String::new()
+    };
+    match policy.fail_on {
+        Some(sev) if policy.failed => format!(
+            "fails: {} {} at or above {sev}{baseline_note}",
+            policy.failing,
+            plural(policy.failing, "finding", "findings")
+        ),
+        Some(sev) => format!("passes: no findings at or above {sev}{baseline_note}"),
+        None if policy.failed => format!("fails: {} failing findings", policy.failing),
+        None => "passes (no severity threshold)".to_owned(),
+    }
+}
+
+/// How many findings were suppressed, and by what.
+pub(super) fn suppressed_text(report: &Report) -> String {
+    let count =
+        |kind| report.suppressed.iter().filter(|f| f.suppression.as_ref().map(|s| s.kind) == Some(kind)).count();
+    let (ignore, vex) = (count(SuppressionKind::IgnoreFile), count(SuppressionKind::Vex));
+    let n = report.suppressed.len();
+    let mut parts = Vec::new();
+    if ignore > 0 {
+        parts.push(format!("{ignore} by the ignore file"));
+    }
+    if vex > 0 {
+        parts.push(format!("{vex} by VEX"));
+    }
+    if parts.is_empty() {
+        format!("{n} {}", plural(n, "finding", "findings"))
+    } else {
+        format!("{n} {} ({})", plural(n, "finding", "findings"), parts.join(", "))
+    }
+}
+
+/// The policy's filters (`--severity`, `--ignore-unfixed`, `--baseline`), or "" when none.
+pub(super) fn filters_text(report: &Report) -> String {
+    let policy = &report.policy;
+    let mut parts = Vec::new();
+    if !policy.severities.is_empty() {
+        let names: Vec<&str> = policy.severities.iter().map(|s| s.as_str()).collect();
+        parts.push(format!("only {} shown", names.join(", ")));
+    }
+    if policy.ignore_unfixed {
+        parts.push("findings without a fix hidden".to_owned());
+    }
+    if let Some(baseline) = &policy.baseline {
+        parts.push(format!("baseline {baseline}"));
+    }
+    parts.join("; ")
+}
+
+/// What the scan covered: `4 packages in 3 ecosystems: Debian:11 (2), PyPI (1)`.
+pub(super) fn scanned_text(report: &Report) -> String {
+    let c = &report.coverage;
+    let mut text = format!("{} {}", c.packages, plural(c.packages, "package", "packages"));
+    if c.packages_matched != c.packages {
+        let _ = write!(text, " ({} looked up)", c.packages_matched);
+    }
+    if !c.ecosystems.is_empty() {
+        let list: Vec<String> = c
+            .ecosystems
+            .iter()
+            .map(|e| {
+                if e.database_entries == 0 {
+                    format!("{} ({}, no advisories in the database)", e.ecosystem, e.packages)
+                } else {
+                    format!("{} ({})", e.ecosystem, e.packages)
+                }
+            })
+            .collect();
+        let n = c.ecosystems.len();
+        let _ = write!(text, " in {n} {}: {}", plural(n, "ecosystem", "ecosystems"), list.join(", "));
+    }
+    text
+}
+
+/// One place findings were found: the OS packages, one language ecosystem, or one binary.
+pub(super) struct Target<'a> {
+    /// The package kind (the first OS kind for the OS target).
+    pub(super) kind: PackageKind,
+    /// The binary's path, for targets that are one binary (Go, Rust).
+    pub(super) location: Option<&'a str>,
+    /// The findings, grouped by package, each group in report order.
+    pub(super) packages: Vec<Vec<&'a Finding>>,
+    /// All findings of the target, in report order.
+    pub(super) findings: Vec<&'a Finding>,
+}
+
+impl Target<'_> {
+    /// A heading: `OS packages (debian 11)`, `Python (pypi)`, `Rust binary /app (cargo)`.
+    pub(super) fn label(&self, report: &Report) -> String {
+        if self.kind.is_os() {
+            return match &report.os {
+                Some(os) => format!("OS packages ({} {})", os.family, os.version),
+                None => "OS packages".to_owned(),
+            };
+        }
+        let language = language_name(self.kind);
+        match self.location {
+            Some(location) => format!("{language} binary {location} ({})", self.kind.purl_type()),
+            None => format!("{language} ({})", self.kind.purl_type()),
+        }
+    }
+
+    /// A short machine-friendly name: `os`, `pypi`, `cargo:/usr/local/bin/app`.
+    pub(super) fn key(&self) -> String {
+        if self.kind.is_os() {
+            return "os".to_owned();
+        }
+        match self.location {
+            Some(location) => format!("{}:{location}", self.kind.purl_type()),
+            None => self.kind.purl_type().to_owned(),
+        }
+    }
+}
+
+/// The language an ecosystem belongs to.
+pub(super) fn language_name(kind: PackageKind) -> &'static str {
+    match kind {
+        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => "OS",
+        PackageKind::Pypi => "Python",
+        PackageKind::Npm => "Node.js",
+        PackageKind::Golang => "Go",
+        PackageKind::Cargo => "Rust",
+        PackageKind::Maven => "Java",
+        PackageKind::Gem => "Ruby",
+        PackageKind::Composer => "PHP",
+        PackageKind::Nuget => ".NET",
+    }
+}
+
+/// Groups findings into targets: OS packages first, then language ecosystems in kind order
+/// (Go and Rust split by binary), each grouped by package in order of its first finding.
+pub(super) fn targets(findings: &[Finding]) -> Vec<Target<'_>> {
+    let mut targets: Vec<Target<'_>> = Vec::new();
+    for f in findings {
+        let kind = f.package.kind;
+        let location = matches!(kind, PackageKind::Golang | PackageKind::Cargo).then_some(f.package.location.as_str());
+        let index = targets
+            .iter()
+            .position(|t| if kind.is_os() { t.kind.is_os() } else { t.kind == kind && t.location == location });
+        let index = index.unwrap_or_else(|| {
+            targets.push(Target { kind, location, packages: Vec::new(), findings: Vec::new() });
+            targets.len() - 1
+        });
+        let Some(target) = targets.get_mut(index) else { continue };
+        target.findings.push(f);
+        let same = |g: &&mut Vec<&Finding>| {
+            g.first().is_some_and(|p| {
+                p.package.kind == f.package.kind
+                    && p.package.name == f.package.name
+                    && p.package.version == f.package.version
+                    && p.package.location == f.package.location
+            })
+        };
+        match target.packages.iter_mut().find(same) {
+            Some(group) => group.push(f),
+            None => target.packages.push(vec![f]),
+        }
+    }
+    targets.sort_by(|a, b| (!a.kind.is_os(), a.kind, a.location).cmp(&(!b.kind.is_os(), b.kind, b.location)));
+    targets
+}
+
+/// `finding` or `findings`.
+pub(super) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+// ---- text helpers --------------------------------------------------------------------------
+
+/// ANSI styling of plain text lines, or none.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, text: &str, code: &str) -> String {
+        if self.0 { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.wrap(text, "1")
+    }
+
+    fn good(self, text: &str) -> String {
+        self.wrap(text, "32")
+    }
+
+    fn bad(self, text: &str) -> String {
+        self.wrap(text, "1;31")
+    }
+
+    fn warn(self, text: &str) -> String {
+        self.wrap(text, "33")
+    }
+
+    fn severity(self, text: &str, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Critical => "1;91",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "94",
+            Severity::Negligible | Severity::Unknown => "2",
+        };
+        self.wrap(text, code)
+    }
+}
+
+/// The display width of text: one column per char (titles are mostly ASCII), ANSI colour
+/// sequences (`ESC [ ... m`) left out.
+fn text_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match c {
+            '\x1b' => in_escape = true,
+            'm' if in_escape => in_escape = false,
+            _ if in_escape => {}
+            _ => width += 1,
+        }
+    }
+    width
+}
+
+/// Cuts text to `max` columns, ending with `…` when cut; newlines become spaces.
+pub(super) fn truncate(text: &str, max: usize) -> String {
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(line);
+    out.push('\n');
+}
+
+/// Writes `line` wrapped at `width` columns (see [`wrap`]).
+fn push_wrapped(out: &mut String, line: &str, width: usize, indent: usize) {
+    for l in wrap(line, width, indent) {
+        push_line(out, &l);
+    }
+}
+
+/// Splits `line` on spaces into lines of at most `width` columns (a longer word stands alone),
+/// continuation lines indented by `indent` spaces.
+fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut current_width = 0;
+    let mut fresh = true;
+    for word in line.split(' ') {
+        let w = text_width(word);
+        if w > 0 && !fresh && current_width + 1 + w > width {
+            lines.push(std::mem::replace(&mut current, " ".repeat(indent)));
+            current_width = indent;
+            fresh = true;
+        }
+        if !fresh {
+            current.push(' ');
+            current_width += 1;
+        }
+        current.push_str(word);
+        current_width += w;
+        fresh = false;
+    }
+    lines.push(current);
+    lines
+}
+
+/// `sha256:bbbbbbbbbbbb` (12 hex digits).
+fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algo, hex)) => format!("{algo}:{}", hex.chars().take(12).collect::<String>()),
+        None => digest.chars().take(12).collect(),
+    }
+}
+
+/// How long before `later` `earlier` was: `6 hours`, `3 days`.
+fn age(earlier: &str, later: &str) -> Option<String> {
+    let earlier = OffsetDateTime::parse(earlier, &Rfc3339).ok()?;
+    let later = OffsetDateTime::parse(later, &Rfc3339).ok()?;
+    let hours = (later - earlier).whole_hours();
+    Some(match hours {
+        h if h < 0 => return None,
+        h if h < 48 => format!("{h} {}", plural(usize::try_from(h).unwrap_or(0), "hour", "hours")),
+        h => format!("{} days", h / 24),
+    })
 }

@@ -1,1 +1,0 @@
-//! Differences between two reports (being written).

@@ -1,0 +1,374 @@
+//! Differences between two reports of (usually) the same image: `microscanner diff OLD.json
+//! NEW.json` says which findings are new, which are fixed and which changed, so a pipeline can
+//! alert on new findings only.
+//!
+//! Findings are matched across the reports by package (same kind and name, ignoring case) and
+//! by id: two findings are the same when they share their id or any alias (ignoring case), so a
+//! finding whose primary id changed from a GHSA to a CVE after a database update is "changed",
+//! not "new" plus "fixed". When several findings could pair up, the one at the same location,
+//! then with the same version, then with the same primary id wins. A package that was upgraded
+//! and still has the finding is "changed" (its version).
+//!
+//! Only shown findings count as new or fixed. A finding that moved between shown and suppressed
+//! (a VEX statement or ignore entry was added, removed or expired) is "changed", and findings
+//! suppressed in both reports, or only present suppressed, are left out.
+
+mod table;
+
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+use microscanner_model::{Finding, FixState, PackageKind, REPORT_SCHEMA_VERSION, Report, Severity, Summary};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::policy::{PolicyError, sort_findings};
+
+pub use table::render_diff_table;
+
+/// One of the two reports compared: enough to say which scan it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffSide {
+    /// The image scanned (as the report names it).
+    pub image: String,
+    /// Its manifest digest, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<String>,
+    /// When the scan ran.
+    pub created_at: String,
+    /// When the database it used was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_built_at: Option<String>,
+    /// The report's own summary.
+    pub summary: Summary,
+}
+
+impl DiffSide {
+    fn of(report: &Report) -> Self {
+        Self {
+            image: report.image.name.clone(),
+            manifest_digest: report.image.manifest_digest.clone(),
+            created_at: report.created_at.clone(),
+            database_built_at: report.database.as_ref().map(|d| d.built_at.clone()),
+            summary: report.summary,
+        }
+    }
+}
+
+/// Counts of findings by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    /// All of them.
+    pub total: usize,
+    /// Critical.
+    pub critical: usize,
+    /// High.
+    pub high: usize,
+    /// Medium.
+    pub medium: usize,
+    /// Low.
+    pub low: usize,
+    /// Negligible.
+    pub negligible: usize,
+    /// Unknown.
+    pub unknown: usize,
+}
+
+impl SeverityCounts {
+    /// Counts the severities of `findings`.
+    pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut c = Self::default();
+        for f in findings {
+            c.total += 1;
+            *c.slot(f.severity) += 1;
+        }
+        c
+    }
+
+    /// The count of one severity.
+    pub fn of(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Negligible => self.negligible,
+            Severity::Unknown => self.unknown,
+        }
+    }
+
+    /// How many are at or above `threshold` (what a pipeline alerts on).
+    pub fn at_or_above(&self, threshold: Severity) -> usize {
+        Severity::ALL.into_iter().filter(|s| *s >= threshold).map(|s| self.of(s)).sum()
+    }
+
+    fn slot(&mut self, severity: Severity) -> &mut usize {
+        match severity {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Negligible => &mut self.negligible,
+            Severity::Unknown => &mut self.unknown,
+        }
+    }
+}
+
+/// The counts of a diff.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    /// New findings by severity.
+    pub new: SeverityCounts,
+    /// Fixed findings by (old) severity.
+    pub fixed: SeverityCounts,
+    /// Changed findings by (new) severity.
+    pub changed: SeverityCounts,
+    /// Findings present and shown in both reports without a difference that matters.
+    pub unchanged: usize,
+}
+
+/// A finding present in both reports that differs between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedFinding {
+    /// As the old report had it.
+    pub before: Finding,
+    /// As the new report has it.
+    pub after: Finding,
+    /// What changed, one short phrase each (`severity medium -> high`, `fix available: 2.2.3`,
+    /// `version 2.2 -> 2.2.1`, `id GHSA-... -> CVE-...`, `now suppressed by vex ...`).
+    pub changes: Vec<String>,
+}
+
+/// The version of the diff JSON document ([`render_diff_json`]). Bumped on any incompatible
+/// change; additions of optional fields keep it.
+pub const DIFF_SCHEMA_VERSION: &str = "1.0";
+
+/// The difference between two reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDiff {
+    /// [`DIFF_SCHEMA_VERSION`].
+    pub schema_version: String,
+    /// The old report (the first argument).
+    pub old: DiffSide,
+    /// The new report (the second argument), the one `new`, `fixed` and `changed` lead to.
+    pub current: DiffSide,
+    /// Counts of new, fixed, changed and unchanged findings.
+    pub summary: DiffSummary,
+    /// Findings shown in the new report that the old one did not have, most severe first.
+    pub new: Vec<Finding>,
+    /// Findings shown in the old report that the new one no longer has (fixed, or the package
+    /// is gone), as the old report had them, most severe first.
+    pub fixed: Vec<Finding>,
+    /// Findings in both that changed, most severe (after) first.
+    pub changed: Vec<ChangedFinding>,
+}
+
+impl ReportDiff {
+    /// True when there is nothing new, fixed or changed.
+    pub fn is_empty(&self) -> bool {
+        self.new.is_empty() && self.fixed.is_empty() && self.changed.is_empty()
+    }
+}
+
+fn shares_id(a: &Finding, b: &Finding) -> bool {
+    a.ids().any(|x| b.ids().any(|y| x.eq_ignore_ascii_case(y)))
+}
+
+fn fix_versions(f: &Finding) -> String {
+    if f.fix.versions.is_empty() { "(no version given)".to_owned() } else { f.fix.versions.join(", ") }
+}
+
+fn describe_suppression(f: &Finding) -> String {
+    let Some(s) = &f.suppression else {
+        return String::new();
+    };
+    let mut text = match s.kind {
+        microscanner_model::SuppressionKind::Vex => format!("VEX {}", s.status.as_deref().unwrap_or("statement")),
+        microscanner_model::SuppressionKind::IgnoreFile => "ignore file".to_owned(),
+    };
+    if !s.source.is_empty() {
+        text.push_str(&format!(" in {}", s.source));
+    }
+    text
+}
+
+/// The phrases describing how `before` became `after`.
+fn changes(before: &Finding, after: &Finding) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.id != after.id {
+        out.push(format!("id {} -> {}", before.id, after.id));
+    }
+    if before.severity != after.severity {
+        out.push(format!("severity {} -> {}", before.severity, after.severity));
+    }
+    if before.package.version != after.package.version {
+        out.push(format!("version {} -> {}", before.package.version, after.package.version));
+    }
+    if before.package.location != after.package.location {
+        out.push(format!("location {} -> {}", before.package.location, after.package.location));
+    }
+    match (before.fix.state == FixState::Fixed, after.fix.state == FixState::Fixed) {
+        (false, true) => out.push(format!("fix available: {}", fix_versions(after))),
+        (true, true) if before.fix.versions != after.fix.versions => {
+            out.push(format!("fixed in {} -> {}", fix_versions(before), fix_versions(after)));
+        }
+        _ if before.fix.state != after.fix.state => {
+            out.push(format!("fix state {} -> {}", before.fix.state.as_str(), after.fix.state.as_str()));
+        }
+        _ => {}
+    }
+    match (before.kev.is_some(), after.kev.is_some()) {
+        (false, true) => out.push("now known exploited (CISA KEV)".to_owned()),
+        (true, false) => out.push("no longer on CISA KEV".to_owned()),
+        _ => {}
+    }
+    match (before.suppression.is_some(), after.suppression.is_some()) {
+        (false, true) => out.push(format!("now suppressed by {}", describe_suppression(after))),
+        (true, false) => out.push(format!("no longer suppressed (was {})", describe_suppression(before))),
+        _ => {}
+    }
+    out
+}
+
+/// Pairs up findings of the old and new reports: `pairs[new index] = Some(old index)`.
+fn match_findings(old: &[&Finding], new: &[&Finding]) -> Vec<Option<usize>> {
+    let mut taken = vec![false; old.len()];
+    let mut pairs = vec![None; new.len()];
+    // pass 1: the exact key (id, kind, name, location)
+    let mut by_key: HashMap<_, Vec<usize>> = HashMap::new();
+    for (i, f) in old.iter().enumerate() {
+        by_key.entry(f.key()).or_default().push(i);
+    }
+    for (n, f) in new.iter().enumerate() {
+        if let Some(&o) = by_key.get(&f.key()).and_then(|c| c.iter().find(|&&o| !taken[o])) {
+            taken[o] = true;
+            pairs[n] = Some(o);
+        }
+    }
+    // pass 2: id or alias overlap on the same package, best candidate first
+    let mut by_package: HashMap<(PackageKind, String), Vec<usize>> = HashMap::new();
+    for (i, f) in old.iter().enumerate() {
+        by_package.entry((f.package.kind, f.package.name.to_lowercase())).or_default().push(i);
+    }
+    for (n, f) in new.iter().enumerate() {
+        if pairs[n].is_some() {
+            continue;
+        }
+        let Some(candidates) = by_package.get(&(f.package.kind, f.package.name.to_lowercase())) else {
+            continue;
+        };
+        let best = candidates.iter().copied().filter(|&o| !taken[o] && shares_id(old[o], f)).max_by_key(|&o| {
+            let c = old[o];
+            (
+                c.package.location == f.package.location,
+                c.package.version == f.package.version,
+                c.id.eq_ignore_ascii_case(&f.id),
+                Reverse(o),
+            )
+        });
+        if let Some(o) = best {
+            taken[o] = true;
+            pairs[n] = Some(o);
+        }
+    }
+    pairs
+}
+
+/// Compares two reports: what is new in `new`, fixed since `old`, and changed.
+pub fn diff(old: &Report, new: &Report) -> ReportDiff {
+    let old_all: Vec<&Finding> = old.findings.iter().chain(&old.suppressed).collect();
+    let new_all: Vec<&Finding> = new.findings.iter().chain(&new.suppressed).collect();
+    let is_shown = |f: &Finding| f.suppression.is_none();
+    let pairs = match_findings(&old_all, &new_all);
+
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    let mut unchanged = 0;
+    let mut old_matched = vec![false; old_all.len()];
+    for (n, pair) in pairs.iter().enumerate() {
+        let after = new_all[n];
+        match pair {
+            None if is_shown(after) => added.push(after.clone()),
+            None => {}
+            Some(o) => {
+                old_matched[*o] = true;
+                let before = old_all[*o];
+                if !is_shown(before) && !is_shown(after) {
+                    continue;
+                }
+                let what = changes(before, after);
+                if what.is_empty() {
+                    unchanged += 1;
+                } else {
+                    changed.push(ChangedFinding { before: before.clone(), after: after.clone(), changes: what });
+                }
+            }
+        }
+    }
+    let mut fixed: Vec<Finding> =
+        old_all.iter().zip(&old_matched).filter(|(f, m)| !**m && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
+    sort_findings(&mut added);
+    sort_findings(&mut fixed);
+    changed.sort_by(|a, b| {
+        (Reverse(a.after.severity), &a.after.id, &a.after.package.name, &a.after.package.location).cmp(&(
+            Reverse(b.after.severity),
+            &b.after.id,
+            &b.after.package.name,
+            &b.after.package.location,
+        ))
+    });
+    let summary = DiffSummary {
+        new: SeverityCounts::count(&added),
+        fixed: SeverityCounts::count(&fixed),
+        changed: SeverityCounts::count(changed.iter().map(|c| &c.after)),
+        unchanged,
+    };
+    ReportDiff {
+        schema_version: DIFF_SCHEMA_VERSION.to_owned(),
+        old: DiffSide::of(old),
+        current: DiffSide::of(new),
+        summary,
+        new: added,
+        fixed,
+        changed,
+    }
+}
+
+/// Reads a report in microscanner's JSON format (`scan --format json`) from `bytes`, read from
+/// `source` (a file name, for messages). Used by `diff` and by `--baseline`. Refuses documents
+/// without a `schema_version` (another tool's JSON, or `--format microscanner`) and documents of
+/// another major schema version.
+pub fn parse_report(bytes: &[u8], source: &str) -> Result<Report, PolicyError> {
+    let invalid = |message: String| PolicyError::Report { file: source.to_owned(), message };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not valid JSON: {e}")))?;
+    let Some(obj) = value.as_object() else {
+        return Err(invalid("not a microscanner JSON report: expected a JSON object".to_owned()));
+    };
+    let supported_major = REPORT_SCHEMA_VERSION.split('.').next().unwrap_or(REPORT_SCHEMA_VERSION);
+    match obj.get("schema_version") {
+        Some(Value::String(v)) if v.split('.').next() == Some(supported_major) => {}
+        Some(Value::String(v)) => {
+            return Err(invalid(format!(
+                "report schema_version {v:?} is not supported: this microscanner reads version {supported_major}.x \
+                 reports (schema {REPORT_SCHEMA_VERSION})"
+            )));
+        }
+        Some(_) => return Err(invalid("schema_version: expected a string such as \"1.0\"".to_owned())),
+        None => {
+            return Err(invalid(
+                "not a microscanner JSON report: no `schema_version` (write reports with `scan --format json`)"
+                    .to_owned(),
+            ));
+        }
+    }
+    serde_json::from_slice::<Report>(bytes).map_err(|e| invalid(format!("not a microscanner JSON report: {e}")))
+}
+
+/// The diff as pretty JSON (the [`ReportDiff`] as serde writes it, `summary` block included),
+/// ending with a newline.
+pub fn render_diff_json(d: &ReportDiff) -> Vec<u8> {
+    // Serialising these types cannot fail: every map key is a string.
+    let mut out = serde_json::to_vec_pretty(d).unwrap_or_default();
+    out.push(b'\n');
+    out
+}

@@ -1,9 +1,0 @@
-//! The `html` report format (being written).
-
-use microscanner_model::Report;
-
-use super::RenderError;
-
-pub(super) fn render(_report: &Report) -> Result<Vec<u8>, RenderError> {
-    Err(RenderError::Serialize { format: "html", message: "not built yet".into() })
-}

@@ -1,1 +1,0 @@
-//! Policy (being written).

@@ -1,0 +1,475 @@
+//! Policy: severity filter, unfixed, fail-on thresholds, the ignore file, VEX and baselines.
+#![allow(clippy::unwrap_used)]
+
+use microscanner_model::{DiagnosticLevel, Finding, FixState, Severity, SuppressionKind};
+use microscanner_report::diff::parse_report;
+use microscanner_report::policy::{
+    Baseline, IgnoreFile, Policy, PolicyError, VexDocument, VexStatus, apply, sort_findings,
+};
+use microscanner_testkit::sample_report;
+use time::macros::date;
+
+const TODAY: time::Date = date!(2026 - 11 - 23);
+
+/// The sample report's findings as the matcher hands them over: none suppressed yet.
+/// Severities: CVE-2021-25900 critical (smallvec), CVE-2023-0286 high (libssl1.1),
+/// CVE-2019-12781 and CVE-2019-19118 medium (Django), CVE-2007-6755 negligible (libssl1.1, won't fix).
+fn fresh() -> Vec<Finding> {
+    let r = sample_report();
+    r.findings
+        .into_iter()
+        .chain(r.suppressed)
+        .map(|mut f| {
+            f.suppression = None;
+            f
+        })
+        .collect()
+}
+
+fn ids(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.id.as_str()).collect()
+}
+
+fn policy() -> Policy {
+    Policy::new(TODAY)
+}
+
+fn ignore(yaml: &str) -> IgnoreFile {
+    IgnoreFile::parse(yaml, ".microscanner-ignore.yaml").unwrap()
+}
+
+#[test]
+fn no_policy_shows_everything_sorted_and_never_fails() {
+    let applied = apply(&policy(), fresh());
+    assert_eq!(
+        ids(&applied.shown),
+        ["CVE-2021-25900", "CVE-2023-0286", "CVE-2019-12781", "CVE-2019-19118", "CVE-2007-6755"]
+    );
+    assert!(applied.suppressed.is_empty() && applied.notes.is_empty());
+    let v = &applied.verdict;
+    assert_eq!((v.fail_on, v.failing, v.failed, v.ignore_unfixed), (None, 0, false, false));
+    assert!(v.severities.is_empty() && v.baseline.is_none());
+}
+
+#[test]
+fn severity_filter_drops_other_severities() {
+    let p = Policy { severities: vec![Severity::High, Severity::Critical, Severity::High], ..policy() };
+    let applied = apply(&p, fresh());
+    assert_eq!(ids(&applied.shown), ["CVE-2021-25900", "CVE-2023-0286"]);
+    assert!(applied.suppressed.is_empty(), "dropped, not suppressed");
+    assert_eq!(applied.verdict.severities, [Severity::Critical, Severity::High]);
+
+    let p = Policy { severities: vec![Severity::Negligible], ..policy() };
+    assert_eq!(ids(&apply(&p, fresh()).shown), ["CVE-2007-6755"]);
+}
+
+#[test]
+fn ignore_unfixed_drops_findings_without_a_fix() {
+    let mut findings = fresh();
+    findings[1].fix.state = FixState::NotFixed; // openssl: pretend no fix yet
+    let p = Policy { ignore_unfixed: true, ..policy() };
+    let applied = apply(&p, findings);
+    assert_eq!(ids(&applied.shown), ["CVE-2021-25900", "CVE-2019-12781", "CVE-2019-19118"]);
+    assert!(applied.shown.iter().all(|f| f.fix.state == FixState::Fixed));
+    assert!(applied.suppressed.is_empty());
+    assert!(applied.verdict.ignore_unfixed);
+}
+
+#[test]
+fn fail_on_each_severity_boundary() {
+    // critical 1, high 1, medium 2, low 0, negligible 1, unknown 0
+    let expected = [
+        (Severity::Critical, 1),
+        (Severity::High, 2),
+        (Severity::Medium, 4),
+        (Severity::Low, 4),
+        (Severity::Negligible, 5),
+        (Severity::Unknown, 5),
+    ];
+    for (threshold, failing) in expected {
+        let p = Policy { fail_on: Some(threshold), ..policy() };
+        let v = apply(&p, fresh()).verdict;
+        assert_eq!((v.failing, v.failed, v.fail_on), (failing, true, Some(threshold)), "fail-on {threshold}");
+    }
+    // exactly at the threshold fails, just below does not
+    let only_medium: Vec<Finding> = fresh().into_iter().filter(|f| f.severity == Severity::Medium).collect();
+    let at = Policy { fail_on: Some(Severity::Medium), ..policy() };
+    assert!(apply(&at, only_medium.clone()).verdict.failed);
+    let above = Policy { fail_on: Some(Severity::High), ..policy() };
+    let v = apply(&above, only_medium).verdict;
+    assert_eq!((v.failing, v.failed), (0, false));
+    // no threshold never fails
+    assert!(!apply(&policy(), fresh()).verdict.failed);
+}
+
+#[test]
+fn ignore_entry_matches_an_alias_case_insensitively() {
+    let file = ignore(
+        "- id: dsa-5343-1\n  reason: openssl is only used for local sockets\n  expires: 2027-01-31\n\
+         - id: CVE-2019-12781\n  package: flask\n  reason: wrong package, hides nothing\n",
+    );
+    let p = Policy { ignore: Some(file), fail_on: Some(Severity::High), ..policy() };
+    let applied = apply(&p, fresh());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2023-0286"]);
+    assert!(ids(&applied.shown).contains(&"CVE-2019-12781"), "package condition not met");
+    let s = applied.suppressed[0].suppression.as_ref().unwrap();
+    assert_eq!(s.kind, SuppressionKind::IgnoreFile);
+    assert_eq!(s.source, ".microscanner-ignore.yaml");
+    assert_eq!(s.reason.as_deref(), Some("openssl is only used for local sockets"));
+    assert_eq!(s.expires.as_deref(), Some("2027-01-31"));
+    // the suppressed high finding no longer fails the scan
+    assert_eq!(applied.verdict.failing, 1);
+    assert!(applied.notes.is_empty(), "{:?}", applied.notes);
+}
+
+#[test]
+fn ignore_entry_conditions_package_purl_and_paths() {
+    let hidden = |yaml: &str| {
+        let p = Policy { ignore: Some(ignore(yaml)), ..policy() };
+        let applied = apply(&p, fresh());
+        let mut ids: Vec<String> = applied.suppressed.iter().map(|f| f.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    // package: the source package name covers the binary package
+    assert_eq!(hidden("- {id: CVE-2023-0286, package: openssl, reason: r}"), ["CVE-2023-0286"]);
+    assert_eq!(hidden("- {id: CVE-2023-0286, package: 'libssl*', reason: r}"), ["CVE-2023-0286"]);
+    assert!(hidden("- {id: CVE-2023-0286, package: bash, reason: r}").is_empty());
+    // purl: parts given must match, version only when given, `*` globs
+    assert_eq!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl1.1', reason: r}"), ["CVE-2023-0286"]);
+    assert_eq!(
+        hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?arch=amd64', reason: r}"),
+        ["CVE-2023-0286"]
+    );
+    assert!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u4', reason: r}").is_empty());
+    assert!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl', reason: r}").is_empty());
+    assert_eq!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/*', reason: r}"), ["CVE-2023-0286"]);
+    // paths: a parent directory or a glob
+    assert_eq!(hidden("- {id: CVE-2019-12781, paths: [/opt/venv], reason: r}"), ["CVE-2019-12781"]);
+    assert_eq!(hidden("- {id: CVE-2019-12781, paths: ['**/Django-*.dist-info'], reason: r}"), ["CVE-2019-12781"]);
+    assert!(hidden("- {id: CVE-2019-12781, paths: [/usr/lib], reason: r}").is_empty());
+    // the mapping form
+    assert_eq!(hidden("ignore:\n  - id: CVE-2021-25900\n    reason: r\n"), ["CVE-2021-25900"]);
+}
+
+#[test]
+fn expired_entry_stops_hiding_and_says_so_while_unexpired_one_hides() {
+    let file = ignore(
+        "ignore:\n\
+         - id: CVE-2023-0286\n  reason: waiting for the base image\n  expires: 2026-11-22\n\
+         - id: CVE-2021-25900\n  reason: not reachable\n  expires: 2026-11-23\n",
+    );
+    let p = Policy { ignore: Some(file), fail_on: Some(Severity::High), ..policy() };
+    let applied = apply(&p, fresh());
+    // expires today: still applies; expired yesterday: no longer applies
+    assert_eq!(ids(&applied.suppressed), ["CVE-2021-25900"]);
+    assert!(ids(&applied.shown).contains(&"CVE-2023-0286"));
+    assert_eq!(applied.verdict.failing, 1, "the expired entry's high finding fails the scan again");
+    assert_eq!(applied.notes.len(), 1, "{:?}", applied.notes);
+    let note = &applied.notes[0];
+    assert_eq!(note.level, DiagnosticLevel::Warning);
+    assert_eq!(note.location, ".microscanner-ignore.yaml");
+    assert_eq!(
+        note.message,
+        "entry 1 (CVE-2023-0286) expired on 2026-11-22: it no longer applies, so the finding it matches is shown \
+         again; renew or remove it"
+    );
+    // a day earlier, both entries hide their findings and nothing is said
+    let p = Policy { today: date!(2026 - 11 - 22), ..p };
+    let applied = apply(&p, fresh());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2021-25900", "CVE-2023-0286"]);
+    assert!(applied.notes.is_empty());
+}
+
+#[test]
+fn entry_without_reason_gets_an_info_note() {
+    let p = Policy { ignore: Some(ignore("- id: CVE-2007-6755\n")), ..policy() };
+    let applied = apply(&p, fresh());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2007-6755"]);
+    assert_eq!(applied.notes.len(), 1);
+    assert_eq!(applied.notes[0].level, DiagnosticLevel::Info);
+    assert!(applied.notes[0].message.starts_with("entry 1 (CVE-2007-6755) hides 1 finding without a `reason`"));
+}
+
+#[test]
+fn empty_ignore_file_is_fine() {
+    assert!(IgnoreFile::parse("", "x.yaml").unwrap().entries.is_empty());
+    assert!(IgnoreFile::parse("# nothing yet\n", "x.yaml").unwrap().entries.is_empty());
+    assert!(IgnoreFile::parse("ignore: []\n", "x.yaml").unwrap().entries.is_empty());
+}
+
+fn ignore_error(yaml: &str) -> String {
+    let e = IgnoreFile::parse(yaml, "ci/.microscanner-ignore.yaml").unwrap_err();
+    assert!(matches!(e, PolicyError::IgnoreFile { .. }));
+    assert_eq!(e.file(), "ci/.microscanner-ignore.yaml");
+    e.to_string()
+}
+
+#[test]
+fn bad_ignore_files_name_the_file_and_the_field() {
+    let e = ignore_error("- id: CVE-2023-0286\n  reson: typo\n");
+    assert!(e.starts_with("ci/.microscanner-ignore.yaml: "), "{e}");
+    assert!(e.contains("reson"), "{e}");
+    let e = ignore_error("- id: CVE-2023-0286\n  expires: 2026-13-01\n");
+    assert!(e.starts_with("ci/.microscanner-ignore.yaml: entry 1 (CVE-2023-0286): `expires` \"2026-13-01\""), "{e}");
+    let e = ignore_error("- id: CVE-1\n- id: CVE-2023-0286\n  expires: next week\n");
+    assert!(e.contains("entry 2 (CVE-2023-0286)") && e.contains("YYYY-MM-DD"), "{e}");
+    let e = ignore_error("- reason: no id\n");
+    assert!(e.contains("id"), "{e}");
+    let e = ignore_error("- id: CVE-1\n  purl: debian/libssl\n");
+    assert!(e.contains("entry 1 (CVE-1): `purl`"), "{e}");
+    let e = ignore_error("vulnerabilities:\n  - id: CVE-1\n");
+    assert!(e.contains("vulnerabilities"), "{e}");
+    let e = ignore_error("- id: [unclosed\n");
+    assert!(e.starts_with("ci/.microscanner-ignore.yaml: invalid ignore file"), "{e}");
+}
+
+/// An OpenVEX document about the image `pkg:oci/app` and its Django package.
+fn vex_doc(statements: &str) -> String {
+    format!(
+        r#"{{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "@id": "https://example.com/vex/app-1",
+  "author": "App Team <app@example.com>",
+  "timestamp": "2026-10-01T10:00:00Z",
+  "version": 1,
+  "statements": [{statements}]
+}}"#
+    )
+}
+
+const DJANGO_NOT_AFFECTED: &str = r#"{
+  "vulnerability": {"@id": "https://nvd.nist.gov/vuln/detail/CVE-2019-19118", "name": "CVE-2019-19118"},
+  "products": [{
+    "@id": "pkg:oci/app@sha256%3Aaaaa?repository_url=registry.example.com/app",
+    "subcomponents": [{"@id": "pkg:pypi/Django@2.2"}]
+  }],
+  "status": "not_affected",
+  "justification": "vulnerable_code_not_in_execute_path",
+  "impact_statement": "the admin site is disabled"
+}"#;
+
+#[test]
+fn vex_not_affected_hides_with_justification_in_json() {
+    let doc = VexDocument::parse(vex_doc(DJANGO_NOT_AFFECTED).as_bytes(), "app.openvex.json").unwrap();
+    assert_eq!(doc.statements.len(), 1);
+    assert_eq!(doc.statements[0].status, VexStatus::NotAffected);
+    let p = Policy { vex: vec![doc], ..policy() };
+    let applied = apply(&p, fresh());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2019-19118"]);
+    let json = serde_json::to_value(&applied.suppressed[0]).unwrap();
+    assert_eq!(
+        json["suppression"],
+        serde_json::json!({
+            "kind": "vex",
+            "source": "app.openvex.json",
+            "reason": "the admin site is disabled",
+            "status": "not_affected",
+            "justification": "vulnerable_code_not_in_execute_path"
+        })
+    );
+    // the other Django finding is another vulnerability: still shown
+    assert!(ids(&applied.shown).contains(&"CVE-2019-12781"));
+}
+
+#[test]
+fn later_affected_statement_shows_the_finding_again() {
+    let affected_later = r#"{
+      "vulnerability": {"name": "GHSA-hvmf-r92r-27hr"},
+      "products": [{"@id": "pkg:pypi/django"}],
+      "status": "affected",
+      "action_statement": "upgrade Django to 2.2.8",
+      "timestamp": "2026-11-01T00:00:00Z"
+    }"#;
+    // in one document, before or after the not_affected statement: the timestamp decides
+    for statements in
+        [format!("{DJANGO_NOT_AFFECTED},{affected_later}"), format!("{affected_later},{DJANGO_NOT_AFFECTED}")]
+    {
+        let doc = VexDocument::parse(vex_doc(&statements).as_bytes(), "app.openvex.json").unwrap();
+        let applied = apply(&Policy { vex: vec![doc], ..policy() }, fresh());
+        assert!(applied.suppressed.is_empty());
+        assert!(ids(&applied.shown).contains(&"CVE-2019-19118"));
+    }
+    // an even later not_affected in a second document hides it again
+    let newer = DJANGO_NOT_AFFECTED.replace("\"status\"", "\"timestamp\": \"2026-11-20T00:00:00+01:00\", \"status\"");
+    let docs = vec![
+        VexDocument::parse(vex_doc(&format!("{DJANGO_NOT_AFFECTED},{affected_later}")).as_bytes(), "a.json").unwrap(),
+        VexDocument::parse(vex_doc(&newer).as_bytes(), "b.json").unwrap(),
+    ];
+    let applied = apply(&Policy { vex: docs, ..policy() }, fresh());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2019-19118"]);
+    assert_eq!(applied.suppressed[0].suppression.as_ref().unwrap().source, "b.json");
+}
+
+#[test]
+fn vex_product_matching_rules() {
+    let hidden = |statement: &str| {
+        let doc = VexDocument::parse(vex_doc(statement).as_bytes(), "v.json").unwrap();
+        let applied = apply(&Policy { vex: vec![doc], ..policy() }, fresh());
+        applied.suppressed.iter().map(|f| f.id.clone()).collect::<Vec<_>>()
+    };
+    let st = |vuln: &str, product: &str| {
+        format!(r#"{{"vulnerability": {{"name": "{vuln}"}}, "products": [{product}], "status": "fixed"}}"#)
+    };
+    // the package itself, with and without version; an encoded `+` equals a literal one
+    assert_eq!(hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:deb/debian/libssl1.1"}"#)), ["CVE-2023-0286"]);
+    assert_eq!(
+        hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u3?arch=amd64"}"#)),
+        ["CVE-2023-0286"]
+    );
+    assert!(hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:deb/debian/libssl1.1@1.1.1w-0+deb11u1"}"#)).is_empty());
+    assert!(hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:deb/debian/libssl1.1?arch=arm64"}"#)).is_empty());
+    // by alias, via identifiers.purl
+    assert_eq!(
+        hidden(&st("RUSTSEC-2021-0003", r#"{"@id": "urn:x", "identifiers": {"purl": "pkg:cargo/smallvec@1.6.0"}}"#)),
+        ["CVE-2021-25900"]
+    );
+    // an image without subcomponents: every package of the image
+    assert_eq!(hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:oci/app@sha256%3Aaaaa"}"#)), ["CVE-2023-0286"]);
+    // an image with subcomponents: only those
+    assert!(
+        hidden(&st("CVE-2023-0286", r#"{"@id": "pkg:oci/app", "subcomponents": [{"@id": "pkg:deb/debian/bash"}]}"#))
+            .is_empty()
+    );
+    // another product without subcomponents: only itself
+    assert!(hidden(&st("CVE-2021-25900", r#"{"@id": "pkg:cargo/rust-app@1.0.0"}"#)).is_empty());
+    // the 0.0.x form: strings
+    assert_eq!(
+        hidden(r#"{"vulnerability": "CVE-2021-25900", "products": ["pkg:cargo/smallvec"], "status": "fixed"}"#),
+        ["CVE-2021-25900"]
+    );
+    // under_investigation alone changes nothing
+    let investigating =
+        st("CVE-2023-0286", r#"{"@id": "pkg:deb/debian/libssl1.1"}"#).replace("fixed", "under_investigation");
+    assert!(hidden(&investigating).is_empty());
+}
+
+fn vex_error(json: &str) -> String {
+    let e = VexDocument::parse(json.as_bytes(), "vex/app.openvex.json").unwrap_err();
+    assert!(matches!(e, PolicyError::Vex { .. }));
+    let text = e.to_string();
+    assert!(text.starts_with("vex/app.openvex.json: "), "{text}");
+    text
+}
+
+#[test]
+fn bad_vex_documents_name_the_file_and_field() {
+    let e = vex_error("{not json");
+    assert!(e.contains("not valid JSON"), "{e}");
+    let e = vex_error(r#"{"statements": []}"#);
+    assert!(e.contains("@context: missing"), "{e}");
+    let e = vex_error(r#"{"@context": "https://cyclonedx.org/schema", "statements": []}"#);
+    assert!(e.contains("@context"), "{e}");
+    let e = vex_error(r#"{"@context": "https://openvex.dev/ns/v0.2.0"}"#);
+    assert!(e.contains("statements: missing"), "{e}");
+    let bad_status = r#"{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:npm/a"}], "status": "fine"}"#;
+    let e = vex_error(&vex_doc(&format!("{DJANGO_NOT_AFFECTED},{bad_status}")));
+    assert!(e.contains("statements[1].status: unknown status \"fine\""), "{e}");
+    let no_reason =
+        r#"{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:npm/a"}], "status": "not_affected"}"#;
+    assert!(vex_error(&vex_doc(no_reason)).contains("statements[0].justification: missing"));
+    let bad_justification = r#"{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:npm/a"}],
+        "status": "not_affected", "justification": "trust_me"}"#;
+    assert!(vex_error(&vex_doc(bad_justification)).contains("statements[0].justification: unknown justification"));
+    let no_products = r#"{"vulnerability": {"name": "CVE-1"}, "status": "fixed"}"#;
+    assert!(vex_error(&vex_doc(no_products)).contains("statements[0].products: missing"));
+    let bad_sub = r#"{"vulnerability": {"name": "CVE-1"}, "status": "fixed",
+        "products": [{"@id": "pkg:oci/app", "subcomponents": [{"@id": 7}]}]}"#;
+    assert!(vex_error(&vex_doc(bad_sub)).contains("statements[0].products[0].subcomponents[0].@id: expected a string"));
+    let bad_time = r#"{"vulnerability": {"name": "CVE-1"}, "products": ["pkg:npm/a"], "status": "fixed",
+        "timestamp": "yesterday"}"#;
+    assert!(vex_error(&vex_doc(bad_time)).contains("statements[0].timestamp: \"yesterday\" is not an RFC 3339"));
+    let no_vuln = r#"{"vulnerability": {"description": "?"}, "products": ["pkg:npm/a"], "status": "fixed"}"#;
+    assert!(vex_error(&vex_doc(no_vuln)).contains("statements[0].vulnerability: names no vulnerability"));
+}
+
+#[test]
+fn baseline_marks_old_findings_and_they_do_not_fail() {
+    let old = sample_report();
+    let baseline = Baseline::from_report(&old, "baseline.json");
+    // the same findings again, but smallvec's primary id is now its GHSA (a database update)
+    let mut findings = fresh();
+    let small = findings.iter_mut().find(|f| f.id == "CVE-2021-25900").unwrap();
+    small.id = "GHSA-43w2-9j62-hq99".into();
+    small.aliases = vec!["CVE-2021-25900".into(), "RUSTSEC-2021-0003".into()];
+    let p = Policy { baseline: Some(baseline.clone()), fail_on: Some(Severity::High), ..policy() };
+    let applied = apply(&p, findings.clone());
+    assert!(applied.shown.iter().all(|f| f.in_baseline), "every finding was known");
+    assert_eq!(applied.shown.len(), 5, "baseline findings are shown");
+    assert_eq!((applied.verdict.failing, applied.verdict.failed), (0, false));
+    assert_eq!(applied.verdict.baseline.as_deref(), Some("baseline.json"));
+    let json = serde_json::to_value(&applied.shown[0]).unwrap();
+    assert_eq!(json["in_baseline"], true);
+
+    // a new high finding fails; the old ones still do not
+    let mut new = findings[1].clone(); // openssl CVE-2023-0286 (high)
+    new.id = "CVE-2024-0727".into();
+    new.aliases = vec![];
+    findings.push(new);
+    let applied = apply(&p, findings);
+    assert_eq!((applied.verdict.failing, applied.verdict.failed), (1, true));
+    let fresh_one = applied.shown.iter().find(|f| f.id == "CVE-2024-0727").unwrap();
+    assert!(!fresh_one.in_baseline);
+
+    // the same id on another package is not in the baseline
+    let mut other = fresh()[1].clone();
+    other.package.name = "libssl3".into();
+    assert!(!baseline.contains(&other));
+}
+
+#[test]
+fn baseline_parses_our_json_and_refuses_other_documents() {
+    let bytes = serde_json::to_vec_pretty(&sample_report()).unwrap();
+    let b = Baseline::parse(&bytes, "old.json").unwrap();
+    assert_eq!(b.source, "old.json");
+    assert!(!b.is_empty());
+    assert_eq!(parse_report(&bytes, "old.json").unwrap(), sample_report());
+
+    let mut v = serde_json::to_value(sample_report()).unwrap();
+    v["schema_version"] = "2.0".into();
+    let e = Baseline::parse(&serde_json::to_vec(&v).unwrap(), "old.json").unwrap_err();
+    assert!(matches!(e, PolicyError::Report { .. }));
+    assert!(e.to_string().starts_with("old.json: report schema_version \"2.0\" is not supported"), "{e}");
+
+    let e = Baseline::parse(br#"{"Vulnerabilities": []}"#, "trivy.json").unwrap_err();
+    assert!(e.to_string().starts_with("trivy.json: not a microscanner JSON report: no `schema_version`"), "{e}");
+    let e = Baseline::parse(b"\xff", "bin.json").unwrap_err();
+    assert!(e.to_string().starts_with("bin.json: not valid JSON"), "{e}");
+    let e = Baseline::parse(br#"{"schema_version": "1.0"}"#, "short.json").unwrap_err();
+    assert!(e.to_string().contains("missing field"), "{e}");
+}
+
+#[test]
+fn applied_writes_into_a_report() {
+    let mut report = sample_report();
+    report.diagnostics.clear();
+    let file = ignore("- id: CVE-2007-6755\n  reason: unimportant\n- id: CVE-1999-0001\n  expires: 2020-01-01\n");
+    let doc = VexDocument::parse(vex_doc(DJANGO_NOT_AFFECTED).as_bytes(), "app.openvex.json").unwrap();
+    let p = Policy { ignore: Some(file), vex: vec![doc], fail_on: Some(Severity::Critical), ..policy() };
+    apply(&p, fresh()).write_into(&mut report);
+    assert_eq!(report.summary.total, 3);
+    assert_eq!(report.summary.suppressed, 2);
+    assert_eq!(report.policy.failing, 1);
+    assert_eq!(ids(&report.suppressed), ["CVE-2019-19118", "CVE-2007-6755"]);
+    assert_eq!(report.diagnostics.len(), 1, "the expired entry");
+    assert_eq!(
+        report.diagnostics[0].to_string(),
+        ".microscanner-ignore.yaml: entry 2 (CVE-1999-0001) expired on 2020-01-01: it no longer applies; remove or \
+         renew it"
+    );
+}
+
+#[test]
+fn already_suppressed_findings_stay_suppressed() {
+    let r = sample_report();
+    let applied = apply(&policy(), r.findings.into_iter().chain(r.suppressed).collect());
+    assert_eq!(ids(&applied.suppressed), ["CVE-2019-19118"]);
+}
+
+#[test]
+fn sort_is_most_severe_first_then_id() {
+    let mut f = fresh();
+    f.reverse();
+    sort_findings(&mut f);
+    assert_eq!(ids(&f), ["CVE-2021-25900", "CVE-2023-0286", "CVE-2019-12781", "CVE-2019-19118", "CVE-2007-6755"]);
+}
