@@ -61,24 +61,25 @@ fn file_of(location: &str) -> &str {
     location.split('!').next().unwrap_or(location)
 }
 
-/// True when `location` or one of its parent directories is in `owned`.
+/// True when the file at `location` is in `owned`, or one of its parent directories is and that
+/// directory lies inside a package tree (below `site-packages`, `dist-packages` or
+/// `node_modules`: a `*.dist-info` directory a deb ships). Shared directories such as
+/// `/usr/local/bin`, which OS packages list too, never make the files in them OS-owned.
 fn owned_by_os(location: &str, owned: &HashSet<&str>) -> bool {
-    let mut path = file_of(location).trim_end_matches('/');
-    while !path.is_empty() {
-        if owned.contains(path) {
-            return true;
+    let file = file_of(location).trim_end_matches('/');
+    if owned.contains(file) {
+        return true;
+    }
+    let is_tree_root =
+        |p: &str| p.ends_with("site-packages") || p.ends_with("dist-packages") || p.ends_with("node_modules");
+    let mut parents = Vec::new();
+    let mut path = file;
+    while let Some(i) = path.rfind('/').filter(|&i| i > 0) {
+        path = &path[..i];
+        if is_tree_root(path) {
+            return parents.iter().any(|p| owned.contains(p));
         }
-        match path.rfind('/') {
-            // stop before the root and before walking above the package's own directory tree
-            Some(0) | None => return false,
-            Some(i) => {
-                path = &path[..i];
-                if path.ends_with("site-packages") || path.ends_with("dist-packages") || path.ends_with("node_modules")
-                {
-                    return false;
-                }
-            }
-        }
+        parents.push(path);
     }
     false
 }
@@ -130,6 +131,20 @@ mod tests {
     fn at(mut p: Package, loc: &str) -> Package {
         p.location = loc.to_owned();
         p
+    }
+
+    #[test]
+    fn shared_directories_do_not_make_binaries_os_owned() {
+        let mut deb = lang_package(PackageKind::Deb, "base-files", "12.4", Evidence::Installed);
+        deb.files = vec!["/usr/local/bin/".into(), "/usr/bin/docker".into()];
+        let app = at(
+            lang_package(PackageKind::Cargo, "smallvec", "1.6.0", Evidence::Installed),
+            "/usr/local/bin/demo-rust-app",
+        );
+        let owned = at(lang_package(PackageKind::Golang, "stdlib", "go1.24.3", Evidence::Installed), "/usr/bin/docker");
+        let kept = reconcile(vec![deb, app, owned]);
+        assert!(kept.iter().any(|p| p.name == "smallvec"), "{kept:?}");
+        assert!(!kept.iter().any(|p| p.name == "stdlib"), "the deb's own file: {kept:?}");
     }
 
     #[test]
