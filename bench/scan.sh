@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Speed and memory of `microscanner sbom` against the physical floor: `gzip -dc` over the same
-# layer blobs. One run each, warm page cache, prints a table. Also checks that peak RSS does not
-# grow with layer size (a 1 GiB layer vs debian12-app).
-#   bash bench/sbom.sh            (images from $MICROSCANNER_IMAGES or target/images)
+# Speed and memory of `microscanner scan` and `microscanner sbom` against the physical floor:
+# `gzip -dc` over the same layer blobs. One run each, warm page cache, prints a table. The scan
+# uses a database built from ../shared/fixtures (scripts/fixture-db.sh). Also checks that peak RSS
+# does not grow with layer size (a 1 GiB layer vs debian12-app).
+#   bash bench/scan.sh            (images from $MICROSCANNER_IMAGES or target/images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 images="${MICROSCANNER_IMAGES:-$PWD/target/images}"
@@ -23,12 +24,15 @@ measure() { # label, command...
 }
 echo "image: debian12-app ($(echo $layers | wc -w) gzip layers), $(nproc) cores"
 gz=$(measure "gzip -dc layer blobs" sh -c "gzip -dc $blobs")
+db=$(mktemp -d)/microscanner.db
+bash scripts/fixture-db.sh "$db" "$bin"
+sc=$(measure "microscanner scan oci: (json, fixture db)" $bin scan "oci:$oci" --db "$db" --format json -c)
 ms=$(measure "microscanner sbom oci: (all analyzers)" $bin sbom "oci:$oci" --format cyclonedx)
 measure "microscanner sbom docker-archive:" $bin sbom "docker-archive:$images/debian12-app/docker-archive.tar" --format json >/dev/null
-python3 -c "print(f'ratio microscanner / gzip -dc: {float(\"$ms\")/float(\"$gz\"):.2f} (target <= 1.2)')"
+python3 -c "print(f'ratio sbom / gzip -dc: {float(\"$ms\")/float(\"$gz\"):.2f}, scan / gzip -dc: {float(\"$sc\")/float(\"$gz\"):.2f} (target <= 1.2)')"
 # RSS must not grow with layer size: a single 1 GiB file in one gzip layer.
 big=$(mktemp -d)
-trap 'rm -rf "$big"' EXIT
+trap 'rm -rf "$big" "$(dirname "$db")"' EXIT
 python3 - "$big" <<'PY'
 import gzip, hashlib, io, json, os, sys, tarfile
 d = sys.argv[1]; os.makedirs(f"{d}/blobs/sha256")

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Builds microscanner and runs its main job on a real image: the SBOM of debian12-app
-# (built by ../shared/tools/make-images.sh if missing; that needs root).
+# Builds microscanner and runs its main job on a real image: `microscanner scan` of debian12-app
+# (built by scripts/images.sh if missing; that needs root) against a database built from the
+# real feeds in ../shared/fixtures. Prints the table on stderr-free stdout and writes the JSON
+# report and the CycloneDX SBOM under target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-images="${MICROSCANNER_IMAGES:-$PWD/target/images}"
-if [ ! -f "$images/debian12-app/oci/index.json" ]; then
-  WITH_BENCH=0 WITH_REGISTRY=0 IMAGES=debian12-app WITH_PODMAN=0 bash ../shared/tools/make-images.sh "$images"
-fi
+export MICROSCANNER_IMAGES="${MICROSCANNER_IMAGES:-$PWD/target/images}"
+bash scripts/images.sh
 cargo build --release --locked -p microscanner-cli
-out=target/debian12-app.cdx.json
-./target/release/microscanner sbom "oci:$images/debian12-app/oci" --format cyclonedx --output "$out"
-echo "wrote $out: $(grep -c '"purl"' "$out") components" >&2
+db=target/demo/microscanner.db
+mkdir -p target/demo
+[ -f "$db" ] || bash scripts/fixture-db.sh "$db"
+image="oci:$MICROSCANNER_IMAGES/debian12-app/oci"
+./target/release/microscanner scan "$image" --db "$db" --format table --continue-on-failure
+./target/release/microscanner scan "$image" --db "$db" --format json --output target/demo/debian12-app.report.json \
+  --continue-on-failure
+./target/release/microscanner sbom "$image" --format cyclonedx --output target/demo/debian12-app.cdx.json
+echo "wrote target/demo/debian12-app.report.json and target/demo/debian12-app.cdx.json" >&2

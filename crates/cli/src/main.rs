@@ -27,6 +27,10 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scan an image for known vulnerabilities and report them (exit 4 on findings at or above --fail-on).
+    Scan(commands::scan::ScanArgs),
+    /// Compare two JSON reports: new, fixed and changed findings.
+    Diff(commands::diff::DiffArgs),
     /// Inventory an image and write it as an SBOM (CycloneDX, SPDX or microscanner JSON).
     Sbom(commands::sbom::SbomArgs),
     /// Compare versions the way each ecosystem's own tool does.
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
     init_logging(cli.quiet);
     let global = commands::Global { db: cli.db, quiet: cli.quiet };
     let outcome = match cli.command {
+        Command::Scan(args) => commands::scan::run(&global, &args),
+        Command::Diff(args) => commands::diff::run(&global, &args),
         Command::Sbom(args) => commands::sbom::run(&global, &args),
         Command::Version(args) => commands::version::run(&global, &args),
         Command::Db(args) => commands::db::run(&global, &args),

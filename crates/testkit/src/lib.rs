@@ -309,7 +309,8 @@ pub fn validate_cyclonedx(path: &Path) -> Result<(), String> {
     let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
                   e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
                   sys.exit(f'invalid CycloneDX: {e}' if e else 0)";
-    let out = std::process::Command::new("python3").args(["-c", script]).arg(path).output().map_err(|e| e.to_string())?;
+    let out =
+        std::process::Command::new("python3").args(["-c", script]).arg(path).output().map_err(|e| e.to_string())?;
     if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 

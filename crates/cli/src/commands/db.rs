@@ -10,7 +10,7 @@ use microscanner_feeds::update::{FEED_GROUPS, Origin, UpdateOptions, update};
 use microscanner_model::{Diagnostic, DiagnosticLevel};
 use microscanner_vulndb::{Database, export, import};
 
-use crate::commands::Global;
+use crate::commands::{Global, db_path};
 use crate::exit::Outcome;
 
 /// How many importer warnings are shown one by one before the rest are only counted.
@@ -139,18 +139,6 @@ pub(crate) fn run(global: &Global, args: &DbArgs) -> anyhow::Result<Outcome> {
 }
 
 /// `--db`, `MICROSCANNER_DB`, or `$XDG_CACHE_HOME/microscanner/db/microscanner.db`.
-fn db_path(global: &Global) -> anyhow::Result<PathBuf> {
-    if let Some(p) = &global.db {
-        return Ok(p.clone());
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
-        .context("no --db given and neither XDG_CACHE_HOME nor HOME is set")?;
-    Ok(cache.join("microscanner").join("db").join("microscanner.db"))
-}
-
 fn run_build(global: &Global, db: &Path, args: &BuildArgs) -> anyhow::Result<Outcome> {
     let inputs = collect_inputs(&args.from).context("reading --from")?;
     if inputs.is_empty() {

@@ -1,0 +1,54 @@
+//! `microscanner diff OLD.json NEW.json`: what is new, fixed and changed between two JSON reports,
+//! so a pipeline can alert on new findings only.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use microscanner_model::Severity;
+use microscanner_report::diff::{diff, parse_report, render_diff_json, render_diff_table};
+
+use crate::commands::{Global, write_bytes};
+use crate::exit::Outcome;
+
+/// Arguments of `microscanner diff`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier report (`scan --format json`).
+    old: PathBuf,
+    /// The later report.
+    new: PathBuf,
+    /// `table` or `json` [default: table on a terminal, else json].
+    #[arg(long, short, value_parser = ["table", "json"])]
+    format: Option<String>,
+    /// Write the diff to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 4 when a NEW finding is at or above this severity.
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())
+}
+
+/// Runs `microscanner diff`.
+pub(crate) fn run(_global: &Global, args: &DiffArgs) -> anyhow::Result<Outcome> {
+    let read = |path: &PathBuf| -> anyhow::Result<_> {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(parse_report(&bytes, &path.display().to_string())?)
+    };
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let d = diff(&old, &new);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let bytes = match args.format.as_deref() {
+        Some("table") => render_diff_table(&d, false),
+        Some(_) => render_diff_json(&d),
+        None if to_terminal => render_diff_table(&d, std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
+        None => render_diff_json(&d),
+    };
+    write_bytes(args.output.as_deref(), &bytes)?;
+    let failing = args.fail_on.is_some_and(|t| d.new.iter().any(|f| f.severity >= t));
+    Ok(if failing { Outcome::PolicyFailure } else { Outcome::Success })
+}

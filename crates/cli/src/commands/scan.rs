@@ -1,0 +1,226 @@
+//! `microscanner scan TARGET`: inventory an image, match it against the database, apply the
+//! policy and write the report. The report goes to stdout or `--output`; logs and progress go to
+//! stderr. The exit code says whether the policy failed (see `docs/exit-codes.md`).
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use microscanner_model::{
+    DatabaseInfo, DatabaseSource, Diagnostic, DiagnosticLevel, Generator, Inventory, PolicyVerdict,
+    REPORT_SCHEMA_VERSION, Report, Severity, Summary,
+};
+use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument, apply};
+use microscanner_report::{RenderOptions, ReportFormat, render};
+use microscanner_vulndb::Database;
+
+use crate::commands::{Global, db_path, write_bytes};
+use crate::exit::Outcome;
+
+/// The ignore file read from the working directory when `--ignore-file` is not given.
+const DEFAULT_IGNORE_FILE: &str = ".microscanner-ignore.yaml";
+
+/// Arguments of `microscanner scan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScanArgs {
+    /// What to scan: `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH`, `dir:PATH`, or a
+    /// bare path (detected).
+    target: String,
+    /// Report format: table, json, microscanner, sarif, cyclonedx, spdx, html, junit, markdown,
+    /// template [default: table on a terminal, else json].
+    #[arg(long, short, value_parser = parse_format, value_name = "FORMAT")]
+    format: Option<ReportFormat>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The minijinja template for `--format template`.
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+    /// Show only findings of these severities (comma-separated: critical,high,medium,low,negligible,unknown).
+    #[arg(long, value_delimiter = ',', value_parser = parse_severity, value_name = "LIST")]
+    severity: Vec<Severity>,
+    /// Fail (exit 4) when a shown finding is at or above this severity; `none` never fails.
+    #[arg(long, default_value = "high", value_parser = parse_threshold, value_name = "SEVERITY")]
+    fail_on: Threshold,
+    /// Hide findings that have no fixed version.
+    #[arg(long)]
+    ignore_unfixed: bool,
+    /// Report, but exit 0 even when findings are at or above the threshold.
+    #[arg(long, short = 'c')]
+    continue_on_failure: bool,
+    /// Exit 5 when part of the image could not be analysed (after the policy check).
+    #[arg(long)]
+    fail_on_incomplete: bool,
+    /// Ignore file (YAML; default: ./.microscanner-ignore.yaml when it exists).
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
+    /// OpenVEX document whose `not_affected` / `fixed` statements hide findings (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// An earlier JSON report: its findings are shown but do not fail the scan.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+}
+
+/// `--fail-on`: a severity, or never.
+#[derive(Debug, Clone, Copy)]
+struct Threshold(Option<Severity>);
+
+fn parse_format(s: &str) -> Result<ReportFormat, String> {
+    s.parse()
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())
+}
+
+fn parse_threshold(s: &str) -> Result<Threshold, String> {
+    if s.eq_ignore_ascii_case("none") { Ok(Threshold(None)) } else { parse_severity(s).map(|v| Threshold(Some(v))) }
+}
+
+/// Runs `microscanner scan`.
+pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let created_at = now_rfc3339();
+    let format = args.format.unwrap_or(if args.output.is_none() && std::io::stdout().is_terminal() {
+        ReportFormat::Table
+    } else {
+        ReportFormat::Json
+    });
+    // Read every input before the (slow) image walk, so a typo fails at once.
+    let template = read_template(format, args.template.as_deref())?;
+    let policy = policy(args)?;
+    let db_file = db_path(global)?;
+    let db = Database::open(&db_file).with_context(|| {
+        format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
+    })?;
+
+    let inventory = super::sbom::inventory(&args.target, global.quiet)?;
+    let matched = microscanner_matcher::match_inventory(&db, &inventory)
+        .with_context(|| format!("matching against {}", db_file.display()))?;
+    let applied = apply(&policy, matched.findings);
+    let Inventory { image, os, packages, mut diagnostics } = inventory;
+    diagnostics.extend(matched.diagnostics);
+    let mut report = Report {
+        schema_version: REPORT_SCHEMA_VERSION.into(),
+        generator: Generator { name: "microscanner".into(), version: env!("CARGO_PKG_VERSION").into() },
+        created_at,
+        duration_seconds: 0.0,
+        summary: Summary::default(),
+        database: Some(database_info(&db)?),
+        image,
+        os,
+        policy: PolicyVerdict::default(),
+        coverage: matched.coverage,
+        findings: Vec::new(),
+        suppressed: Vec::new(),
+        packages,
+        diagnostics,
+    };
+    applied.write_into(&mut report);
+    warn_all(&report.diagnostics);
+    report.duration_seconds = started.elapsed().as_secs_f64();
+    let options = RenderOptions {
+        color: format == ReportFormat::Table
+            && args.output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: terminal_width(),
+        template,
+    };
+    let bytes = render(&report, format, &options).with_context(|| format!("writing the {format} report"))?;
+    write_bytes(args.output.as_deref(), &bytes)?;
+    Ok(outcome(&report, args))
+}
+
+/// The exit outcome: a policy failure (4) wins over an incomplete scan (5); `--continue-on-failure`
+/// turns only the policy failure into success.
+fn outcome(report: &Report, args: &ScanArgs) -> Outcome {
+    if report.policy.failed && !args.continue_on_failure {
+        Outcome::PolicyFailure
+    } else if args.fail_on_incomplete && !report.coverage.complete {
+        Outcome::Incomplete
+    } else {
+        Outcome::Success
+    }
+}
+
+/// Builds the policy from the flags and the files they name (each read and checked here).
+fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
+    let ignore_path = match &args.ignore_file {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.is_file()),
+    };
+    let ignore = match ignore_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            Some(IgnoreFile::parse(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    let vex = args
+        .vex
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Ok(VexDocument::parse(&bytes, &path.display().to_string())?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(Baseline::parse(&bytes, &path.display().to_string())?)
+        }
+        None => None,
+    };
+    Ok(Policy {
+        severities: args.severity.clone(),
+        fail_on: args.fail_on.0,
+        ignore_unfixed: args.ignore_unfixed,
+        ignore,
+        vex,
+        baseline,
+        today: time::OffsetDateTime::now_utc().date(),
+    })
+}
+
+fn read_template(format: ReportFormat, path: Option<&Path>) -> anyhow::Result<Option<String>> {
+    match path {
+        Some(path) => {
+            Ok(Some(std::fs::read_to_string(path).with_context(|| format!("reading template {}", path.display()))?))
+        }
+        None if format == ReportFormat::Template => anyhow::bail!("--format template needs --template FILE"),
+        None => Ok(None),
+    }
+}
+
+fn database_info(db: &Database) -> anyhow::Result<DatabaseInfo> {
+    let meta = db.metadata().with_context(|| format!("reading {}", db.path().display()))?;
+    Ok(DatabaseInfo {
+        built_at: meta.built_at,
+        schema_version: meta.schema_version,
+        sources: meta.sources.into_iter().map(|s| DatabaseSource { name: s.name, timestamp: s.timestamp }).collect(),
+    })
+}
+
+/// Warnings go to the log (stderr); informational notes only with `RUST_LOG=info`.
+fn warn_all(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        match d.level {
+            DiagnosticLevel::Warning => tracing::warn!("{d}"),
+            DiagnosticLevel::Info => tracing::info!("{d}"),
+        }
+    }
+}
+
+/// The terminal width from `COLUMNS`, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)
+}
+
+/// Now (or `SOURCE_DATE_EPOCH`, for reproducible reports) as RFC 3339, whole seconds, UTC.
+fn now_rfc3339() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
+    microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch).created
+}
