@@ -5,45 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)] // a benchmark reports on stdout
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use microscanner_feeds::build::{BuildOptions, NoProgress, build, collect_inputs};
 use microscanner_vulndb::Database;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
-}
-
-/// The complete OSV sets (about 15,000 records) plus every other feed kind.
-fn feeds() -> Vec<PathBuf> {
-    let f = fixtures();
-    let vuls = f.join("feeds-vuls-data-update-fixtures/pkg/fetch");
-    let vunnel = f.join("feeds-vunnel-fixtures/tests/unit/providers");
-    vec![
-        f.join("osv-go-vulndb"),
-        f.join("osv-rustsec"),
-        f.join("osv-pypi-pypa/json"),
-        f.join("osv-almalinux"),
-        f.join("osv-samples"),
-        f.join("osv-ghsa-subset"),
-        f.join("debian-security-tracker/CVEDB-mirror/data/DSA/list"),
-        f.join("debian-security-tracker/CVEDB-mirror/data/DLA/list"),
-        vunnel.join("debian/test-fixtures/input/debian.json"),
-        f.join("alpine-secdb"),
-        vunnel.join("nvd/test-fixtures/full-page.json"),
-        f.join("feeds-osv-dev-testdata/vulnfeeds/test_data/nvdcve-2.0"),
-        f.join("kev-cisa/known_exploited_vulnerabilities.json"),
-        vuls.join("epss/testdata/fixtures"),
-    ]
-}
-
 fn bench_db(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("microscanner-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let target = dir.join("bench.db");
-    let inputs = collect_inputs(&feeds()).unwrap();
+    let inputs = collect_inputs(&microscanner_testkit::fixture_feed_paths()).unwrap();
 
     // Build: a few timed runs (each is seconds long; criterion's minimum of 10 samples is too slow
     // for a 2-core CI machine), reporting the best and the median.
