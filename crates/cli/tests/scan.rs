@@ -1,12 +1,11 @@
 //! `microscanner scan` end to end, against a database built from the real feeds in
 //! `../shared/fixtures`: the findings of the real images checked against an independent oracle
-//! (`tests/oracle/osv_expect.py`: OSV evaluation in Python with `packaging`), exit codes, policy
+//! (`microscanner_testkit::osv_oracle`: OSV evaluation in Python with `packaging`), exit codes, policy
 //! files, every format, and `diff`.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // tests: a panic is the failure report; skip notes
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -80,33 +79,22 @@ fn assert_schema_valid(report: &Value) {
     assert!(errors.is_empty(), "report does not match docs/report.schema.json: {errors:#?}");
 }
 
-/// (ecosystem, name, version) lines → the oracle's (name, version) → {advisory id → fixed}.
+/// A package's (name, version).
+type NameVersion = (String, String);
+
+/// A finding's ids and its lowest fixed version.
+type IdsAndFix = (BTreeSet<String>, Option<String>);
+
+/// The oracle's verdict for the packages: (name, version) → {advisory id → closing fixed version}.
 fn oracle(
     packages: &BTreeSet<(String, String, String)>,
 ) -> BTreeMap<(String, String), BTreeMap<String, Option<String>>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_expect.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(osv_dirs())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs the oracle");
-    let mut input = String::new();
-    for (eco, name, version) in packages {
-        input.push_str(&format!("{eco}\t{name}\t{version}\n"));
-    }
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "oracle failed (python3 with `packaging` needed)");
+    let packages: Vec<_> = packages.iter().cloned().collect();
+    let hits =
+        microscanner_testkit::osv_oracle(&osv_dirs(), &packages).expect("python3 with `packaging` runs the oracle");
     let mut expected: BTreeMap<_, BTreeMap<_, _>> = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        let key = (v["name"].as_str().unwrap().to_owned(), v["version"].as_str().unwrap().to_owned());
-        expected
-            .entry(key)
-            .or_default()
-            .insert(v["id"].as_str().unwrap().to_owned(), v["fixed"].as_str().map(str::to_owned));
+    for hit in hits {
+        expected.entry((hit.name, hit.version)).or_default().insert(hit.id, hit.fixed);
     }
     expected
 }
@@ -150,7 +138,7 @@ fn app_findings_equal_the_oracle() {
     }
 
     // What the scan says, in the oracle's terms: (name, version) → {every id → lowest fix}.
-    let mut got: BTreeMap<(String, String), Vec<(BTreeSet<String>, Option<String>)>> = BTreeMap::new();
+    let mut got: BTreeMap<NameVersion, Vec<IdsAndFix>> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {
         let Some((_, name, version)) = oracle_key(&f["package"]) else { continue };
         let mut ids: BTreeSet<String> = BTreeSet::from([f["id"].as_str().unwrap().to_owned()]);

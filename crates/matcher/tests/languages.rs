@@ -4,7 +4,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 use common::{db, inventory, pkg};
 use microscanner_matcher::{MatchOutput, match_inventory};
@@ -25,80 +24,13 @@ fn with_advisory<'a>(out: &'a MatchOutput, name: &str, advisory: &str) -> &'a Fi
         .unwrap_or_else(|| panic!("{name}: no finding from {advisory}"))
 }
 
-/// The PYSEC advisories affecting `name` `version`, with their fixed versions above it, computed
-/// from the PyPA files by Python's `packaging` (OSV evaluation written independently of ours).
-const ORACLE: &str = r#"
-import json, os, sys
-from packaging.version import Version, InvalidVersion
-from packaging.utils import canonicalize_name
-root, name, installed = sys.argv[1], sys.argv[2], Version(sys.argv[3])
-def v(s):
-    try:
-        return Version(s)
-    except InvalidVersion:
-        return None
-out = {}
-d = os.path.join(root, canonicalize_name(name))
-for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-    rec = json.load(open(os.path.join(d, f)))
-    if rec.get("withdrawn"):
-        continue
-    for a in rec.get("affected", []):
-        p = a.get("package", {})
-        if p.get("ecosystem") != "PyPI" or canonicalize_name(p.get("name", "")) != canonicalize_name(name):
-            continue
-        hit = any(v(x) == installed for x in a.get("versions", []))
-        fixes = []
-        for r in a.get("ranges", []):
-            if r.get("type") != "ECOSYSTEM":
-                continue
-            evs = []
-            for e in r.get("events", []):
-                for k, val in e.items():
-                    if k == "introduced" and val == "0":
-                        evs.append((0, Version("0"), k))
-                    elif v(val) is not None:
-                        evs.append((1, v(val), k))
-                    if k == "fixed" and v(val) is not None and v(val) > installed:
-                        fixes.append(v(val))
-            evs.sort(key=lambda t: (t[0], t[1]))
-            state = False
-            for _, ver, k in evs:
-                if k == "introduced" and installed >= ver:
-                    state = True
-                elif k == "fixed" and installed >= ver:
-                    state = False
-                elif k == "last_affected" and installed > ver:
-                    state = False
-            hit = hit or state
-        if hit:
-            out.setdefault(rec["id"], set()).update(fixes)
-for k in sorted(out):
-    print(k, " ".join(str(x) for x in sorted(out[k])))
-"#;
-
-/// `Some(advisory → fixed versions)` from the oracle, `None` when Python or `packaging` is
-/// missing (a failure under CI).
+/// `Some(PYSEC advisory → fixed versions above the installed one)` from the independent oracle
+/// (`microscanner_testkit::osv_oracle`: OSV evaluation in Python with `packaging`), `None` when
+/// Python or `packaging` is missing (a failure under CI).
 fn pysec_oracle(name: &str, version: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let root = microscanner_testkit::fixtures_dir().join("osv-pypi-pypa/json");
-    let out = Command::new("python3").arg("-c").arg(ORACLE).arg(&root).arg(name).arg(version).output();
-    let out = match out {
-        Ok(o) if o.status.success() => o,
-        other => {
-            assert!(!common::ci(), "CI: python3 with packaging is required: {other:?}");
-            eprintln!("note: python3 with packaging not available ({other:?}); oracle skipped");
-            return None;
-        }
-    };
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(
-        text.lines()
-            .filter_map(|l| {
-                let mut parts = l.split_whitespace();
-                Some((parts.next()?.to_owned(), parts.map(str::to_owned).collect()))
-            })
-            .collect(),
-    )
+    let hits = microscanner_testkit::osv_oracle(&[root], &[("PyPI".into(), name.into(), version.into())])?;
+    Some(hits.into_iter().filter(|h| h.id.starts_with("PYSEC-")).map(|h| (h.id, h.fixed_above)).collect())
 }
 
 fn check_against_oracle(out: &MatchOutput, name: &str, version: &str) {

@@ -323,3 +323,70 @@ pub fn validate_spdx(path: &Path) -> Result<(), String> {
         Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
     }
 }
+
+/// One affected (package, advisory) pair found by the independent OSV oracle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OracleHit {
+    /// The OSV ecosystem asked about (`PyPI`, `crates.io`, `Go`).
+    pub ecosystem: String,
+    /// The package name asked about.
+    pub name: String,
+    /// The version asked about.
+    pub version: String,
+    /// The advisory id.
+    pub id: String,
+    /// The advisory's aliases.
+    pub aliases: Vec<String>,
+    /// The `fixed` event closing the affected interval that holds the version.
+    pub fixed: Option<String>,
+    /// Every `fixed` event of the affected entry above the version, lowest first.
+    pub fixed_above: Vec<String>,
+}
+
+/// Asks the independent OSV oracle (`oracle/osv_expect.py`: OSV evaluation in Python, PEP 440 by
+/// `packaging`, SemVer written from the spec; no code shared with microscanner) which advisories
+/// under `osv_dirs` affect each `(ecosystem, name, version)`. `None` when python3 or `packaging`
+/// is missing (a failure under `CI`).
+pub fn osv_oracle(osv_dirs: &[PathBuf], packages: &[(String, String, String)]) -> Option<Vec<OracleHit>> {
+    use std::process::{Command, Stdio};
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle/osv_expect.py");
+    let spawned =
+        Command::new("python3").arg(script).args(osv_dirs).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(std::env::var_os("CI").is_none(), "CI: python3 is required for the OSV oracle: {e}");
+            eprintln!("note: python3 not available ({e}); oracle skipped");
+            return None;
+        }
+    };
+    let input: String = packages.iter().map(|(e, n, v)| format!("{e}\t{n}\t{v}\n")).collect();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    if !out.status.success() {
+        assert!(std::env::var_os("CI").is_none(), "CI: the OSV oracle failed (python3 with `packaging` needed)");
+        eprintln!("note: the OSV oracle failed (python3 with `packaging` needed); skipped");
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).unwrap();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+    };
+    Some(
+        text.lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+                OracleHit {
+                    ecosystem: s("ecosystem"),
+                    name: s("name"),
+                    version: s("version"),
+                    id: s("id"),
+                    aliases: strings(&v["aliases"]),
+                    fixed: v["fixed"].as_str().map(str::to_owned),
+                    fixed_above: strings(&v["fixed_above"]),
+                }
+            })
+            .collect(),
+    )
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""An independent oracle for the scan acceptance tests: which OSV advisories affect a package.
+"""An independent oracle for the matcher and scan tests: which OSV advisories affect a package.
 
 Reads "ECOSYSTEM<TAB>NAME<TAB>VERSION" lines on stdin, walks the OSV JSON files under the
 directories given as arguments, and prints one JSON object per affected (package, advisory):
-{"ecosystem", "name", "version", "id", "aliases", "fixed"} where "fixed" is the `fixed` event that
-closes the affected interval holding the version (null when none does).
+{"ecosystem", "name", "version", "id", "aliases", "fixed", "fixed_above"} where "fixed" is the
+`fixed` event that closes the affected interval holding the version (null when none does) and
+"fixed_above" every `fixed` event of the entry above the version, lowest first.
 
 It shares no code with microscanner: PEP 440 comes from Python's `packaging` (the reference
 implementation), SemVer 2.0 precedence is written out here from the spec, and the OSV evaluation
@@ -69,7 +70,24 @@ def affected_by_range(events, version, key):
     return (state, None)
 
 
+def fixed_above(entry, ecosystem, version):
+    found = {}
+    for r in entry.get("ranges") or []:
+        key = key_for(ecosystem, r.get("type"))
+        if key is None or r.get("type") == "GIT":
+            continue
+        for e in r.get("events") or []:
+            f = e.get("fixed")
+            try:
+                if f is not None and key(f) > key(version):
+                    found[f] = key(f)
+            except (ValueError, InvalidVersion, TypeError):
+                continue
+    return [f for f, _ in sorted(found.items(), key=lambda t: t[1])]
+
+
 def evaluate(record, ecosystem, name, version):
+    """Returns (affected, closing fixed version, the affected entry)."""
     for a in record.get("affected") or []:
         pkg = a.get("package") or {}
         if pkg.get("ecosystem") != ecosystem or norm(ecosystem, pkg.get("name", "")) != norm(ecosystem, name):
@@ -86,7 +104,7 @@ def evaluate(record, ecosystem, name, version):
                     continue
                 if hit and f:
                     fixed = f
-            return (True, fixed)
+            return (True, fixed, a)
         for r in a.get("ranges") or []:
             if r.get("type") == "GIT":
                 continue
@@ -98,8 +116,8 @@ def evaluate(record, ecosystem, name, version):
             except (ValueError, InvalidVersion):
                 continue
             if hit:
-                return (True, fixed)
-    return (False, None)
+                return (True, fixed, a)
+    return (False, None, None)
 
 
 def norm(ecosystem, name):
@@ -127,11 +145,12 @@ def main():
                          for p in ((a.get("package") or {}) for a in record.get("affected") or [])}
                 for n in names & by_name.keys():
                     for eco, name, version in by_name[n]:
-                        hit, fixed = evaluate(record, eco, name, version)
+                        hit, fixed, entry = evaluate(record, eco, name, version)
                         if hit:
                             print(json.dumps({"ecosystem": eco, "name": name, "version": version,
                                               "id": record["id"], "aliases": record.get("aliases") or [],
-                                              "fixed": fixed}))
+                                              "fixed": fixed,
+                                              "fixed_above": fixed_above(entry, eco, version)}))
 
 
 if __name__ == "__main__":
