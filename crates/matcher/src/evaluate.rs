@@ -12,7 +12,7 @@ use std::rc::Rc;
 use microscanner_model::{AffectedPackage, Diagnostic, DiagnosticLevel, Finding, FixState, Inventory, PackageKind};
 use microscanner_version::osv::Verdict;
 use microscanner_version::{VersionScheme, pep440};
-use microscanner_vulndb::{AdvisoryDetails, Database, FixState as DbFixState};
+use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState};
 
 use crate::cache::{Cache, PackageData, undecided};
 use crate::coverage::CoverageBuilder;
@@ -25,7 +25,7 @@ pub(crate) struct Candidate<'d> {
     /// The advisory id.
     pub(crate) id: &'d str,
     /// Its details (`None` if only its affected rows are in the database).
-    pub(crate) details: Option<Rc<AdvisoryDetails>>,
+    pub(crate) details: Option<Rc<AdvisoryBrief>>,
     /// Fixed versions above the installed one, from every matched entry of this advisory.
     pub(crate) fixed: Vec<String>,
     /// The distro's fix state for it, when the release has one.
@@ -58,12 +58,22 @@ struct Partial {
 }
 
 pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    let db_ecosystems: HashMap<String, u64> =
-        db.ecosystems().map_err(MatchError::db("ecosystems"))?.into_iter().collect();
+    let targets: Vec<_> = inventory.packages.iter().map(|p| (p, target(p, inventory.os.as_ref()))).collect();
+    // Entry counts of the ecosystems looked up only: counting every ecosystem of the database
+    // reads its whole `affected` index, on every scan.
+    let mut db_ecosystems: HashMap<String, u64> = HashMap::new();
+    for (_, t) in &targets {
+        if let Ok(t) = t
+            && !db_ecosystems.contains_key(t.ecosystem)
+        {
+            let n = db.ecosystem_entries(t.ecosystem).map_err(MatchError::db("ecosystems"))?;
+            db_ecosystems.insert(t.ecosystem.to_owned(), n);
+        }
+    }
     let mut coverage = CoverageBuilder::new(inventory, &db_ecosystems);
     let mut jobs: Vec<Job<'_>> = Vec::with_capacity(inventory.packages.len());
-    for (index, package) in inventory.packages.iter().enumerate() {
-        match target(package, inventory.os.as_ref()) {
+    for (index, (package, target)) in targets.into_iter().enumerate() {
+        match target {
             Ok(target) if coverage.ecosystem(target.ecosystem) > 0 => {
                 coverage.looked_up();
                 jobs.push(Job { index, target });

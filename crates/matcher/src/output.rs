@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 use microscanner_model::{AffectedPackage, Epss, Finding, Fix, FixState, Kev, MatchDetail, PackageKind};
-use microscanner_vulndb::AdvisoryDetails;
+use microscanner_vulndb::AdvisoryBrief;
 
 use crate::MatchError;
 use crate::cache::Cache;
@@ -17,7 +17,7 @@ use crate::target::Target;
 /// One advisory of the group that the database holds.
 struct Doc<'a> {
     id: &'a str,
-    details: Rc<AdvisoryDetails>,
+    details: Rc<AdvisoryBrief>,
     matched: bool,
 }
 

@@ -4,7 +4,9 @@
 //!   and [`install`] verifies it and renames it over the old one, so readers never see a half-built
 //!   database.
 //! * [`Database`] opens a file read-only (any number of processes at once) and answers the
-//!   matcher: [`Database::affected`] for an (ecosystem, name), [`Database::advisory`] by id.
+//!   matcher: [`Database::affected`] for an (ecosystem, name), [`Database::advisory`] by id; the
+//!   matcher itself uses the slimmer [`Database::for_each_affected`] (ranges as stored JSON text,
+//!   nothing decoded it does not need) and [`Database::advisory_brief`].
 //! * [`export`] / [`import`] move a database as one verifiable zstd file.
 //!
 //! Ranges stay in OSV JSON form; evaluating them is the matcher's job.
@@ -20,7 +22,7 @@ mod score;
 pub use archive::{Manifest, export, hash_file, import};
 pub use build::{AddStats, Builder, SourceInfo, install, now_rfc3339, temp_path_beside};
 pub use error::{Error, Result};
-pub use read::{AdvisoryDetails, Counts, Database, Metadata};
+pub use read::{AdvisoryBrief, AdvisoryDetails, AffectedRef, Counts, Database, Metadata};
 pub use record::{
     Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Records, Reference, Severity, SeverityKind,
 };

@@ -100,6 +100,33 @@ fn build_then_query() {
 }
 
 #[test]
+fn the_matcher_reads_agree_with_the_full_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), &sample());
+    let db = Database::open(&path).unwrap();
+    // Plans are made once per statement, not again for each new binding (see `open_read_only`).
+    assert!(db.conn.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).unwrap());
+    let full = db.advisory("PYSEC-1").unwrap().unwrap();
+    let brief = db.advisory_brief("PYSEC-1").unwrap().unwrap();
+    assert_eq!(brief, AdvisoryBrief { advisory: full.advisory, severities: full.severities });
+    assert!(db.advisory_brief("nope").unwrap().is_none());
+    let mut raw = Vec::new();
+    db.for_each_affected("PyPI", "DJANGO", |a| {
+        raw.push((a.advisory_id.to_owned(), a.ranges.to_owned(), a.versions.to_owned()));
+    })
+    .unwrap();
+    assert_eq!(raw.len(), 1);
+    let decoded = &db.affected("PyPI", "django").unwrap()[0];
+    assert_eq!(raw[0].0, decoded.advisory_id);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&raw[0].1).unwrap(), decoded.ranges);
+    assert_eq!(serde_json::from_str::<Vec<String>>(&raw[0].2).unwrap(), decoded.versions);
+    db.for_each_affected("npm", "django", |_| panic!("no npm entries")).unwrap();
+    assert_eq!(db.ecosystem_entries("PyPI").unwrap(), 1);
+    assert_eq!(db.ecosystem_entries("pypi").unwrap(), 0);
+    assert_eq!(db.ecosystems().unwrap(), [("PyPI".to_owned(), 1)]);
+}
+
+#[test]
 fn same_source_duplicates_are_skipped_other_sources_merge() {
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join("t.db");
