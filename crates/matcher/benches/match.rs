@@ -16,27 +16,14 @@ use std::collections::BTreeMap;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use microscanner_feeds::build::{BuildOptions, NoProgress, build, collect_inputs};
-use microscanner_model::{Evidence, Inventory, OsInfo, Package, PackageKind};
+use microscanner_model::{Inventory, OsInfo, Package, PackageKind};
 use microscanner_version::VersionScheme;
 use microscanner_vulndb::Database;
 
 const PACKAGES: usize = 10_000;
 
 fn package(kind: PackageKind, name: &str, version: &str, location: &str) -> Package {
-    Package {
-        kind,
-        name: name.to_owned(),
-        version: version.to_owned(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        purl: format!("pkg:{}/{name}@{version}", kind.purl_type()),
-        location: location.to_owned(),
-        evidence: Evidence::Installed,
-        layer: None,
-        files: Vec::new(),
-    }
+    microscanner_testkit::installed_package(kind, name, version, location)
 }
 
 /// Every `fixed`, `introduced` (not `0`) and `last_affected` version of an entry's ranges.

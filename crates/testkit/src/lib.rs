@@ -390,3 +390,27 @@ pub fn osv_oracle(osv_dirs: &[PathBuf], packages: &[(String, String, String)]) -
             .collect(),
     )
 }
+
+/// An installed package as the catalog records it (purl `pkg:TYPE/NAME@VERSION`, no layer): the
+/// inventory entries of matcher tests and benchmarks.
+pub fn installed_package(
+    kind: microscanner_model::PackageKind,
+    name: &str,
+    version: &str,
+    location: &str,
+) -> microscanner_model::Package {
+    microscanner_model::Package {
+        kind,
+        name: name.to_owned(),
+        version: version.to_owned(),
+        arch: None,
+        source_name: None,
+        source_version: None,
+        licenses: Vec::new(),
+        purl: format!("pkg:{}/{name}@{version}", kind.purl_type()),
+        location: location.to_owned(),
+        evidence: microscanner_model::Evidence::Installed,
+        layer: None,
+        files: Vec::new(),
+    }
+}

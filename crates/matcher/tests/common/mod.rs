@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use microscanner_feeds::build::{BuildOptions, NoProgress, build, collect_inputs};
-use microscanner_model::{Evidence, Inventory, OsInfo, Package, PackageKind};
+use microscanner_model::{Inventory, OsInfo, Package, PackageKind};
 use microscanner_vulndb::Database;
 
 struct Built {
@@ -36,20 +36,7 @@ pub fn db() -> Database {
 
 /// A package as the catalog would record it.
 pub fn pkg(kind: PackageKind, name: &str, version: &str) -> Package {
-    Package {
-        kind,
-        name: name.to_owned(),
-        version: version.to_owned(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        purl: format!("pkg:{}/{name}@{version}", kind.purl_type()),
-        location: format!("/fixture/{}", kind.purl_type()),
-        evidence: Evidence::Installed,
-        layer: None,
-        files: Vec::new(),
-    }
+    microscanner_testkit::installed_package(kind, name, version, &format!("/fixture/{}", kind.purl_type()))
 }
 
 /// An OS identity with its advisory ecosystem.
