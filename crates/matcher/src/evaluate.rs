@@ -30,6 +30,8 @@ pub(crate) struct Candidate<'d> {
     pub(crate) fixed: Vec<String>,
     /// The distro's fix state for it, when the release has one.
     pub(crate) state: Option<FixState>,
+    /// The distro's note on that state (`no-dsa: Minor issue`).
+    pub(crate) note: Option<String>,
 }
 
 /// What matching one (ecosystem, name, version) gave.
@@ -233,6 +235,7 @@ fn candidates<'d>(kind: PackageKind, t: &Target<'_>, data: &'d PackageData, out:
                             details: None,
                             fixed: Vec::new(),
                             state: status.map(|s| fix_state(s.state)),
+                            note: status.and_then(|s| s.note.clone()),
                         });
                         match found.last_mut() {
                             Some(c) => c,

@@ -158,9 +158,11 @@ pub(crate) fn finding(
     let mut versions: Vec<String> = members.iter().flat_map(|m| m.fixed.iter().cloned()).collect();
     fix::sort_versions(t.scheme, &mut versions);
     let fix = if versions.is_empty() {
-        Fix { state: unfixed_state(members), versions }
+        let state = unfixed_state(members);
+        let note = members.iter().filter(|m| m.state == Some(state)).find_map(|m| m.note.clone());
+        Fix { state, versions, note }
     } else {
-        Fix { state: FixState::Fixed, versions }
+        Fix { state: FixState::Fixed, versions, note: None }
     };
 
     Ok(Finding {

@@ -66,6 +66,9 @@ pub struct Fix {
     /// Versions that fix it (the lowest first), when `state` is `fixed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// The distro's reason for an unfixed state (Debian `no-dsa: Minor issue`, `postponed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What kind of rating a [`Rating`] is.

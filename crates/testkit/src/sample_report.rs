@@ -64,7 +64,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
         id: id.into(),
         aliases: vec![],
         package: affected(p),
-        fix: Fix { state: FixState::NotFixed, versions: vec![] },
+        fix: Fix { state: FixState::NotFixed, versions: vec![], note: None },
         severity: Severity::Unknown,
         severity_source: "none".into(),
         ratings: vec![],
@@ -89,7 +89,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
     let mut openssl = base("CVE-2023-0286", ssl, "Debian:11", "openssl");
     openssl.aliases = vec!["DSA-5343-1".into()];
     openssl.matched.advisories = vec!["CVE-2023-0286".into(), "DSA-5343-1".into()];
-    openssl.fix = Fix { state: FixState::Fixed, versions: vec!["1.1.1n-0+deb11u4".into()] };
+    openssl.fix = Fix { state: FixState::Fixed, versions: vec!["1.1.1n-0+deb11u4".into()], note: None };
     openssl.severity = Severity::High;
     openssl.severity_source = "nvd".into();
     openssl.ratings = vec![cvss3("nvd", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:H", 7.4)];
@@ -99,7 +99,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
     openssl.epss = Some(Epss { score: 0.00462, percentile: Some(0.745), date: Some("2025-08-01".into()) });
 
     let mut unfixed = base("CVE-2007-6755", ssl, "Debian:11", "openssl");
-    unfixed.fix = Fix { state: FixState::WontFix, versions: vec![] };
+    unfixed.fix = Fix { state: FixState::WontFix, versions: vec![], note: Some("no-dsa: Minor issue".into()) };
     unfixed.severity = Severity::Negligible;
     unfixed.severity_source = "debian".into();
     unfixed.ratings = vec![Rating {
@@ -114,7 +114,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
     let mut django_a = base("CVE-2019-12781", django, "PyPI", "django");
     django_a.aliases = vec!["GHSA-6c7v-2f49-8h26".into(), "PYSEC-2019-10".into()];
     django_a.matched.advisories = vec!["PYSEC-2019-10".into()];
-    django_a.fix = Fix { state: FixState::Fixed, versions: vec!["2.2.3".into()] };
+    django_a.fix = Fix { state: FixState::Fixed, versions: vec!["2.2.3".into()], note: None };
     django_a.severity = Severity::Medium;
     django_a.severity_source = "ghsa".into();
     django_a.ratings = vec![Rating {
@@ -130,7 +130,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
     let mut django_b = base("CVE-2019-19118", django, "PyPI", "django");
     django_b.aliases = vec!["GHSA-hvmf-r92r-27hr".into(), "PYSEC-2019-15".into()];
     django_b.matched.advisories = vec!["PYSEC-2019-15".into()];
-    django_b.fix = Fix { state: FixState::Fixed, versions: vec!["2.2.8".into()] };
+    django_b.fix = Fix { state: FixState::Fixed, versions: vec!["2.2.8".into()], note: None };
     django_b.severity = Severity::Medium;
     django_b.severity_source = "nvd".into();
     django_b.ratings = vec![cvss3("nvd", "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:H/A:N", 6.5)];
@@ -147,7 +147,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
     let mut small = base("CVE-2021-25900", smallvec, "crates.io", "smallvec");
     small.aliases = vec!["GHSA-43w2-9j62-hq99".into(), "RUSTSEC-2021-0003".into()];
     small.matched.advisories = vec!["RUSTSEC-2021-0003".into()];
-    small.fix = Fix { state: FixState::Fixed, versions: vec!["1.6.1".into()] };
+    small.fix = Fix { state: FixState::Fixed, versions: vec!["1.6.1".into()], note: None };
     small.severity = Severity::Critical;
     small.severity_source = "osv".into();
     small.ratings = vec![cvss3("osv", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8)];

@@ -335,6 +335,9 @@ fn classification(f: &Finding, report: &Report) -> Option<String> {
         FixState::EndOfLife => parts.push("the release or package is out of support: no fix will come".to_owned()),
         FixState::Undetermined => parts.push(format!("{vendor} has not decided yet whether to fix it")),
     }
+    if let Some(note) = &f.fix.note {
+        parts.push(format!("{vendor}: {note}"));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 

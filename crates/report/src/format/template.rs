@@ -87,7 +87,7 @@ fn fix_filter(fix: Value) -> Result<String, Error> {
         Ok(iter) => iter.map(|v| v.to_string()).collect(),
         Err(_) => Vec::new(),
     };
-    Ok(super::table::fix_text(&Fix { state, versions }))
+    Ok(super::table::fix_text(&Fix { state, versions, note: None }))
 }
 
 /// RFC 4180: quoted (with doubled quotes) when the value holds a comma, quote or line break.
