@@ -32,6 +32,7 @@ fn debian_tracker_states_are_kept_and_fixed_or_not_affected_are_dropped() {
     let f = with_id(&out, "CVE-2016-5416").unwrap();
     assert_eq!(f.fix.state, FixState::WontFix);
     assert!(f.fix.versions.is_empty());
+    assert_eq!(f.fix.note.as_deref(), Some("ignored: Minor issue"), "the tracker's reason is kept");
     assert_eq!(f.primary_url.as_deref(), Some("https://security-tracker.debian.org/tracker/CVE-2016-5416"));
     // Its urgency is "not yet assigned": that rates nothing.
     assert!(f.ratings.iter().all(|r| r.source != "debian"), "{:?}", f.ratings);
