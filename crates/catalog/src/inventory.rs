@@ -6,6 +6,7 @@ use microscanner_model::{Inventory, PackageKind};
 use rayon::prelude::*;
 
 use crate::Analyzer;
+use crate::cache::LayerCache;
 use crate::lang::reconcile::{ReconcileOptions, reconcile_with};
 use crate::layer::analyze_layer;
 use crate::merge::{LayerMeta, Merged, dedup, merge};
@@ -34,23 +35,81 @@ pub fn build_inventory(
     options: &CatalogOptions,
     on_layer: &(dyn Fn(usize) + Sync),
 ) -> Result<Inventory, ImageError> {
-    let results = image
+    build_inventory_cached(image, analyzers, options, None, &|index, _| on_layer(index)).map(|(inventory, _)| inventory)
+}
+
+/// How the layers of one inventory build were obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LayerStats {
+    /// Layers walked and analysed.
+    pub analysed: usize,
+    /// Layers served from the cache (not opened at all).
+    pub cached: usize,
+    /// Layer results that could not be written to the cache (logged at debug level).
+    pub store_failures: usize,
+}
+
+/// Like [`build_inventory`], with an optional [`LayerCache`]: a layer whose result is cached is
+/// not opened at all, and every layer analysed is stored. `on_layer` gets the layer's index and
+/// whether it came from the cache. The inventory is the same with or without the cache.
+pub fn build_inventory_cached(
+    image: &Image,
+    analyzers: &[Box<dyn Analyzer>],
+    options: &CatalogOptions,
+    cache: Option<&LayerCache>,
+    on_layer: &(dyn Fn(usize, bool) + Sync),
+) -> Result<(Inventory, LayerStats), ImageError> {
+    let outcomes = image
         .layers
         .par_iter()
         .enumerate()
         .map(|(index, layer)| {
-            let result = analyze_layer(layer, analyzers, &options.limits);
-            on_layer(index);
-            result
+            let key = cache.and_then(|_| LayerCache::key(&layer.diff_id, analyzers, &options.limits));
+            let hit = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
+            if let Some(result) = hit {
+                on_layer(index, true);
+                return Ok((result, Outcome::Cached));
+            }
+            let result = analyze_layer(layer, analyzers, &options.limits)?;
+            let mut outcome = Outcome::Analysed;
+            if let (Some(cache), Some(key)) = (cache, key.as_deref())
+                && let Err(e) = cache.put(key, &result)
+            {
+                tracing::debug!("layer {}: not cached: {e}", layer.diff_id);
+                outcome = Outcome::AnalysedNotStored;
+            }
+            on_layer(index, false);
+            Ok((result, outcome))
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, ImageError>>()?;
+    let mut stats = LayerStats::default();
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (result, outcome) in outcomes {
+        match outcome {
+            Outcome::Cached => stats.cached += 1,
+            Outcome::Analysed => stats.analysed += 1,
+            Outcome::AnalysedNotStored => {
+                stats.analysed += 1;
+                stats.store_failures += 1;
+            }
+        }
+        results.push(result);
+    }
     let meta: Vec<LayerMeta> = image
         .layers
         .iter()
         .map(|l| LayerMeta { diff_id: l.diff_id.clone(), created_by: l.created_by.clone() })
         .collect();
     let merged = merge(&results, &meta);
-    Ok(finish(image, merged, options))
+    Ok((finish(image, merged, options), stats))
+}
+
+/// How one layer's result was obtained.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    Cached,
+    Analysed,
+    AnalysedNotStored,
 }
 
 /// Attaches owned files and distro qualifiers to OS packages, reconciles installed and declared

@@ -10,7 +10,7 @@ use microscanner_model::Diagnostic;
 use crate::{Analyzer, LayerFiles, Record};
 
 /// What one layer contributed, before whiteouts are applied.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct LayerResult {
     /// Records the analyzers found, in a stable order.
     pub records: Vec<Record>,

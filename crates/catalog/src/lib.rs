@@ -5,6 +5,7 @@
 
 mod analyzer;
 pub mod apk;
+pub mod cache;
 pub mod dpkg;
 mod inventory;
 pub mod lang;
@@ -15,7 +16,8 @@ mod registry;
 pub mod rpm;
 
 pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Record};
-pub use inventory::{CatalogOptions, build_inventory};
+pub use cache::{CacheError, CacheStatus, LayerCache};
+pub use inventory::{CatalogOptions, LayerStats, build_inventory, build_inventory_cached};
 pub use layer::{LayerResult, analyze_layer};
 pub use merge::{LayerMeta, Merged, merge};
 pub use registry::default_analyzers;

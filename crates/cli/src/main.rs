@@ -37,6 +37,8 @@ enum Command {
     Version(commands::version::VersionArgs),
     /// Build, update, inspect, export and import the vulnerability database.
     Db(commands::db::DbArgs),
+    /// Inspect or empty the layer cache.
+    Cache(commands::cache::CacheArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => commands::sbom::run(&global, &args),
         Command::Version(args) => commands::version::run(&global, &args),
         Command::Db(args) => commands::db::run(&global, &args),
+        Command::Cache(args) => commands::cache::run(&global, &args),
     };
     exit::report(outcome)
 }

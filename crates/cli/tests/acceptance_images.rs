@@ -13,7 +13,12 @@ use serde_json::Value;
 
 /// Runs `microscanner sbom TARGET --format FORMAT` and parses stdout.
 fn sbom(target: &str, format: &str) -> Value {
-    let out = Command::cargo_bin("microscanner").unwrap().args(["sbom", target, "--format", format]).output().unwrap();
+    // Uncached: the acceptance tier checks the real analysis of every layer.
+    let out = Command::cargo_bin("microscanner")
+        .unwrap()
+        .args(["sbom", target, "--format", format, "--no-cache"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "sbom {target} failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }

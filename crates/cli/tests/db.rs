@@ -25,6 +25,7 @@ fn workdir(name: &str) -> PathBuf {
 fn microscanner() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_microscanner"));
     c.env_remove("MICROSCANNER_DB").env_remove("NVD_API_KEY").env("RUST_LOG", "warn");
+    c.env("MICROSCANNER_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/cli-tests-layer-cache")); // never the user's cache
     c
 }
 

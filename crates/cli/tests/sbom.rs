@@ -9,12 +9,19 @@ use assert_cmd::Command;
 use microscanner_testkit::{LayerBuilder, TestLayer, fixtures_dir, write_oci_layout};
 use serde_json::Value;
 
+/// The binary, with its layer cache in the target directory (never the user's cache).
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("microscanner").unwrap();
+    c.env("MICROSCANNER_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/cli-tests-layer-cache"));
+    c
+}
+
 fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(fixtures_dir().join(rel)).unwrap()
 }
 
 fn sbom_ok(target: &str, format: &str) -> Value {
-    let out = Command::cargo_bin("microscanner").unwrap().args(["sbom", target, "--format", format]).output().unwrap();
+    let out = bin().args(["sbom", target, "--format", format]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -93,21 +100,17 @@ fn output_file_leaves_stdout_empty() {
         b"Package: a\nStatus: install ok installed\nVersion: 1\n",
     );
     let out_file = tmp.path().join("out.json");
-    let out = Command::cargo_bin("microscanner")
-        .unwrap()
-        .args(["sbom", &target, "--format", "json", "--output"])
-        .arg(&out_file)
-        .output()
-        .unwrap();
+    let out = bin().args(["sbom", &target, "--format", "json", "--output"]).arg(&out_file).output().unwrap();
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     let doc: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
     assert_eq!(doc["packages"][0]["name"], "a");
 }
 
-/// Runs a failing sbom and returns its single stderr line.
+/// Runs a failing sbom and returns its single stderr line. Uncached: a cached layer is not read
+/// again, so a blob damaged after it was cached would not be noticed.
 fn sbom_err(target: &str) -> String {
-    let out = Command::cargo_bin("microscanner").unwrap().args(["sbom", target]).output().unwrap();
+    let out = bin().args(["sbom", target, "--no-cache"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{target}");
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -137,7 +140,7 @@ fn bad_targets_are_one_line_errors() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = Command::cargo_bin("microscanner").unwrap().args(["sbom", "x", "--format", "xml"]).output().unwrap();
+    let out = bin().args(["sbom", "x", "--format", "xml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -52,6 +52,7 @@ fn db() -> &'static Path {
 fn microscanner() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_microscanner"));
     c.env_remove("MICROSCANNER_DB").env("RUST_LOG", "warn").env("NO_COLOR", "1").stdin(Stdio::null());
+    c.env("MICROSCANNER_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/cli-tests-layer-cache")); // never the user's cache
     c
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes its clap `*Args` and a `run` function.
 
+pub(crate) mod cache;
 pub(crate) mod db;
 pub(crate) mod diff;
 pub(crate) mod sbom;
@@ -24,12 +25,59 @@ pub(crate) fn db_path(global: &Global) -> anyhow::Result<PathBuf> {
     if let Some(p) = &global.db {
         return Ok(p.clone());
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
+    let cache = cache_dir().context("no --db given and neither XDG_CACHE_HOME nor HOME is set")?;
+    Ok(cache.join("db").join("microscanner.db"))
+}
+
+/// microscanner's directory under the user's cache directory: `$XDG_CACHE_HOME/microscanner`,
+/// else `~/.cache/microscanner`; `None` when neither variable is set.
+pub(crate) fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
-        .context("no --db given and neither XDG_CACHE_HOME nor HOME is set")?;
-    Ok(cache.join("microscanner").join("db").join("microscanner.db"))
+        .map(|c| c.join("microscanner"))
+}
+
+/// The layer cache directory: `MICROSCANNER_CACHE_DIR`, else `layers` under [`cache_dir`].
+pub(crate) fn layer_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("MICROSCANNER_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| cache_dir().map(|c| c.join("layers")))
+}
+
+/// The default bound of the layer cache (`--cache-max-size`).
+pub(crate) const DEFAULT_CACHE_MAX_SIZE: &str = "2G";
+
+/// Layer cache flags shared by `scan` and `sbom`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct CacheArgs {
+    /// Do not read or write the layer cache (`$XDG_CACHE_HOME/microscanner/layers`, or
+    /// `MICROSCANNER_CACHE_DIR`).
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+    /// Bound of the layer cache; least recently used entries are removed after a scan beyond it
+    /// (bytes, or with a K, M, G or T suffix: `500M`, `2G`).
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_CACHE_MAX_SIZE, value_parser = parse_size)]
+    pub(crate) cache_max_size: u64,
+}
+
+/// Parses a size: a number of bytes with an optional binary suffix (`K`, `M`, `G`, `T`, with or
+/// without `B` / `iB`).
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let upper = upper.strip_suffix("IB").or_else(|| upper.strip_suffix('B')).unwrap_or(&upper);
+    let (digits, shift) = match upper.chars().last() {
+        Some('K') => (&upper[..upper.len() - 1], 10),
+        Some('M') => (&upper[..upper.len() - 1], 20),
+        Some('G') => (&upper[..upper.len() - 1], 30),
+        Some('T') => (&upper[..upper.len() - 1], 40),
+        _ => (upper, 0),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| format!("`{s}` is not a size (try 500M or 2G)"))?;
+    n.checked_mul(1u64 << shift).ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Writes a JSON document to `output`, or to stdout when it is `None` or `-`.
@@ -59,4 +107,21 @@ pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> any
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("1kb"), Ok(1024));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
 }

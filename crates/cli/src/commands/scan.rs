@@ -61,6 +61,9 @@ pub(crate) struct ScanArgs {
     /// An earlier JSON report: its findings are shown but do not fail the scan.
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
+    /// Layer cache flags.
+    #[command(flatten)]
+    cache: super::CacheArgs,
 }
 
 /// `--fail-on`: a severity, or never.
@@ -96,7 +99,7 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
     })?;
 
-    let inventory = super::sbom::inventory(&args.target, global.quiet)?;
+    let inventory = super::sbom::inventory(&args.target, global.quiet, &args.cache)?;
     let matched = microscanner_matcher::match_inventory(&db, &inventory)
         .with_context(|| format!("matching against {}", db_file.display()))?;
     let applied = apply(&policy, matched.findings);

@@ -1,0 +1,44 @@
+//! `microscanner cache status|clean`: inspect or empty the layer cache (see
+//! `microscanner_catalog::cache`). The directory is `MICROSCANNER_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/microscanner/layers`, else `~/.cache/microscanner/layers`.
+
+use anyhow::Context as _;
+use microscanner_catalog::LayerCache;
+
+use crate::commands::{Global, layer_cache_dir, write_bytes};
+use crate::exit::Outcome;
+
+/// Arguments of `microscanner cache`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    command: CacheCommand,
+}
+
+/// The `cache` subcommands.
+#[derive(Debug, clap::Subcommand)]
+enum CacheCommand {
+    /// Print the layer cache's directory, entry count and size.
+    Status,
+    /// Remove every entry of the layer cache.
+    Clean,
+}
+
+/// Runs `microscanner cache`.
+pub(crate) fn run(_global: &Global, args: &CacheArgs) -> anyhow::Result<Outcome> {
+    let dir = layer_cache_dir().context("no cache directory: set MICROSCANNER_CACHE_DIR, XDG_CACHE_HOME or HOME")?;
+    let cache = LayerCache::new(dir);
+    let line = match args.command {
+        CacheCommand::Status => {
+            let status = cache.status()?;
+            format!("{}\t{} entries\t{} bytes\n", cache.dir().display(), status.entries, status.bytes)
+        }
+        CacheCommand::Clean => {
+            let removed = cache.clear()?;
+            format!("removed {} entries ({} bytes) from {}\n", removed.entries, removed.bytes, cache.dir().display())
+        }
+    };
+    write_bytes(None, line.as_bytes())?;
+    Ok(Outcome::Success)
+}
