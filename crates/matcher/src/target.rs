@@ -121,31 +121,7 @@ pub fn go_version<'a>(name: &str, version: &'a str) -> Cow<'a, str> {
     if name != "stdlib" && name != "toolchain" {
         return Cow::Borrowed(version);
     }
-    let Some(v) = version.strip_prefix("go") else {
-        return Cow::Borrowed(version);
-    };
-    let (core, pre) = match v.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&v[..i], &v[i..]),
-        None => (v, ""),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return Cow::Borrowed(version);
-    }
-    let mut s = parts.join(".");
-    for _ in parts.len()..3 {
-        s.push_str(".0");
-    }
-    if !pre.is_empty() {
-        let digits = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
-        s.push('-');
-        s.push_str(&pre[..digits]);
-        if digits < pre.len() {
-            s.push('.');
-            s.push_str(&pre[digits..]);
-        }
-    }
-    Cow::Owned(s)
+    microscanner_version::go::toolchain_semver(version).map_or(Cow::Borrowed(version), Cow::Owned)
 }
 
 #[cfg(test)]

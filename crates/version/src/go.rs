@@ -112,9 +112,49 @@ pub fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(parse(a)?.cmp(&parse(b)?))
 }
 
+/// The SemVer spelling of a Go toolchain version, as the Go vulnerability database writes the
+/// `stdlib` and `toolchain` modules: `go1.24.1` → `1.24.1`, `go1.20` → `1.20.0`, `go1.21rc2` →
+/// `1.21.0-rc.2`. `None` for anything else (`devel +abc`, `v1.2.3`).
+pub fn toolchain_semver(go_version: &str) -> Option<String> {
+    let v = go_version.strip_prefix("go")?;
+    let (core, pre) = match v.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&v[..i], &v[i..]),
+        None => (v, ""),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let mut s = parts.join(".");
+    for _ in parts.len()..3 {
+        s.push_str(".0");
+    }
+    if !pre.is_empty() {
+        let digits = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
+        s.push('-');
+        s.push_str(&pre[..digits]);
+        if digits < pre.len() {
+            s.push('.');
+            s.push_str(&pre[digits..]);
+        }
+    }
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toolchain_versions_in_semver() {
+        assert_eq!(toolchain_semver("go1.24.1").as_deref(), Some("1.24.1"));
+        assert_eq!(toolchain_semver("go1.20").as_deref(), Some("1.20.0"));
+        assert_eq!(toolchain_semver("go1.21rc2").as_deref(), Some("1.21.0-rc.2"));
+        assert_eq!(toolchain_semver("go1.2.3.4"), None);
+        assert_eq!(toolchain_semver("godevel"), None);
+        assert_eq!(toolchain_semver("devel +abc"), None);
+        assert_eq!(toolchain_semver("v1.21.3"), None);
+    }
 
     #[test]
     fn orders_pseudo_versions_and_incompatible() {

@@ -247,32 +247,7 @@ pub fn parse_modinfo(go_version: &str, modinfo: &str) -> BuildInfo {
 /// The `stdlib` module version of a Go toolchain version: `go1.24.1` → `v1.24.1`, `go1.20` →
 /// `v1.20.0`, `go1.21rc2` → `v1.21.0-rc.2`. `None` for devel toolchains.
 pub fn stdlib_version(go_version: &str) -> Option<String> {
-    let v = go_version.strip_prefix("go")?;
-    let (core, pre) = match v.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&v[..i], Some(&v[i..])),
-        None => (v, None),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    if parts.is_empty()
-        || parts.len() > 3
-        || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    let mut s = format!("v{}", parts.join("."));
-    for _ in parts.len()..3 {
-        s.push_str(".0");
-    }
-    if let Some(pre) = pre {
-        let num_at = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
-        s.push('-');
-        s.push_str(&pre[..num_at]);
-        if num_at < pre.len() {
-            s.push('.');
-            s.push_str(&pre[num_at..]);
-        }
-    }
-    Some(s)
+    microscanner_version::go::toolchain_semver(go_version).map(|v| format!("v{v}"))
 }
 
 /// Packages of a build info: `stdlib`, the main module (when module-aware and versioned) and deps.
