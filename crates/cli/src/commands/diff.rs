@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use microscanner_model::Severity;
 use microscanner_report::diff::{diff, parse_report, render_diff_json, render_diff_table};
 
-use crate::commands::{Global, write_bytes};
+use crate::commands::{Global, parse_severity, write_bytes};
 use crate::exit::Outcome;
 
 /// Arguments of `microscanner diff`.
@@ -27,10 +27,6 @@ pub(crate) struct DiffArgs {
     /// Exit 4 when a NEW finding is at or above this severity.
     #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
     fail_on: Option<Severity>,
-}
-
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())
 }
 
 /// Runs `microscanner diff`.

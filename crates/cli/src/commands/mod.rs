@@ -18,6 +18,11 @@ pub(crate) struct Global {
     pub(crate) quiet: bool,
 }
 
+/// Parses a severity flag value (`high`, `CRITICAL`) for clap.
+pub(crate) fn parse_severity(s: &str) -> Result<microscanner_model::Severity, String> {
+    s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())
+}
+
 /// The database file: `--db` / `MICROSCANNER_DB`, else `microscanner/db/microscanner.db` under the
 /// user's cache directory (`XDG_CACHE_HOME`, else `~/.cache`).
 pub(crate) fn db_path(global: &Global) -> anyhow::Result<PathBuf> {

@@ -15,7 +15,7 @@ use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument, app
 use microscanner_report::{RenderOptions, ReportFormat, render};
 use microscanner_vulndb::Database;
 
-use crate::commands::{Global, db_path, write_bytes};
+use crate::commands::{Global, db_path, parse_severity, write_bytes};
 use crate::exit::Outcome;
 
 /// The ignore file read from the working directory when `--ignore-file` is not given.
@@ -72,10 +72,6 @@ struct Threshold(Option<Severity>);
 
 fn parse_format(s: &str) -> Result<ReportFormat, String> {
     s.parse()
-}
-
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())
 }
 
 fn parse_threshold(s: &str) -> Result<Threshold, String> {
