@@ -4,6 +4,8 @@
 # uses a database built from ../shared/fixtures (scripts/fixture-db.sh). Also checks that peak RSS
 # does not grow with layer size (a 1 GiB layer vs debian12-app). The cold runs pass --no-cache;
 # the warm scan reads every layer from a layer cache filled by one run before (target < 0.1 s).
+# With the local registry of scripts/registry.sh running, also a cold scan pulled from it
+# (registry:127.0.0.1:5000/demo/debian12-app) against curl | gzip -dc of the same blobs.
 #   bash bench/scan.sh            (images from $MICROSCANNER_IMAGES or target/images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,15 @@ layer_cache=$(mktemp -d)
 MICROSCANNER_CACHE_DIR="$layer_cache" $bin scan "oci:$oci" --db "$db" --format json -c >/dev/null # fill the cache
 warm=$(MICROSCANNER_CACHE_DIR="$layer_cache" measure "microscanner scan oci: warm layer cache" $bin scan "oci:$oci" --db "$db" --format json -c)
 rm -rf "$layer_cache"
+registry="${MICROSCANNER_TEST_REGISTRY:-127.0.0.1:5000}"
+if curl -sf -o /dev/null "http://$registry/v2/"; then
+  urls=$(for l in $layers; do printf '%s ' "http://$registry/v2/demo/debian12-app/blobs/sha256:$l"; done)
+  pull=$(measure "curl | gzip -dc (registry blobs)" sh -c "for u in $urls; do curl -sfL \$u | gzip -dc; done")
+  reg=$(measure "microscanner scan registry: (cold, no cache)" $bin scan "registry:$registry/demo/debian12-app:latest" --insecure --db "$db" --format json -c --no-cache)
+  python3 -c "print(f'cold registry scan: {float(\"$reg\"):.2f} s vs curl | gzip -dc {float(\"$pull\"):.2f} s (ratio {float(\"$reg\")/float(\"$pull\"):.2f})')"
+else
+  echo "no registry at $registry (bash scripts/registry.sh): registry case skipped" >&2
+fi
 python3 -c "print(f'warm scan with the layer cache: {float(\"$warm\"):.2f} s vs {float(\"$sc\"):.2f} s cold (target < 0.1)')"
 python3 -c "print(f'ratio sbom / gzip -dc: {float(\"$ms\")/float(\"$gz\"):.2f}, scan / gzip -dc: {float(\"$sc\")/float(\"$gz\"):.2f} (target <= 1.2)')"
 # RSS must not grow with layer size: a single 1 GiB file in one gzip layer.

@@ -58,6 +58,32 @@ pub enum ImageError {
         /// What went wrong.
         reason: String,
     },
+    /// The registry refused our credentials (or demanded some we do not have).
+    #[error("authentication failed for {registry}: {reason}")]
+    Auth {
+        /// The registry host (`ghcr.io`, `127.0.0.1:5001`).
+        registry: String,
+        /// What the registry said, or which credentials were tried.
+        reason: String,
+    },
+    /// A registry request failed (unreachable, not found, bad response).
+    #[error("registry {registry}: {reason}")]
+    Registry {
+        /// The registry host.
+        registry: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The Docker or Podman engine could not be reached or could not export the image.
+    #[error("{engine} engine at {endpoint}: {reason}")]
+    Engine {
+        /// `docker` or `podman`.
+        engine: &'static str,
+        /// The socket or URL used.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A size or count bound was exceeded: the input is treated as hostile.
     #[error("layer {layer}: {what} exceeds the limit of {limit}")]
     LimitExceeded {

@@ -1,7 +1,9 @@
 //! Image sources and the streaming layer walk.
 //!
-//! [`open`] turns a target (`docker-archive:`, `oci:`, `oci-archive:`, `dir:` or a bare path)
-//! into an [`Image`]: its metadata and an ordered list of [`Layer`]s. [`Layer::walk`] streams one
+//! [`open`] turns a target (`docker-archive:`, `oci:`, `oci-archive:`, `dir:`, `registry:`,
+//! `docker:`, `podman:`, a bare path or a bare reference) into an [`Image`]: its metadata and an
+//! ordered list of [`Layer`]s; [`open_with`] does the same with registry credentials and a
+//! platform choice, and returns one image per platform for [`PlatformSelector::All`]. [`Layer::walk`] streams one
 //! layer's tar once, verifying its digest on the way, and hands each entry to a [`LayerVisitor`].
 //!
 //! Architecture invariant: this is the only crate that touches tar entries. It never extracts to
@@ -10,17 +12,23 @@
 mod digest;
 mod error;
 mod limits;
+mod options;
 pub mod path;
+mod platform;
 mod source;
 mod walk;
 
 pub use digest::{Digest, HashingReader, sha256_of};
 pub use error::ImageError;
 pub use limits::Limits;
-pub use source::{Target, open};
+pub use options::{Credentials, OpenOptions, RegistryOptions};
+pub use platform::{InvalidPlatform, Platform, PlatformSelector};
+pub use source::{Target, open, open_with};
 pub use walk::{EntryKind, LayerVisitor, WalkStats};
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use microscanner_model::{ImageInfo, LayerInfo};
 
@@ -33,6 +41,10 @@ pub struct Image {
     pub layers: Vec<Layer>,
     /// The tags a docker-archive records.
     pub repo_tags: Vec<String>,
+    /// The platform the image index gave this image, when it came from an index.
+    pub platform: Option<Platform>,
+    /// A file the image's layers are read from that is deleted with the image (an engine export).
+    scratch: Option<tempfile::TempPath>,
 }
 
 impl Image {
@@ -50,7 +62,7 @@ impl Image {
                 .collect(),
             ..ImageInfo::default()
         };
-        Self { info, layers, repo_tags: Vec::new() }
+        Self { info, layers, repo_tags: Vec::new(), platform: None, scratch: None }
     }
 
     /// A root filesystem directory, as an image of one layer.
@@ -87,8 +99,23 @@ enum LayerSource {
         /// What to check them against.
         verify: walk::Verify,
     },
+    /// A blob fetched on demand (a registry), streamed and never held whole.
+    Remote {
+        /// Opens the blob's byte stream.
+        blob: Arc<dyn OpenBlob>,
+        /// Its size as the descriptor states.
+        size: u64,
+        /// What to check the bytes against.
+        verify: walk::Verify,
+    },
     /// A directory on disk.
     Rootfs(PathBuf),
+}
+
+/// A blob that can be opened as a byte stream any number of times (once per walk).
+pub(crate) trait OpenBlob: std::fmt::Debug + Send + Sync {
+    /// Starts streaming the blob.
+    fn open(&self) -> Result<Box<dyn Read + Send>, ImageError>;
 }
 
 impl Layer {
@@ -100,6 +127,10 @@ impl Layer {
                 let name = self.digest.as_deref().unwrap_or(&self.diff_id);
                 walk::walk_blob(region.open()?, name, verify, limits, visitor)
             }
+            LayerSource::Remote { blob, verify, .. } => {
+                let name = self.digest.as_deref().unwrap_or(&self.diff_id);
+                walk::walk_blob(blob.open()?, name, verify, limits, visitor)
+            }
             LayerSource::Rootfs(root) => source::walk_rootfs(root, limits, visitor),
         }
     }
@@ -108,6 +139,7 @@ impl Layer {
     pub fn stored_size(&self) -> u64 {
         match &self.source {
             LayerSource::Blob { region, .. } => region.len,
+            LayerSource::Remote { size, .. } => *size,
             LayerSource::Rootfs(_) => 0,
         }
     }

@@ -36,6 +36,9 @@ pub struct ImageInfo {
     /// The image's architecture, from its config (`amd64`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
+    /// The CPU variant (`v8`), from the config or the index entry, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// The layers, base first.
     #[serde(default)]
     pub layers: Vec<LayerInfo>,

@@ -251,6 +251,43 @@ pub fn images_dir() -> Option<PathBuf> {
     None
 }
 
+/// The local registries `scripts/registry.sh` starts, holding the test images.
+#[derive(Debug, Clone)]
+pub struct TestRegistries {
+    /// `127.0.0.1:PORT` of the registry without auth.
+    pub open: String,
+    /// `127.0.0.1:PORT` of the registry with htpasswd basic auth.
+    pub auth: String,
+    /// The user name the auth registry accepts.
+    pub username: String,
+    /// Its password.
+    pub password: String,
+}
+
+/// The local registries from `MICROSCANNER_TEST_REGISTRY`, `MICROSCANNER_TEST_REGISTRY_AUTH` and
+/// `MICROSCANNER_TEST_REGISTRY_CREDS` (`user:password`), as `scripts/test.sh` exports them.
+/// `None` (with a note) when they are not set or not answering, except under CI, where that is a
+/// failure: CI must start them.
+pub fn test_registries() -> Option<TestRegistries> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let found = (|| {
+        let open = var("MICROSCANNER_TEST_REGISTRY")?;
+        let auth = var("MICROSCANNER_TEST_REGISTRY_AUTH")?;
+        let (username, password) =
+            var("MICROSCANNER_TEST_REGISTRY_CREDS")?.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned()))?;
+        let answering = |addr: &str| std::net::TcpStream::connect(addr).is_ok();
+        (answering(&open) && answering(&auth)).then_some(TestRegistries { open, auth, username, password })
+    })();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the test registries are not running (scripts/registry.sh)"
+        );
+        eprintln!("note: test registries not running (run scripts/test.sh, or scripts/registry.sh); skipping");
+    }
+    found
+}
+
 /// The shared fixtures folder (`../shared/fixtures` beside the checkout).
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures"))

@@ -203,6 +203,7 @@ pub fn sample_report() -> Report {
             config_digest: Some(format!("sha256:{}", "b".repeat(64))),
             os: Some("linux".into()),
             architecture: Some("amd64".into()),
+            variant: None,
             layers: (0..3)
                 .map(|i| LayerInfo { diff_id: layer(i).diff_id, digest: None, created_by: layer(i).created_by })
                 .collect(),

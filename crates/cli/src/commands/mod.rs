@@ -3,6 +3,7 @@
 pub(crate) mod cache;
 pub(crate) mod db;
 pub(crate) mod diff;
+pub(crate) mod inventory;
 pub(crate) mod sbom;
 pub(crate) mod scan;
 pub(crate) mod version;

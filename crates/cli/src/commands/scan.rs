@@ -15,6 +15,7 @@ use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument, app
 use microscanner_report::{RenderOptions, ReportFormat, render};
 use microscanner_vulndb::Database;
 
+use crate::commands::inventory::{SourceArgs, inventories};
 use crate::commands::{Global, db_path, parse_severity, write_bytes};
 use crate::exit::Outcome;
 
@@ -24,8 +25,9 @@ const DEFAULT_IGNORE_FILE: &str = ".microscanner-ignore.yaml";
 /// Arguments of `microscanner scan`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScanArgs {
-    /// What to scan: `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH`, `dir:PATH`, or a
-    /// bare path (detected).
+    /// What to scan: `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH`, `dir:PATH`,
+    /// `registry:REF`, `docker:REF`, `podman:REF`, a bare path (detected) or a bare reference (the
+    /// local engine first, then the registry).
     target: String,
     /// Report format: table, json, microscanner, sarif, cyclonedx, spdx, html, junit, markdown,
     /// template [default: table on a terminal, else json].
@@ -64,6 +66,9 @@ pub(crate) struct ScanArgs {
     /// Layer cache flags.
     #[command(flatten)]
     cache: super::CacheArgs,
+    /// Platform and registry flags.
+    #[command(flatten)]
+    source: SourceArgs,
 }
 
 /// `--fail-on`: a severity, or never.
@@ -95,19 +100,66 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
     })?;
 
-    let inventory = super::sbom::inventory(&args.target, global.quiet, &args.cache)?;
-    let matched = microscanner_matcher::match_inventory(&db, &inventory)
+    anyhow::ensure!(
+        !args.source.all_platforms || matches!(format, ReportFormat::Table | ReportFormat::Json),
+        "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
+    );
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let database = database_info(&db)?;
+    let mut reports = Vec::with_capacity(inventories.len());
+    for inventory in inventories {
+        let mut report = build_report(&db, &db_file, &policy, inventory, &created_at, &database)?;
+        report.duration_seconds = started.elapsed().as_secs_f64();
+        reports.push(report);
+    }
+    let options = RenderOptions {
+        color: format == ReportFormat::Table
+            && args.output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: terminal_width(),
+        template,
+    };
+    let bytes = if args.source.all_platforms {
+        render_platforms(&reports, &args.target, format, &options)?
+    } else {
+        let report = reports.first().context("the target named no image")?;
+        render(report, format, &options).with_context(|| format!("writing the {format} report"))?
+    };
+    write_bytes(args.output.as_deref(), &bytes)?;
+    Ok(reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success))
+}
+
+/// Which outcome wins when platforms disagree: a policy failure, then an incomplete scan.
+fn severity_of(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Success => 0,
+        Outcome::Incomplete => 1,
+        Outcome::PolicyFailure => 2,
+    }
+}
+
+/// Matches one inventory and applies the policy: one platform's report.
+fn build_report(
+    db: &Database,
+    db_file: &Path,
+    policy: &Policy,
+    inventory: Inventory,
+    created_at: &str,
+    database: &DatabaseInfo,
+) -> anyhow::Result<Report> {
+    let matched = microscanner_matcher::match_inventory(db, &inventory)
         .with_context(|| format!("matching against {}", db_file.display()))?;
-    let applied = apply(&policy, matched.findings);
+    let applied = apply(policy, matched.findings);
     let Inventory { image, os, packages, mut diagnostics } = inventory;
     diagnostics.extend(matched.diagnostics);
     let mut report = Report {
         schema_version: REPORT_SCHEMA_VERSION.into(),
         generator: Generator { name: "microscanner".into(), version: env!("CARGO_PKG_VERSION").into() },
-        created_at,
+        created_at: created_at.to_owned(),
         duration_seconds: 0.0,
         summary: Summary::default(),
-        database: Some(database_info(&db)?),
+        database: Some(database.clone()),
         image,
         os,
         policy: PolicyVerdict::default(),
@@ -119,18 +171,40 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     };
     applied.write_into(&mut report);
     warn_all(&report.diagnostics);
-    report.duration_seconds = started.elapsed().as_secs_f64();
-    let options = RenderOptions {
-        color: format == ReportFormat::Table
-            && args.output.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: terminal_width(),
-        template,
-    };
-    let bytes = render(&report, format, &options).with_context(|| format!("writing the {format} report"))?;
-    write_bytes(args.output.as_deref(), &bytes)?;
-    Ok(outcome(&report, args))
+    Ok(report)
+}
+
+/// `--all-platforms`: json as `{"schema_version", "target", "reports": [...]}` (each report as
+/// `--format json` writes it), table as one table per platform under a heading.
+fn render_platforms(
+    reports: &[Report],
+    target: &str,
+    format: ReportFormat,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    if format == ReportFormat::Json {
+        let document = serde_json::json!({
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "target": target,
+            "reports": reports,
+        });
+        out = serde_json::to_vec_pretty(&document).context("serialising the reports")?;
+        out.push(b'\n');
+        return Ok(out);
+    }
+    for report in reports {
+        let platform =
+            [report.image.os.as_deref(), report.image.architecture.as_deref(), report.image.variant.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("/");
+        out.extend_from_slice(format!("== {target} ({platform})\n").as_bytes());
+        out.extend(render(report, format, options).with_context(|| format!("writing the {format} report"))?);
+        out.push(b'\n');
+    }
+    Ok(out)
 }
 
 /// The exit outcome: a policy failure (4) wins over an incomplete scan (5); `--continue-on-failure`

@@ -12,6 +12,8 @@ pub(crate) struct ImageConfig {
     #[serde(default)]
     pub(crate) architecture: Option<String>,
     #[serde(default)]
+    pub(crate) variant: Option<String>,
+    #[serde(default)]
     pub(crate) rootfs: RootFs,
     #[serde(default)]
     pub(crate) history: Vec<History>,

@@ -1,17 +1,20 @@
 //! Image sources: turning a target string into an [`Image`].
 //!
-//! `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `dir:PATH`, or a bare path
-//! whose kind is detected from what is there.
+//! `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH[:TAG]`, `dir:PATH`, `registry:REF`,
+//! `docker:REF`, `podman:REF`, a bare path whose kind is detected from what is there, or a bare
+//! reference (the local engine first, then the registry).
 
 mod config;
 mod docker_archive;
+mod engine;
 mod oci;
+mod registry;
 mod rootfs;
 mod tar_index;
 
 use std::path::{Path, PathBuf};
 
-use crate::{Image, ImageError, Limits};
+use crate::{Image, ImageError, Limits, OpenOptions, PlatformSelector};
 
 pub(crate) use rootfs::walk as walk_rootfs;
 pub(crate) use tar_index::Region;
@@ -27,13 +30,21 @@ pub enum Target {
     OciArchive(PathBuf, Option<String>),
     /// A root filesystem directory.
     Dir(PathBuf),
+    /// An image in a registry (`registry:REF`).
+    Registry(String),
+    /// An image the Docker engine holds (`docker:REF`).
+    Docker(String),
+    /// An image Podman holds, through its Docker-compatible socket (`podman:REF`).
+    Podman(String),
+    /// A bare reference that is not a path: the local engine first, then the registry.
+    Reference(String),
     /// A bare path, kind to be detected.
     Path(PathBuf),
 }
 
 impl Target {
-    /// Parses `TRANSPORT:REST` or a bare path. Registry and engine references are not supported
-    /// yet and get a clear error rather than a guess.
+    /// Parses `TRANSPORT:REST`, or a bare path (when something exists there, or it looks like a
+    /// file name) or image reference.
     pub fn parse(target: &str) -> Result<Self, ImageError> {
         let err = |reason: &str| ImageError::Target { target: target.to_owned(), reason: reason.to_owned() };
         if let Some(rest) = target.strip_prefix("docker-archive:") {
@@ -50,15 +61,28 @@ impl Target {
         if let Some(rest) = target.strip_prefix("dir:") {
             return Ok(Self::Dir(PathBuf::from(rest)));
         }
-        for transport in ["registry:", "docker:", "podman:", "sbom:"] {
-            if target.starts_with(transport) {
-                return Err(err(&format!("the {} source is not supported yet", transport.trim_end_matches(':'))));
-            }
+        let reference = |rest: &str| {
+            if rest.is_empty() { Err(err("no image reference after the transport")) } else { Ok(rest.to_owned()) }
+        };
+        if let Some(rest) = target.strip_prefix("registry:") {
+            return reference(rest).map(Self::Registry);
+        }
+        if let Some(rest) = target.strip_prefix("docker:") {
+            return reference(rest).map(Self::Docker);
+        }
+        if let Some(rest) = target.strip_prefix("podman:") {
+            return reference(rest).map(Self::Podman);
+        }
+        if target.starts_with("sbom:") {
+            return Err(err("the sbom source is not supported yet"));
         }
         if target.is_empty() {
             return Err(err("empty target"));
         }
-        Ok(Self::Path(PathBuf::from(target)))
+        if Path::new(target).exists() || !looks_like_reference(target) {
+            return Ok(Self::Path(PathBuf::from(target)));
+        }
+        Ok(Self::Reference(target.to_owned()))
     }
 }
 
@@ -73,25 +97,71 @@ fn split_tag(rest: &str) -> (PathBuf, Option<String>) {
     }
 }
 
-/// Opens the image a target names.
+/// Whether a bare target that names no existing file reads as an image reference
+/// (`alpine:3.20`, `ghcr.io/org/app@sha256:...`) rather than a path or file name.
+fn looks_like_reference(target: &str) -> bool {
+    let file_like = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".json"].iter().any(|ext| target.ends_with(ext));
+    let path_like = target.starts_with(['/', '.', '~']) || target.contains("//") || target.ends_with('/');
+    let charset = target.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:@+".contains(c));
+    !file_like && !path_like && charset
+}
+
+/// Opens the image a target names; for an image index, the host platform's image.
 pub fn open(target: &str, limits: &Limits) -> Result<Image, ImageError> {
-    let not_found = |path: &Path| ImageError::Target {
-        target: target.to_owned(),
-        reason: format!("{} does not exist", path.display()),
+    let mut images = open_with(target, &OpenOptions::with_limits(*limits))?;
+    Ok(images.swap_remove(0))
+}
+
+/// Opens the images a target names: one, or one per platform with [`PlatformSelector::All`]
+/// (never an empty list).
+pub fn open_with(target: &str, options: &OpenOptions) -> Result<Vec<Image>, ImageError> {
+    let images = match Target::parse(target)? {
+        Target::Registry(reference) => registry::open(&reference, target, options)?,
+        Target::Docker(reference) => vec![engine::open(engine::Engine::Docker, &reference, target, options)?],
+        Target::Podman(reference) => vec![engine::open(engine::Engine::Podman, &reference, target, options)?],
+        Target::Reference(reference) => open_reference(&reference, target, options)?,
+        Target::Oci(path, tag) => {
+            exists(&path).ok_or_else(|| not_found(target, &path))?;
+            oci::open(&oci::Layout::Dir(path), tag.as_deref(), target, &options.platform, &options.limits)?
+        }
+        Target::OciArchive(path, tag) => {
+            exists(&path).ok_or_else(|| not_found(target, &path))?;
+            let index = tar_index::TarIndex::build(&path)?;
+            let layout = oci::Layout::Archive(path, index);
+            oci::open(&layout, tag.as_deref(), target, &options.platform, &options.limits)?
+        }
+        Target::Path(path) => detect(&path, target, options)?,
+        other => vec![open_single(other, target, &options.limits)?],
     };
-    match Target::parse(target)? {
+    if images.is_empty() {
+        return Err(ImageError::Target { target: target.to_owned(), reason: "no image found".to_owned() });
+    }
+    Ok(images)
+}
+
+/// A bare reference: the local engine when it is there and holds the image, else the registry.
+/// The log says which was used.
+fn open_reference(reference: &str, target: &str, options: &OpenOptions) -> Result<Vec<Image>, ImageError> {
+    if !matches!(options.platform, PlatformSelector::All)
+        && let Some(image) = engine::open_if_present(reference, target, options)?
+    {
+        return Ok(vec![image]);
+    }
+    tracing::info!("{reference}: not in a local engine; pulling from the registry");
+    registry::open(reference, target, options)
+}
+
+fn not_found(target: &str, path: &Path) -> ImageError {
+    ImageError::Target { target: target.to_owned(), reason: format!("{} does not exist", path.display()) }
+}
+
+/// Opens a single-image target: a docker-archive or a root filesystem.
+fn open_single(parsed: Target, target: &str, limits: &Limits) -> Result<Image, ImageError> {
+    let not_found = |path: &Path| not_found(target, path);
+    match parsed {
         Target::DockerArchive(path) => {
             exists(&path).ok_or_else(|| not_found(&path))?;
             docker_archive::open(&path, target, limits)
-        }
-        Target::Oci(path, tag) => {
-            exists(&path).ok_or_else(|| not_found(&path))?;
-            oci::open(oci::Layout::Dir(path), tag.as_deref(), target, "oci", limits)
-        }
-        Target::OciArchive(path, tag) => {
-            exists(&path).ok_or_else(|| not_found(&path))?;
-            let index = tar_index::TarIndex::build(&path)?;
-            oci::open(oci::Layout::Archive(path, index), tag.as_deref(), target, "oci-archive", limits)
         }
         Target::Dir(path) => {
             if !path.is_dir() {
@@ -99,7 +169,7 @@ pub fn open(target: &str, limits: &Limits) -> Result<Image, ImageError> {
             }
             Ok(Image::rootfs(target, &path))
         }
-        Target::Path(path) => detect(&path, target, limits),
+        _ => Err(ImageError::Target { target: target.to_owned(), reason: "not a single-image source".to_owned() }),
     }
 }
 
@@ -110,24 +180,22 @@ fn exists(path: &Path) -> Option<()> {
 
 /// Opens a bare path by what it holds: an OCI layout or root filesystem directory, or a tar
 /// that is a docker-archive (`manifest.json`) or an OCI archive (`index.json`).
-fn detect(path: &Path, target: &str, limits: &Limits) -> Result<Image, ImageError> {
+fn detect(path: &Path, target: &str, options: &OpenOptions) -> Result<Vec<Image>, ImageError> {
+    let (platform, limits) = (&options.platform, &options.limits);
     if path.is_dir() {
         if oci::is_layout_dir(path) {
-            return oci::open(oci::Layout::Dir(path.to_owned()), None, target, "oci", limits);
+            return oci::open(&oci::Layout::Dir(path.to_owned()), None, target, platform, limits);
         }
-        return Ok(Image::rootfs(target, path));
+        return Ok(vec![Image::rootfs(target, path)]);
     }
     if !path.is_file() {
-        return Err(ImageError::Target {
-            target: target.to_owned(),
-            reason: "no such file or directory, and registry references are not supported yet".to_owned(),
-        });
+        return Err(ImageError::Target { target: target.to_owned(), reason: "no such file or directory".to_owned() });
     }
     let index = tar_index::TarIndex::build(path)?;
     if index.contains("manifest.json") {
-        docker_archive::open_indexed(path, index, target, limits)
+        Ok(vec![docker_archive::open_indexed(path, index, target, limits)?])
     } else if index.contains("index.json") {
-        oci::open(oci::Layout::Archive(path.to_owned(), index), None, target, "oci-archive", limits)
+        oci::open(&oci::Layout::Archive(path.to_owned(), index), None, target, platform, limits)
     } else {
         Err(ImageError::Target {
             target: target.to_owned(),
@@ -149,7 +217,24 @@ mod tests {
         );
         assert_eq!(Target::parse("oci:/nonexistent/dir").unwrap(), Target::Oci("/nonexistent/dir".into(), None));
         assert_eq!(Target::parse("dir:/").unwrap(), Target::Dir("/".into()));
-        assert!(Target::parse("registry:alpine").is_err());
+        assert_eq!(Target::parse("registry:alpine").unwrap(), Target::Registry("alpine".into()));
+        assert_eq!(Target::parse("docker:app:1").unwrap(), Target::Docker("app:1".into()));
+        assert_eq!(Target::parse("podman:localhost/app").unwrap(), Target::Podman("localhost/app".into()));
+        assert!(Target::parse("registry:").is_err());
         assert!(Target::parse("").is_err());
+    }
+
+    #[test]
+    fn bare_targets_are_paths_or_references() {
+        let reference = |s: &str| Target::parse(s).unwrap() == Target::Reference(s.into());
+        assert!(reference("alpine"));
+        assert!(reference("alpine:3.20"));
+        assert!(reference("127.0.0.1:5000/demo/app:latest"));
+        assert!(reference("ghcr.io/org/app@sha256:0123456789abcdef"));
+        assert!(!reference("/nonexistent/image.tar"));
+        assert!(!reference("image.tar"));
+        assert!(!reference("./dir"));
+        assert!(!reference("has space"));
+        assert_eq!(Target::parse("/").unwrap(), Target::Path("/".into()));
     }
 }
