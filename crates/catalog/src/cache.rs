@@ -62,6 +62,46 @@ pub struct CacheStatus {
     pub bytes: u64,
 }
 
+/// Where analysed layers are kept so an image (or the next platform of an index) does not read
+/// them again: [`LayerCache`] on disk, across runs; [`MemoryLayerCache`] within one run.
+pub trait LayerStore: Sync {
+    /// The stored result for `key` (from [`LayerCache::key`]), if there is a usable one.
+    fn get(&self, key: &str) -> Option<LayerResult>;
+    /// Stores `result` under `key`.
+    fn put(&self, key: &str, result: &LayerResult) -> Result<(), CacheError>;
+}
+
+/// Layer results kept in memory for one run: with `--no-cache`, the platforms of an index still
+/// share the layers they have in common, and nothing is written to disk.
+#[derive(Debug, Default)]
+pub struct MemoryLayerCache {
+    results: std::sync::Mutex<std::collections::HashMap<String, LayerResult>>,
+}
+
+impl LayerStore for MemoryLayerCache {
+    fn get(&self, key: &str) -> Option<LayerResult> {
+        self.results.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: &str, result: &LayerResult) -> Result<(), CacheError> {
+        // A poisoned lock only means another thread panicked mid-insert: skip storing.
+        if let Ok(mut results) = self.results.lock() {
+            results.insert(key.to_owned(), result.clone());
+        }
+        Ok(())
+    }
+}
+
+impl LayerStore for LayerCache {
+    fn get(&self, key: &str) -> Option<LayerResult> {
+        Self::get(self, key)
+    }
+
+    fn put(&self, key: &str, result: &LayerResult) -> Result<(), CacheError> {
+        Self::put(self, key, result)
+    }
+}
+
 /// A directory of cached per-layer results. Cheap to clone; safe to share between threads and
 /// between processes.
 #[derive(Debug, Clone)]

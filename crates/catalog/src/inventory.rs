@@ -6,7 +6,7 @@ use microscanner_model::{Inventory, PackageKind};
 use rayon::prelude::*;
 
 use crate::Analyzer;
-use crate::cache::LayerCache;
+use crate::cache::{LayerCache, LayerStore};
 use crate::lang::reconcile::{ReconcileOptions, reconcile_with};
 use crate::layer::analyze_layer;
 use crate::merge::{LayerMeta, Merged, dedup, merge};
@@ -56,7 +56,7 @@ pub fn build_inventory_cached(
     image: &Image,
     analyzers: &[Box<dyn Analyzer>],
     options: &CatalogOptions,
-    cache: Option<&LayerCache>,
+    cache: Option<&dyn LayerStore>,
     on_layer: &(dyn Fn(usize, bool) + Sync),
 ) -> Result<(Inventory, LayerStats), ImageError> {
     let outcomes = image

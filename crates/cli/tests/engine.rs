@@ -6,14 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // tests: a panic is the failure report
 
-use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use microscanner_testkit::images_dir;
+use microscanner_testkit::{images_dir, inventory_packages};
 use serde_json::Value;
 
 /// The name the test gives the loaded image in podman's storage.
@@ -170,16 +169,6 @@ fn sbom(mut cmd: Command, target: &str) -> (Value, String) {
     (serde_json::from_slice(&out.stdout).unwrap(), stderr(&out))
 }
 
-/// The packages of an inventory document as `kind name version` lines.
-fn packages(doc: &Value) -> BTreeSet<String> {
-    doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{} {} {}", p["kind"], p["name"], p["version"]))
-        .collect()
-}
-
 /// Files left under `dir` whose name says they are engine exports.
 fn leftover_exports(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -206,7 +195,7 @@ fn images_podman_holds_are_scanned_through_its_docker_api() {
     let archive = images.join("debian11-app/docker-archive.tar");
     let dir = scratch("podman");
     let (local, _) = sbom(microscanner(&dir), &format!("docker-archive:{}", archive.display()));
-    assert!(packages(&local).len() > 100, "the archive has its Debian packages");
+    assert!(inventory_packages(&local).len() > 100, "the archive has its Debian packages");
 
     let t0 = Instant::now();
     let podman = Podman::start(&archive);
@@ -221,7 +210,7 @@ fn images_podman_holds_are_scanned_through_its_docker_api() {
     eprintln!("sbom docker:{IMAGE}: {:?}", t0.elapsed());
     assert_eq!(doc["image"]["source"], "docker");
     assert_eq!(doc["image"]["name"], format!("docker:{IMAGE}"));
-    assert_eq!(packages(&doc), packages(&local), "same packages as the docker-archive");
+    assert_eq!(inventory_packages(&doc), inventory_packages(&local), "same packages as the docker-archive");
     assert_eq!(doc["image"]["layers"], local["image"]["layers"], "same layers");
     assert_eq!(doc["image"]["config_digest"], local["image"]["config_digest"]);
     assert_eq!(doc["os"], local["os"]);
@@ -231,14 +220,14 @@ fn images_podman_holds_are_scanned_through_its_docker_api() {
     cmd.env("CONTAINER_HOST", podman.host()).env("DOCKER_HOST", &dead);
     let (doc, _) = sbom(cmd, &format!("podman:{IMAGE}"));
     assert_eq!(doc["image"]["source"], "podman");
-    assert_eq!(packages(&doc), packages(&local));
+    assert_eq!(inventory_packages(&doc), inventory_packages(&local));
 
     // A bare reference the engine holds is read from the engine, and the log says so.
     let mut cmd = microscanner(&dir);
     cmd.env("DOCKER_HOST", podman.host()).env("CONTAINER_HOST", &dead);
     let (doc, log) = sbom(cmd, IMAGE);
     assert_eq!(doc["image"]["source"], "docker");
-    assert_eq!(packages(&doc), packages(&local));
+    assert_eq!(inventory_packages(&doc), inventory_packages(&local));
     assert!(log.contains(&format!("{IMAGE}: found in the docker engine at {}", podman.host())), "{log}");
 
     // An image the engine does not have: exit 1, one line naming it.

@@ -6,12 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // tests: a panic is the failure report
 
-use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use microscanner_testkit::{TestRegistries, fixtures_dir, images_dir, test_registries};
+use microscanner_testkit::{
+    TestRegistries, docker_config_auth, fixtures_dir, images_dir, inventory_packages, test_registries,
+};
 use serde_json::{Value, json};
 
 /// The binary, with its layer cache in `cache` (never the user's) and warn-level logs.
@@ -49,16 +50,6 @@ fn sbom(cache: &Path, target: &str, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// The packages of an inventory document as `kind name version` lines.
-fn packages(doc: &Value) -> BTreeSet<String> {
-    doc["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{} {} {}", p["kind"], p["name"], p["version"]))
-        .collect()
-}
-
 fn diff_ids(doc: &Value) -> Vec<String> {
     doc["image"]["layers"].as_array().unwrap().iter().map(|l| l["diff_id"].as_str().unwrap().to_owned()).collect()
 }
@@ -72,7 +63,7 @@ fn registry_images_give_the_same_sbom_as_the_local_layout() {
     let Some((reg, images)) = setup() else { return };
     let dir = scratch("same-sbom");
     let local = sbom(&dir.join("cache-local"), &format!("oci:{}/debian12-app/oci", images.display()), &[]);
-    assert!(packages(&local).len() > 100, "the local image has its Debian packages");
+    assert!(inventory_packages(&local).len() > 100, "the local image has its Debian packages");
     // The OCI manifest and the Docker schema 2 manifest of the same image, each with a cold cache
     // so every layer is streamed from the registry and digest-checked.
     for (tag, cache) in [("latest", "cache-oci"), ("v2s2", "cache-v2s2")] {
@@ -80,7 +71,7 @@ fn registry_images_give_the_same_sbom_as_the_local_layout() {
         let remote = sbom(&dir.join(cache), &target, &["--insecure"]);
         assert_eq!(remote["image"]["source"], "registry", "{tag}");
         assert_eq!(diff_ids(&remote), diff_ids(&local), "{tag}: same layers");
-        assert_eq!(packages(&remote), packages(&local), "{tag}: same packages");
+        assert_eq!(inventory_packages(&remote), inventory_packages(&local), "{tag}: same packages");
         assert_eq!(remote["os"], local["os"], "{tag}");
     }
 }
@@ -144,7 +135,7 @@ fn docker_config_credentials_are_used() {
     let dir = scratch("docker-config");
     let config_dir = dir.join("docker");
     std::fs::create_dir_all(&config_dir).unwrap();
-    let auth = base64(&format!("{}:{}", reg.username, reg.password));
+    let auth = docker_config_auth(&reg.username, &reg.password);
     let config = json!({ "auths": { reg.auth.clone(): { "auth": auth } } });
     std::fs::write(config_dir.join("config.json"), config.to_string()).unwrap();
     let target = format!("registry:{}/demo/debian12-app-auth:latest", reg.auth);
@@ -154,31 +145,6 @@ fn docker_config_credentials_are_used() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-}
-
-/// Standard base64 (the docker config's `auth` field), written out to avoid a dependency.
-fn base64(s: &str) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = s.as_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn base64_matches_the_standard() {
-    assert_eq!(base64("scanner:s3cret-pass"), "c2Nhbm5lcjpzM2NyZXQtcGFzcw==");
-    assert_eq!(base64("ab"), "YWI=");
-    assert_eq!(base64("abc"), "YWJj");
 }
 
 // ---- multi-platform ------------------------------------------------------------------------
@@ -206,9 +172,10 @@ fn blob(layout: &Path, digest: &str) -> Value {
     read_json(&layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
 }
 
-/// A two-platform OCI layout tagged `latest`, from two real single-platform images copied in
-/// with skopeo: debian12-app as linux/amd64 and debian11-app as linux/arm64/v8 (its config's
-/// architecture rewritten to say so; its layers are untouched).
+/// A three-platform OCI layout tagged `latest`, from two real single-platform images copied in
+/// with skopeo: debian12-app as linux/amd64, debian11-app as linux/arm64/v8, and debian12-app
+/// again as linux/arm/v7 (sharing every layer with amd64). The relabelled entries get a config
+/// whose architecture says so; their layers are untouched.
 fn multi_platform_layout(images: &Path, dir: &Path) -> PathBuf {
     let layout = dir.join("multi");
     let dest = |tag: &str| format!("oci:{}:{tag}", layout.display());
@@ -225,12 +192,8 @@ fn multi_platform_layout(images: &Path, dir: &Path) -> PathBuf {
             .clone()
     };
     let amd64 = tagged("amd64");
-    let mut manifest = blob(&layout, tagged("arm64")["digest"].as_str().unwrap());
-    let mut config = blob(&layout, manifest["config"]["digest"].as_str().unwrap());
-    config["architecture"] = json!("arm64");
-    config["variant"] = json!("v8");
-    manifest["config"] = put_blob(&layout, "application/vnd.oci.image.config.v1+json", &config);
-    let arm64 = put_blob(&layout, "application/vnd.oci.image.manifest.v1+json", &manifest);
+    let arm64 = relabel(&layout, &tagged("arm64"), "arm64", "v8");
+    let arm = relabel(&layout, &amd64, "arm", "v7");
     let platform = |desc: &Value, arch: &str, variant: Option<&str>| {
         let mut d = json!({ "mediaType": desc["mediaType"], "digest": desc["digest"], "size": desc["size"] });
         d["platform"] = json!({ "os": "linux", "architecture": arch });
@@ -242,7 +205,11 @@ fn multi_platform_layout(images: &Path, dir: &Path) -> PathBuf {
     let image_index = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [platform(&amd64, "amd64", None), platform(&arm64, "arm64", Some("v8"))],
+        "manifests": [
+            platform(&amd64, "amd64", None),
+            platform(&arm64, "arm64", Some("v8")),
+            platform(&arm, "arm", Some("v7")),
+        ],
     });
     let mut root = put_blob(&layout, "application/vnd.oci.image.index.v1+json", &image_index);
     root["annotations"] = json!({ "org.opencontainers.image.ref.name": "latest" });
@@ -250,6 +217,16 @@ fn multi_platform_layout(images: &Path, dir: &Path) -> PathBuf {
         json!({ "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [root] });
     std::fs::write(layout.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
     layout
+}
+
+/// A copy of the manifest `desc` names whose config says `linux/ARCH/VARIANT`; its descriptor.
+fn relabel(layout: &Path, desc: &Value, arch: &str, variant: &str) -> Value {
+    let mut manifest = blob(layout, desc["digest"].as_str().unwrap());
+    let mut config = blob(layout, manifest["config"]["digest"].as_str().unwrap());
+    config["architecture"] = json!(arch);
+    config["variant"] = json!(variant);
+    manifest["config"] = put_blob(layout, "application/vnd.oci.image.config.v1+json", &config);
+    put_blob(layout, "application/vnd.oci.image.manifest.v1+json", &manifest)
 }
 
 /// A small database (the Debian tracker fixture) so `scan` runs; findings are not the point here.
@@ -261,8 +238,8 @@ fn small_db(dir: &Path) -> PathBuf {
     db
 }
 
-/// `scan TARGET --all-platforms --format json`: the reports, keyed by platform.
-fn scan_all(cache: &Path, db: &Path, target: &str, extra: &[&str]) -> Vec<(String, Value)> {
+/// `scan TARGET --all-platforms --format json`: the reports, keyed by platform, and the log.
+fn scan_all(cache: &Path, db: &Path, target: &str, extra: &[&str]) -> (Vec<(String, Value)>, String) {
     let out = microscanner(cache)
         .args(["scan", target, "--all-platforms", "--format", "json", "--fail-on", "none", "--db"])
         .arg(db)
@@ -272,7 +249,7 @@ fn scan_all(cache: &Path, db: &Path, target: &str, extra: &[&str]) -> Vec<(Strin
     assert!(out.status.success(), "scan {target}: {}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["target"], target);
-    doc["reports"]
+    let reports = doc["reports"]
         .as_array()
         .unwrap()
         .iter()
@@ -281,7 +258,17 @@ fn scan_all(cache: &Path, db: &Path, target: &str, extra: &[&str]) -> Vec<(Strin
             let variant = i["variant"].as_str().map(|v| format!("/{v}")).unwrap_or_default();
             (format!("{}/{}{variant}", i["os"].as_str().unwrap(), i["architecture"].as_str().unwrap()), r.clone())
         })
-        .collect()
+        .collect();
+    (reports, stderr(&out))
+}
+
+/// The "(PLATFORM): analysed N layers, M from cache" counts of the log.
+fn layer_counts(log: &str, platform: &str) -> (usize, usize) {
+    let marker = format!("({platform}): analysed ");
+    let rest =
+        log.lines().find_map(|l| l.split_once(&marker).map(|(_, r)| r.to_owned())).unwrap_or_else(|| panic!("{log}"));
+    let n: Vec<usize> = rest.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    (n[0], n[1])
 }
 
 /// The Debian release each platform's report found.
@@ -296,13 +283,22 @@ fn a_multi_platform_index_is_scanned_for_every_platform_from_a_layout_and_a_regi
     let layout = multi_platform_layout(&images, &dir);
     let db = small_db(&dir);
     let cache = dir.join("cache");
-    let expected = vec![("linux/amd64".to_owned(), "12".to_owned()), ("linux/arm64/v8".to_owned(), "11".to_owned())];
+    let expected: Vec<(String, String)> = [("linux/amd64", "12"), ("linux/arm64/v8", "11"), ("linux/arm/v7", "12")]
+        .into_iter()
+        .map(|(p, v)| (p.to_owned(), v.to_owned()))
+        .collect();
 
-    let local = scan_all(&cache, &db, &format!("oci:{}:latest", layout.display()), &[]);
-    assert_eq!(releases(&local), expected, "both platforms, each its own image");
+    // --no-cache: the platforms still share layers within the run (read once).
+    let (local, log) = scan_all(&cache, &db, &format!("oci:{}:latest", layout.display()), &["--no-cache"]);
+    assert_eq!(releases(&local), expected, "every platform, each its own image");
     for (platform, report) in &local {
         assert!(report["packages"].as_array().unwrap().len() > 100, "{platform} has its packages");
     }
+    let amd64_layers = local[0].1["image"]["layers"].as_array().unwrap().len();
+    assert_eq!(layer_counts(&log, "linux/amd64"), (amd64_layers, 0));
+    assert_eq!(layer_counts(&log, "linux/arm/v7"), (0, amd64_layers), "layers shared with amd64 are not read again");
+    assert_eq!(local[0].1["packages"], local[2].1["packages"], "same layers, same packages");
+    assert!(!cache.exists(), "--no-cache writes no cache");
 
     // Push the index with every platform and scan it from the registry.
     let remote_ref = format!("{}/demo/multi:latest", reg.open);
@@ -317,7 +313,7 @@ fn a_multi_platform_index_is_scanned_for_every_platform_from_a_layout_and_a_regi
             &format!("docker://{remote_ref}"),
         ],
     );
-    let remote = scan_all(&dir.join("cache-remote"), &db, &format!("registry:{remote_ref}"), &["--insecure"]);
+    let (remote, _) = scan_all(&dir.join("cache-remote"), &db, &format!("registry:{remote_ref}"), &["--insecure"]);
     assert_eq!(releases(&remote), expected);
     for ((_, l), (_, r)) in local.iter().zip(&remote) {
         assert_eq!(l["packages"], r["packages"], "same packages from the layout and the registry");
@@ -332,5 +328,14 @@ fn a_multi_platform_index_is_scanned_for_every_platform_from_a_layout_and_a_regi
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("linux/amd64, linux/arm64/v8"), "names the platforms it has: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("linux/amd64, linux/arm64/v8, linux/arm/v7"),
+        "names the platforms it has: {}",
+        stderr(&out)
+    );
+    // --platform on a single-platform image that is another platform is refused, not ignored.
+    let single = format!("oci:{}/debian12-app/oci", images.display());
+    let out = microscanner(&cache).args(["sbom", &single, "--platform", "linux/arm64"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the image is linux/amd64, not linux/arm64"), "{}", stderr(&out));
 }

@@ -18,7 +18,7 @@ use microscanner_image::{
     RegistryOptions, WalkStats, open, open_with,
 };
 use microscanner_testkit::{
-    LayerBuilder, TestLayer, TestRegistries, images_dir, sha256, test_registries, write_oci_layout,
+    LayerBuilder, TestLayer, TestRegistries, docker_config_auth, images_dir, sha256, test_registries, write_oci_layout,
 };
 
 /// A visitor that wants no content and counts the non-regular entries it is shown.
@@ -196,32 +196,14 @@ fn auth_registry_needs_the_right_credentials() {
     assert!(msg.contains("anonymously"), "{msg}");
 }
 
-/// Standard base64 (for a docker config's `auth` field).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn docker_config_auths_give_access() {
     let Some(registries) = test_registries() else { return };
-    assert_eq!(base64(b"scanner:s3cret-pass"), "c2Nhbm5lcjpzM2NyZXQtcGFzcw==");
+    assert_eq!(docker_config_auth("scanner", "s3cret-pass"), "c2Nhbm5lcjpzM2NyZXQtcGFzcw==");
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("config.json");
     let with_auth = |password: &str| {
-        let auth = base64(format!("{}:{password}", registries.username).as_bytes());
+        let auth = docker_config_auth(&registries.username, password);
         let json = serde_json::json!({ "auths": { registries.auth.clone(): { "auth": auth } } });
         std::fs::write(&config, serde_json::to_vec(&json).unwrap()).unwrap();
         let mut opts = options(tmp.path(), true);

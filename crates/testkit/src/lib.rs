@@ -288,6 +288,23 @@ pub fn test_registries() -> Option<TestRegistries> {
     found
 }
 
+/// The `auth` value of a docker config `auths` entry: base64 of `user:password`.
+pub fn docker_config_auth(username: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+}
+
+/// The packages of an inventory document (`sbom --format json`) as `kind name version` lines:
+/// what two scans of the same image must agree on.
+pub fn inventory_packages(doc: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    doc["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| format!("{} {} {}", p["kind"], p["name"], p["version"]))
+        .collect()
+}
+
 /// The shared fixtures folder (`../shared/fixtures` beside the checkout).
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures"))

@@ -4,7 +4,9 @@
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
-use microscanner_catalog::{CatalogOptions, LayerCache, build_inventory_cached, default_analyzers};
+use microscanner_catalog::{
+    CatalogOptions, LayerCache, LayerStore, MemoryLayerCache, build_inventory_cached, default_analyzers,
+};
 use microscanner_image::{Credentials, Image, OpenOptions, Platform, PlatformSelector, RegistryOptions};
 use microscanner_model::Inventory;
 
@@ -83,8 +85,8 @@ fn scratch_dir() -> Option<std::path::PathBuf> {
 
 /// Opens the target and builds one inventory per image it names (one, or one per platform with
 /// `--all-platforms`), showing per-layer progress on a terminal. Layers already analysed are read
-/// from the layer cache unless `--no-cache`, so layers the platforms share are read once;
-/// afterwards the cache is trimmed to `--cache-max-size`.
+/// from the layer cache unless `--no-cache` (then from memory, for the platforms of one index), so
+/// layers the platforms share are read once; afterwards the cache is trimmed to `--cache-max-size`.
 pub(crate) fn inventories(
     target: &str,
     quiet: bool,
@@ -93,26 +95,29 @@ pub(crate) fn inventories(
 ) -> anyhow::Result<Vec<Inventory>> {
     let options = CatalogOptions::default();
     let images = microscanner_image::open_with(target, &source.open_options(options.limits)?)?;
-    // Without the disk cache, a cache in a scratch directory still lets platforms share layers.
-    let scratch = (cache_args.no_cache && images.len() > 1).then(tempfile::TempDir::new).transpose()?;
-    let cache = match &scratch {
-        Some(dir) => Some(LayerCache::new(dir.path())),
-        None if cache_args.no_cache => None,
-        None => {
-            let dir = layer_cache_dir();
-            if dir.is_none() {
-                tracing::debug!(
-                    "no cache directory (neither MICROSCANNER_CACHE_DIR, XDG_CACHE_HOME nor HOME is set): running uncached"
-                );
-            }
-            dir.map(LayerCache::new)
+    let disk = if cache_args.no_cache {
+        None
+    } else {
+        let dir = layer_cache_dir();
+        if dir.is_none() {
+            tracing::debug!(
+                "no cache directory (neither MICROSCANNER_CACHE_DIR, XDG_CACHE_HOME nor HOME is set): running uncached"
+            );
         }
+        dir.map(LayerCache::new)
+    };
+    // Without the disk cache, platforms of one index still share layers, in memory.
+    let memory = MemoryLayerCache::default();
+    let store: Option<&dyn LayerStore> = match &disk {
+        Some(disk) => Some(disk),
+        None if images.len() > 1 => Some(&memory),
+        None => None,
     };
     let inventories = images
         .iter()
-        .map(|image| analyse(image, target, quiet, &options, cache.as_ref()))
+        .map(|image| analyse(image, target, quiet, &options, store))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    if let Some(cache) = cache.as_ref().filter(|_| scratch.is_none()) {
+    if let Some(cache) = &disk {
         match cache.evict(cache_args.cache_max_size) {
             Ok(removed) if removed.entries > 0 => {
                 tracing::info!("layer cache: removed {} entries ({} bytes)", removed.entries, removed.bytes);
@@ -131,7 +136,7 @@ fn analyse(
     target: &str,
     quiet: bool,
     options: &CatalogOptions,
-    cache: Option<&LayerCache>,
+    cache: Option<&dyn LayerStore>,
 ) -> anyhow::Result<Inventory> {
     let analyzers = default_analyzers();
     let bar = if !quiet && std::io::stderr().is_terminal() {

@@ -136,7 +136,34 @@ pub fn open_with(target: &str, options: &OpenOptions) -> Result<Vec<Image>, Imag
     if images.is_empty() {
         return Err(ImageError::Target { target: target.to_owned(), reason: "no image found".to_owned() });
     }
+    if let PlatformSelector::Exact(wanted) = &options.platform {
+        for image in &images {
+            check_platform(image, wanted, target)?;
+        }
+    }
     Ok(images)
+}
+
+/// `--platform` on a single-platform image (a docker-archive, an engine export, a layout without
+/// an index): the image's own config must say that platform, so a scan never silently reports
+/// another platform than the one asked for. An image chosen from an index by its platform entry,
+/// or whose config names no architecture, passes.
+fn check_platform(image: &Image, wanted: &crate::Platform, target: &str) -> Result<(), ImageError> {
+    if image.platform.is_some() {
+        return Ok(());
+    }
+    let info = &image.info;
+    let Some(architecture) = info.architecture.clone() else { return Ok(()) };
+    let have = crate::Platform {
+        os: info.os.clone().unwrap_or_else(|| wanted.os.clone()),
+        architecture,
+        variant: info.variant.clone(),
+    };
+    if wanted.accepts(&have) {
+        Ok(())
+    } else {
+        Err(ImageError::Target { target: target.to_owned(), reason: format!("the image is {have}, not {wanted}") })
+    }
 }
 
 /// A bare reference: the local engine when it is there and holds the image, else the registry.
