@@ -544,3 +544,19 @@ fn every_owned_format_renders_an_empty_report() {
         }
     }
 }
+
+#[test]
+fn table_says_where_a_bare_reference_was_found_and_the_platform_variant() {
+    let mut report = sample_report();
+    report.image.name = "127.0.0.1:5000/demo/app:1".into();
+    report.image.source = "registry".into();
+    report.image.architecture = Some("arm64".into());
+    report.image.variant = Some("v8".into());
+    let table = plain(&report, ReportFormat::Table);
+    let header = table.lines().find(|l| l.starts_with("Image:")).unwrap();
+    assert!(header.contains("127.0.0.1:5000/demo/app:1  (from registry)  linux/arm64/v8"), "{header}");
+    // A target that names its transport needs no note.
+    report.image.name = "registry:127.0.0.1:5000/demo/app:1".into();
+    let table = plain(&report, ReportFormat::Table);
+    assert!(!table.contains("(from registry)"));
+}

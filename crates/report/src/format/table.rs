@@ -76,8 +76,16 @@ struct Legend {
 fn header(out: &mut String, report: &Report, width: usize) {
     let image = &report.image;
     let mut line = format!("Image:     {}", image.name);
+    // A bare reference: say where it was found (the local engine or the registry).
+    let remote = ["registry", "docker", "podman"].contains(&image.source.as_str());
+    if remote && !image.name.starts_with(&format!("{}:", image.source)) {
+        let _ = write!(line, "  (from {})", image.source);
+    }
     if let (Some(os), Some(arch)) = (&image.os, &image.architecture) {
         let _ = write!(line, "  {os}/{arch}");
+        if let Some(variant) = &image.variant {
+            let _ = write!(line, "/{variant}");
+        }
     }
     if let Some(digest) = image.config_digest.as_deref().or(image.manifest_digest.as_deref()) {
         let _ = write!(line, "  {}", short_digest(digest));
