@@ -186,6 +186,16 @@ fn leftover_exports(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// A small database (the Debian tracker fixture) so `scan` runs end to end.
+fn small_db(dir: &Path) -> PathBuf {
+    let db = dir.join("microscanner.db");
+    let feed = microscanner_testkit::fixtures_dir()
+        .join("feeds-vunnel-fixtures/tests/unit/providers/debian/test-fixtures/input/debian.json");
+    let out = microscanner(dir).args(["db", "build", "--db"]).arg(&db).arg("--from").arg(feed).output().unwrap();
+    assert!(out.status.success(), "db build: {}", stderr(&out));
+    db
+}
+
 #[test]
 fn images_podman_holds_are_scanned_through_its_docker_api() {
     let Some(images) = images_dir() else { return };
@@ -214,6 +224,20 @@ fn images_podman_holds_are_scanned_through_its_docker_api() {
     assert_eq!(doc["image"]["layers"], local["image"]["layers"], "same layers");
     assert_eq!(doc["image"]["config_digest"], local["image"]["config_digest"]);
     assert_eq!(doc["os"], local["os"]);
+
+    // `scan docker:IMAGE`: the whole report, matched against a database.
+    let db = small_db(&dir);
+    let out = microscanner(&dir)
+        .env("DOCKER_HOST", podman.host())
+        .args(["scan", &format!("docker:{IMAGE}"), "--format", "json", "--fail-on", "none", "--no-cache", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "scan docker:{IMAGE}: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["image"]["source"], "docker");
+    assert_eq!(inventory_packages(&report), inventory_packages(&local), "the report lists what the image holds");
+    assert_eq!(report["coverage"]["complete"], true, "{}", report["coverage"]);
 
     // podman:REF with CONTAINER_HOST, which wins over DOCKER_HOST.
     let mut cmd = microscanner(&dir);
