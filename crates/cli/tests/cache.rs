@@ -149,9 +149,19 @@ fn cache_clean_empties_the_cache_and_max_size_bounds_it() {
     let out = run(&cache, &["cache", "status"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 entries"));
+    // An engine export a killed scan left two hours ago is swept; one in use (fresh) is not.
+    let exports = cache.join("tmp");
+    std::fs::create_dir_all(&exports).unwrap();
+    let (old, fresh) = (exports.join("engine-export-old.tar"), exports.join("engine-export-fresh.tar"));
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::create(&old).unwrap().set_modified(two_hours_ago).unwrap();
+    std::fs::File::create(&fresh).unwrap();
     let out = run(&cache, &["cache", "clean"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(entries(&cache).is_empty());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("and 1 stale engine exports"));
+    assert!(!old.exists() && fresh.exists());
+    std::fs::remove_dir_all(&exports).unwrap();
     // A bound of one byte keeps nothing after the scan.
     let (_, counts) = sbom(&cache, &debian, &["--cache-max-size", "1"]);
     assert_eq!(counts.1, 0);

@@ -21,7 +21,7 @@ pub(crate) struct CacheArgs {
 enum CacheCommand {
     /// Print the layer cache's directory, entry count and size.
     Status,
-    /// Remove every entry of the layer cache.
+    /// Remove every entry of the layer cache, and engine exports left by killed scans.
     Clean,
 }
 
@@ -36,7 +36,14 @@ pub(crate) fn run(_global: &Global, args: &CacheArgs) -> anyhow::Result<Outcome>
         }
         CacheCommand::Clean => {
             let removed = cache.clear()?;
-            format!("removed {} entries ({} bytes) from {}\n", removed.entries, removed.bytes, cache.dir().display())
+            let exports = super::inventory::sweep_stale_exports();
+            let mut line =
+                format!("removed {} entries ({} bytes) from {}", removed.entries, removed.bytes, cache.dir().display());
+            if exports > 0 {
+                line.push_str(&format!(" and {exports} stale engine exports"));
+            }
+            line.push('\n');
+            line
         }
     };
     write_bytes(None, line.as_bytes())?;

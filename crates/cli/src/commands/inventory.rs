@@ -83,6 +83,22 @@ fn scratch_dir() -> Option<std::path::PathBuf> {
     Some(layer_cache_dir()?.join("tmp"))
 }
 
+/// Engine exports older than this were left by a killed process (a live one deletes its own).
+const STALE_EXPORT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes engine exports that a killed process left in the scratch directory; returns how many.
+/// Best effort: a file that cannot be removed stays for the next sweep.
+pub(crate) fn sweep_stale_exports() -> usize {
+    let Some(dir) = scratch_dir() else { return 0 };
+    let Ok(read) = std::fs::read_dir(&dir) else { return 0 };
+    let stale = |entry: &std::fs::DirEntry| {
+        let named = entry.file_name().to_str().is_some_and(|n| n.starts_with("engine-export-"));
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        named && age.is_some_and(|age| age > STALE_EXPORT)
+    };
+    read.flatten().filter(stale).filter(|e| std::fs::remove_file(e.path()).is_ok()).count()
+}
+
 /// Opens the target and builds one inventory per image it names (one, or one per platform with
 /// `--all-platforms`), showing per-layer progress on a terminal. Layers already analysed are read
 /// from the layer cache unless `--no-cache` (then from memory, for the platforms of one index), so
@@ -118,6 +134,7 @@ pub(crate) fn inventories(
         .map(|image| analyse(image, target, quiet, &options, store))
         .collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(cache) = &disk {
+        sweep_stale_exports();
         match cache.evict(cache_args.cache_max_size) {
             Ok(removed) if removed.entries > 0 => {
                 tracing::info!("layer cache: removed {} entries ({} bytes)", removed.entries, removed.bytes);
