@@ -11,6 +11,12 @@
 //!
 //! Only layers with a content digest (`sha256:…` diffID) are cached: a `dir:` root filesystem
 //! can change under the same name.
+//!
+//! A process about to analyse a layer first claims it ([`LayerStore::claim`]): an exclusive
+//! advisory lock on `.locks/KEY.lock`. Another process that wants the same layer waits for the
+//! claim (at most [`CLAIM_WAIT`]), then reads the entry the first one wrote instead of analysing
+//! the layer again. The lock only saves work: correctness rests on the atomic rename, so a
+//! process that cannot lock (a file system without locks, a claim held too long) analyses anyway.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write as _};
@@ -33,6 +39,13 @@ const ENTRY_SUFFIX: &str = ".json.zst";
 
 /// Temporary files older than this are leftovers of a killed process and may be removed.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// The directory (inside the cache directory) of the per-key lock files.
+const LOCK_DIR: &str = ".locks";
+
+/// The longest a process waits for another one's claim on a layer before analysing it itself,
+/// so a hung process cannot hang every other scan.
+pub const CLAIM_WAIT: Duration = Duration::from_secs(300);
 
 /// Most bytes an entry may decompress to (a corrupt or hostile entry cannot exhaust memory).
 const MAX_ENTRY_BYTES: u64 = 1 << 30;
@@ -69,6 +82,20 @@ pub trait LayerStore: Sync {
     fn get(&self, key: &str) -> Option<LayerResult>;
     /// Stores `result` under `key`.
     fn put(&self, key: &str, result: &LayerResult) -> Result<(), CacheError>;
+    /// Claims the analysis of the layer of `key` against other processes sharing the store,
+    /// waiting while another one holds it. The claim lasts until the returned value is dropped;
+    /// the caller looks the key up again once it holds it. `None`: nothing to claim (a store no
+    /// other process sees, or locking is unavailable), so the caller just analyses.
+    fn claim(&self, _key: &str) -> Option<LayerClaim> {
+        None
+    }
+}
+
+/// A held claim on one layer's analysis ([`LayerStore::claim`]): an exclusive lock on a lock
+/// file, released when this is dropped (or the process ends, however it ends).
+#[derive(Debug)]
+pub struct LayerClaim {
+    _file: std::fs::File,
 }
 
 /// Layer results kept in memory for one run: with `--no-cache`, the platforms of an index still
@@ -99,6 +126,10 @@ impl LayerStore for LayerCache {
 
     fn put(&self, key: &str, result: &LayerResult) -> Result<(), CacheError> {
         Self::put(self, key, result)
+    }
+
+    fn claim(&self, key: &str) -> Option<LayerClaim> {
+        self.claim_within(key, CLAIM_WAIT)
     }
 }
 
@@ -199,6 +230,51 @@ impl LayerCache {
         renamed
     }
 
+    /// Claims the layer of `key` ([`LayerStore::claim`]), waiting at most `wait` for another
+    /// holder; `None` when the lock file cannot be opened or locked, or the wait ran out.
+    pub fn claim_within(&self, key: &str, wait: Duration) -> Option<LayerClaim> {
+        let dir = self.dir.join(LOCK_DIR);
+        let path = dir.join(format!("{key}.lock"));
+        let opened = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path));
+        let file = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!("layer cache: opening {}: {e}", path.display());
+                return None;
+            }
+        };
+        let start = std::time::Instant::now();
+        let mut pause = Duration::from_millis(10);
+        let mut announced = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    if !announced {
+                        tracing::debug!("layer cache: waiting for another process analysing {key}");
+                        announced = true;
+                    }
+                    std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    tracing::info!(
+                        "layer cache: another process has held layer {key} for {wait:?}; analysing it here too"
+                    );
+                    return None;
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    tracing::debug!("layer cache: locking {}: {e}", path.display());
+                    return None;
+                }
+            }
+        }
+        // The lock file's mtime says when it was last claimed: eviction sweeps old, free ones.
+        let _ = file.set_modified(SystemTime::now());
+        Some(LayerClaim { _file: file })
+    }
+
     /// The number and total size of the entries.
     pub fn status(&self) -> Result<CacheStatus, CacheError> {
         let entries = self.entries()?;
@@ -228,6 +304,7 @@ impl LayerCache {
             total = total.saturating_sub(entry.size);
         }
         self.remove_stale_temps();
+        self.remove_free_locks(if max_bytes == 0 { Duration::ZERO } else { STALE_TEMP });
         Ok(removed)
     }
 
@@ -272,6 +349,25 @@ impl LayerCache {
                 .and_then(|t| t.elapsed().ok())
                 .is_some_and(|age| age > STALE_TEMP);
             if is_temp && stale {
+                let _ = std::fs::remove_file(item.path());
+            }
+        }
+    }
+}
+
+impl LayerCache {
+    /// Removes lock files not claimed for `age` that no process holds now. A process that opened
+    /// one just before it went may lock a file no longer in the directory: that costs at most a
+    /// layer analysed twice, never a wrong entry.
+    fn remove_free_locks(&self, age: Duration) {
+        let Ok(read) = std::fs::read_dir(self.dir.join(LOCK_DIR)) else { return };
+        for item in read.flatten() {
+            let old = item.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if old.is_none_or(|elapsed| elapsed < age) {
+                continue;
+            }
+            let Ok(file) = std::fs::OpenOptions::new().write(true).open(item.path()) else { continue };
+            if file.try_lock().is_ok() {
                 let _ = std::fs::remove_file(item.path());
             }
         }
@@ -569,5 +665,82 @@ mod tests {
         assert_eq!(stats, LayerStats { analysed: 0, cached: 2, store_failures: 0 });
         assert_eq!(warm, plain);
         assert!(build_inventory(&image, &analyzers, &options, &|_| {}).is_err());
+    }
+
+    #[test]
+    fn a_claim_excludes_other_claimants_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::new(dir.path());
+        let key = LayerCache::key(DIFF_ID, &[], &Limits::default()).unwrap();
+        let held = cache.claim_within(&key, Duration::ZERO).unwrap();
+        // flock locks belong to the open file, so a second open in this process is refused too.
+        assert!(cache.claim_within(&key, Duration::from_millis(50)).is_none());
+        let other = LayerCache::key(DIFF_ID, &[Box::new(Fake(2))], &Limits::default()).unwrap();
+        assert!(cache.claim_within(&other, Duration::ZERO).is_some(), "claims are per key");
+        // Cleaning keeps a held lock file and removes free ones.
+        cache.clear().unwrap();
+        let locks = |cache: &LayerCache| std::fs::read_dir(cache.dir().join(LOCK_DIR)).unwrap().count();
+        assert_eq!(locks(&cache), 1);
+        drop(held);
+        assert!(cache.claim_within(&key, Duration::ZERO).is_some());
+        cache.clear().unwrap();
+        assert_eq!(locks(&cache), 0);
+        // A status never counts lock files as entries.
+        assert_eq!(cache.status().unwrap(), CacheStatus::default());
+    }
+
+    #[test]
+    fn a_scan_waiting_for_a_claim_reads_the_entry_instead_of_analysing() {
+        let layer = LayerBuilder::new()
+            .file("var/lib/dpkg/status", b"Package: curl\nStatus: install ok installed\nVersion: 7.88.1-10\n\n")
+            .build();
+        let image_dir = tempfile::tempdir().unwrap();
+        write_oci_layout(image_dir.path(), &[TestLayer::new(layer, "base")]);
+        let image =
+            microscanner_image::open(&format!("oci:{}", image_dir.path().display()), &Limits::default()).unwrap();
+        let (options, analyzers) = (CatalogOptions::default(), default_analyzers());
+        let cache_dir = tempfile::tempdir().unwrap();
+        let cache = LayerCache::new(cache_dir.path());
+        let key = LayerCache::key(&image.layers[0].diff_id, &analyzers, &options.limits).unwrap();
+        // Another scan holds the claim and is analysing the layer.
+        let claim = cache.claim(&key).unwrap();
+        let expected = crate::analyze_layer(&image.layers[0], &analyzers, &options.limits).unwrap();
+        let (inventory, stats) = std::thread::scope(|s| {
+            let waiting = s.spawn(|| build_inventory_cached(&image, &analyzers, &options, Some(&cache), &|_, _| {}));
+            std::thread::sleep(Duration::from_millis(300));
+            cache.put(&key, &expected).unwrap();
+            drop(claim);
+            waiting.join().unwrap().unwrap()
+        });
+        assert_eq!(stats, LayerStats { analysed: 0, cached: 1, store_failures: 0 });
+        assert_eq!(inventory, build_inventory(&image, &analyzers, &options, &|_| {}).unwrap());
+        assert!(inventory.packages.iter().any(|p| p.name == "curl"));
+    }
+
+    #[test]
+    fn a_layer_repeated_in_one_image_is_analysed_once() {
+        let status = b"Package: curl\nStatus: install ok installed\nVersion: 7.88.1-10\n\n";
+        let base = LayerBuilder::new().file("var/lib/dpkg/status", status).build();
+        let empty = LayerBuilder::new().build();
+        let layers = [
+            TestLayer::new(base, "base"),
+            TestLayer::new(empty.clone(), "RUN true"),
+            TestLayer::new(empty, "RUN true"),
+        ];
+        let image_dir = tempfile::tempdir().unwrap();
+        write_oci_layout(image_dir.path(), &layers);
+        let image =
+            microscanner_image::open(&format!("oci:{}", image_dir.path().display()), &Limits::default()).unwrap();
+        assert_eq!(image.layers[1].diff_id, image.layers[2].diff_id);
+        let (options, analyzers) = (CatalogOptions::default(), default_analyzers());
+        let walked = std::sync::atomic::AtomicUsize::new(0);
+        let (inventory, stats) = build_inventory_cached(&image, &analyzers, &options, None, &|_, _| {
+            walked.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(stats, LayerStats { analysed: 2, cached: 0, store_failures: 0 });
+        assert_eq!(walked.into_inner(), 2);
+        let curl = inventory.packages.iter().find(|p| p.name == "curl").unwrap();
+        assert_eq!(curl.layer.as_ref().map(|l| l.index), Some(0));
     }
 }

@@ -1,15 +1,15 @@
 //! From an image to its inventory: analyse the layers (in parallel), merge them, finish the
 //! OS packages (owned files, distro purls), sort.
 
-use microscanner_image::{Image, ImageError, Limits};
+use microscanner_image::{Image, ImageError, Layer, Limits};
 use microscanner_model::{Inventory, PackageKind};
 use rayon::prelude::*;
 
-use crate::Analyzer;
 use crate::cache::{LayerCache, LayerStore};
 use crate::lang::reconcile::{ReconcileOptions, reconcile_with};
 use crate::layer::analyze_layer;
 use crate::merge::{LayerMeta, Merged, dedup, merge};
+use crate::{Analyzer, LayerResult};
 
 /// Options of an inventory run.
 #[derive(Debug, Clone, Copy)]
@@ -50,8 +50,10 @@ pub struct LayerStats {
 }
 
 /// Like [`build_inventory`], with an optional [`LayerCache`]: a layer whose result is cached is
-/// not opened at all, and every layer analysed is stored. `on_layer` gets the layer's index and
-/// whether it came from the cache. The inventory is the same with or without the cache.
+/// not opened at all, and every layer analysed is stored. A layer that appears more than once in
+/// the image (the same diffID, such as repeated empty layers) is analysed once. `on_layer` gets
+/// the layer's index and whether it came from the cache. The inventory is the same with or
+/// without the cache.
 pub fn build_inventory_cached(
     image: &Image,
     analyzers: &[Box<dyn Analyzer>],
@@ -59,32 +61,17 @@ pub fn build_inventory_cached(
     cache: Option<&dyn LayerStore>,
     on_layer: &(dyn Fn(usize, bool) + Sync),
 ) -> Result<(Inventory, LayerStats), ImageError> {
-    let outcomes = image
-        .layers
+    let (unique, position) = unique_layers(image);
+    let outcomes = unique
         .par_iter()
-        .enumerate()
-        .map(|(index, layer)| {
-            let key = cache.and_then(|_| LayerCache::key(&layer.diff_id, analyzers, &options.limits));
-            let hit = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
-            if let Some(result) = hit {
-                on_layer(index, true);
-                return Ok((result, Outcome::Cached));
-            }
-            let result = analyze_layer(layer, analyzers, &options.limits)?;
-            let mut outcome = Outcome::Analysed;
-            if let (Some(cache), Some(key)) = (cache, key.as_deref())
-                && let Err(e) = cache.put(key, &result)
-            {
-                tracing::debug!("layer {}: not cached: {e}", layer.diff_id);
-                outcome = Outcome::AnalysedNotStored;
-            }
-            on_layer(index, false);
-            Ok((result, outcome))
+        .map(|&index| {
+            let outcome = layer_outcome(&image.layers[index], analyzers, options, cache)?;
+            on_layer(index, matches!(outcome.1, Outcome::Cached));
+            Ok(outcome)
         })
         .collect::<Result<Vec<_>, ImageError>>()?;
     let mut stats = LayerStats::default();
-    let mut results = Vec::with_capacity(outcomes.len());
-    for (result, outcome) in outcomes {
+    for (_, outcome) in &outcomes {
         match outcome {
             Outcome::Cached => stats.cached += 1,
             Outcome::Analysed => stats.analysed += 1,
@@ -93,8 +80,8 @@ pub fn build_inventory_cached(
                 stats.store_failures += 1;
             }
         }
-        results.push(result);
     }
+    let results: Vec<LayerResult> = position.iter().map(|&u| outcomes[u].0.clone()).collect();
     let meta: Vec<LayerMeta> = image
         .layers
         .iter()
@@ -102,6 +89,58 @@ pub fn build_inventory_cached(
         .collect();
     let merged = merge(&results, &meta);
     Ok((finish(image, merged, options), stats))
+}
+
+/// The index of the first layer of each distinct diffID, and for every layer the position of its
+/// diffID in that list.
+fn unique_layers(image: &Image) -> (Vec<usize>, Vec<usize>) {
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut unique = Vec::new();
+    let position = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| {
+            *first.entry(layer.diff_id.as_str()).or_insert_with(|| {
+                unique.push(index);
+                unique.len() - 1
+            })
+        })
+        .collect();
+    (unique, position)
+}
+
+/// One layer's result: from the cache, or analysed (and stored). Before analysing, the layer is
+/// claimed against other processes sharing the cache, and looked up again once the claim is held,
+/// so a layer another scan is analysing right now is read from its entry instead.
+fn layer_outcome(
+    layer: &Layer,
+    analyzers: &[Box<dyn Analyzer>],
+    options: &CatalogOptions,
+    cache: Option<&dyn LayerStore>,
+) -> Result<(LayerResult, Outcome), ImageError> {
+    let Some((cache, key)) = cache.zip(LayerCache::key(&layer.diff_id, analyzers, &options.limits)) else {
+        return Ok((analyze_layer(layer, analyzers, &options.limits)?, Outcome::Analysed));
+    };
+    if let Some(result) = cache.get(&key) {
+        return Ok((result, Outcome::Cached));
+    }
+    let claim = cache.claim(&key);
+    if claim.is_some()
+        && let Some(result) = cache.get(&key)
+    {
+        return Ok((result, Outcome::Cached));
+    }
+    let result = analyze_layer(layer, analyzers, &options.limits)?;
+    let outcome = match cache.put(&key, &result) {
+        Ok(()) => Outcome::Analysed,
+        Err(e) => {
+            tracing::debug!("layer {}: not cached: {e}", layer.diff_id);
+            Outcome::AnalysedNotStored
+        }
+    };
+    drop(claim);
+    Ok((result, outcome))
 }
 
 /// How one layer's result was obtained.

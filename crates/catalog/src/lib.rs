@@ -16,7 +16,7 @@ mod registry;
 pub mod rpm;
 
 pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Record};
-pub use cache::{CacheError, CacheStatus, LayerCache, LayerStore, MemoryLayerCache};
+pub use cache::{CacheError, CacheStatus, LayerCache, LayerClaim, LayerStore, MemoryLayerCache};
 pub use inventory::{CatalogOptions, LayerStats, build_inventory, build_inventory_cached};
 pub use layer::{LayerResult, analyze_layer};
 pub use merge::{LayerMeta, Merged, merge};

@@ -1,5 +1,5 @@
 //! The layer cache on the real images (`../shared/tools/make-images.sh`): a rescan reads only the
-//! layers it has not seen, results equal an uncached scan, concurrent scans share one cache, a
+//! layers it has not seen, results equal an uncached scan, concurrent scans share one cache and analyse each layer once, a
 //! corrupt entry is rebuilt, and `cache clean` empties it. Each test uses its own cache directory.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
@@ -96,7 +96,7 @@ fn a_rescan_reads_only_new_layers_and_equals_an_uncached_scan() {
 }
 
 #[test]
-fn concurrent_scans_share_one_cache() {
+fn concurrent_scans_share_one_cache_and_analyse_each_layer_once() {
     let Some(images) = microscanner_testkit::images_dir() else { return };
     let (debian, podman) = targets(&images);
     let cache = cache_dir("concurrent");
@@ -105,18 +105,30 @@ fn concurrent_scans_share_one_cache() {
         .map(|target| {
             let cache = cache.clone();
             let target = target.clone();
-            std::thread::spawn(move || sbom(&cache, &target, &[]).0)
+            std::thread::spawn(move || sbom(&cache, &target, &[]))
         })
         .collect();
-    let docs: Vec<Value> = runs.into_iter().map(|h| h.join().unwrap()).collect();
+    let results: Vec<(Value, (usize, usize))> = runs.into_iter().map(|h| h.join().unwrap()).collect();
+    let docs: Vec<&Value> = results.iter().map(|(doc, _)| doc).collect();
     assert_eq!(docs[0], docs[2]);
     assert_eq!(docs[1], docs[3]);
     let (uncached, _) = sbom(&cache, &podman, &["--no-cache"]);
-    assert_eq!(docs[1], uncached);
-    // No half-written or temporary file is left behind.
+    assert_eq!(docs[1], &uncached);
+    // A layer another scan is analysing is waited for and read from its entry, not analysed
+    // again: across the four scans each distinct layer is analysed exactly once.
+    let distinct: BTreeSet<String> = docs.iter().flat_map(|d| diff_ids(d)).collect();
+    let analysed: usize = results.iter().map(|(_, (analysed, _))| analysed).sum();
+    let walked: usize = results.iter().map(|(_, (analysed, cached))| analysed + cached).sum();
+    assert_eq!(analysed, distinct.len(), "layers analysed across the concurrent scans");
+    assert_eq!(walked, docs.iter().map(|d| diff_ids(d).len()).sum::<usize>());
+    // No half-written or temporary file is left behind; lock files stay in their directory.
     for item in std::fs::read_dir(&cache).unwrap() {
         let name = item.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(name.ends_with(".json.zst") && !name.starts_with('.'), "stray file {name}");
+        assert!(name == ".locks" || (name.ends_with(".json.zst") && !name.starts_with('.')), "stray file {name}");
+    }
+    for item in std::fs::read_dir(cache.join(".locks")).unwrap() {
+        let name = item.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".lock"), "stray file in .locks: {name}");
     }
 }
 
