@@ -337,25 +337,6 @@ impl LayerCache {
         Ok(entries)
     }
 
-    /// Removes temporary files older than [`STALE_TEMP`] (a process killed mid-write).
-    fn remove_stale_temps(&self) {
-        let Ok(read) = std::fs::read_dir(&self.dir) else { return };
-        for item in read.flatten() {
-            let is_temp = item.file_name().to_str().is_some_and(|n| n.starts_with(".tmp-"));
-            let stale = item
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_TEMP);
-            if is_temp && stale {
-                let _ = std::fs::remove_file(item.path());
-            }
-        }
-    }
-}
-
-impl LayerCache {
     /// Removes lock files not claimed for `age` that no process holds now. A process that opened
     /// one just before it went may lock a file no longer in the directory: that costs at most a
     /// layer analysed twice, never a wrong entry.
@@ -368,6 +349,23 @@ impl LayerCache {
             }
             let Ok(file) = std::fs::OpenOptions::new().write(true).open(item.path()) else { continue };
             if file.try_lock().is_ok() {
+                let _ = std::fs::remove_file(item.path());
+            }
+        }
+    }
+
+    /// Removes temporary files older than [`STALE_TEMP`] (a process killed mid-write).
+    fn remove_stale_temps(&self) {
+        let Ok(read) = std::fs::read_dir(&self.dir) else { return };
+        for item in read.flatten() {
+            let is_temp = item.file_name().to_str().is_some_and(|n| n.starts_with(".tmp-"));
+            let stale = item
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_TEMP);
+            if is_temp && stale {
                 let _ = std::fs::remove_file(item.path());
             }
         }

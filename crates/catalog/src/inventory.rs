@@ -81,7 +81,7 @@ pub fn build_inventory_cached(
             }
         }
     }
-    let results: Vec<LayerResult> = position.iter().map(|&u| outcomes[u].0.clone()).collect();
+    let results: Vec<&LayerResult> = position.iter().map(|&u| &outcomes[u].0).collect();
     let meta: Vec<LayerMeta> = image
         .layers
         .iter()

@@ -44,11 +44,11 @@ struct PathState {
 }
 
 /// Applies the layers in order and returns what survives.
-pub fn merge(layers: &[LayerResult], meta: &[LayerMeta]) -> Merged {
+pub fn merge<L: std::borrow::Borrow<LayerResult>>(layers: &[L], meta: &[LayerMeta]) -> Merged {
     let mut paths: BTreeMap<String, PathState> = BTreeMap::new();
     let mut symlinks: BTreeMap<String, String> = BTreeMap::new();
     let mut diagnostics = Vec::new();
-    for (index, layer) in layers.iter().enumerate() {
+    for (index, layer) in layers.iter().map(std::borrow::Borrow::borrow).enumerate() {
         for dir in &layer.opaque_dirs {
             remove_below(&mut paths, dir, false);
             remove_below(&mut symlinks, dir, false);

@@ -1,6 +1,7 @@
 //! The layer cache on the real images (`../shared/tools/make-images.sh`): a rescan reads only the
-//! layers it has not seen, results equal an uncached scan, concurrent scans share one cache and analyse each layer once, a
-//! corrupt entry is rebuilt, and `cache clean` empties it. Each test uses its own cache directory.
+//! layers it has not seen, results equal an uncached scan, concurrent scans share one cache and
+//! analyse each layer once, a corrupt entry is rebuilt, and `cache clean` empties it. Each test
+//! uses its own cache directory.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
