@@ -343,8 +343,7 @@ impl LayerCache {
     fn remove_free_locks(&self, age: Duration) {
         let Ok(read) = std::fs::read_dir(self.dir.join(LOCK_DIR)) else { return };
         for item in read.flatten() {
-            let old = item.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-            if old.is_none_or(|elapsed| elapsed < age) {
+            if unused_for(&item).is_none_or(|elapsed| elapsed < age) {
                 continue;
             }
             let Ok(file) = std::fs::OpenOptions::new().write(true).open(item.path()) else { continue };
@@ -359,17 +358,18 @@ impl LayerCache {
         let Ok(read) = std::fs::read_dir(&self.dir) else { return };
         for item in read.flatten() {
             let is_temp = item.file_name().to_str().is_some_and(|n| n.starts_with(".tmp-"));
-            let stale = item
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > STALE_TEMP);
+            let stale = unused_for(&item).is_some_and(|age| age > STALE_TEMP);
             if is_temp && stale {
                 let _ = std::fs::remove_file(item.path());
             }
         }
     }
+}
+
+/// How long ago the file of a directory entry was last modified: the age by which stale
+/// temporary files, lock files and engine exports are swept. `None` when unknown (or in the future).
+pub fn unused_for(item: &std::fs::DirEntry) -> Option<Duration> {
+    item.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok())
 }
 
 /// One entry file.

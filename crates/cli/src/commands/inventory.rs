@@ -93,8 +93,7 @@ pub(crate) fn sweep_stale_exports() -> usize {
     let Ok(read) = std::fs::read_dir(&dir) else { return 0 };
     let stale = |entry: &std::fs::DirEntry| {
         let named = entry.file_name().to_str().is_some_and(|n| n.starts_with("engine-export-"));
-        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-        named && age.is_some_and(|age| age > STALE_EXPORT)
+        named && microscanner_catalog::cache::unused_for(entry).is_some_and(|age| age > STALE_EXPORT)
     };
     read.flatten().filter(stale).filter(|e| std::fs::remove_file(e.path()).is_ok()).count()
 }
