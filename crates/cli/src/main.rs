@@ -39,6 +39,12 @@ enum Command {
     Db(commands::db::DbArgs),
     /// Inspect or empty the layer cache.
     Cache(commands::cache::CacheArgs),
+    /// Run the service: tokens by email, daily quotas, scans of inventories sent by clients.
+    Serve(commands::serve::ServeArgs),
+    /// Administer the service's store (tokens, quotas).
+    Server(commands::serve::ServerArgs),
+    /// Ask a microscanner server to mail you a token.
+    Register(commands::register::RegisterArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +58,9 @@ fn main() -> ExitCode {
         Command::Version(args) => commands::version::run(&global, &args),
         Command::Db(args) => commands::db::run(&global, &args),
         Command::Cache(args) => commands::cache::run(&global, &args),
+        Command::Serve(args) => commands::serve::run(&global, &args),
+        Command::Server(args) => commands::serve::run_admin(&global, &args),
+        Command::Register(args) => commands::register::run(&global, &args),
     };
     exit::report(outcome)
 }

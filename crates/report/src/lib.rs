@@ -12,4 +12,7 @@ pub mod policy;
 pub mod sbom;
 
 pub use format::{RenderError, RenderOptions, ReportFormat, render};
-pub use sbom::{INVENTORY_SCHEMA_VERSION, SbomFormat, SbomMeta, write_sbom};
+pub use sbom::{
+    INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, read_sbom,
+    write_sbom,
+};

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
 
+pub mod postgres;
 mod sample_report;
+pub mod smtp;
 pub use sample_report::sample_report;
 
 /// The `sha256:` digest of bytes.

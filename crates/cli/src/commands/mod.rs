@@ -4,8 +4,10 @@ pub(crate) mod cache;
 pub(crate) mod db;
 pub(crate) mod diff;
 pub(crate) mod inventory;
+pub(crate) mod register;
 pub(crate) mod sbom;
 pub(crate) mod scan;
+pub(crate) mod serve;
 pub(crate) mod version;
 
 use std::path::PathBuf;

@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use microscanner_model::{
-    DatabaseInfo, DatabaseSource, Diagnostic, DiagnosticLevel, Generator, Inventory, PolicyVerdict,
-    REPORT_SCHEMA_VERSION, Report, Severity, Summary,
-};
-use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument, apply};
+use microscanner_model::{Diagnostic, DiagnosticLevel, Inventory, REPORT_SCHEMA_VERSION, Report, Severity};
+use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument};
 use microscanner_report::{RenderOptions, ReportFormat, render};
 use microscanner_vulndb::Database;
+
+use microscanner_server::client::Client;
+use microscanner_server::report::{apply_local_policy, build_report, database_info};
+use microscanner_server::token::Token;
 
 use crate::commands::inventory::{SourceArgs, inventories};
 use crate::commands::{Global, db_path, parse_severity, write_bytes};
@@ -69,6 +70,49 @@ pub(crate) struct ScanArgs {
     /// Platform and registry flags.
     #[command(flatten)]
     source: SourceArgs,
+    /// Service flags (scan through a microscanner server).
+    #[command(flatten)]
+    pub(crate) remote: RemoteArgs,
+    /// Print the inventory that would be sent to the server (microscanner inventory JSON), and
+    /// send nothing: what leaves the machine is this document, never a file of the image.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// Scanning through a microscanner server: only the inventory is sent; the local policy flags
+/// judge the answer.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct RemoteArgs {
+    /// The token a server mailed (it names its server); with it the scan goes through the server
+    /// instead of the local database.
+    #[arg(long, env = "MICROSCANNER_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub(crate) token: Option<String>,
+    /// Read the token from a file (a BuildKit secret: /run/secrets/NAME).
+    #[arg(long, env = "MICROSCANNER_TOKEN_FILE", value_name = "FILE", conflicts_with = "token")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// The server's URL, overriding the one in the token.
+    #[arg(long, env = "MICROSCANNER_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// Do not verify the server's TLS certificate (a warning is printed).
+    #[arg(long, short = 'n')]
+    pub(crate) no_verify: bool,
+}
+
+impl RemoteArgs {
+    /// The token, from `--token`, `--token-file` or the environment; `None`: scan locally.
+    pub(crate) fn token(&self) -> anyhow::Result<Option<Token>> {
+        let text = match (&self.token, &self.token_file) {
+            (Some(t), _) => t.clone(),
+            (None, Some(path)) => {
+                std::fs::read_to_string(path).with_context(|| format!("reading --token-file {}", path.display()))?
+            }
+            (None, None) => return Ok(None),
+        };
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Token::parse(&text).context("the token")?))
+    }
 }
 
 /// `--fail-on`: a severity, or never.
@@ -95,22 +139,21 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     // Read every input before the (slow) image walk, so a typo fails at once.
     let template = read_template(format, args.template.as_deref())?;
     let policy = policy(args)?;
-    let db_file = db_path(global)?;
-    let db = Database::open(&db_file).with_context(|| {
-        format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
-    })?;
-
+    let token = args.remote.token()?;
     anyhow::ensure!(
         !args.source.all_platforms || matches!(format, ReportFormat::Table | ReportFormat::Json),
         "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
     );
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
-    let database = database_info(&db)?;
-    let mut reports = Vec::with_capacity(inventories.len());
-    for inventory in inventories {
-        let mut report = build_report(&db, &db_file, &policy, inventory, &created_at, &database)?;
+    let mut reports = if args.dry_run {
+        return dry_run(args, global);
+    } else if let Some(token) = token {
+        remote_reports(global, args, &token, &policy)?
+    } else {
+        local_reports(global, args, &policy, &created_at)?
+    };
+    for report in &mut reports {
         report.duration_seconds = started.elapsed().as_secs_f64();
-        reports.push(report);
+        warn_all(&report.diagnostics);
     }
     let options = RenderOptions {
         color: format == ReportFormat::Table
@@ -130,6 +173,62 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     Ok(reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success))
 }
 
+/// Inventories the target and matches it against the local database.
+fn local_reports(global: &Global, args: &ScanArgs, policy: &Policy, created_at: &str) -> anyhow::Result<Vec<Report>> {
+    let db_file = db_path(global)?;
+    let db = Database::open(&db_file).with_context(|| {
+        format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
+    })?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let database = database_info(&db).with_context(|| format!("reading {}", db_file.display()))?;
+    inventories
+        .into_iter()
+        .map(|inventory| {
+            build_report(&db, &database, policy, inventory, created_at)
+                .with_context(|| format!("matching against {}", db_file.display()))
+        })
+        .collect()
+}
+
+/// Inventories the target, sends only the inventory to the server, and judges its answer by the
+/// local policy.
+fn remote_reports(global: &Global, args: &ScanArgs, token: &Token, policy: &Policy) -> anyhow::Result<Vec<Report>> {
+    let server = args.remote.server.clone().unwrap_or_else(|| token.server_url.clone());
+    if args.remote.no_verify {
+        tracing::warn!("--no-verify: the server's TLS certificate is not checked");
+    }
+    let client = Client::new(&server, args.remote.no_verify, std::time::Duration::from_secs(300))?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    inventories
+        .into_iter()
+        .map(|inventory| {
+            let document = inventory_document(&inventory);
+            let bytes = serde_json::to_vec(&document).context("serialising the inventory")?;
+            let report = client.scan(&token.reveal(), bytes)?;
+            Ok(apply_local_policy(report, policy))
+        })
+        .collect()
+}
+
+/// The inventory document the server is sent (microscanner inventory JSON).
+fn inventory_document(inventory: &Inventory) -> serde_json::Value {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
+    let meta = microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch);
+    microscanner_report::write_sbom(inventory, microscanner_report::SbomFormat::Json, &meta)
+}
+
+/// `--dry-run`: writes what would be sent, sends nothing.
+fn dry_run(args: &ScanArgs, global: &Global) -> anyhow::Result<Outcome> {
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let documents: Vec<_> = inventories.iter().map(inventory_document).collect();
+    let document = match documents.as_slice() {
+        [one] => one.clone(),
+        many => serde_json::Value::Array(many.to_vec()),
+    };
+    crate::commands::write_output(args.output.as_deref(), &document)?;
+    Ok(Outcome::Success)
+}
+
 /// Which outcome wins when platforms disagree: a policy failure, then an incomplete scan.
 fn severity_of(outcome: Outcome) -> u8 {
     match outcome {
@@ -137,41 +236,6 @@ fn severity_of(outcome: Outcome) -> u8 {
         Outcome::Incomplete => 1,
         Outcome::PolicyFailure => 2,
     }
-}
-
-/// Matches one inventory and applies the policy: one platform's report.
-fn build_report(
-    db: &Database,
-    db_file: &Path,
-    policy: &Policy,
-    inventory: Inventory,
-    created_at: &str,
-    database: &DatabaseInfo,
-) -> anyhow::Result<Report> {
-    let matched = microscanner_matcher::match_inventory(db, &inventory)
-        .with_context(|| format!("matching against {}", db_file.display()))?;
-    let applied = apply(policy, matched.findings);
-    let Inventory { image, os, packages, mut diagnostics } = inventory;
-    diagnostics.extend(matched.diagnostics);
-    let mut report = Report {
-        schema_version: REPORT_SCHEMA_VERSION.into(),
-        generator: Generator { name: "microscanner".into(), version: env!("CARGO_PKG_VERSION").into() },
-        created_at: created_at.to_owned(),
-        duration_seconds: 0.0,
-        summary: Summary::default(),
-        database: Some(database.clone()),
-        image,
-        os,
-        policy: PolicyVerdict::default(),
-        coverage: matched.coverage,
-        findings: Vec::new(),
-        suppressed: Vec::new(),
-        packages,
-        diagnostics,
-    };
-    applied.write_into(&mut report);
-    warn_all(&report.diagnostics);
-    Ok(report)
 }
 
 /// `--all-platforms`: json as `{"schema_version", "target", "reports": [...]}` (each report as
@@ -266,15 +330,6 @@ fn read_template(format: ReportFormat, path: Option<&Path>) -> anyhow::Result<Op
         None if format == ReportFormat::Template => anyhow::bail!("--format template needs --template FILE"),
         None => Ok(None),
     }
-}
-
-fn database_info(db: &Database) -> anyhow::Result<DatabaseInfo> {
-    let meta = db.metadata().with_context(|| format!("reading {}", db.path().display()))?;
-    Ok(DatabaseInfo {
-        built_at: meta.built_at,
-        schema_version: meta.schema_version,
-        sources: meta.sources.into_iter().map(|s| DatabaseSource { name: s.name, timestamp: s.timestamp }).collect(),
-    })
 }
 
 /// Warnings go to the log (stderr); informational notes only with `RUST_LOG=info`.

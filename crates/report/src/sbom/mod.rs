@@ -3,6 +3,8 @@
 mod cyclonedx;
 mod json;
 pub use json::SCHEMA_VERSION as INVENTORY_SCHEMA_VERSION;
+mod read;
+pub use read::{MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomReadError, read_sbom};
 mod spdx;
 
 use microscanner_model::Inventory;

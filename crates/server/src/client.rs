@@ -1,0 +1,184 @@
+//! The client side of the service: `microscanner register EMAIL` and `microscanner scan TARGET
+//! --server URL --token T` (and the old `microscanner <TOKEN>`). Only the inventory is sent,
+//! never a file of the image.
+
+use std::time::Duration;
+
+use microscanner_model::Report;
+use serde::Deserialize;
+
+/// Why the service could not be used. Each message is one line a CI log can show as is.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached (DNS, connect, TLS, timeout).
+    #[error("cannot reach the microscanner server {url}: {reason}")]
+    Unreachable {
+        /// The URL asked.
+        url: String,
+        /// Why, as the transport said it.
+        reason: String,
+    },
+    /// The daily quota is used up.
+    #[error("the token's daily quota is used up: {detail} (it resets in {})", human_wait(*.retry_after))]
+    QuotaExceeded {
+        /// The server's sentence.
+        detail: String,
+        /// Seconds until it resets.
+        retry_after: u64,
+    },
+    /// The token was refused (unknown, revoked, malformed).
+    #[error("the server refused the token: {0} (register again with `microscanner register EMAIL`)")]
+    Unauthorized(String),
+    /// Any other refusal.
+    #[error("the server answered {status}: {detail}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's sentence (and the field at fault, if it named one).
+        detail: String,
+    },
+    /// The answer was not what the API promises.
+    #[error("the server's answer could not be read: {0}")]
+    BadAnswer(String),
+}
+
+/// The body of an error answer.
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+/// The most a report answer may weigh (a report lists every package: generous, still bounded).
+const MAX_ANSWER: u64 = 512 << 20;
+
+/// A client of one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+impl Client {
+    /// A client of the server at `base_url`; `no_verify` skips TLS certificate checks (the old
+    /// `-n/--no-verify`; the caller warns).
+    pub fn new(base_url: &str, no_verify: bool, timeout: Duration) -> Result<Self, ClientError> {
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(30).min(timeout))
+            .timeout(timeout)
+            .tls_danger_accept_invalid_certs(no_verify)
+            .user_agent(concat!("microscanner/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable { url: base_url.to_owned(), reason: e.to_string() })?;
+        Ok(Self { http, base: base_url.trim_end_matches('/').to_owned() })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        ClientError::Unreachable { url: self.base.clone(), reason }
+    }
+
+    /// The terms a registrant accepts, as the server states them.
+    pub fn terms(&self) -> Result<String, ClientError> {
+        let response = self.http.get(self.url("/api/v1/terms")).send().map_err(|e| self.unreachable(&e))?;
+        let bytes = read_bounded(check(response)?)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Asks the server to mail a token to `email`; the terms must have been accepted.
+    pub fn register(&self, email: &str) -> Result<(), ClientError> {
+        let response = self
+            .http
+            .post(self.url("/api/v1/register"))
+            .json(&serde_json::json!({ "email": email, "accept_terms": true }))
+            .send()
+            .map_err(|e| self.unreachable(&e))?;
+        check(response).map(drop)
+    }
+
+    /// Sends an inventory document (JSON bytes) with `token`; the server's report.
+    pub fn scan(&self, token: &str, inventory_json: Vec<u8>) -> Result<Report, ClientError> {
+        let response = self
+            .http
+            .post(self.url("/api/v1/scan"))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(inventory_json)
+            .send()
+            .map_err(|e| self.unreachable(&e))?;
+        let response = check(response)?;
+        let bytes = read_bounded(response)?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(format!("report: {e}")))
+    }
+}
+
+fn read_bounded(response: reqwest::blocking::Response) -> Result<Vec<u8>, ClientError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    response
+        .take(MAX_ANSWER + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ClientError::BadAnswer(format!("reading the answer: {e}")))?;
+    if bytes.len() as u64 > MAX_ANSWER {
+        return Err(ClientError::BadAnswer(format!("the answer is over {MAX_ANSWER} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Turns an error answer into a [`ClientError`].
+fn check(response: reqwest::blocking::Response) -> Result<reqwest::blocking::Response, ClientError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let bytes = read_bounded(response).unwrap_or_default();
+    let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+    let detail = match body {
+        Some(ErrorBody { detail, field: Some(field) }) => format!("{field}: {detail}"),
+        Some(ErrorBody { detail, field: None }) if !detail.is_empty() => detail,
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    Err(match status.as_u16() {
+        401 => ClientError::Unauthorized(detail),
+        429 if retry_after > 0 => ClientError::QuotaExceeded { detail, retry_after },
+        code => ClientError::Refused { status: code, detail },
+    })
+}
+
+/// `3h 12m`, `45 s`.
+fn human_wait(seconds: u64) -> String {
+    match seconds {
+        s if s >= 3600 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{s} s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_wait;
+
+    #[test]
+    fn waits_read_well() {
+        assert_eq!(human_wait(45), "45 s");
+        assert_eq!(human_wait(125), "2m 5s");
+        assert_eq!(human_wait(3 * 3600 + 12 * 60), "3h 12m");
+    }
+}
