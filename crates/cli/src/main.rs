@@ -3,6 +3,7 @@
 
 mod commands;
 mod exit;
+mod legacy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +12,14 @@ use clap::{Parser, Subcommand};
 
 /// A container-image vulnerability scanner.
 #[derive(Debug, Parser)]
-#[command(name = "microscanner", version, about = "A container-image vulnerability scanner", long_about = None)]
+#[command(
+    name = "microscanner",
+    version,
+    about = "A container-image vulnerability scanner",
+    long_about = None,
+    after_help = "The old command line works too: microscanner <TOKEN> [-c] [-H] [-n] [-d DIR] [--full-output],\n\
+                  microscanner --db PATH (offline, scanning /), microscanner --register EMAIL. See docs/in-image.md."
+)]
 struct Cli {
     /// The vulnerability database file.
     #[arg(long, global = true, env = "MICROSCANNER_DB", value_name = "PATH")]
@@ -48,7 +56,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     init_logging(cli.quiet);
     let global = commands::Global { db: cli.db, quiet: cli.quiet };
     let outcome = match cli.command {
@@ -63,6 +71,28 @@ fn main() -> ExitCode {
         Command::Register(args) => commands::register::run(&global, &args),
     };
     exit::report(outcome)
+}
+
+/// Parses the command line: ours, or the old tool's (`microscanner <TOKEN> [-c]`), which
+/// [`legacy`] turns into ours.
+fn parse() -> Cli {
+    use clap::CommandFactory as _;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let command = Cli::command();
+    let mut subcommands: Vec<&str> = command.get_subcommands().map(clap::Command::get_name).collect();
+    subcommands.push("help");
+    if !legacy::is_legacy(&args, &subcommands) {
+        return Cli::parse();
+    }
+    match legacy::translate(&args) {
+        Ok(modern) => Cli::parse_from(modern),
+        Err(e) => e.exit(),
+    }
+}
+
+/// Whether a command-line word is a token (the old form puts it where a subcommand would go).
+pub(crate) fn token_like(word: &str) -> bool {
+    microscanner_server::token::looks_like_token(word)
 }
 
 /// Logs go to stderr (stdout is for documents), at `warn` unless `RUST_LOG` says otherwise.

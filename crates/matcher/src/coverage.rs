@@ -1,6 +1,7 @@
 //! What a match covered and skipped.
 //!
-//! `complete` is false when part of the *image* could not be analysed: a warning diagnostic of
+//! `complete` is false when part of the *image* could not be analysed: nothing inventoried at all
+//! (no OS recognised and no package found), a warning diagnostic of
 //! the inventory (an unreadable package database, a binary without build info), OS packages that
 //! could not be matched because the OS is unknown or has no advisory ecosystem, or a package
 //! whose version cannot be ordered in its ecosystem's scheme while advisories exist for it.
@@ -37,6 +38,15 @@ impl<'a> CoverageBuilder<'a> {
             complete = false;
             let what = if d.location.is_empty() { "image".to_owned() } else { d.location.clone() };
             skipped.push(Skipped { what, reason: d.message.clone() });
+        }
+        if inventory.os.is_none() && inventory.packages.is_empty() {
+            // Nothing recognised at all is not a clean image: it is an image we could not read
+            // (the old tool passed these: its issue #10).
+            complete = false;
+            skipped.push(Skipped {
+                what: "image".into(),
+                reason: "nothing inventoried: no operating system recognised and no package found".into(),
+            });
         }
         Self {
             db_ecosystems,

@@ -37,6 +37,14 @@ pub(crate) struct ScanArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --output, write the report to stdout as well (the in-image mode does: the build log
+    /// shows it, and a later stage can COPY the file).
+    #[arg(long, requires = "output")]
+    tee: bool,
+    /// The `microscanner` format lists every package, not only the vulnerable ones (the old
+    /// tool's --full-output).
+    #[arg(long)]
+    full_output: bool,
     /// The minijinja template for `--format template`.
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
@@ -162,6 +170,7 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         width: terminal_width(),
         template,
+        full_output: args.full_output,
     };
     let bytes = if args.source.all_platforms {
         render_platforms(&reports, &args.target, format, &options)?
@@ -170,7 +179,12 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
         render(report, format, &options).with_context(|| format!("writing the {format} report"))?
     };
     write_bytes(args.output.as_deref(), &bytes)?;
-    Ok(reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success))
+    if args.tee && args.output.is_some() {
+        write_bytes(None, &bytes)?;
+    }
+    let outcome = reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success);
+    verdict(global, args, &reports, outcome);
+    Ok(outcome)
 }
 
 /// Inventories the target and matches it against the local database.
@@ -227,6 +241,37 @@ fn dry_run(args: &ScanArgs, global: &Global) -> anyhow::Result<Outcome> {
     };
     crate::commands::write_output(args.output.as_deref(), &document)?;
     Ok(Outcome::Success)
+}
+
+/// One line on stderr saying what the exit code means (unless --quiet): what failed, how many
+/// findings at or above what, where the report went.
+#[allow(clippy::print_stderr)] // the binary owns stderr
+fn verdict(global: &Global, args: &ScanArgs, reports: &[Report], outcome: Outcome) {
+    if global.quiet {
+        return;
+    }
+    let failing: usize = reports.iter().map(|r| r.policy.failing).sum();
+    let threshold = args.fail_on.0.map_or_else(|| "none".to_owned(), |s| s.to_string());
+    let place = args.output.as_ref().map_or_else(String::new, |p| format!("; report in {}", p.display()));
+    let incomplete = reports.iter().any(|r| !r.coverage.complete);
+    match outcome {
+        Outcome::PolicyFailure => {
+            eprintln!("microscanner: FAILED: {failing} finding(s) at or above {threshold} (exit 4){place}");
+        }
+        Outcome::Incomplete => eprintln!(
+            "microscanner: INCOMPLETE: part of the image could not be inventoried (see the coverage section; exit 5){place}"
+        ),
+        Outcome::Success if failing > 0 && args.continue_on_failure => eprintln!(
+            "microscanner: {failing} finding(s) at or above {threshold}; exit 0 because of --continue-on-failure{place}"
+        ),
+        Outcome::Success if incomplete => {
+            eprintln!(
+                "microscanner: passed, but the scan is incomplete (--fail-on-incomplete makes that exit 5){place}"
+            );
+        }
+        Outcome::Success if args.output.is_some() => eprintln!("microscanner: passed{place}"),
+        Outcome::Success => {}
+    }
 }
 
 /// Which outcome wins when platforms disagree: a policy failure, then an incomplete scan.

@@ -8,17 +8,28 @@ use crate::path::normalize;
 use crate::walk::{EntryKind, LayerVisitor, WalkStats};
 use crate::{ImageError, Limits};
 
-/// Directories of `/` that are kernel views, not image content.
-const PSEUDO_FS: [&str; 3] = ["proc", "sys", "dev"];
+/// Paths under `/` that are kernel views or build-time mounts, not image content.
+const NOT_IMAGE: [&str; 4] = ["proc", "sys", "dev", "run/secrets"];
 
 /// Walks the directory tree at `root` and hands regular files and symlinks to the visitor.
+///
+/// Scanning `/` (the in-image mode: `RUN microscanner` inside a build) also stays on the root's
+/// filesystem (a mount such as a BuildKit cache or a bind-mounted host directory is not the
+/// image), and skips the scanner's own executable.
 pub(crate) fn walk(root: &Path, limits: &Limits, visitor: &mut dyn LayerVisitor) -> Result<WalkStats, ImageError> {
     let is_host_root = root == Path::new("/");
+    let own_binary = if is_host_root { std::env::current_exe().ok() } else { None };
     let mut stats = WalkStats::default();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| !(is_host_root && e.depth() == 1 && PSEUDO_FS.iter().any(|p| e.file_name() == *p)));
+    let walker =
+        walkdir::WalkDir::new(root).follow_links(false).same_file_system(is_host_root).into_iter().filter_entry(|e| {
+            let skip = is_host_root
+                && (NOT_IMAGE.iter().any(|p| e.path().strip_prefix(root).is_ok_and(|rel| rel == Path::new(p)))
+                    || own_binary.as_deref() == Some(e.path()));
+            if skip {
+                tracing::debug!("not image content, skipped: {}", e.path().display());
+            }
+            !skip
+        });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,

@@ -4,8 +4,8 @@
 //! those outputs are silent are listed in `docs/report-formats.md`. In short:
 //!
 //! - `resources` lists the packages that have at least one shown finding (the old default; the
-//!   old `--full-output` listed every package, which [`document`] can do but no option selects
-//!   yet); it is left out when empty, as the old tool did.
+//!   old `--full-output` lists every package: [`super::RenderOptions::full_output`]);
+//!   it is left out when empty, as the old tool did.
 //! - The old scale had no `critical` (it counted critical as high): every `*_severity` field and
 //!   `vulnerability_summary.high` fold critical into `high`; unrated findings count only in
 //!   `total`.
@@ -19,8 +19,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::RenderError;
 
-pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
-    let mut bytes = serde_json::to_vec_pretty(&document(report, false))
+pub(super) fn render(report: &Report, full_output: bool) -> Result<Vec<u8>, RenderError> {
+    let mut bytes = serde_json::to_vec_pretty(&document(report, full_output))
         .map_err(|e| RenderError::Serialize { format: "microscanner", message: e.to_string() })?;
     bytes.push(b'\n');
     Ok(bytes)

@@ -100,6 +100,9 @@ pub struct RenderOptions {
     pub width: usize,
     /// The template text, for [`ReportFormat::Template`].
     pub template: Option<String>,
+    /// The old tool's `--full-output`: the `microscanner` format lists every package, not only
+    /// the vulnerable ones.
+    pub full_output: bool,
 }
 
 /// A report could not be rendered.
@@ -126,7 +129,7 @@ pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) ->
     match format {
         ReportFormat::Table => table::render(report, options),
         ReportFormat::Json => json::render(report),
-        ReportFormat::Microscanner => microscanner::render(report),
+        ReportFormat::Microscanner => microscanner::render(report, options.full_output),
         ReportFormat::Sarif => sarif::render(report),
         ReportFormat::Cyclonedx => cyclonedx::render(report),
         ReportFormat::Spdx => spdx::render(report),
