@@ -416,3 +416,126 @@ fn the_registration_page_works_in_headless_chromium() {
         assert!(shots.join(shot).metadata().unwrap().len() > 1000, "screenshot {shot}");
     }
 }
+
+#[test]
+fn db_update_takes_the_servers_database_in_one_download() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&["--database-url", &format!("sqlite://{}", tmp.path().join("server.db").display())]);
+    let local = tmp.path().join("cache").join("microscanner.db");
+    let update =
+        || microscanner().arg("--db").arg(&local).args(["db", "update", "--source", &serve.url]).output().unwrap();
+    let out = update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bytes downloaded"), "{}", stderr(&out));
+    let digest = |p: &Path| sha256(&std::fs::read(p).unwrap());
+    assert_eq!(digest(&local), digest(db()), "the served database, byte for byte");
+    let out = update();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("up to date"), "nothing downloaded the second time: {}", stderr(&out));
+    // the downloaded database scans
+    let status = microscanner().arg("--db").arg(&local).args(["db", "status"]).output().unwrap();
+    assert!(status.status.success(), "{}", stderr(&status));
+}
+
+/// A self-signed certificate for 127.0.0.1, made by openssl.
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl: {}", stderr(&out));
+    (cert, key)
+}
+
+#[test]
+fn tls_with_and_without_verification() {
+    let Some(image) = image() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(tmp.path());
+    let url = format!("sqlite://{}", tmp.path().join("server.db").display());
+    let port = free_port();
+    let public = format!("https://127.0.0.1:{port}");
+    let mut child = microscanner()
+        .arg("--db")
+        .arg(db())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &url, "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let insecure = reqwest::blocking::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !insecure.get(format!("{public}/readyz")).send().is_ok_and(|r| r.status() == 200) {
+        assert!(Instant::now() < deadline, "https serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let token = admin_token(&url, &public, None);
+    // an unknown certificate is refused, naming the server
+    let out = microscanner().args(["scan", &image, "--token", &token, "-f", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot reach the microscanner server"), "{}", stderr(&out));
+    // -n/--no-verify goes through, with a warning
+    let out = microscanner()
+        .args(["scan", &image, "--token", &token, "-f", "json", "--fail-on", "none", "-n"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--no-verify"), "a warning: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!findings(&report).is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn sigterm_drains_requests_in_flight() {
+    use std::io::{Read as _, Write as _};
+    let Some(image) = image() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", tmp.path().join("server.db").display());
+    let mut serve = Serve::start(&["--database-url", &url]);
+    let token = admin_token(&url, &serve.url, None);
+    let body = inventory_body(&image);
+    // half a request, then SIGTERM, then the rest: the answer still comes
+    let mut s = std::net::TcpStream::connect(serve.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/scan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let half = body.len() / 2;
+    s.write_all(&body[..half]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let kill = Command::new("kill").args(["-TERM", &serve.child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    std::thread::sleep(Duration::from_millis(300));
+    // no new connection is accepted once shutdown began
+    assert!(
+        reqwest::blocking::Client::new()
+            .get(format!("{}/healthz", serve.url))
+            .timeout(Duration::from_secs(2))
+            .send()
+            .is_err(),
+        "a server shutting down accepts no new connection"
+    );
+    s.write_all(&body[half..]).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the request in flight was answered: {}",
+        &answer[..answer.len().min(200)]
+    );
+    let status = serve.child.wait().unwrap();
+    assert!(status.success(), "serve exits 0 after draining: {status:?}");
+}

@@ -123,15 +123,124 @@ impl Client {
     }
 }
 
+/// What [`Client::fetch_database`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseFetch {
+    /// The local file already is the server's database: nothing was downloaded.
+    UpToDate {
+        /// Its sha256.
+        sha256: String,
+    },
+    /// The server's database was downloaded, checked and installed.
+    Updated {
+        /// Its sha256.
+        sha256: String,
+        /// When it was built.
+        built_at: String,
+        /// Bytes downloaded.
+        downloaded: u64,
+    },
+}
+
+/// `GET /api/v1/db`'s document, as far as the client reads it.
+#[derive(Debug, Deserialize)]
+struct DatabaseMetadata {
+    sha256: String,
+    #[serde(default)]
+    built_at: String,
+    download: DownloadInfo,
+}
+
+#[derive(Debug, Deserialize)]
+struct DownloadInfo {
+    path: String,
+    size: u64,
+}
+
+impl Client {
+    /// Whether the server is a microscanner server publishing its database (`GET /api/v1/db`
+    /// answers our document); `None` when it is something else (a feed mirror).
+    pub fn database_published(&self) -> Option<()> {
+        let response = self.http.get(self.url("/api/v1/db")).send().ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        let bytes = read_bounded_to(response, 1 << 20).ok()?;
+        serde_json::from_slice::<DatabaseMetadata>(&bytes).ok().map(drop)
+    }
+
+    /// Replaces `target` by the server's database in one download, unless it already is that
+    /// database (compared by sha256, then `If-None-Match`). The download is bounded by the size
+    /// the server announced, written beside `target`, and checked (manifest, sha256, integrity,
+    /// schema) by [`microscanner_vulndb::import`] before it is renamed into place: a failure
+    /// leaves `target` as it was.
+    pub fn fetch_database(&self, target: &std::path::Path) -> Result<DatabaseFetch, ClientError> {
+        let response = self.http.get(self.url("/api/v1/db")).send().map_err(|e| self.unreachable(&e))?;
+        let bytes = read_bounded_to(check(response)?, 1 << 20)?;
+        let meta: DatabaseMetadata =
+            serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer(format!("/api/v1/db: {e}")))?;
+        let local = microscanner_vulndb::hash_file(target).ok().map(|(sha, _)| sha);
+        if local.as_deref() == Some(meta.sha256.as_str()) {
+            return Ok(DatabaseFetch::UpToDate { sha256: meta.sha256 });
+        }
+        let mut request = self.http.get(self.url(&meta.download.path));
+        if let Some(sha) = &local {
+            request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{sha}\""));
+        }
+        let response = request.send().map_err(|e| self.unreachable(&e))?;
+        if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(DatabaseFetch::UpToDate { sha256: meta.sha256 });
+        }
+        let response = check(response)?;
+        let spool = microscanner_vulndb::temp_path_beside(target, "download");
+        let result = download_to(response, &spool, meta.download.size).and_then(|downloaded| {
+            let manifest = microscanner_vulndb::import(&spool, target)
+                .map_err(|e| ClientError::BadAnswer(format!("the downloaded database: {e}")))?;
+            if manifest.sha256 != meta.sha256 {
+                return Err(ClientError::BadAnswer("the downloaded database is not the one announced".into()));
+            }
+            Ok(DatabaseFetch::Updated { sha256: manifest.sha256, built_at: meta.built_at, downloaded })
+        });
+        let _ = std::fs::remove_file(&spool);
+        result
+    }
+}
+
+/// Streams an answer into `path`, refusing more than `announced` bytes.
+fn download_to(
+    response: reqwest::blocking::Response,
+    path: &std::path::Path,
+    announced: u64,
+) -> Result<u64, ClientError> {
+    use std::io::Read as _;
+    let fail = |e: std::io::Error| ClientError::BadAnswer(format!("writing {}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut file = std::fs::File::create(path).map_err(fail)?;
+    let copied = std::io::copy(&mut response.take(announced + 1), &mut file).map_err(fail)?;
+    if copied != announced {
+        return Err(ClientError::BadAnswer(format!(
+            "the download was {copied} bytes, the server announced {announced}"
+        )));
+    }
+    file.sync_all().map_err(fail)?;
+    Ok(copied)
+}
+
 fn read_bounded(response: reqwest::blocking::Response) -> Result<Vec<u8>, ClientError> {
+    read_bounded_to(response, MAX_ANSWER)
+}
+
+fn read_bounded_to(response: reqwest::blocking::Response, limit: u64) -> Result<Vec<u8>, ClientError> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
     response
-        .take(MAX_ANSWER + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ClientError::BadAnswer(format!("reading the answer: {e}")))?;
-    if bytes.len() as u64 > MAX_ANSWER {
-        return Err(ClientError::BadAnswer(format!("the answer is over {MAX_ANSWER} bytes")));
+    if bytes.len() as u64 > limit {
+        return Err(ClientError::BadAnswer(format!("the answer is over {limit} bytes")));
     }
     Ok(bytes)
 }

@@ -58,7 +58,8 @@ struct BuildArgs {
 #[derive(Debug, clap::Args)]
 struct UpdateArgs {
     /// Fetch from a mirror (base URL) or a local directory holding the upstream paths, instead of
-    /// the upstream addresses.
+    /// the upstream addresses; or from a `microscanner serve` URL, whose ready database is taken
+    /// in one download.
     #[arg(long, value_name = "URL|DIR")]
     source: Option<String>,
     /// Only these ecosystems (comma-separated: debian,alpine,pypi,npm,go,rust,maven,...).
@@ -153,6 +154,11 @@ fn run_build(global: &Global, db: &Path, args: &BuildArgs) -> anyhow::Result<Out
 }
 
 fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<Outcome> {
+    if let Some(source) = args.source.as_deref().filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+        && let Some(outcome) = update_from_server(global, db, source, args)?
+    {
+        return Ok(outcome);
+    }
     if let Some(feeds) = &args.feeds
         && let Some(bad) = feeds.iter().find(|f| !FEED_GROUPS.iter().any(|g| g.eq_ignore_ascii_case(f)))
     {
@@ -187,6 +193,30 @@ fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<O
         ),
     }
     Ok(Outcome::Success)
+}
+
+/// `db update --source https://SERVER` where SERVER is a `microscanner serve`: its ready database
+/// in one download (nothing at all when the local file already is that database), instead of
+/// building from the upstream feeds. `None` when the URL is not such a server (a feed mirror).
+fn update_from_server(global: &Global, db: &Path, source: &str, args: &UpdateArgs) -> anyhow::Result<Option<Outcome>> {
+    use microscanner_server::client::{Client, DatabaseFetch};
+    let client = Client::new(source, false, Duration::from_secs(args.timeout.max(1)))?;
+    if client.database_published().is_none() {
+        return Ok(None);
+    }
+    let fetched = client.fetch_database(db).with_context(|| {
+        format!("updating {} from {source} (the previous database, if any, is unchanged)", db.display())
+    })?;
+    match fetched {
+        DatabaseFetch::UpToDate { sha256 } => {
+            note(global, &format!("{} is up to date (sha256 {sha256}); nothing downloaded", db.display()));
+        }
+        DatabaseFetch::Updated { built_at, downloaded, .. } => note(
+            global,
+            &format!("{}: the database of {source} (built {built_at}), {downloaded} bytes downloaded", db.display()),
+        ),
+    }
+    Ok(Some(Outcome::Success))
 }
 
 fn run_status(db: &Path, args: &StatusArgs) -> anyhow::Result<Outcome> {

@@ -145,10 +145,7 @@ pub fn read_sbom(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomReadE
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let probe: Probe = serde_json::from_slice(bytes).map_err(|e| {
         if e.is_data() {
-            SbomReadError::UnknownFormat {
-                source_name: source_name.to_owned(),
-                reason: "the document is not a JSON object".to_owned(),
-            }
+            SbomReadError::UnknownFormat { source_name: source_name.to_owned(), reason: one_line(&e.to_string()) }
         } else {
             SbomReadError::NotJson { source_name: source_name.to_owned(), message: one_line(&e.to_string()) }
         }
@@ -269,15 +266,20 @@ impl<'de> Visitor<'de> for ProbeVisitor {
     }
 }
 
-/// Any JSON value: `Some` when it is a string.
+/// A format-telling field (`bomFormat`, `specVersion`, ...): a string, or null for "not given";
+/// any other type is an error, so a document is never read as another format because one of
+/// these fields had a strange type.
 struct AnyString(Option<String>);
 
 impl<'de> Deserialize<'de> for AnyString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AnyVisitor { count_seq: false }).map(|v| match v {
-            Seen::Str(s) => Self(Some(s)),
-            _ => Self(None),
-        })
+        match deserializer.deserialize_any(AnyVisitor { count_seq: false })? {
+            Seen::Str(s) => Ok(Self(Some(s))),
+            Seen::Null => Ok(Self(None)),
+            Seen::Seq(_) | Seen::Other => Err(de::Error::custom(
+                "a format field (bomFormat, specVersion, spdxVersion, schema_version) is not a string",
+            )),
+        }
     }
 }
 
@@ -297,6 +299,7 @@ impl<'de> Deserialize<'de> for Count {
 enum Seen {
     Str(String),
     Seq(usize),
+    Null,
     Other,
 }
 
@@ -333,11 +336,11 @@ impl<'de> Visitor<'de> for AnyVisitor {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Seen, E> {
-        Ok(Seen::Other)
+        Ok(Seen::Null)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Seen, E> {
-        Ok(Seen::Other)
+        Ok(Seen::Null)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {

@@ -34,7 +34,7 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
 pub(super) struct FormFields {
     #[serde(default)]
     email: String,
-    /// Present (`on`) when the box is ticked.
+    /// `on` when the box is ticked (what a browser sends for a checkbox without a value).
     #[serde(default)]
     accept: Option<String>,
 }
@@ -58,7 +58,7 @@ pub(super) async fn submit(
     let Some(fields) = fields else {
         return html(StatusCode::BAD_REQUEST, &form_page(&state.config.terms, Some("The form could not be read.")));
     };
-    match accept(&state, peer, &fields.email, fields.accept.is_some()).await {
+    match accept(&state, peer, &fields.email, fields.accept.as_deref() == Some("on")).await {
         Ok(()) => html(StatusCode::ACCEPTED, &done_page()),
         Err(e) => html(e.status, &form_page(&state.config.terms, Some(&e.detail))),
     }
