@@ -89,14 +89,18 @@ pub(crate) struct ServeArgs {
 }
 
 /// Runs `microscanner serve` until SIGTERM or SIGINT.
+#[allow(clippy::print_stderr)] // the binary owns stderr: one line saying where it listens
 pub(crate) fn run(global: &Global, args: &ServeArgs) -> anyhow::Result<Outcome> {
     let config = config(global, args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let quiet = global.quiet;
     runtime.block_on(async move {
         let state = microscanner_server::serve::state(config, Arc::new(SystemClock)).await?;
         let listener = microscanner_server::serve::bind(state.config.listen).await?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        tracing::warn!("microscanner serve: listening on {addr}, public URL {}", state.config.public_url);
+        if !quiet {
+            eprintln!("microscanner serve: listening on {addr}, public URL {}", state.config.public_url);
+        }
         if state.database.loaded().is_none() {
             tracing::warn!("no database at {} yet: /readyz answers 503 until one appears", state.config.db.display());
         }
