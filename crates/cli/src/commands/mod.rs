@@ -3,6 +3,7 @@
 pub(crate) mod cache;
 pub(crate) mod db;
 pub(crate) mod diff;
+pub(crate) mod freshness;
 pub(crate) mod inventory;
 pub(crate) mod register;
 pub(crate) mod sbom;

@@ -81,6 +81,10 @@ pub(crate) struct ScanArgs {
     /// Service flags (scan through a microscanner server).
     #[command(flatten)]
     pub(crate) remote: RemoteArgs,
+    /// Warn when the vulnerability data (its oldest feed's newest record, not the file's build
+    /// time) is older than this many days; 0 never warns.
+    #[arg(long, default_value_t = super::freshness::DEFAULT_MAX_AGE_DAYS, env = "MICROSCANNER_DB_MAX_AGE", value_name = "DAYS")]
+    db_max_age: u64,
     /// Print the inventory that would be sent to the server (microscanner inventory JSON), and
     /// send nothing: what leaves the machine is this document, never a file of the image.
     #[arg(long)]
@@ -162,6 +166,9 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     for report in &mut reports {
         report.duration_seconds = started.elapsed().as_secs_f64();
         warn_all(&report.diagnostics);
+    }
+    if let Some(database) = reports.first().and_then(|r| r.database.as_ref()) {
+        super::freshness::warn_if_stale(database, args.db_max_age, time::OffsetDateTime::now_utc());
     }
     let options = RenderOptions {
         color: format == ReportFormat::Table
