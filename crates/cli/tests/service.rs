@@ -539,3 +539,40 @@ fn sigterm_drains_requests_in_flight() {
     let status = serve.child.wait().unwrap();
     assert!(status.success(), "serve exits 0 after draining: {status:?}");
 }
+
+#[test]
+fn register_on_a_terminal_asks_for_the_address_and_the_terms() {
+    use std::io::Write as _;
+    let Some(smtp) = SmtpSink::start() else {
+        assert!(std::env::var_os("CI").is_none(), "CI: aiosmtpd is missing");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&[
+        "--database-url",
+        &format!("sqlite://{}", tmp.path().join("server.db").display()),
+        "--smtp-url",
+        &format!("smtp://127.0.0.1:{}", smtp.port),
+    ]);
+    // `script` gives the command a real pseudo-terminal, as a person's shell would.
+    let command = format!("{} register --server {}", env!("CARGO_BIN_EXE_microscanner"), serve.url);
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"tty@example.com\n").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    stdin.write_all(b"y\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("E-mail address:"), "asked for the address: {screen}");
+    assert!(screen.contains("By registering you agree"), "showed the terms: {screen}");
+    assert!(screen.contains("Do you accept these terms?"), "asked to accept: {screen}");
+    let mail = wait_for_mail_to(&smtp, "tty@example.com");
+    assert!(token_in(&mail).is_some());
+}
