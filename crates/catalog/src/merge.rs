@@ -77,11 +77,18 @@ pub fn merge<L: std::borrow::Borrow<LayerResult>>(layers: &[L], meta: &[LayerMet
     let mut best_os: Option<(u8, bool, OsInfo)> = None;
     for state in paths.values() {
         let Some((layer_index, records)) = state.history.last() else { continue };
+        // Each earlier version of the file's package set, once (a lookup per package, not a scan):
+        // a status file of n packages rewritten by k layers costs O(n·k), never O(n²).
+        let listed: Vec<(usize, HashSet<Identity<'_>>)> = if state.history.len() > 1 {
+            state.history.iter().map(|(index, records)| (*index, identities(records))).collect()
+        } else {
+            Vec::new()
+        };
         for record in records {
             match record {
                 Record::Packages { packages, .. } => {
                     for package in packages {
-                        let introduced = introducing_layer(&state.history, package, *layer_index);
+                        let introduced = introducing_layer(&listed, package, *layer_index);
                         let mut package = package.clone();
                         package.layer = meta.get(introduced).map(|m| LayerRef {
                             index: introduced,
@@ -108,16 +115,28 @@ pub fn merge<L: std::borrow::Borrow<LayerResult>>(layers: &[L], meta: &[LayerMet
     merged
 }
 
-/// The lowest layer from which the evidence file listed `package` in every rewrite up to `last`.
-fn introducing_layer(history: &[(usize, Vec<Record>)], package: &Package, last: usize) -> usize {
+/// What tells two layers' copies of one package apart ([`Package::identity`]).
+type Identity<'a> = (microscanner_model::PackageKind, &'a str, &'a str, Option<&'a str>);
+
+/// The identities of the packages one version of an evidence file lists.
+fn identities(records: &[Record]) -> HashSet<Identity<'_>> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Packages { packages, .. } => Some(packages.iter().map(Package::identity)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The lowest layer from which the evidence file listed `package` in every rewrite up to `last`;
+/// `listed` holds each version's identities, oldest first (empty when the file was written once).
+fn introducing_layer(listed: &[(usize, HashSet<Identity<'_>>)], package: &Package, last: usize) -> usize {
     let identity = package.identity();
     let mut introduced = last;
-    for (index, records) in history.iter().rev() {
-        let listed = records.iter().any(|r| match r {
-            Record::Packages { packages, .. } => packages.iter().any(|p| p.identity() == identity),
-            _ => false,
-        });
-        if !listed {
+    for (index, identities) in listed.iter().rev() {
+        if !identities.contains(&identity) {
             break;
         }
         introduced = *index;
