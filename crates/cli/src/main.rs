@@ -41,8 +41,10 @@ enum Command {
     Diff(commands::diff::DiffArgs),
     /// Inventory an image and write it as an SBOM (CycloneDX, SPDX or microscanner JSON).
     Sbom(commands::sbom::SbomArgs),
-    /// Compare versions the way each ecosystem's own tool does.
+    /// Print the version, the database schema it reads and the database found (path, build time, data dates).
     Version(commands::version::VersionArgs),
+    /// Compare two versions the way each ecosystem's own tool does (`<`, `=`, `>`), or pairs from stdin with --batch.
+    CompareVersions(commands::version::CompareArgs),
     /// Build, update, inspect, export and import the vulnerability database.
     Db(commands::db::DbArgs),
     /// Inspect or empty the layer cache.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&global, &args),
         Command::Sbom(args) => commands::sbom::run(&global, &args),
         Command::Version(args) => commands::version::run(&global, &args),
+        Command::CompareVersions(args) => commands::version::run_compare(&args),
         Command::Db(args) => commands::db::run(&global, &args),
         Command::Cache(args) => commands::cache::run(&global, &args),
         Command::Serve(args) => commands::serve::run(&global, &args),
@@ -95,10 +98,21 @@ pub(crate) fn token_like(word: &str) -> bool {
     microscanner_server::token::looks_like_token(word)
 }
 
-/// Logs go to stderr (stdout is for documents), at `warn` unless `RUST_LOG` says otherwise.
+/// Logs go to stderr (stdout is for documents), at `warn` unless `RUST_LOG` says otherwise; colour
+/// only on a terminal (a build log or CI log gets plain text) and never with `NO_COLOR`.
 fn init_logging(quiet: bool) {
-    let default = if quiet { "error" } else { "warn" };
+    use std::io::IsTerminal as _;
+    // An image without a CA store (scratch, distroless/static) is normal for the in-image mode:
+    // the bundled roots are used, so the platform verifier's note about the missing system
+    // store is not a warning worth a line in every build log.
+    let default = if quiet { "error" } else { "warn,rustls_platform_verifier=error" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).with_target(false).init();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(color)
+        .init();
 }

@@ -202,6 +202,11 @@ fn current_debian_images_have_no_dsa_or_dla_findings() {
 /// A small image: Debian 11 with the real `libssl1.1` 1.1.1n-0+deb11u3 (DSA-5343-1 fixes it in
 /// deb11u4), and an app layer with Django 2.2 and a Cargo.lock naming smallvec `smallvec`.
 fn small_image(dir: &Path, smallvec: &str) -> String {
+    app_image(dir, smallvec, &[("app/venv/lib/python3.9/site-packages", "2.2")])
+}
+
+/// [`small_image`] with Django installed as given: (site-packages directory, version) each.
+fn app_image(dir: &Path, smallvec: &str, djangos: &[(&str, &str)]) -> String {
     let status = "Package: libssl1.1\nStatus: install ok installed\nPriority: optional\nSection: libs\n\
         Installed-Size: 4124\nMaintainer: Debian OpenSSL Team <pkg-openssl-devel@alioth-lists.debian.net>\n\
         Architecture: amd64\nMulti-Arch: same\nSource: openssl\nVersion: 1.1.1n-0+deb11u3\n\
@@ -216,12 +221,15 @@ fn small_image(dir: &Path, smallvec: &str) -> String {
         "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"smallvec\"]\n\n\
          [[package]]\nname = \"smallvec\"\nversion = \"{smallvec}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
     );
-    let site = "app/venv/lib/python3.9/site-packages/Django-2.2.dist-info";
-    let app = LayerBuilder::new()
-        .file(&format!("{site}/METADATA"), b"Metadata-Version: 2.1\nName: Django\nVersion: 2.2\n")
-        .file(&format!("{site}/RECORD"), b"django/__init__.py,,\n")
-        .file("app/Cargo.lock", lock.as_bytes())
-        .build();
+    let mut app = LayerBuilder::new();
+    for (site_packages, version) in djangos {
+        let site = format!("{site_packages}/Django-{version}.dist-info");
+        let metadata = format!("Metadata-Version: 2.1\nName: Django\nVersion: {version}\n");
+        app = app
+            .file(&format!("{site}/METADATA"), metadata.as_bytes())
+            .file(&format!("{site}/RECORD"), b"django/__init__.py,,\n");
+    }
+    let app = app.file("app/Cargo.lock", lock.as_bytes()).build();
     write_oci_layout(dir, &[TestLayer::new(base, "debootstrap bullseye"), TestLayer::new(app, "COPY app /app")]);
     format!("oci:{}", dir.display())
 }
@@ -430,4 +438,143 @@ fn every_format() {
     let out = scan(&target, &["--format", "html", "--output", out_file.to_str().unwrap(), "--fail-on", "none"]);
     assert!(out.stdout.is_empty(), "--output keeps stdout clean");
     assert!(std::fs::read_to_string(&out_file).unwrap().contains("<html"));
+}
+
+/// The shown findings a report does not mark `in_baseline`, as (id, location), sorted.
+fn not_in_baseline(report: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["in_baseline"] != true)
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["package"]["location"].as_str().unwrap().to_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `--baseline` and `diff` count the same findings as new (one definition of "the same finding"):
+/// Django upgraded in place (2.2 to 2.2.1, its `dist-info` directory renamed) and still vulnerable
+/// is not new; a second copy of Django 2.2 in another venv is. The first build, whose baseline file
+/// does not exist yet, warns that every finding is new instead of failing with exit 1.
+#[test]
+fn baseline_and_diff_agree_and_a_missing_baseline_warns() {
+    let dir = tempdir();
+    let site = "app/venv/lib/python3.9/site-packages";
+    let old_target = app_image(&dir.path().join("old"), "1.6.0", &[(site, "2.2")]);
+    let new_target = app_image(
+        &dir.path().join("new"),
+        "1.6.0",
+        &[(site, "2.2.1"), ("srv/tool/lib/python3.9/site-packages", "2.2")],
+    );
+
+    // the first build: no baseline yet
+    let none = dir.path().join("baseline.json");
+    let first = scan(&new_target, &["--format", "json", "--baseline", none.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(code(&first), 4, "judged as without a baseline (smallvec is critical): {stderr}");
+    assert!(stderr.contains("no baseline yet: every finding is new"), "{stderr}");
+    let report = json(&first);
+    assert_schema_valid(&report);
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["in_baseline"] != true));
+    let warned = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+        d["level"] == "warning" && d["message"].as_str().unwrap().starts_with("no baseline yet: every finding is new")
+    });
+    assert!(warned, "{}", report["diagnostics"]);
+
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    for (target, file) in [(&old_target, &old), (&new_target, &new)] {
+        let out = scan(target, &["--format", "json", "--output", file.to_str().unwrap(), "--fail-on", "none"]);
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let judged = scan(&new_target, &["--format", "json", "--fail-on", "none", "--baseline", old.to_str().unwrap()]);
+    let by_baseline = not_in_baseline(&json(&judged));
+
+    let out = microscanner().args(["diff", "--format", "json"]).arg(&old).arg(&new).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let d = json(&out);
+    let mut by_diff: Vec<(String, String)> = d["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["package"]["location"].as_str().unwrap().to_owned()))
+        .collect();
+    by_diff.sort();
+    assert_eq!(by_baseline, by_diff, "--baseline and diff agree on what is new");
+    assert_eq!(d["summary"]["new"]["total"].as_u64().unwrap() as usize, by_baseline.len());
+    assert!(!by_baseline.is_empty(), "the second copy's findings are new");
+    for (id, location) in &by_baseline {
+        assert!(location.starts_with("/srv/tool/"), "{id} at {location}: only the new copy is new");
+    }
+    let upgraded = d["changed"].as_array().unwrap().iter().any(|c| {
+        c["after"]["package"]["location"].as_str().unwrap().contains("Django-2.2.1.dist-info")
+            && c["changes"].as_array().unwrap().iter().any(|x| x == "version 2.2 -> 2.2.1")
+    });
+    assert!(upgraded, "the upgrade in place is a change: {}", d["changed"]);
+}
+
+/// `--fail-on` takes a threshold plus `unknown` (`high,unknown`); `high` alone never fails on
+/// unrated findings and `unknown` alone is still every finding; `diff --fail-on` takes the same;
+/// `--severity` takes Trivy's comma list in any case.
+#[test]
+fn fail_on_a_set_and_severity_a_trivy_list() {
+    let dir = tempdir();
+    let target = small_image(&dir.path().join("image"), "1.6.0");
+
+    // Django 2.2 has advisories no source rated
+    let unrated = scan(&target, &["--format", "json", "--severity", "unknown", "--fail-on", "high"]);
+    assert_eq!(code(&unrated), 0, "high never sees unknown: {}", String::from_utf8_lossy(&unrated.stderr));
+    let shown = json(&unrated)["findings"].as_array().unwrap().len();
+    assert!(shown > 0, "the image has unrated findings");
+
+    for spec in ["high,unknown", "HIGH, Unknown", "critical,high,unknown"] {
+        let out = scan(&target, &["--format", "json", "--severity", "unknown", "--fail-on", spec]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 4, "--fail-on {spec}: {stderr}");
+        assert!(stderr.contains("plus unknown"), "the verdict names what failed: {stderr}");
+        let report = json(&out);
+        assert_schema_valid(&report);
+        assert_eq!(report["policy"]["fail_on"], "high", "{spec}");
+        assert_eq!(report["policy"]["fail_on_unknown"], true, "{spec}");
+        assert_eq!(report["policy"]["failing"].as_u64().unwrap() as usize, shown);
+    }
+    let everything = scan(&target, &["--format", "json", "--severity", "unknown", "--fail-on", "unknown"]);
+    assert_eq!(code(&everything), 4);
+    assert!(json(&everything)["policy"].get("fail_on_unknown").is_none(), "a plain threshold, as before");
+    let critical = scan(&target, &["--format", "json", "--fail-on", "critical"]);
+    assert_eq!(code(&critical), 4, "a threshold as before: smallvec is critical");
+    for bad in ["high,severe", "none,high", "high,"] {
+        let out = scan(&target, &["--fail-on", bad]);
+        assert_eq!(code(&out), 2, "--fail-on {bad}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    // --severity: Trivy's spelling
+    let mut severities = BTreeSet::new();
+    for list in ["HIGH,CRITICAL", "high, critical", "Critical,High"] {
+        let out = scan(&target, &["--format", "json", "--fail-on", "none", "--severity", list]);
+        assert_eq!(code(&out), 0, "--severity {list}: {}", String::from_utf8_lossy(&out.stderr));
+        let report = json(&out);
+        assert_eq!(report["policy"]["severities"], serde_json::json!(["critical", "high"]), "{list}");
+        let found: BTreeSet<String> =
+            report["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap().to_owned()).collect();
+        assert!(found.contains("critical"), "{list}: {found:?}");
+        assert!(found.iter().all(|s| s == "critical" || s == "high"), "{list}: {found:?}");
+        severities.insert(found);
+    }
+    assert_eq!(severities.len(), 1, "the same findings whatever the spelling");
+
+    // diff --fail-on: what is new since a report that showed only rated findings is unrated
+    let (old, new) = (dir.path().join("rated.json"), dir.path().join("all.json"));
+    let rated = ["--severity", "critical,high,medium,low,negligible", "--fail-on", "none"];
+    scan(&target, &[&["--format", "json", "--output", old.to_str().unwrap()][..], &rated[..]].concat());
+    scan(&target, &["--format", "json", "--output", new.to_str().unwrap(), "--fail-on", "none"]);
+    let diff_fail = |spec: &str| {
+        let out =
+            microscanner().args(["diff", "--format", "json", "--fail-on", spec]).arg(&old).arg(&new).output().unwrap();
+        code(&out)
+    };
+    assert_eq!(diff_fail("high"), 0, "only unrated findings are new");
+    assert_eq!(diff_fail("high,unknown"), 4);
+    assert_eq!(diff_fail("none"), 0);
+    assert_eq!(diff_fail("high,severe"), 2);
 }

@@ -235,9 +235,148 @@ impl Finding {
         std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
 
-    /// The key that identifies "the same finding" across two reports of the same image:
-    /// (primary id, package kind, package name, location).
-    pub fn key(&self) -> (&str, PackageKind, &str, &str) {
-        (&self.id, self.package.kind, &self.package.name, &self.package.location)
+    /// What makes this finding "the same finding" as one in another report (`--baseline`,
+    /// `microscanner diff`): see [`FindingIdentity`].
+    pub fn identity(&self) -> FindingIdentity {
+        let mut ids: Vec<String> = self.ids().map(str::to_ascii_lowercase).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        FindingIdentity { package: PackageIdentity::of(&self.package), ids }
+    }
+}
+
+/// The package part of a [`FindingIdentity`]: which copy of which package, whatever its version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PackageIdentity {
+    /// The ecosystem.
+    pub kind: PackageKind,
+    /// The package name, lowercased (`Django` and `django` are one PyPI package).
+    pub name: String,
+    /// Where in the image it is: the location, lowercased, with the package's version replaced
+    /// by `*` where it is part of a file or directory name, so that an upgrade in place keeps it
+    /// (`.../Django-2.2.dist-info/METADATA` and `.../django-2.2.1.dist-info/METADATA` are both
+    /// `.../django-*.dist-info/metadata`; `log4j-core-2.14.1.jar` is `log4j-core-*.jar`).
+    pub location: String,
+}
+
+impl PackageIdentity {
+    /// The identity of `package`.
+    pub fn of(package: &AffectedPackage) -> Self {
+        Self {
+            kind: package.kind,
+            name: package.name.to_lowercase(),
+            location: location_without_version(&package.location, &package.version).to_lowercase(),
+        }
+    }
+}
+
+/// The one definition of "the same finding" across two reports of an image, which `--baseline`
+/// and `microscanner diff` (and anything that tracks findings over time) share: the same
+/// vulnerability in the same package.
+///
+/// - The same vulnerability: the two share their primary id or any alias, ignoring case (a
+///   finding known by its GHSA id that a later database calls by its CVE is the same finding).
+/// - The same package: the same kind (ecosystem), name (ignoring case) and location, where the
+///   location ignores the package's own version ([`PackageIdentity`]).
+///
+/// The installed version is deliberately not part of it: a package upgraded in place that still
+/// has the vulnerability has the same finding (a diff calls it "changed"), because nothing new
+/// needs a decision; the user has seen that vulnerability in that package before. The location
+/// is part of it: a second copy of a package elsewhere in the image is a new thing to fix.
+///
+/// Sharing an id is not transitive, so this is a relation ([`FindingIdentity::same_as`]), not
+/// one hashable value: index an identity under each of its [`FindingIdentity::keys`] and look
+/// any of them up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FindingIdentity {
+    /// Which package.
+    pub package: PackageIdentity,
+    /// Every id of the vulnerability (primary and aliases), lowercased, sorted, no duplicates.
+    pub ids: Vec<String>,
+}
+
+impl FindingIdentity {
+    /// True when both are the same finding: the same package, and at least one id in common.
+    pub fn same_as(&self, other: &Self) -> bool {
+        self.package == other.package && self.ids.iter().any(|id| other.ids.binary_search(id).is_ok())
+    }
+
+    /// One (package, id) key per id: two identities are [`FindingIdentity::same_as`] each other
+    /// exactly when they have a key in common.
+    pub fn keys(&self) -> impl Iterator<Item = (PackageIdentity, String)> + '_ {
+        self.ids.iter().map(|id| (self.package.clone(), id.clone()))
+    }
+}
+
+/// `location` with each occurrence of `version` that forms a whole part of a file or directory
+/// name replaced by `*`: preceded by the start, `/`, `-`, `_`, `@`, `=` or `!`, and followed by the
+/// end, `/`, `-`, `_`, `!`, or a `.` not followed by a digit (`Django-2.2.dist-info` matches
+/// `2.2`; `Django-2.2.1.dist-info` and `python3.2` do not).
+fn location_without_version(location: &str, version: &str) -> String {
+    if version.is_empty() {
+        return location.to_owned();
+    }
+    let bytes = location.as_bytes();
+    let mut out = String::with_capacity(location.len());
+    let mut last = 0;
+    for (start, _) in location.match_indices(version) {
+        if start < last {
+            continue;
+        }
+        let end = start + version.len();
+        let before_ok = start == 0 || matches!(bytes[start - 1], b'/' | b'-' | b'_' | b'@' | b'=' | b'!');
+        let after_ok = match bytes.get(end) {
+            None => true,
+            Some(b'/' | b'-' | b'_' | b'!') => true,
+            Some(b'.') => !bytes.get(end + 1).is_some_and(u8::is_ascii_digit),
+            Some(_) => false,
+        };
+        if before_ok && after_ok {
+            out.push_str(&location[last..start]);
+            out.push('*');
+            last = end;
+        }
+    }
+    out.push_str(&location[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_leaves_the_location() {
+        let cases = [
+            (
+                "/opt/venv/lib/python3.11/site-packages/Django-2.2.dist-info/METADATA",
+                "2.2",
+                "/opt/venv/lib/python3.11/site-packages/Django-*.dist-info/METADATA",
+            ),
+            (
+                "/opt/venv/lib/python3.11/site-packages/Django-2.2.1.dist-info/METADATA",
+                "2.2",
+                "/opt/venv/lib/python3.11/site-packages/Django-2.2.1.dist-info/METADATA",
+            ),
+            ("/app/lib/log4j-core-2.14.1.jar", "2.14.1", "/app/lib/log4j-core-*.jar"),
+            ("/app/app.jar!/BOOT-INF/lib/jackson-2.9.jar", "2.9", "/app/app.jar!/BOOT-INF/lib/jackson-*.jar"),
+            (
+                "/usr/local/bundle/specifications/rack-2.2.3.gemspec",
+                "2.2.3",
+                "/usr/local/bundle/specifications/rack-*.gemspec",
+            ),
+            (
+                "/root/.nuget/packages/newtonsoft.json/13.0.1/newtonsoft.json.nuspec",
+                "13.0.1",
+                "/root/.nuget/packages/newtonsoft.json/*/newtonsoft.json.nuspec",
+            ),
+            ("/usr/lib/python3.2/x-3.2.egg-info", "3.2", "/usr/lib/python3.2/x-*.egg-info"),
+            ("/usr/local/bin/app", "1.0", "/usr/local/bin/app"),
+            ("/var/lib/dpkg/status", "", "/var/lib/dpkg/status"),
+            ("/a/b-1/c-1", "1", "/a/b-*/c-*"),
+        ];
+        for (location, version, want) in cases {
+            assert_eq!(location_without_version(location, version), want, "{location} {version}");
+        }
     }
 }

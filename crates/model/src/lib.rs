@@ -15,7 +15,8 @@ mod severity;
 
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use finding::{
-    AffectedPackage, Epss, Finding, Fix, FixState, Kev, MatchDetail, Rating, RatingKind, Suppression, SuppressionKind,
+    AffectedPackage, Epss, Finding, FindingIdentity, Fix, FixState, Kev, MatchDetail, PackageIdentity, Rating,
+    RatingKind, Suppression, SuppressionKind,
 };
 pub use inventory::{ImageInfo, Inventory, LayerInfo};
 pub use os::OsInfo;
@@ -25,4 +26,4 @@ pub use report::{
     Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, PolicyVerdict, REPORT_SCHEMA_VERSION, Report,
     Skipped, Summary,
 };
-pub use severity::{Severity, UnknownSeverity};
+pub use severity::{FailOn, InvalidFailOn, Severity, UnknownSeverity};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, Finding, ImageInfo, OsInfo, Package, Severity};
+use crate::{Diagnostic, FailOn, Finding, ImageInfo, OsInfo, Package, Severity};
 
 /// The version of the report JSON schema (`docs/report.schema.json`). Bumped on any
 /// incompatible change; additions of optional fields keep it.
@@ -140,24 +140,75 @@ pub struct Coverage {
 }
 
 /// The policy a report was judged by, and its verdict.
+///
+/// In JSON, `fail_on` is written as two fields, so that readers of schema 1.0 reports before
+/// `--fail-on high,unknown` existed keep reading the threshold they know: `fail_on` (the
+/// threshold) and `fail_on_unknown` (true when unrated findings fail too; left out when false).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "PolicyVerdictJson", into = "PolicyVerdictJson")]
 pub struct PolicyVerdict {
-    /// The lowest severity that fails the scan, if any does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fail_on: Option<Severity>,
+    /// Which severities fail the scan (`--fail-on`), if any do.
+    pub fail_on: Option<FailOn>,
     /// The severities shown (`--severity`); empty means all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub severities: Vec<Severity>,
     /// Whether findings without a fix were hidden.
-    #[serde(default)]
     pub ignore_unfixed: bool,
     /// The baseline report, when one was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
-    /// How many shown findings are at or above `fail_on` (and not in the baseline).
+    /// How many shown findings `fail_on` fails (and not in the baseline).
     pub failing: usize,
     /// True when `failing > 0`: the scan fails (exit 4) unless `--continue-on-failure`.
     pub failed: bool,
+}
+
+/// [`PolicyVerdict`] as JSON writes it.
+#[derive(Serialize, Deserialize)]
+struct PolicyVerdictJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fail_on: Option<Severity>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    fail_on_unknown: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    severities: Vec<Severity>,
+    #[serde(default)]
+    ignore_unfixed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    baseline: Option<String>,
+    failing: usize,
+    failed: bool,
+}
+
+impl From<PolicyVerdictJson> for PolicyVerdict {
+    fn from(j: PolicyVerdictJson) -> Self {
+        // `fail_on_unknown` without a threshold is not something we write; read it as the
+        // threshold it can only mean to add to: none.
+        let fail_on = j.fail_on.map(|t| {
+            let f = FailOn::at_or_above(t);
+            if j.fail_on_unknown { f.and_unknown() } else { f }
+        });
+        Self {
+            fail_on,
+            severities: j.severities,
+            ignore_unfixed: j.ignore_unfixed,
+            baseline: j.baseline,
+            failing: j.failing,
+            failed: j.failed,
+        }
+    }
+}
+
+impl From<PolicyVerdict> for PolicyVerdictJson {
+    fn from(v: PolicyVerdict) -> Self {
+        Self {
+            fail_on: v.fail_on.map(FailOn::threshold),
+            fail_on_unknown: v.fail_on.is_some_and(FailOn::adds_unknown),
+            severities: v.severities,
+            ignore_unfixed: v.ignore_unfixed,
+            baseline: v.baseline,
+            failing: v.failing,
+            failed: v.failed,
+        }
+    }
 }
 
 /// A vulnerability report: the inventory, the findings and what policy made of them.

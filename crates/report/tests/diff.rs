@@ -17,7 +17,8 @@ fn resummarise(r: &mut Report) {
 }
 
 /// A week later: smallvec was upgraded (its finding is fixed), a new openssl CVE appeared, the
-/// database raised CVE-2019-12781 to high, and Django was upgraded to 2.2.1 (still vulnerable).
+/// database raised CVE-2019-12781 to high, and Django was upgraded in place to 2.2.1 (still
+/// vulnerable; pip renamed its `dist-info` directory).
 fn week_later() -> Report {
     let mut r = sample_report();
     r.created_at = "2026-11-30T12:00:00Z".into();
@@ -52,6 +53,7 @@ fn week_later() -> Report {
     });
     for f in r.findings.iter_mut().chain(&mut r.suppressed).filter(|f| f.package.name == "Django") {
         f.package.version = "2.2.1".into();
+        f.package.location = f.package.location.replace("Django-2.2.dist-info", "Django-2.2.1.dist-info");
         f.package.purl = "pkg:pypi/django@2.2.1".into();
         f.matched.version = "2.2.1".into();
     }
@@ -121,8 +123,8 @@ fn same_id_on_another_package_is_new_and_fixed() {
 }
 
 #[test]
-fn location_breaks_ties_between_copies() {
-    // two copies of smallvec; only the second copy's location moved
+fn a_copy_at_another_location_is_another_finding() {
+    // two copies of smallvec; the second copy moved to another path
     let mut old = sample_report();
     let mut copy = find(&mut old, "CVE-2021-25900").clone();
     copy.package.location = "/usr/local/bin/other-app".into();
@@ -130,9 +132,11 @@ fn location_breaks_ties_between_copies() {
     let mut new = old.clone();
     new.findings.last_mut().unwrap().package.location = "/usr/local/bin/other-app-2".into();
     let d = diff(&old, &new);
-    assert!(d.new.is_empty() && d.fixed.is_empty());
-    assert_eq!(d.changed.len(), 1);
-    assert_eq!(d.changed[0].changes, ["location /usr/local/bin/other-app -> /usr/local/bin/other-app-2"]);
+    assert_eq!(ids(&d.new), ["CVE-2021-25900"]);
+    assert_eq!(d.new[0].package.location, "/usr/local/bin/other-app-2");
+    assert_eq!(ids(&d.fixed), ["CVE-2021-25900"]);
+    assert_eq!(d.fixed[0].package.location, "/usr/local/bin/other-app");
+    assert!(d.changed.is_empty(), "the copy that stayed is unchanged");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use microscanner_model::{PolicyVerdict, Report, Severity, Summary};
+use microscanner_model::{FailOn, PolicyVerdict, Report, Severity, Summary};
 use microscanner_report::{RenderError, RenderOptions, ReportFormat, render};
 use microscanner_testkit::sample_report;
 use serde_json::Value;
@@ -28,7 +28,12 @@ fn empty_report() -> Report {
     r.findings.clear();
     r.suppressed.clear();
     r.summary = Summary::count(&[], 0);
-    r.policy = PolicyVerdict { fail_on: Some(Severity::High), failing: 0, failed: false, ..PolicyVerdict::default() };
+    r.policy = PolicyVerdict {
+        fail_on: Some(FailOn::at_or_above(Severity::High)),
+        failing: 0,
+        failed: false,
+        ..PolicyVerdict::default()
+    };
     r.coverage.skipped.clear();
     r.coverage.complete = true;
     r

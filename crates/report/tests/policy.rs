@@ -1,7 +1,7 @@
 //! Policy: severity filter, unfixed, fail-on thresholds, the ignore file, VEX and baselines.
 #![allow(clippy::unwrap_used)]
 
-use microscanner_model::{DiagnosticLevel, Finding, FixState, Severity, SuppressionKind};
+use microscanner_model::{DiagnosticLevel, FailOn, Finding, FixState, Severity, SuppressionKind};
 use microscanner_report::diff::parse_report;
 use microscanner_report::policy::{
     Baseline, IgnoreFile, Policy, PolicyError, VexDocument, VexStatus, apply, sort_findings,
@@ -87,15 +87,16 @@ fn fail_on_each_severity_boundary() {
         (Severity::Unknown, 5),
     ];
     for (threshold, failing) in expected {
-        let p = Policy { fail_on: Some(threshold), ..policy() };
+        let fail_on = FailOn::at_or_above(threshold);
+        let p = Policy { fail_on: Some(fail_on), ..policy() };
         let v = apply(&p, fresh()).verdict;
-        assert_eq!((v.failing, v.failed, v.fail_on), (failing, true, Some(threshold)), "fail-on {threshold}");
+        assert_eq!((v.failing, v.failed, v.fail_on), (failing, true, Some(fail_on)), "fail-on {threshold}");
     }
     // exactly at the threshold fails, just below does not
     let only_medium: Vec<Finding> = fresh().into_iter().filter(|f| f.severity == Severity::Medium).collect();
-    let at = Policy { fail_on: Some(Severity::Medium), ..policy() };
+    let at = Policy { fail_on: Some(FailOn::at_or_above(Severity::Medium)), ..policy() };
     assert!(apply(&at, only_medium.clone()).verdict.failed);
-    let above = Policy { fail_on: Some(Severity::High), ..policy() };
+    let above = Policy { fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
     let v = apply(&above, only_medium).verdict;
     assert_eq!((v.failing, v.failed), (0, false));
     // no threshold never fails
@@ -108,7 +109,7 @@ fn ignore_entry_matches_an_alias_case_insensitively() {
         "- id: dsa-5343-1\n  reason: openssl is only used for local sockets\n  expires: 2027-01-31\n\
          - id: CVE-2019-12781\n  package: flask\n  reason: wrong package, hides nothing\n",
     );
-    let p = Policy { ignore: Some(file), fail_on: Some(Severity::High), ..policy() };
+    let p = Policy { ignore: Some(file), fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
     let applied = apply(&p, fresh());
     assert_eq!(ids(&applied.suppressed), ["CVE-2023-0286"]);
     assert!(ids(&applied.shown).contains(&"CVE-2019-12781"), "package condition not met");
@@ -159,7 +160,7 @@ fn expired_entry_stops_hiding_and_says_so_while_unexpired_one_hides() {
          - id: CVE-2023-0286\n  reason: waiting for the base image\n  expires: 2026-11-22\n\
          - id: CVE-2021-25900\n  reason: not reachable\n  expires: 2026-11-23\n",
     );
-    let p = Policy { ignore: Some(file), fail_on: Some(Severity::High), ..policy() };
+    let p = Policy { ignore: Some(file), fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
     let applied = apply(&p, fresh());
     // expires today: still applies; expired yesterday: no longer applies
     assert_eq!(ids(&applied.suppressed), ["CVE-2021-25900"]);
@@ -392,7 +393,7 @@ fn baseline_marks_old_findings_and_they_do_not_fail() {
     let small = findings.iter_mut().find(|f| f.id == "CVE-2021-25900").unwrap();
     small.id = "GHSA-43w2-9j62-hq99".into();
     small.aliases = vec!["CVE-2021-25900".into(), "RUSTSEC-2021-0003".into()];
-    let p = Policy { baseline: Some(baseline.clone()), fail_on: Some(Severity::High), ..policy() };
+    let p = Policy { baseline: Some(baseline.clone()), fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
     let applied = apply(&p, findings.clone());
     assert!(applied.shown.iter().all(|f| f.in_baseline), "every finding was known");
     assert_eq!(applied.shown.len(), 5, "baseline findings are shown");
@@ -445,7 +446,12 @@ fn applied_writes_into_a_report() {
     report.diagnostics.clear();
     let file = ignore("- id: CVE-2007-6755\n  reason: unimportant\n- id: CVE-1999-0001\n  expires: 2020-01-01\n");
     let doc = VexDocument::parse(vex_doc(DJANGO_NOT_AFFECTED).as_bytes(), "app.openvex.json").unwrap();
-    let p = Policy { ignore: Some(file), vex: vec![doc], fail_on: Some(Severity::Critical), ..policy() };
+    let p = Policy {
+        ignore: Some(file),
+        vex: vec![doc],
+        fail_on: Some(FailOn::at_or_above(Severity::Critical)),
+        ..policy()
+    };
     apply(&p, fresh()).write_into(&mut report);
     assert_eq!(report.summary.total, 3);
     assert_eq!(report.summary.suppressed, 2);
@@ -472,4 +478,211 @@ fn sort_is_most_severe_first_then_id() {
     f.reverse();
     sort_findings(&mut f);
     assert_eq!(ids(&f), ["CVE-2021-25900", "CVE-2023-0286", "CVE-2019-12781", "CVE-2019-19118", "CVE-2007-6755"]);
+}
+
+/// The ids of the shown findings a baseline does not know, with their locations (what
+/// `--baseline` counts as new).
+fn new_by_baseline(old: &microscanner_model::Report, new: &microscanner_model::Report) -> Vec<(String, String)> {
+    let p = Policy { baseline: Some(Baseline::from_report(old, "old.json")), ..policy() };
+    let all: Vec<Finding> = new.findings.iter().chain(&new.suppressed).cloned().collect();
+    let mut out: Vec<(String, String)> =
+        apply(&p, all).shown.into_iter().filter(|f| !f.in_baseline).map(|f| (f.id, f.package.location)).collect();
+    out.sort();
+    out
+}
+
+/// `--baseline` and `microscanner diff` share one definition of "the same finding"
+/// (`Finding::identity`), so they count the same findings as new: a database that now names a
+/// finding by another of its ids, a package upgraded in place (its `dist-info` directory renamed),
+/// a database that no longer merges two aliases, and a finding no longer suppressed are not new; a
+/// second copy of a package at another location and a new CVE are.
+#[test]
+fn baseline_and_diff_agree_on_what_is_new() {
+    let old = sample_report();
+    let mut new = sample_report();
+    // the database now calls the openssl finding by its DSA
+    let ssl = new.findings.iter_mut().find(|f| f.id == "CVE-2023-0286").unwrap();
+    ssl.id = "DSA-5343-1".into();
+    ssl.aliases = vec!["CVE-2023-0286".into()];
+    // Django upgraded in place to 2.2.1, still vulnerable
+    for f in new.findings.iter_mut().chain(&mut new.suppressed).filter(|f| f.package.name == "Django") {
+        f.package.version = "2.2.1".into();
+        f.package.location = f.package.location.replace("Django-2.2.dist-info", "Django-2.2.1.dist-info");
+    }
+    // the VEX statement on CVE-2019-19118 was withdrawn: shown again
+    let mut withdrawn = new.suppressed.remove(0);
+    withdrawn.suppression = None;
+    new.findings.push(withdrawn);
+    // the database no longer merges PYSEC-2019-10 into CVE-2019-12781: two findings now
+    let django = new.findings.iter_mut().find(|f| f.id == "CVE-2019-12781").unwrap();
+    django.aliases = vec!["GHSA-6c7v-2f49-8h26".into()];
+    let mut pysec = django.clone();
+    pysec.id = "PYSEC-2019-10".into();
+    pysec.aliases = vec![];
+    new.findings.push(pysec);
+    // new: a second copy of smallvec in another binary, and a new openssl CVE
+    let mut copy = new.findings.iter().find(|f| f.id == "CVE-2021-25900").unwrap().clone();
+    copy.package.location = "/usr/local/bin/other-app".into();
+    new.findings.push(copy);
+    let mut fresh_cve = new.findings.iter().find(|f| f.id == "DSA-5343-1").unwrap().clone();
+    fresh_cve.id = "CVE-2024-0727".into();
+    fresh_cve.aliases = vec![];
+    new.findings.push(fresh_cve);
+    sort_findings(&mut new.findings);
+
+    let by_baseline = new_by_baseline(&old, &new);
+    let d = microscanner_report::diff::diff(&old, &new);
+    let mut by_diff: Vec<(String, String)> = d.new.iter().map(|f| (f.id.clone(), f.package.location.clone())).collect();
+    by_diff.sort();
+    let want = [
+        ("CVE-2021-25900".to_owned(), "/usr/local/bin/other-app".to_owned()),
+        ("CVE-2024-0727".to_owned(), "/var/lib/dpkg/status".to_owned()),
+    ];
+    assert_eq!(by_baseline, want, "--baseline");
+    assert_eq!(by_diff, want, "diff");
+    assert_eq!(d.summary.new.total, by_baseline.len());
+    assert!(d.fixed.is_empty(), "nothing was fixed: {:?}", ids(&d.fixed));
+
+    // and the other way round: what the old report had that the new one lacks is fixed, and a
+    // baseline of the new report knows every old finding
+    let back = microscanner_report::diff::diff(&new, &old);
+    assert!(back.new.is_empty(), "{:?}", ids(&back.new));
+    assert!(new_by_baseline(&new, &old).is_empty());
+    let fixed: Vec<(&str, &str)> = back.fixed.iter().map(|f| (f.id.as_str(), f.package.location.as_str())).collect();
+    assert_eq!(fixed, [("CVE-2021-25900", "/usr/local/bin/other-app"), ("CVE-2024-0727", "/var/lib/dpkg/status")]);
+}
+
+/// The identity the two share: id or alias (any case), kind, name (any case) and location up to
+/// the version in it; not the version.
+#[test]
+fn finding_identity_is_vulnerability_and_package_copy() {
+    let f = fresh().into_iter().find(|f| f.id == "CVE-2019-12781").unwrap();
+    let same = |g: &Finding| f.identity().same_as(&g.identity());
+
+    let mut g = f.clone();
+    g.id = "pysec-2019-10".into();
+    g.aliases = vec![];
+    g.package.name = "django".into();
+    g.package.version = "2.2.1".into();
+    g.package.location = g.package.location.replace("Django-2.2.dist-info", "django-2.2.1.dist-info");
+    assert!(same(&g), "an alias, another case, an upgrade in place");
+
+    let mut other_vuln = f.clone();
+    other_vuln.id = "CVE-2019-14232".into();
+    other_vuln.aliases = vec!["PYSEC-2019-11".into()];
+    assert!(!same(&other_vuln));
+    let mut other_place = f.clone();
+    other_place.package.location = "/srv/app/venv/lib/python3.9/site-packages/Django-2.2.dist-info/METADATA".into();
+    assert!(!same(&other_place), "another copy");
+    let mut other_kind = f.clone();
+    other_kind.package.kind = microscanner_model::PackageKind::Npm;
+    assert!(!same(&other_kind));
+
+    let id = f.identity();
+    assert_eq!(id.ids, ["cve-2019-12781", "ghsa-6c7v-2f49-8h26", "pysec-2019-10"]);
+    assert_eq!(id.package.location, "/opt/venv/lib/python3.9/site-packages/django-*.dist-info/metadata");
+    assert_eq!(id.keys().count(), 3);
+}
+
+/// The first build has no baseline file yet: every finding is new, and a warning says so.
+#[test]
+fn missing_baseline_is_a_warning_and_every_finding_is_new() {
+    let baseline = Baseline::missing("reports/baseline.json");
+    assert!(baseline.is_missing() && baseline.is_empty());
+    let p = Policy { baseline: Some(baseline), fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
+    let applied = apply(&p, fresh());
+    assert!(applied.shown.iter().all(|f| !f.in_baseline));
+    assert_eq!((applied.verdict.failing, applied.verdict.failed), (2, true));
+    assert_eq!(applied.verdict.baseline.as_deref(), Some("reports/baseline.json"));
+    let warnings: Vec<String> =
+        applied.notes.iter().filter(|d| d.level == DiagnosticLevel::Warning).map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("reports/baseline.json: no baseline yet: every finding is new"), "{warnings:?}");
+    // a baseline that exists says nothing
+    let p = Policy { baseline: Some(Baseline::from_report(&sample_report(), "old.json")), ..policy() };
+    assert!(apply(&p, fresh()).notes.is_empty());
+}
+
+/// The sample findings plus one no source rated.
+fn with_unknown() -> Vec<Finding> {
+    let mut findings = fresh();
+    let mut unrated = findings.iter().find(|f| f.id == "CVE-2019-12781").unwrap().clone();
+    unrated.id = "PYSEC-2021-9".into();
+    unrated.aliases = vec![];
+    unrated.severity = Severity::Unknown;
+    unrated.severity_source = "none".into();
+    unrated.ratings.clear();
+    findings.push(unrated);
+    findings
+}
+
+/// `--fail-on high,unknown`: high and above, plus unknown; `high` alone never sees unknown, and
+/// `unknown` alone is still the lowest threshold (every finding).
+#[test]
+fn fail_on_a_threshold_plus_unknown() {
+    let fail = |spec: &str| {
+        let fail_on: FailOn = spec.parse().unwrap();
+        let v = apply(&Policy { fail_on: Some(fail_on), ..policy() }, with_unknown()).verdict;
+        assert_eq!(v.fail_on, Some(fail_on));
+        v.failing
+    };
+    // critical 1, high 1, medium 2, negligible 1, unknown 1
+    assert_eq!(fail("high"), 2, "high never sees unknown");
+    assert_eq!(fail("high,unknown"), 3);
+    assert_eq!(fail("HIGH, UNKNOWN"), 3);
+    assert_eq!(fail("critical,unknown"), 2);
+    assert_eq!(fail("unknown,medium"), 5);
+    assert_eq!(fail("unknown"), 6, "the lowest threshold: everything, as before");
+    // only the unrated finding, which high,unknown fails
+    let only_unknown: Vec<Finding> = with_unknown().into_iter().filter(|f| f.severity == Severity::Unknown).collect();
+    let p = Policy { fail_on: Some("high,unknown".parse().unwrap()), ..policy() };
+    assert!(apply(&p, only_unknown.clone()).verdict.failed);
+    let p = Policy { fail_on: Some(FailOn::at_or_above(Severity::High)), ..policy() };
+    assert!(!apply(&p, only_unknown).verdict.failed);
+}
+
+/// The report records `--fail-on high,unknown` so that readers of 1.0 reports still read the
+/// threshold (`fail_on`), with `fail_on_unknown` added: the JSON validates against the schema, a
+/// plain threshold is written exactly as before, and the old microscanner format keeps
+/// `maximum_severity_allowed` at the threshold while failing on the unrated finding; JUnit fails it.
+#[test]
+fn fail_on_unknown_in_the_report_formats() {
+    let mut report = sample_report();
+    let only_unknown: Vec<Finding> = with_unknown().into_iter().filter(|f| f.severity == Severity::Unknown).collect();
+    let p = Policy { fail_on: Some("high,unknown".parse().unwrap()), ..policy() };
+    apply(&p, only_unknown).write_into(&mut report);
+    assert!(report.policy.failed);
+
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["policy"]["fail_on"], "high");
+    assert_eq!(json["policy"]["fail_on_unknown"], true);
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../../../docs/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{}: {e}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let back: microscanner_model::Report = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back.policy, report.policy, "round trip");
+    // a reader that knows only `fail_on` (this version reading it without the new field) sees the threshold
+    let mut old_reader = json["policy"].clone();
+    old_reader.as_object_mut().unwrap().remove("fail_on_unknown");
+    let v: microscanner_model::PolicyVerdict = serde_json::from_value(old_reader).unwrap();
+    assert_eq!(v.fail_on, Some(FailOn::at_or_above(Severity::High)));
+    // a plain threshold writes no new field
+    let plain = serde_json::to_string(&sample_report().policy).unwrap();
+    assert_eq!(plain, r#"{"fail_on":"high","ignore_unfixed":false,"failing":2,"failed":true}"#);
+
+    let render = |format| {
+        let options = microscanner_report::RenderOptions::default();
+        String::from_utf8(microscanner_report::render(&report, format, &options).unwrap()).unwrap()
+    };
+    let legacy: serde_json::Value =
+        serde_json::from_str(&render(microscanner_report::ReportFormat::Microscanner)).unwrap();
+    let check = &legacy["image_assurance_results"]["checks_performed"][0];
+    assert_eq!(check["maximum_severity_allowed"], "high");
+    assert_eq!(
+        (check["failed"].clone(), legacy["image_assurance_results"]["disallowed"].clone()),
+        (true.into(), true.into())
+    );
+    let junit = render(microscanner_report::ReportFormat::Junit);
+    assert_eq!(junit.matches("<failure").count(), 1, "{junit}");
 }

@@ -65,7 +65,12 @@ impl Client {
     /// A client of the server at `base_url`; `no_verify` skips TLS certificate checks (the old
     /// `-n/--no-verify`; the caller warns).
     pub fn new(base_url: &str, no_verify: bool, timeout: Duration) -> Result<Self, ClientError> {
+        // The Mozilla roots are built in and merged with the system's (when the image has a CA
+        // store), so the client works in scratch and distroless images too.
+        let bundled =
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().filter_map(|der| reqwest::Certificate::from_der(der).ok());
         let http = reqwest::blocking::Client::builder()
+            .tls_certs_merge(bundled)
             .connect_timeout(Duration::from_secs(30).min(timeout))
             .timeout(timeout)
             .tls_danger_accept_invalid_certs(no_verify)

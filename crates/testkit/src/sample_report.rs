@@ -4,9 +4,9 @@
 //! a suppressed finding, and packages attributed to layers.
 
 use microscanner_model::{
-    AffectedPackage, Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Epss, Evidence, Finding, Fix, FixState,
-    Generator, ImageInfo, Kev, LayerInfo, LayerRef, MatchDetail, OsInfo, Package, PackageKind, PolicyVerdict, Rating,
-    RatingKind, Report, Severity, Skipped, Summary, Suppression, SuppressionKind,
+    AffectedPackage, Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Epss, Evidence, FailOn, Finding, Fix,
+    FixState, Generator, ImageInfo, Kev, LayerInfo, LayerRef, MatchDetail, OsInfo, Package, PackageKind, PolicyVerdict,
+    Rating, RatingKind, Report, Severity, Skipped, Summary, Suppression, SuppressionKind,
 };
 
 fn layer(index: usize) -> LayerRef {
@@ -223,7 +223,7 @@ pub fn sample_report() -> Report {
         }),
         summary,
         policy: PolicyVerdict {
-            fail_on: Some(Severity::High),
+            fail_on: Some(FailOn::at_or_above(Severity::High)),
             severities: vec![],
             ignore_unfixed: false,
             baseline: None,

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::build::{install, temp_path_beside};
+use crate::build::{OutputFile, install, temp_path_beside};
 use crate::error::{Error, Result};
 use crate::read::Database;
 use crate::schema::SCHEMA_VERSION;
@@ -47,10 +47,11 @@ pub fn export(db: &Path, out: &Path) -> Result<Manifest> {
     let manifest = Manifest { format: FORMAT.into(), schema_version: SCHEMA_VERSION, built_at, size, sha256 };
     let manifest_json = serde_json::to_vec_pretty(&manifest)?;
 
-    let tmp = temp_path_beside(out, "export");
+    // Written beside `out` and renamed over it, or in place when `out` is a device or a FIFO
+    // (`db export /dev/stdout`, a pipe to `ssh`): see `OutputFile`.
+    let mut file = OutputFile::create(out)?;
     let result = (|| -> std::io::Result<()> {
-        let file = BufWriter::new(File::create(&tmp)?);
-        let mut zst = zstd::Encoder::new(file, 10)?;
+        let mut zst = zstd::Encoder::new(BufWriter::new(&mut file), 10)?;
         {
             let mut tar = tar::Builder::new(&mut zst);
             let mut header = tar::Header::new_gnu();
@@ -65,16 +66,10 @@ pub fn export(db: &Path, out: &Path) -> Result<Manifest> {
             tar.append_data(&mut header, DB_ENTRY, BufReader::new(File::open(db)?))?;
             tar.finish()?;
         }
-        let mut file = zst.finish()?;
-        file.flush()?;
-        file.get_ref().sync_all()?;
-        Ok(())
+        zst.finish()?.flush()
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(out, e));
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, e))?;
+    result.map_err(|e| Error::io(out, e))?;
+    file.commit()?;
     Ok(manifest)
 }
 

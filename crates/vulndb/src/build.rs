@@ -308,6 +308,127 @@ pub fn install(built: &Path, target: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A file being written where a user's `--output PATH` points, without replacing what is there
+/// when it is not a plain file. Write to it, then [`commit`](Self::commit); dropped without a
+/// commit, a temporary file is removed (and what was at the path is untouched).
+///
+/// * A regular file, or nothing yet: a new file beside it (`.NAME.partial-PID-N`), renamed over
+///   it by `commit`, so a reader never sees half a document; the permissions of a file replaced
+///   are kept.
+/// * A symbolic link: the same rules at what it points to (followed to the end, also when that
+///   does not exist yet); the link itself stays.
+/// * Anything else (a character or block device such as `/dev/null`, a FIFO): opened and
+///   written in place, and nothing is created beside it.
+/// * A directory: an error.
+#[derive(Debug)]
+pub struct OutputFile {
+    file: std::fs::File,
+    /// The path written to (after symbolic links), for messages.
+    path: PathBuf,
+    /// The temporary file renamed over `path` by `commit`; `None` when written in place.
+    temporary: Option<PathBuf>,
+}
+
+impl OutputFile {
+    /// Opens `path` for writing, as described on [`OutputFile`]. Opening a FIFO waits for its
+    /// reader, as a shell redirection does.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path: a directory, a missing parent directory, no permission,
+    /// a loop of symbolic links.
+    pub fn create(path: &Path) -> Result<Self> {
+        let path = resolve_links(path).map_err(|e| Error::io(path, e))?;
+        let existing = match std::fs::metadata(&path) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        match existing {
+            Some(m) if m.is_dir() => {
+                Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory")))
+            }
+            Some(m) if !m.is_file() => {
+                // A device, a FIFO: written in place, never replaced.
+                let file = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+                Ok(Self { file, path, temporary: None })
+            }
+            _ => {
+                let temporary = temp_path_beside(&path, "partial");
+                let file = std::fs::File::create(&temporary).map_err(|e| Error::io(&path, e))?;
+                let out = Self { file, path, temporary: Some(temporary) };
+                if let (Some(m), Some(tmp)) = (existing, &out.temporary) {
+                    // Best effort: a file replaced keeps its mode.
+                    let _ = std::fs::set_permissions(tmp, m.permissions());
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The path written to (symbolic links followed).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Finishes the file: flushes it and, for a regular file, syncs it and renames it into place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the write, the sync or the rename fails (the old file then stays).
+    pub fn commit(mut self) -> Result<()> {
+        use std::io::Write as _;
+        self.file.flush().map_err(|e| Error::io(&self.path, e))?;
+        if let Some(tmp) = self.temporary.take() {
+            let done = self.file.sync_all().and_then(|()| std::fs::rename(&tmp, &self.path));
+            if let Err(e) = done {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(Error::io(&self.path, e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.temporary.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Follows `path` through symbolic links (at most 40, as the kernel does) to the path that is not
+/// one: an existing file or directory, or a name that does not exist yet.
+fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "too many levels of symbolic links"))
+}
+
 /// A fresh temporary path beside `target` for building (`.<name>.building-<pid>-<n>`).
 pub fn temp_path_beside(target: &Path, what: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -336,4 +457,41 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
+mod output_file_tests {
+    use std::io::Write as _;
+
+    use super::OutputFile;
+
+    #[test]
+    fn a_file_is_replaced_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, b"old").unwrap();
+        let mut out = OutputFile::create(&path).unwrap();
+        out.write_all(b"half a docu").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"old", "readers see the old file until the commit");
+        drop(out);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old", "dropped without a commit: untouched");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["report.json"], "the temporary file is removed");
+
+        let mut out = OutputFile::create(&path).unwrap();
+        out.write_all(b"new").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_symlink_loop_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let err = OutputFile::create(&a).unwrap_err().to_string();
+        assert!(err.contains("symbolic links"), "{err}");
+    }
 }

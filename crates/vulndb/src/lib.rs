@@ -7,7 +7,9 @@
 //!   matcher: [`Database::affected`] for an (ecosystem, name), [`Database::advisory`] by id; the
 //!   matcher itself uses the slimmer [`Database::for_each_affected`] (ranges as stored JSON text,
 //!   nothing decoded it does not need) and [`Database::advisory_brief`].
-//! * [`export`] / [`import`] move a database as one verifiable zstd file.
+//! * [`export`] / [`import`] move a database as one verifiable zstd file; [`OutputFile`] writes
+//!   an export (or any document) where a user's output path points without replacing a device,
+//!   a FIFO or a symbolic link.
 //!
 //! Ranges stay in OSV JSON form; evaluating them is the matcher's job.
 
@@ -20,7 +22,7 @@ mod schema;
 mod score;
 
 pub use archive::{Manifest, export, hash_file, import};
-pub use build::{AddStats, Builder, SourceInfo, install, now_rfc3339, temp_path_beside};
+pub use build::{AddStats, Builder, OutputFile, SourceInfo, install, now_rfc3339, temp_path_beside};
 pub use error::{Error, Result};
 pub use read::{AdvisoryBrief, AdvisoryDetails, AffectedRef, Counts, Database, Metadata};
 pub use record::{

@@ -5,10 +5,10 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use microscanner_model::Severity;
 use microscanner_report::diff::{diff, parse_report, render_diff_json, render_diff_table};
 
-use crate::commands::{Global, parse_severity, write_bytes};
+use crate::commands::scan::{Threshold, parse_threshold};
+use crate::commands::{Global, write_bytes};
 use crate::exit::Outcome;
 
 /// Arguments of `microscanner diff`.
@@ -24,9 +24,10 @@ pub(crate) struct DiffArgs {
     /// Write the diff to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Exit 4 when a NEW finding is at or above this severity.
-    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
+    /// Exit 4 when a NEW finding is at or above this severity; a comma list adds `unknown`
+    /// (unrated findings): `high,unknown`; `none` (the default) never fails.
+    #[arg(long, value_parser = parse_threshold, value_name = "SEVERITY")]
+    fail_on: Option<Threshold>,
 }
 
 /// Runs `microscanner diff`.
@@ -45,6 +46,6 @@ pub(crate) fn run(_global: &Global, args: &DiffArgs) -> anyhow::Result<Outcome> 
         None => render_diff_json(&d),
     };
     write_bytes(args.output.as_deref(), &bytes)?;
-    let failing = args.fail_on.is_some_and(|t| d.new.iter().any(|f| f.severity >= t));
+    let failing = args.fail_on.and_then(|t| t.0).is_some_and(|fail_on| d.summary.new.failing(fail_on) > 0);
     Ok(if failing { Outcome::PolicyFailure } else { Outcome::Success })
 }

@@ -17,7 +17,9 @@ pub(crate) fn oldest_feed(database: &DatabaseInfo, now: OffsetDateTime) -> Optio
         .iter()
         .filter_map(|s| {
             let stamp = s.timestamp.as_deref()?;
-            let when = parse_date(stamp)?;
+            // A date before OSV, NVD's JSON feeds or any tracker existed is a placeholder (the Go
+            // vulndb's zero time, year 1), not a data date.
+            let when = parse_date(stamp).filter(|t| t.year() >= 1995)?;
             Some((s.name.clone(), stamp.to_owned(), (now - when).whole_days()))
         })
         .max_by_key(|(_, _, age)| *age)
@@ -72,5 +74,6 @@ mod tests {
         assert_eq!((name.as_str(), stamp.as_str(), age), ("debian-dsa", "2026-11-20", 16));
         assert!(oldest_feed(&info(&[("x", None)]), now).is_none());
         assert!(oldest_feed(&info(&[("x", Some("not a date"))]), now).is_none());
+        assert!(oldest_feed(&info(&[("go", Some("0001-01-01T00:00:00Z"))]), now).is_none(), "a zero time is no date");
     }
 }

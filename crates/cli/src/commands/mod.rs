@@ -97,18 +97,21 @@ pub(crate) fn write_output(output: Option<&std::path::Path>, document: &serde_js
     write_bytes(output, &bytes)
 }
 
-/// Writes bytes to `output`, or to stdout when it is `None` or `-`. A file is written beside its
-/// final name and renamed into place, so a reader never sees half a document.
+/// Writes bytes to `output`, or to stdout when it is `None` or `-`. A regular file (or a new one)
+/// is written beside its final name and renamed into place, so a reader never sees half a
+/// document; a device or a FIFO (`-o /dev/null`, `-o >(gzip > r.gz)`) is written in place and
+/// never replaced, and a symbolic link keeps pointing where it did
+/// ([`microscanner_vulndb::OutputFile`]).
 pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
     use std::io::Write as _;
     match output {
         Some(path) if path.as_os_str() != "-" => {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".partial");
-            let tmp = PathBuf::from(tmp);
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            // The error names the path and its cause in its message: not chained, so said once.
+            let failed = |e: microscanner_vulndb::Error| anyhow::anyhow!("writing the output: {e}");
+            let mut file = microscanner_vulndb::OutputFile::create(path).map_err(failed)?;
+            file.write_all(bytes).with_context(|| format!("writing the output: {}", file.path().display()))?;
+            file.commit().map_err(failed)?;
         }
         _ => {
             let mut stdout = std::io::stdout().lock();

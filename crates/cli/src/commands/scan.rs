@@ -48,10 +48,12 @@ pub(crate) struct ScanArgs {
     /// The minijinja template for `--format template`.
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
-    /// Show only findings of these severities (comma-separated: critical,high,medium,low,negligible,unknown).
+    /// Show only findings of these severities: a comma list in any case, as Trivy's
+    /// (critical,high,medium,low,negligible,unknown; `HIGH,CRITICAL`), or the flag repeated.
     #[arg(long, value_delimiter = ',', value_parser = parse_severity, value_name = "LIST")]
     severity: Vec<Severity>,
-    /// Fail (exit 4) when a shown finding is at or above this severity; `none` never fails.
+    /// Fail (exit 4) when a shown finding is at or above this severity; a comma list adds
+    /// `unknown` (unrated findings): `high,unknown`; `none` never fails.
     #[arg(long, default_value = "high", value_parser = parse_threshold, value_name = "SEVERITY")]
     fail_on: Threshold,
     /// Hide findings that have no fixed version.
@@ -69,7 +71,9 @@ pub(crate) struct ScanArgs {
     /// OpenVEX document whose `not_affected` / `fixed` statements hide findings (repeatable).
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
-    /// An earlier JSON report: its findings are shown but do not fail the scan.
+    /// An earlier JSON report: the findings it had (the same vulnerability in the same package,
+    /// whatever the version) are shown but do not fail the scan. A file that does not exist yet
+    /// (the first build) is a warning: every finding is new.
     #[arg(long, value_name = "OLD.json")]
     baseline: Option<PathBuf>,
     /// Layer cache flags.
@@ -127,16 +131,22 @@ impl RemoteArgs {
     }
 }
 
-/// `--fail-on`: a severity, or never.
+/// `--fail-on`: a severity threshold, plus `unknown` when listed (`high,unknown`), or never.
 #[derive(Debug, Clone, Copy)]
-struct Threshold(Option<Severity>);
+pub(crate) struct Threshold(pub(crate) Option<microscanner_model::FailOn>);
 
 fn parse_format(s: &str) -> Result<ReportFormat, String> {
     s.parse()
 }
 
-fn parse_threshold(s: &str) -> Result<Threshold, String> {
-    if s.eq_ignore_ascii_case("none") { Ok(Threshold(None)) } else { parse_severity(s).map(|v| Threshold(Some(v))) }
+/// Parses `--fail-on` (of `scan` and `diff`): `none`, a severity, or a comma list of severities
+/// in any case (`high,unknown`, `HIGH, UNKNOWN`).
+pub(crate) fn parse_threshold(s: &str) -> Result<Threshold, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        Ok(Threshold(None))
+    } else {
+        s.parse().map(|f| Threshold(Some(f))).map_err(|e: microscanner_model::InvalidFailOn| e.to_string())
+    }
 }
 
 /// Runs `microscanner scan`.
@@ -265,9 +275,15 @@ fn verdict(global: &Global, args: &ScanArgs, reports: &[Report], outcome: Outcom
         Outcome::PolicyFailure => {
             eprintln!("microscanner: FAILED: {failing} finding(s) at or above {threshold} (exit 4){place}");
         }
-        Outcome::Incomplete => eprintln!(
-            "microscanner: INCOMPLETE: part of the image could not be inventoried (see the coverage section; exit 5){place}"
-        ),
+        Outcome::Incomplete => {
+            let why = reports
+                .iter()
+                .flat_map(|r| r.coverage.skipped.first())
+                .map(|s| format!("{}: {}", s.what, s.reason))
+                .next()
+                .unwrap_or_else(|| "see the report's coverage".into());
+            eprintln!("microscanner: INCOMPLETE: part of the image could not be inventoried ({why}; exit 5){place}");
+        }
         Outcome::Success if failing > 0 && args.continue_on_failure => eprintln!(
             "microscanner: {failing} finding(s) at or above {threshold}; exit 0 because of --continue-on-failure{place}"
         ),
@@ -357,6 +373,10 @@ fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let baseline = match &args.baseline {
+        // The first build has no earlier report: a warning in the report (`apply` adds it), not an error.
+        Some(path) if matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound) => {
+            Some(Baseline::missing(&path.display().to_string()))
+        }
         Some(path) => {
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             Some(Baseline::parse(&bytes, &path.display().to_string())?)
@@ -394,9 +414,15 @@ fn warn_all(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// The terminal width from `COLUMNS`, else 100.
+/// The width the table is laid out for: `COLUMNS` when set to a number, else the terminal's (asked
+/// of stdout, then stderr, then stdin, so `scan -f table | less` still fits the screen), else 0
+/// (the renderer's default, 100 columns).
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&w| w > 0);
+    columns
+        .or_else(|| terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| usize::from(w)))
+        .filter(|&w| w > 0)
+        .unwrap_or(0)
 }
 
 /// Now (or `SOURCE_DATE_EPOCH`, for reproducible reports) as RFC 3339, whole seconds, UTC.

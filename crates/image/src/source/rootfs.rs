@@ -19,17 +19,25 @@ const NOT_IMAGE: [&str; 4] = ["proc", "sys", "dev", "run/secrets"];
 pub(crate) fn walk(root: &Path, limits: &Limits, visitor: &mut dyn LayerVisitor) -> Result<WalkStats, ImageError> {
     let is_host_root = root == Path::new("/");
     let own_binary = if is_host_root { std::env::current_exe().ok() } else { None };
+    let root_device = if is_host_root { std::fs::metadata(root).ok().and_then(|m| device(&m)) } else { None };
     let mut stats = WalkStats::default();
-    let walker =
-        walkdir::WalkDir::new(root).follow_links(false).same_file_system(is_host_root).into_iter().filter_entry(|e| {
-            let skip = is_host_root
-                && (NOT_IMAGE.iter().any(|p| e.path().strip_prefix(root).is_ok_and(|rel| rel == Path::new(p)))
-                    || own_binary.as_deref() == Some(e.path()));
-            if skip {
-                tracing::debug!("not image content, skipped: {}", e.path().display());
-            }
-            !skip
-        });
+    // The filesystem check is made here rather than by walkdir's `same_file_system`: walkdir
+    // still yields a directory of another filesystem without entering it, and `filter_entry`'s
+    // skip of a directory that was never entered ends its *parent* instead, so a mounted /proc
+    // (every container has one) ended the walk of `/` itself.
+    let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter().filter_entry(|e| {
+        let skip = is_host_root
+            && (NOT_IMAGE.iter().any(|p| e.path().strip_prefix(root).is_ok_and(|rel| rel == Path::new(p)))
+                || own_binary.as_deref() == Some(e.path())
+                || (root_device.is_some()
+                    && e.depth() > 0
+                    && e.file_type().is_dir()
+                    && e.metadata().ok().and_then(|m| device(&m)) != root_device));
+        if skip {
+            tracing::debug!("not image content, skipped: {}", e.path().display());
+        }
+        !skip
+    });
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -68,4 +76,18 @@ pub(crate) fn walk(root: &Path, limits: &Limits, visitor: &mut dyn LayerVisitor)
         }
     }
     Ok(stats)
+}
+
+/// The device a file lives on (`None` where the platform does not say).
+fn device(meta: &std::fs::Metadata) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        Some(meta.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }

@@ -2,12 +2,14 @@
 //! NEW.json` says which findings are new, which are fixed and which changed, so a pipeline can
 //! alert on new findings only.
 //!
-//! Findings are matched across the reports by package (same kind and name, ignoring case) and
-//! by id: two findings are the same when they share their id or any alias (ignoring case), so a
-//! finding whose primary id changed from a GHSA to a CVE after a database update is "changed",
-//! not "new" plus "fixed". When several findings could pair up, the one at the same location,
-//! then with the same version, then with the same primary id wins. A package that was upgraded
-//! and still has the finding is "changed" (its version).
+//! Findings are matched across the reports by [`Finding::identity`], the one definition of "the
+//! same finding" that `--baseline` uses too (so both count the same findings as new): the same
+//! package (kind, name and location, whatever its version) and a shared id or alias, ignoring
+//! case. A finding whose primary id changed from a GHSA to a CVE after a database update is
+//! "changed", not "new" plus "fixed"; so is a package that was upgraded in place and still has the
+//! finding (its version). A copy of a package at another location is another package: its
+//! findings are new (and those of a copy that went away are fixed). A finding is new exactly when
+//! the old report had no finding the same as it, and fixed exactly when the new report has none.
 //!
 //! Only shown findings count as new or fixed. A finding that moved between shown and suppressed
 //! (a VEX statement or ignore entry was added, removed or expired) is "changed", and findings
@@ -18,7 +20,9 @@ mod table;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use microscanner_model::{Finding, FixState, PackageKind, REPORT_SCHEMA_VERSION, Report, Severity, Summary};
+use microscanner_model::{
+    FailOn, Finding, FixState, PackageIdentity, REPORT_SCHEMA_VERSION, Report, Severity, Summary,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -102,6 +106,11 @@ impl SeverityCounts {
         Severity::ALL.into_iter().filter(|s| *s >= threshold).map(|s| self.of(s)).sum()
     }
 
+    /// How many have a severity `fail_on` names (`diff --fail-on high,unknown`).
+    pub fn failing(&self, fail_on: FailOn) -> usize {
+        Severity::ALL.into_iter().filter(|s| fail_on.fails(*s)).map(|s| self.of(s)).sum()
+    }
+
     fn slot(&mut self, severity: Severity) -> &mut usize {
         match severity {
             Severity::Critical => &mut self.critical,
@@ -135,7 +144,9 @@ pub struct ChangedFinding {
     /// As the new report has it.
     pub after: Finding,
     /// What changed, one short phrase each (`severity medium -> high`, `fix available: 2.2.3`,
-    /// `version 2.2 -> 2.2.1`, `id GHSA-... -> CVE-...`, `now suppressed by vex ...`).
+    /// `version 2.2 -> 2.2.1`, `id GHSA-... -> CVE-...`, `now suppressed by vex ...`). The
+    /// location is the same, up to the version in it (`Django-2.2.dist-info`): it is part of
+    /// what makes two findings the same.
     pub changes: Vec<String>,
 }
 
@@ -170,10 +181,6 @@ impl ReportDiff {
     }
 }
 
-fn shares_id(a: &Finding, b: &Finding) -> bool {
-    a.ids().any(|x| b.ids().any(|y| x.eq_ignore_ascii_case(y)))
-}
-
 fn fix_versions(f: &Finding) -> String {
     if f.fix.versions.is_empty() { "(no version given)".to_owned() } else { f.fix.versions.join(", ") }
 }
@@ -204,9 +211,6 @@ fn changes(before: &Finding, after: &Finding) -> Vec<String> {
     if before.package.version != after.package.version {
         out.push(format!("version {} -> {}", before.package.version, after.package.version));
     }
-    if before.package.location != after.package.location {
-        out.push(format!("location {} -> {}", before.package.location, after.package.location));
-    }
     match (before.fix.state == FixState::Fixed, after.fix.state == FixState::Fixed) {
         (false, true) => out.push(format!("fix available: {}", fix_versions(after))),
         (true, true) if before.fix.versions != after.fix.versions => {
@@ -230,36 +234,65 @@ fn changes(before: &Finding, after: &Finding) -> Vec<String> {
     out
 }
 
-/// Pairs up findings of the old and new reports: `pairs[new index] = Some(old index)`.
-fn match_findings(old: &[&Finding], new: &[&Finding]) -> Vec<Option<usize>> {
+/// How the findings of two reports correspond, by [`Finding::identity`].
+struct Matching {
+    /// `pairs[new index]`: the old finding the new one is compared with, when the old report had
+    /// the same finding; `None`: the finding is new.
+    pairs: Vec<Option<usize>>,
+    /// `seen[old index]`: the new report has the same finding (else it was fixed).
+    seen: Vec<bool>,
+}
+
+/// Matches the findings of the old and new reports: two are the same finding when their
+/// identities are ([`microscanner_model::FindingIdentity::same_as`]), exactly as `--baseline`
+/// decides. Each new finding is compared with one old finding of the same identity: one at the
+/// same location, version and primary id first, then one not compared yet, at the same
+/// location, then the same version, then with the same primary id.
+fn match_findings(old: &[&Finding], new: &[&Finding]) -> Matching {
+    let mut index: HashMap<(PackageIdentity, String), Vec<usize>> = HashMap::new();
+    for (o, f) in old.iter().enumerate() {
+        for key in f.identity().keys() {
+            index.entry(key).or_default().push(o);
+        }
+    }
+    let candidates: Vec<Vec<usize>> = new
+        .iter()
+        .map(|f| {
+            let mut c: Vec<usize> = f.identity().keys().filter_map(|k| index.get(&k)).flatten().copied().collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        })
+        .collect();
+    let mut seen = vec![false; old.len()];
+    for &o in candidates.iter().flatten() {
+        seen[o] = true;
+    }
     let mut taken = vec![false; old.len()];
     let mut pairs = vec![None; new.len()];
-    // pass 1: the exact key (id, kind, name, location)
-    let mut by_key: HashMap<_, Vec<usize>> = HashMap::new();
-    for (i, f) in old.iter().enumerate() {
-        by_key.entry(f.key()).or_default().push(i);
-    }
+    // pass 1: the very same finding (location, version, primary id)
     for (n, f) in new.iter().enumerate() {
-        if let Some(&o) = by_key.get(&f.key()).and_then(|c| c.iter().find(|&&o| !taken[o])) {
+        let exact = candidates[n].iter().copied().find(|&o| {
+            let c = old[o];
+            !taken[o]
+                && c.package.location == f.package.location
+                && c.package.version == f.package.version
+                && c.id.eq_ignore_ascii_case(&f.id)
+        });
+        if let Some(o) = exact {
             taken[o] = true;
             pairs[n] = Some(o);
         }
     }
-    // pass 2: id or alias overlap on the same package, best candidate first
-    let mut by_package: HashMap<(PackageKind, String), Vec<usize>> = HashMap::new();
-    for (i, f) in old.iter().enumerate() {
-        by_package.entry((f.package.kind, f.package.name.to_lowercase())).or_default().push(i);
-    }
+    // pass 2: the closest of the same identity
     for (n, f) in new.iter().enumerate() {
         if pairs[n].is_some() {
             continue;
         }
-        let Some(candidates) = by_package.get(&(f.package.kind, f.package.name.to_lowercase())) else {
-            continue;
-        };
-        let best = candidates.iter().copied().filter(|&o| !taken[o] && shares_id(old[o], f)).max_by_key(|&o| {
+        let best = candidates[n].iter().copied().max_by_key(|&o| {
             let c = old[o];
             (
+                !taken[o],
                 c.package.location == f.package.location,
                 c.package.version == f.package.version,
                 c.id.eq_ignore_ascii_case(&f.id),
@@ -271,7 +304,7 @@ fn match_findings(old: &[&Finding], new: &[&Finding]) -> Vec<Option<usize>> {
             pairs[n] = Some(o);
         }
     }
-    pairs
+    Matching { pairs, seen }
 }
 
 /// Compares two reports: what is new in `new`, fixed since `old`, and changed.
@@ -279,19 +312,17 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
     let old_all: Vec<&Finding> = old.findings.iter().chain(&old.suppressed).collect();
     let new_all: Vec<&Finding> = new.findings.iter().chain(&new.suppressed).collect();
     let is_shown = |f: &Finding| f.suppression.is_none();
-    let pairs = match_findings(&old_all, &new_all);
+    let Matching { pairs, seen } = match_findings(&old_all, &new_all);
 
     let mut added = Vec::new();
     let mut changed = Vec::new();
     let mut unchanged = 0;
-    let mut old_matched = vec![false; old_all.len()];
     for (n, pair) in pairs.iter().enumerate() {
         let after = new_all[n];
         match pair {
             None if is_shown(after) => added.push(after.clone()),
             None => {}
             Some(o) => {
-                old_matched[*o] = true;
                 let before = old_all[*o];
                 if !is_shown(before) && !is_shown(after) {
                     continue;
@@ -306,7 +337,7 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         }
     }
     let mut fixed: Vec<Finding> =
-        old_all.iter().zip(&old_matched).filter(|(f, m)| !**m && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
+        old_all.iter().zip(&seen).filter(|(f, seen)| !**seen && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
     sort_findings(&mut added);
     sort_findings(&mut fixed);
     changed.sort_by(|a, b| {

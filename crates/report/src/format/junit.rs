@@ -1,7 +1,8 @@
 //! The `junit` report format: JUnit XML for CI test dashboards. One test suite per target (the
 //! OS packages, each language ecosystem, each Go or Rust binary), one test case per finding. A
-//! finding fails (a `failure` element giving severity, fix and link) when it is at or above the
-//! policy's `fail_on` and not in the baseline; the others pass. Suppressed findings are skipped
+//! finding fails (a `failure` element giving severity, fix and link) when the policy's `fail_on`
+//! names its severity (at or above the threshold, or unknown with `--fail-on high,unknown`) and it
+//! is not in the baseline; the others pass. Suppressed findings are skipped
 //! test cases carrying the suppression reason. A report without findings has one passing test
 //! case, `no vulnerabilities`, whose output says what was scanned.
 
@@ -67,9 +68,9 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     Ok(xml.into_bytes())
 }
 
-/// Whether the finding fails the policy: at or above `fail_on` and not in the baseline.
+/// Whether the finding fails the policy: a severity `fail_on` names, and not in the baseline.
 fn fails(f: &Finding, report: &Report) -> bool {
-    report.policy.fail_on.is_some_and(|threshold| f.severity >= threshold) && !f.in_baseline
+    report.policy.fail_on.is_some_and(|fail_on| fail_on.fails(f.severity)) && !f.in_baseline
 }
 
 fn test_case(f: &Finding, report: &Report) -> TestCase {

@@ -184,7 +184,7 @@ fn document(report: &Report, full_output: bool) -> Document<'_> {
                 policy_id: 1,
                 policy_name: "Default",
                 control: "max_severity",
-                maximum_severity_allowed: sev.as_str(),
+                maximum_severity_allowed: sev.threshold().as_str(),
             }],
         }),
         vulnerability_summary: summary,

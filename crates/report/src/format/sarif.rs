@@ -374,12 +374,14 @@ fn result_properties(f: &Finding) -> PropertyBag {
     PropertyBag::builder().additional_properties(props).build()
 }
 
-/// The stable fingerprint of a finding: the SHA-256 of its key (id, package kind, name,
-/// location), the same key `microscanner diff` matches findings by.
+/// The stable fingerprint of a finding: the SHA-256 of its primary id, package kind, name and
+/// location. SARIF wants one value per result, so it cannot carry aliases as
+/// [`Finding::identity`] (what `microscanner diff` and `--baseline` compare) does; it is kept as it
+/// was so that code-scanning alerts keep their history.
 fn fingerprint(f: &Finding) -> String {
-    let (id, kind, name, location) = f.key();
+    let p = &f.package;
     let mut hasher = Sha256::new();
-    for part in [id, kind.purl_type(), name, location] {
+    for part in [f.id.as_str(), p.kind.purl_type(), p.name.as_str(), p.location.as_str()] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }

@@ -1,14 +1,15 @@
-//! The `table` report format: for people at a terminal. A header (image, OS, database), one table
-//! per target (OS packages first, then each language ecosystem or binary), a summary line, the
-//! suppressed count, coverage notes and the policy verdict. Fits `options.width` columns (100 when
-//! 0); ANSI colours only when `options.color`.
+//! The `table` report format: for people at a terminal. A header (image, OS, database), a section
+//! per target (OS packages first, then each language ecosystem or binary): a table of its
+//! findings, or one line saying how many packages it has and what the database holds for it; a
+//! summary line, the suppressed count, coverage notes and the policy verdict. Every line fits
+//! `options.width` columns (100 when 0); ANSI colours only when `options.color`.
 //!
 //! The grouping and wording helpers here are shared with the markdown and JUnit writers.
 
 use std::fmt::Write as _;
 
 use comfy_table::{
-    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle,
+    Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width,
 };
 use microscanner_model::{DiagnosticLevel, Finding, Fix, FixState, PackageKind, Report, Severity, SuppressionKind};
 use time::OffsetDateTime;
@@ -33,21 +34,44 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> Result<Vec<u8>
     header(&mut out, report, width);
     out.push('\n');
 
-    if report.findings.is_empty() {
-        if report.coverage.packages == 0 {
-            let line = "No vulnerabilities found, but no packages were found to scan: nothing was checked.";
-            push_line(&mut out, &paint.warn(line));
-        } else {
-            push_line(&mut out, &paint.good("No vulnerabilities found."));
-        }
+    if report.findings.is_empty() && report.coverage.packages == 0 {
+        let line = "No vulnerabilities found, but no packages were found to scan: nothing was checked.";
+        push_line(&mut out, &paint.warn(line));
         out.push('\n');
     } else {
+        // A section for every target scanned, also those without findings: an image whose OS
+        // section is missing would read as a clean OS.
         let mut legend = Legend::default();
-        for target in targets(&report.findings) {
+        // Inside a run of one-line sections (targets without findings), which a blank line ends.
+        let mut in_run = false;
+        for section in sections(report) {
+            let target = &section.target;
             let findings = target.findings.len();
-            let title = format!("{}: {findings} {}", target.label(report), plural(findings, "finding", "findings"));
-            push_line(&mut out, &paint.bold(&title));
-            out.push_str(&findings_table(&target, paint, width, &mut legend));
+            let mut title = format!("{}: ", target.label(report));
+            if section.packages > 0 {
+                let _ = write!(title, "{} {}, ", section.packages, plural(section.packages, "package", "packages"));
+            }
+            let _ = write!(title, "{findings} {}", plural(findings, "finding", "findings"));
+            if findings == 0 {
+                let _ = write!(title, " ({})", database_note(report, target));
+            }
+            if findings > 0 && in_run {
+                out.push('\n');
+            }
+            for line in wrap(&title, width, 2) {
+                push_line(&mut out, &paint.bold(&line));
+            }
+            in_run = findings == 0;
+            if findings > 0 {
+                out.push_str(&findings_table(target, paint, width, &mut legend));
+                out.push('\n');
+            }
+        }
+        if in_run {
+            out.push('\n');
+        }
+        if report.findings.is_empty() {
+            push_line(&mut out, &paint.good("No vulnerabilities found."));
             out.push('\n');
         }
         if legend.kev {
@@ -97,13 +121,38 @@ fn header(out: &mut String, report: &Report, width: usize) {
     };
     push_wrapped(out, &format!("OS:        {os}"), width, 11);
     let database = match &report.database {
-        Some(db) => match age(&db.built_at, &report.created_at) {
-            Some(age) => format!("built {} ({age} before the scan)", db.built_at),
-            None => format!("built {}", db.built_at),
-        },
+        Some(db) => {
+            let built = match age(&db.built_at, &report.created_at) {
+                Some(age) => format!("built {} ({age} before the scan)", db.built_at),
+                None => format!("built {}", db.built_at),
+            };
+            match oldest_data(db) {
+                Some((name, day)) => {
+                    let old = age(&format!("{day}T00:00:00Z"), &report.created_at)
+                        .map_or_else(String::new, |a| format!(", {a} old"));
+                    format!("data as of {day}{old} (oldest feed: {name}); {built}")
+                }
+                None => built,
+            }
+        }
         None => "none".to_owned(),
     };
     push_wrapped(out, &format!("Database:  {database}"), width, 11);
+}
+
+/// The oldest feed's data date (`YYYY-MM-DD`) and name: how old the data is, which matters more
+/// than when the file was built (a rebuild from a stale mirror is still stale).
+fn oldest_data(db: &microscanner_model::DatabaseInfo) -> Option<(&str, &str)> {
+    db.sources
+        .iter()
+        .filter_map(|s| {
+            let day = s.timestamp.as_deref()?.get(..10)?;
+            let is_date =
+                day.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+            // A year before any of the feeds existed is a placeholder (the Go vulndb's zero time).
+            (is_date && day >= "1995").then_some((s.name.as_str(), day))
+        })
+        .min_by_key(|(_, day)| *day)
 }
 
 fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut Legend) -> String {
@@ -132,14 +181,8 @@ fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut 
         }
     }
     let headers = ["Package", "Vulnerability", "Severity", "Installed", "Fixed", "Title"];
-    // Every column but the title is as wide as its content; the title gets what is left and
-    // is cut to fit. Each column has 1 space of padding on the right, and comfy-table writes a
-    // (blank) junction between columns: 2 spaces between columns, 11 in all.
-    let fixed: usize =
-        (0..5).map(|c| rows.iter().map(|r| text_width(&r[c])).chain([text_width(headers[c])]).max().unwrap_or(0)).sum();
-    let budget = width.saturating_sub(fixed + 6 + 5);
-    let fits = budget >= 12;
-    let title_width = if fits { budget } else { 24 };
+    let layout = Layout::new(&rows, &headers, width);
+    let columns = if layout.title.is_some() { 6 } else { 5 };
 
     let mut table = Table::new();
     table.load_style(STYLE);
@@ -150,18 +193,26 @@ fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut 
     } else {
         table.force_no_tty();
     }
-    table.set_header(headers.iter().map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
-    for c in 0..6 {
+    table.set_header(headers.iter().take(columns).map(|h| Cell::new(h).add_attribute(Attribute::Bold)));
+    for c in 0..columns {
         if let Some(column) = table.column_mut(c) {
             column.set_padding((0, 1));
-            if fits && c < 5 {
+            if layout.widths.is_some() && c < 5 {
                 column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+            if let Some(title) = layout.title.filter(|_| c == 5) {
+                // The title column spans what is left (its width counts its padding), so every
+                // table of the report is as wide as the terminal.
+                let title = u16::try_from(title + 1).unwrap_or(u16::MAX);
+                column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(title)));
             }
         }
     }
     for (row, (f, first)) in rows.into_iter().zip(meta) {
-        let [package, id, severity, installed, fix] = row;
-        let title = truncate(f.title.as_deref().or(f.description.as_deref()).unwrap_or(""), title_width);
+        let [package, id, severity, installed, fix] = match layout.widths {
+            Some(widths) => std::array::from_fn(|c| wrap_cell(&row[c], widths[c], BREAKS[c])),
+            None => row,
+        };
         let mut id_cell = Cell::new(id);
         if f.kev.is_some() {
             id_cell = id_cell.fg(Color::Red).add_attribute(Attribute::Bold);
@@ -171,20 +222,180 @@ fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut 
             _ => Cell::new(fix).add_attribute(Attribute::Dim),
         };
         let package_cell = if first { Cell::new(package).add_attribute(Attribute::Bold) } else { Cell::new(package) };
-        table.add_row([
-            package_cell,
-            id_cell,
-            severity_cell(severity, f.severity),
-            Cell::new(installed),
-            fix_cell,
-            Cell::new(title).set_alignment(CellAlignment::Left),
-        ]);
+        let mut cells =
+            vec![package_cell, id_cell, severity_cell(severity, f.severity), Cell::new(installed), fix_cell];
+        if let Some(title_width) = layout.title {
+            let title = truncate(f.title.as_deref().or(f.description.as_deref()).unwrap_or(""), title_width);
+            cells.push(Cell::new(title).set_alignment(CellAlignment::Left));
+        }
+        table.add_row(cells);
     }
     let mut text = String::new();
     for line in table.lines() {
         push_line(&mut text, line.trim_end());
     }
     text
+}
+
+/// How a findings table fits its width. The title comes last: it takes what the other columns
+/// leave and is cut to fit, or is left out when fewer than [`MIN_TITLE`] columns are left. Before
+/// it goes, the fixed-version lists wrap onto more lines of their row; without it, the fixed
+/// versions, package names, installed versions and ids wrap in turn, each only at its natural
+/// break points (after `, `, `/`, `.`, `-`...), so an id or a version is never cut in the
+/// middle. Only when even that does not fit (a very narrow terminal) does comfy-table cut cells
+/// wherever it must.
+struct Layout {
+    /// The width of each of the five columns before the title, their cells wrapped to it; `None`:
+    /// comfy-table wraps them.
+    widths: Option<[usize; 5]>,
+    /// The title's width, or `None`: no title column.
+    title: Option<usize>,
+}
+
+/// The narrowest title column worth showing.
+const MIN_TITLE: usize = 16;
+
+/// Where each column's text may break onto another line, preferred break points first: package
+/// names after path separators, then after dots and dashes; ids and fixed-version lists at spaces,
+/// then inside a version after `-`, `+` and `~`; installed versions after those, then dots.
+const BREAKS: [&[&[char]]; 5] = [
+    &[&['/', ':', '@'], &['.', '-', '_']],
+    &[&[' '], &['-']],
+    &[&[' ']],
+    &[&['-', '+', '~'], &['.']],
+    &[&[' '], &['-', '+', '~']],
+];
+
+impl Layout {
+    fn new(rows: &[[String; 5]], headers: &[&str; 6], width: usize) -> Self {
+        let natural: [usize; 5] = std::array::from_fn(|c| {
+            rows.iter().map(|r| text_width(&r[c])).chain([text_width(headers[c])]).max().unwrap_or(0)
+        });
+        let narrowest: [usize; 5] = std::array::from_fn(|c| {
+            rows.iter().map(|r| narrowest(&r[c], BREAKS[c])).chain([text_width(headers[c])]).max().unwrap_or(0)
+        });
+        let used = |widths: [usize; 5]| -> [usize; 5] {
+            std::array::from_fn(|c| {
+                let cells = rows.iter().map(|r| max_line_width(&wrap_cell(&r[c], widths[c], BREAKS[c])));
+                cells.chain([text_width(headers[c])]).max().unwrap_or(0)
+            })
+        };
+        // With a title: each column but the fixed versions whole, those wrapped if that leaves
+        // the title MIN_TITLE columns. Each column has 1 space of padding on the right, and
+        // comfy-table writes a (blank) junction between columns: 2 spaces between columns, 11
+        // in all for 6 columns, 9 for 5.
+        let others: usize = natural[..4].iter().sum();
+        let room = width.saturating_sub(11 + MIN_TITLE + others);
+        if room >= narrowest[4] {
+            let mut widths = natural;
+            widths[4] = room.min(natural[4]);
+            let widths = used(widths);
+            let title = width.saturating_sub(11 + widths.iter().sum::<usize>());
+            return Self { widths: Some(widths), title: Some(title) };
+        }
+        // Without: the fixed versions, the installed versions, the package names and the ids
+        // wrap in turn, as far as their break points allow; what wrapping at a break point frees
+        // goes back to the package names first.
+        let target = width.saturating_sub(9);
+        let mut widths = natural;
+        for c in [4, 3, 0, 1] {
+            let total: usize = widths.iter().sum();
+            if total <= target {
+                break;
+            }
+            widths[c] = widths[c].saturating_sub(total - target).max(narrowest[c]);
+        }
+        let mut widths = used(widths);
+        for _ in 0..3 {
+            let mut slack = target.saturating_sub(widths.iter().sum());
+            if slack == 0 {
+                break;
+            }
+            for c in [0, 3, 4, 1] {
+                let more = slack.min(natural[c].saturating_sub(widths[c]));
+                widths[c] += more;
+                slack -= more;
+            }
+            widths = used(widths);
+        }
+        if widths.iter().sum::<usize>() <= target {
+            return Self { widths: Some(widths), title: None };
+        }
+        Self { widths: None, title: None }
+    }
+}
+
+/// `text` cut after each of `breaks` (the break character ends its piece).
+fn pieces<'a>(text: &'a str, breaks: &[char]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if breaks.contains(&c) {
+            let end = i + c.len_utf8();
+            out.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// The narrowest `text` can be wrapped to without cutting between break points.
+fn narrowest(text: &str, levels: &[&[char]]) -> usize {
+    match levels.split_first() {
+        None => text_width(text.trim()),
+        Some((breaks, deeper)) => pieces(text, breaks).iter().map(|p| narrowest(p, deeper)).max().unwrap_or(0),
+    }
+}
+
+/// Wraps a cell onto lines of at most `width` columns (see [`wrap_lines`]).
+fn wrap_cell(text: &str, width: usize, levels: &[&[char]]) -> String {
+    if text_width(text) <= width || width == 0 {
+        return text.to_owned();
+    }
+    wrap_lines(text, width, levels).join("\n")
+}
+
+/// Lines of at most `width` columns: pieces cut at the first level's break points are laid out
+/// greedily (a space is dropped where a line ends); a piece wider than a line is wrapped at the
+/// next level's, and cut only when no level is left.
+fn wrap_lines(text: &str, width: usize, levels: &[&[char]]) -> Vec<String> {
+    let Some((breaks, deeper)) = levels.split_first() else {
+        let chars: Vec<char> = text.trim().chars().collect();
+        return chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect();
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces(text, breaks) {
+        let piece = if line.trim().is_empty() { piece.trim_start() } else { piece };
+        if text_width(format!("{line}{piece}").trim_end()) <= width {
+            line.push_str(piece);
+            continue;
+        }
+        if !line.trim().is_empty() {
+            lines.push(line.trim_end().to_owned());
+        }
+        line = piece.to_owned();
+        if text_width(piece.trim()) > width {
+            let mut inner = wrap_lines(piece.trim(), width, deeper);
+            line = inner.pop().unwrap_or_default();
+            lines.extend(inner);
+            if piece.ends_with(' ') {
+                line.push(' ');
+            }
+        }
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+/// The widest line of a multi-line cell.
+fn max_line_width(text: &str) -> usize {
+    text.lines().map(text_width).max().unwrap_or(0)
 }
 
 /// No vertical lines; a rule under the header only.
@@ -431,6 +642,74 @@ pub(super) fn targets(findings: &[Finding]) -> Vec<Target<'_>> {
     targets
 }
 
+/// One section of the table: a target that was scanned, with its package count and its findings
+/// (none, for a target that was scanned and found clean).
+struct Section<'a> {
+    target: Target<'a>,
+    /// Packages of the inventory in this target.
+    packages: usize,
+}
+
+/// A section for every target the inventory has (OS packages, each language ecosystem, each Go
+/// or Rust binary), with or without findings, in the order of [`targets`].
+fn sections(report: &Report) -> Vec<Section<'_>> {
+    let mut sections: Vec<Section<'_>> =
+        targets(&report.findings).into_iter().map(|target| Section { target, packages: 0 }).collect();
+    for p in &report.packages {
+        let kind = p.kind;
+        let location = matches!(kind, PackageKind::Golang | PackageKind::Cargo).then_some(p.location.as_str());
+        let same = |s: &Section<'_>| {
+            if kind.is_os() { s.target.kind.is_os() } else { s.target.kind == kind && s.target.location == location }
+        };
+        match sections.iter_mut().find(|s| same(s)) {
+            Some(section) => section.packages += 1,
+            None => sections.push(Section {
+                target: Target { kind, location, packages: Vec::new(), findings: Vec::new() },
+                packages: 1,
+            }),
+        }
+    }
+    sections.sort_by(|a, b| {
+        let (a, b) = (&a.target, &b.target);
+        (!a.kind.is_os(), a.kind, a.location).cmp(&(!b.kind.is_os(), b.kind, b.location))
+    });
+    sections
+}
+
+/// What the database could have found for a target without findings: `the database has 4210
+/// advisories for Debian:11`, or why nothing could be found.
+fn database_note(report: &Report, target: &Target<'_>) -> String {
+    let ecosystem = if target.kind.is_os() {
+        report.os.as_ref().and_then(|os| os.ecosystem.clone())
+    } else {
+        osv_ecosystem(target.kind).map(str::to_owned)
+    };
+    let covered = ecosystem.as_deref().and_then(|e| report.coverage.ecosystems.iter().find(|c| c.ecosystem == e));
+    match (ecosystem, covered) {
+        (Some(e), Some(c)) if c.database_entries > 0 => {
+            format!("the database has {} advisories for {e}", c.database_entries)
+        }
+        (Some(e), Some(_)) => format!("the database has no advisories for {e}: nothing could be found"),
+        _ => "not looked up: see Skipped below".to_owned(),
+    }
+}
+
+/// The OSV ecosystem the matcher looks a language package kind up in (`None` for OS kinds: the
+/// distro's release is theirs).
+fn osv_ecosystem(kind: PackageKind) -> Option<&'static str> {
+    Some(match kind {
+        PackageKind::Pypi => "PyPI",
+        PackageKind::Npm => "npm",
+        PackageKind::Golang => "Go",
+        PackageKind::Cargo => "crates.io",
+        PackageKind::Maven => "Maven",
+        PackageKind::Gem => "RubyGems",
+        PackageKind::Composer => "Packagist",
+        PackageKind::Nuget => "NuGet",
+        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => return None,
+    })
+}
+
 /// `finding` or `findings`.
 pub(super) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
@@ -515,19 +794,29 @@ fn push_wrapped(out: &mut String, line: &str, width: usize, indent: usize) {
     }
 }
 
-/// Splits `line` on spaces into lines of at most `width` columns (a longer word stands alone),
-/// continuation lines indented by `indent` spaces.
+/// Splits `line` on spaces into lines of at most `width` columns, continuation lines indented by
+/// `indent` spaces; a word longer than a whole line is cut (unless it carries colour codes).
 fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     let mut current_width = 0;
     let mut fresh = true;
     for word in line.split(' ') {
-        let w = text_width(word);
+        let mut word = word;
+        let mut w = text_width(word);
         if w > 0 && !fresh && current_width + 1 + w > width {
-            lines.push(std::mem::replace(&mut current, " ".repeat(indent)));
+            lines.push(std::mem::replace(&mut current, " ".repeat(indent)).trim_end().to_owned());
             current_width = indent;
             fresh = true;
+        }
+        // A word wider than a whole line: cut it, a line at a time.
+        while fresh && w > width.saturating_sub(current_width) && current_width < width && !word.contains('\x1b') {
+            let head: String = word.chars().take(width - current_width).collect();
+            word = &word[head.len()..];
+            w = text_width(word);
+            current.push_str(&head);
+            lines.push(std::mem::replace(&mut current, " ".repeat(indent)).trim_end().to_owned());
+            current_width = indent;
         }
         if !fresh {
             current.push(' ');
@@ -537,7 +826,7 @@ fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
         current_width += w;
         fresh = false;
     }
-    lines.push(current);
+    lines.push(current.trim_end().to_owned());
     lines
 }
 

@@ -6,8 +6,8 @@
 //! 2. `--baseline OLD.json` marks findings the old report already had ([`Baseline`]).
 //! 3. VEX statements ([`VexDocument`]) and then the ignore file ([`IgnoreFile`]) move the
 //!    findings they cover to `suppressed`, each with its [`Suppression`] saying why.
-//! 4. The verdict: the shown findings at or above `--fail-on` that are not in the baseline fail
-//!    the scan.
+//! 4. The verdict: the shown findings that `--fail-on` names ([`FailOn`]: a threshold, plus
+//!    `unknown` when asked) and that are not in the baseline fail the scan.
 //!
 //! Nothing here reads files or prints: the binary reads the ignore file, VEX documents and
 //! baseline, passes their bytes and names, and prints the notes [`apply`] returns.
@@ -21,7 +21,7 @@ mod vex;
 use std::cmp::Reverse;
 
 use microscanner_model::{
-    Diagnostic, Finding, FixState, PolicyVerdict, Report, Severity, Summary, Suppression, SuppressionKind,
+    Diagnostic, FailOn, Finding, FixState, PolicyVerdict, Report, Severity, Summary, Suppression, SuppressionKind,
 };
 use time::Date;
 
@@ -73,8 +73,9 @@ impl PolicyError {
 pub struct Policy {
     /// `--severity`: the severities shown; empty shows all.
     pub severities: Vec<Severity>,
-    /// `--fail-on`: the lowest severity that fails the scan; `None` never fails.
-    pub fail_on: Option<Severity>,
+    /// `--fail-on`: the severities that fail the scan (a threshold, plus `unknown` when asked);
+    /// `None` never fails.
+    pub fail_on: Option<FailOn>,
     /// `--ignore-unfixed`: drop findings without a fixed version.
     pub ignore_unfixed: bool,
     /// `--ignore-file`.
@@ -111,8 +112,8 @@ pub struct Applied {
     pub suppressed: Vec<Finding>,
     /// The verdict, every field filled.
     pub verdict: PolicyVerdict,
-    /// Things the user should know: expired ignore entries (warnings), entries without a
-    /// reason (info). Each names the file and entry.
+    /// Things the user should know: a baseline file that does not exist yet and expired ignore
+    /// entries (warnings), entries without a reason (info). Each names the file (and entry).
     pub notes: Vec<Diagnostic>,
 }
 
@@ -205,6 +206,13 @@ pub fn apply(policy: &Policy, findings: Vec<Finding>) -> Applied {
     }
 
     let mut notes = Vec::new();
+    if let Some(baseline) = policy.baseline.as_ref().filter(|b| b.is_missing()) {
+        notes.push(Diagnostic::warning(
+            &baseline.source,
+            "no baseline yet: every finding is new (the file does not exist; keep this scan's `--format json` \
+             report there for the next build to compare with)",
+        ));
+    }
     for (i, entry) in entries.iter().enumerate() {
         if let Some(expires) = entry.expires.filter(|_| entry.is_expired(policy.today)) {
             let effect = match would_hide[i] {
@@ -231,7 +239,7 @@ pub fn apply(policy: &Policy, findings: Vec<Finding>) -> Applied {
     sort_findings(&mut suppressed);
     let failing = policy
         .fail_on
-        .map_or(0, |threshold| shown.iter().filter(|f| f.severity >= threshold && !f.in_baseline).count());
+        .map_or(0, |fail_on| shown.iter().filter(|f| fail_on.fails(f.severity) && !f.in_baseline).count());
     let mut severities = policy.severities.clone();
     severities.sort_by_key(|s| Reverse(*s));
     severities.dedup();
