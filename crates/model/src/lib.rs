@@ -5,6 +5,7 @@
 //! built from these types stay stable.
 
 mod diagnostic;
+pub mod distro;
 mod finding;
 mod inventory;
 mod os;

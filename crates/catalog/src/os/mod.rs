@@ -5,11 +5,11 @@
 //! `lsb-release` and `debian_version`.
 
 mod eol;
-mod identity;
+
 mod purl;
 
 pub use eol::{EndOfLife, all as all_end_of_life, end_of_life};
-pub use identity::{normalize_id, os_info, osv_ecosystem, purl_distro, purl_namespace, release_key};
+pub use microscanner_model::distro::{normalize_id, os_info, osv_ecosystem, purl_distro, purl_namespace, release_key};
 pub use purl::{package_purl, split_epoch};
 
 use microscanner_model::{Diagnostic, OsInfo};
@@ -179,27 +179,7 @@ pub fn parse_os_release(text: &str, evidence: &str) -> Option<OsInfo> {
 
 /// Maps a distribution's display name (`NAME=`, release-file prefix) to its `ID`.
 fn id_from_name(name: &str) -> Option<String> {
-    let n = name.to_ascii_lowercase();
-    let table: &[(&str, &str)] = &[
-        ("red hat", "rhel"),
-        ("centos", "centos"),
-        ("rocky", "rocky"),
-        ("almalinux", "almalinux"),
-        ("oracle", "ol"),
-        ("fedora", "fedora"),
-        ("amazon", "amzn"),
-        ("alpine", "alpine"),
-        ("debian", "debian"),
-        ("ubuntu", "ubuntu"),
-        ("opensuse", "opensuse-leap"),
-        ("suse", "sles"),
-        ("photon", "photon"),
-        ("mariner", "mariner"),
-        ("azure linux", "azurelinux"),
-        ("wolfi", "wolfi"),
-        ("chainguard", "chainguard"),
-    ];
-    table.iter().find(|(k, _)| n.contains(k)).map(|(_, id)| (*id).to_owned())
+    microscanner_model::distro::id_from_name(name).map(str::to_owned)
 }
 
 /// Parses `etc/lsb-release` (`DISTRIB_ID=Ubuntu`, `DISTRIB_RELEASE=22.04`).

@@ -6,7 +6,7 @@
 
 use microscanner_model::{OsInfo, Package, PackageKind, Purl};
 
-use super::identity::{purl_distro, purl_namespace};
+use microscanner_model::distro::{purl_distro, purl_namespace};
 
 /// Splits an rpm version `[EPOCH:]VERSION-RELEASE` into the epoch (if any) and the rest.
 pub fn split_epoch(version: &str) -> (Option<&str>, &str) {

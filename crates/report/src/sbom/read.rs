@@ -41,6 +41,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
+use microscanner_model::distro::{id_from_name, normalize_id, osv_ecosystem, release_key};
 use microscanner_model::{
     Diagnostic, Evidence, ImageInfo, Inventory, LayerInfo, LayerRef, OsInfo, Package, PackageKind,
 };
@@ -1304,8 +1305,8 @@ fn decode(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Operating systems, normalised as the catalog normalises them.
 //
-// These mirror `microscanner_catalog::os::{normalize_id, release_key, osv_ecosystem}` (the report
-// crate does not depend on the catalog); `tests/sbom_read.rs` checks that they agree.
+// The normalisation is the catalog's (`microscanner_model::distro`); `tests/sbom_read.rs` checks
+// that an SBOM's OS comes out as the catalog records that distribution.
 
 /// The OS of an SBOM's operating-system entry (`debian`, `12.4`), as the catalog would record it
 /// from that distribution's `os-release`.
@@ -1354,105 +1355,6 @@ fn split_distro(distro: &str, namespace: Option<&str>) -> (String, String) {
         return (ns.to_owned(), rest.to_owned());
     }
     (distro.to_owned(), String::new())
-}
-
-fn normalize_id(id: &str) -> String {
-    let id = id.trim().to_ascii_lowercase();
-    match id.as_str() {
-        "redhat" | "red hat" | "rhel" => "rhel".to_owned(),
-        "oracle" | "ol" | "oraclelinux" => "ol".to_owned(),
-        "alma" | "almalinux" => "almalinux".to_owned(),
-        "amazon" | "amzn" | "amazonlinux" => "amzn".to_owned(),
-        "suse" | "sles" => "sles".to_owned(),
-        "cbl-mariner" | "mariner" => "mariner".to_owned(),
-        "opensuse" => "opensuse-leap".to_owned(),
-        _ => id,
-    }
-}
-
-/// A distribution id from a display name (`Debian GNU/Linux`).
-fn id_from_name(name: &str) -> Option<&'static str> {
-    const TABLE: &[(&str, &str)] = &[
-        ("red hat", "rhel"),
-        ("centos", "centos"),
-        ("rocky", "rocky"),
-        ("almalinux", "almalinux"),
-        ("oracle", "ol"),
-        ("fedora", "fedora"),
-        ("amazon", "amzn"),
-        ("alpine", "alpine"),
-        ("debian", "debian"),
-        ("ubuntu", "ubuntu"),
-        ("opensuse", "opensuse-leap"),
-        ("suse", "sles"),
-        ("photon", "photon"),
-        ("mariner", "mariner"),
-        ("azure linux", "azurelinux"),
-        ("wolfi", "wolfi"),
-        ("chainguard", "chainguard"),
-    ];
-    let n = name.to_ascii_lowercase();
-    TABLE.iter().find(|(k, _)| n.contains(k)).map(|(_, id)| *id)
-}
-
-fn numeric_prefix(s: &str) -> &str {
-    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    s[..end].trim_end_matches('.')
-}
-
-fn release_key(family: &str, raw_version: &str) -> String {
-    let v = raw_version.trim();
-    let numeric = numeric_prefix(v);
-    if numeric.is_empty() {
-        return v.to_owned();
-    }
-    let mut parts = numeric.split('.');
-    let major = parts.next().unwrap_or(numeric);
-    match family {
-        "debian" | "rhel" | "centos" | "rocky" | "almalinux" | "ol" | "fedora" => major.to_owned(),
-        "alpine" | "ubuntu" | "mariner" | "azurelinux" | "photon" => match parts.next() {
-            Some(minor) => format!("{major}.{minor}"),
-            None => major.to_owned(),
-        },
-        _ => v.to_owned(),
-    }
-}
-
-fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
-    let numeric = !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.');
-    match family {
-        "wolfi" => return Some("Wolfi".to_owned()),
-        "chainguard" => return Some("Chainguard".to_owned()),
-        "opensuse-tumbleweed" => return Some("openSUSE:Tumbleweed".to_owned()),
-        _ => {}
-    }
-    if !numeric {
-        return None;
-    }
-    Some(match family {
-        "debian" => format!("Debian:{version}"),
-        "alpine" => format!("Alpine:v{version}"),
-        "ubuntu" => {
-            let lts = version.ends_with(".04")
-                && version.split('.').next().and_then(|y| y.parse::<u32>().ok()).is_some_and(|y| y % 2 == 0);
-            if lts { format!("Ubuntu:{version}:LTS") } else { format!("Ubuntu:{version}") }
-        }
-        "rocky" => format!("Rocky Linux:{version}"),
-        "almalinux" => format!("AlmaLinux:{version}"),
-        "rhel" => format!("Red Hat:enterprise_linux:{version}"),
-        "sles" => {
-            let mut parts = version.split('.');
-            let major = parts.next().unwrap_or(version);
-            match parts.next() {
-                Some(sp) if sp != "0" && !sp.is_empty() => format!("SUSE:Linux Enterprise Server {major} SP{sp}"),
-                _ => format!("SUSE:Linux Enterprise Server {major}"),
-            }
-        }
-        "sle-micro" | "sl-micro" => format!("SUSE:Linux Enterprise Micro {version}"),
-        "opensuse-leap" => format!("openSUSE:Leap {version}"),
-        "photon" => format!("Photon OS:{version}"),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Normalising a distribution's identity: the release key advisories use, the OSV ecosystem and
-//! the purl namespace / `distro` qualifier of its packages.
+//! the purl namespace / `distro` qualifier of its packages. Pure functions of the strings a file
+//! states, shared by the catalog (which reads `os-release` and friends) and the SBOM reader
+//! (which reads another tool's operating-system entry), so both name a distribution alike.
 
-use microscanner_model::OsInfo;
+use crate::OsInfo;
 
 /// The major part of a dotted version (`9.4` → `9`, `7.6.1810` → `7`).
 fn major(v: &str) -> &str {
@@ -126,6 +128,32 @@ pub fn os_info(raw_id: &str, raw_version: &str, evidence: &str) -> OsInfo {
     let version = release_key(&family, raw_version);
     let ecosystem = osv_ecosystem(&family, &version);
     OsInfo { family, version, pretty_name: None, codename: None, ecosystem, evidence: evidence.to_owned() }
+}
+
+/// Maps a distribution's display name (`NAME=`, a release-file prefix, an SBOM's OS name such as
+/// `Debian GNU/Linux`) to its `os-release` `ID`.
+pub fn id_from_name(name: &str) -> Option<&'static str> {
+    const TABLE: &[(&str, &str)] = &[
+        ("red hat", "rhel"),
+        ("centos", "centos"),
+        ("rocky", "rocky"),
+        ("almalinux", "almalinux"),
+        ("oracle", "ol"),
+        ("fedora", "fedora"),
+        ("amazon", "amzn"),
+        ("alpine", "alpine"),
+        ("debian", "debian"),
+        ("ubuntu", "ubuntu"),
+        ("opensuse", "opensuse-leap"),
+        ("suse", "sles"),
+        ("photon", "photon"),
+        ("mariner", "mariner"),
+        ("azure linux", "azurelinux"),
+        ("wolfi", "wolfi"),
+        ("chainguard", "chainguard"),
+    ];
+    let n = name.to_ascii_lowercase();
+    TABLE.iter().find(|(k, _)| n.contains(k)).map(|(_, id)| *id)
 }
 
 #[cfg(test)]
