@@ -277,6 +277,10 @@ async fn hostile_requests_get_their_code_and_count_nothing() {
         assert!(e["detail"].as_str().unwrap().contains("packages"), "{name}: {e}");
         // tokens: none, unknown, malformed, revoked: one answer
         let unknown = Token::generate(&server.url("")).unwrap();
+        // Requests refused before their body is read carry a small body: the server answers and
+        // closes without reading the rest, and a client still writing a large one would see a
+        // broken pipe instead of the answer.
+        let small = br#"{"schema_version":"1.0","packages":[]}"#.to_vec();
         let mut answers = Vec::new();
         for auth in [
             None,
@@ -284,13 +288,13 @@ async fn hostile_requests_get_their_code_and_count_nothing() {
             Some("Bearer msk_'; DROP TABLE tokens; --".into()),
             Some("Basic eDp5".into()),
         ] {
-            let r = post(body.clone(), "application/json", auth).await.unwrap();
+            let r = post(small.clone(), "application/json", auth).await.unwrap();
             assert_eq!(r.status(), 401, "{name}");
             answers.push(r.text().await.unwrap());
         }
         assert!(answers.windows(2).all(|w| w[0] == w[1]), "{name}: one 401 answer for every bad token");
         // not JSON
-        assert_eq!(post(body.clone(), "text/plain", bearer.clone()).await.unwrap().status(), 415, "{name}");
+        assert_eq!(post(small.clone(), "text/plain", bearer.clone()).await.unwrap().status(), 415, "{name}");
         // 1 GB declared: refused before a byte of it is read
         let head = format!(
             "POST /api/v1/scan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n",

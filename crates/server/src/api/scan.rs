@@ -48,7 +48,13 @@ impl RateState {
 pub(super) async fn scan(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     let token = match authenticate(&state, &headers).await {
         Ok(token) => token,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            // Read (and drop) the body, within --max-body and --request-timeout, before
+            // answering: a client still sending its inventory would otherwise see a broken pipe
+            // instead of the 401 that says why.
+            let _ = read_body(&state, &headers, body).await;
+            return e.into_response();
+        }
     };
     let limit = token.daily_quota.unwrap_or(state.config.daily_quota);
     let now = state.clock.now();
