@@ -47,17 +47,7 @@ pub enum Unmatched {
 
 /// The OSV ecosystem of a language package kind; `None` for OS kinds (they use the distro's).
 pub fn language_ecosystem(kind: PackageKind) -> Option<&'static str> {
-    Some(match kind {
-        PackageKind::Pypi => "PyPI",
-        PackageKind::Npm => "npm",
-        PackageKind::Golang => "Go",
-        PackageKind::Cargo => "crates.io",
-        PackageKind::Maven => "Maven",
-        PackageKind::Gem => "RubyGems",
-        PackageKind::Composer => "Packagist",
-        PackageKind::Nuget => "NuGet",
-        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => return None,
-    })
+    kind.osv_ecosystem()
 }
 
 /// The version scheme an OS package kind's versions follow.

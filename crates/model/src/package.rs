@@ -32,6 +32,23 @@ pub enum PackageKind {
 }
 
 impl PackageKind {
+    /// The OSV ecosystem language packages of this kind are looked up in (`PyPI`, `npm`, ...);
+    /// `None` for OS kinds, whose ecosystem is their distro's release. The matcher keys its
+    /// lookups by it and the reports name it, so it is defined once, here.
+    pub fn osv_ecosystem(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Pypi => "PyPI",
+            Self::Npm => "npm",
+            Self::Golang => "Go",
+            Self::Cargo => "crates.io",
+            Self::Maven => "Maven",
+            Self::Gem => "RubyGems",
+            Self::Composer => "Packagist",
+            Self::Nuget => "NuGet",
+            Self::Deb | Self::Apk | Self::Rpm => return None,
+        })
+    }
+
     /// The purl type of this kind (`deb`, `pypi`, ...).
     pub fn purl_type(self) -> &'static str {
         match self {

@@ -682,7 +682,7 @@ fn database_note(report: &Report, target: &Target<'_>) -> String {
     let ecosystem = if target.kind.is_os() {
         report.os.as_ref().and_then(|os| os.ecosystem.clone())
     } else {
-        osv_ecosystem(target.kind).map(str::to_owned)
+        target.kind.osv_ecosystem().map(str::to_owned)
     };
     let covered = ecosystem.as_deref().and_then(|e| report.coverage.ecosystems.iter().find(|c| c.ecosystem == e));
     match (ecosystem, covered) {
@@ -692,22 +692,6 @@ fn database_note(report: &Report, target: &Target<'_>) -> String {
         (Some(e), Some(_)) => format!("the database has no advisories for {e}: nothing could be found"),
         _ => "not looked up: see Skipped below".to_owned(),
     }
-}
-
-/// The OSV ecosystem the matcher looks a language package kind up in (`None` for OS kinds: the
-/// distro's release is theirs).
-fn osv_ecosystem(kind: PackageKind) -> Option<&'static str> {
-    Some(match kind {
-        PackageKind::Pypi => "PyPI",
-        PackageKind::Npm => "npm",
-        PackageKind::Golang => "Go",
-        PackageKind::Cargo => "crates.io",
-        PackageKind::Maven => "Maven",
-        PackageKind::Gem => "RubyGems",
-        PackageKind::Composer => "Packagist",
-        PackageKind::Nuget => "NuGet",
-        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => return None,
-    })
 }
 
 /// `finding` or `findings`.
