@@ -12,7 +12,12 @@ db=target/demo/microscanner.db
 mkdir -p target/demo
 [ -f "$db" ] || bash scripts/fixture-db.sh "$db"
 image="oci:$MICROSCANNER_IMAGES/debian12-app/oci"
-./target/release/microscanner scan "$image" --db "$db" --format table --continue-on-failure
+# As a pipeline runs it: the image has high findings, so the scan exits 4 and the build stops.
+status=0
+./target/release/microscanner scan "$image" --db "$db" --format table || status=$?
+echo "demo: microscanner exited $status (4: findings at or above --fail-on high; a docker build or CI job stops here)" >&2
+[ "$status" -eq 4 ] || { echo "demo: expected exit 4 on debian12-app with the fixture feeds" >&2; exit 1; }
+# --continue-on-failure (-c) reports the same findings and exits 0.
 ./target/release/microscanner scan "$image" --db "$db" --format json --output target/demo/debian12-app.report.json \
   --continue-on-failure
 ./target/release/microscanner sbom "$image" --format cyclonedx --output target/demo/debian12-app.cdx.json

@@ -23,7 +23,21 @@ pub trait Analyzer: Send + Sync {
 
     /// Whether this analyzer wants the regular file at `path` (relative, no leading `/`) of
     /// `size` bytes. Called for every file of every layer: keep it cheap, and bound the size.
+    ///
+    /// An analyzer that would take even an empty file at `path` (`wants(path, 0)`) *claims* the
+    /// path: the path itself is its evidence (a package database, a lockfile, a jar). When what
+    /// sits there is a FIFO, a device or a symlink that resolves to no file, that evidence is
+    /// lost and the scan says so (see [`crate::lost`]). Analyzers that guess from content and
+    /// want a minimum size (executables) claim nothing.
     fn wants(&self, path: &str, size: u64) -> bool;
+
+    /// The size bound of the files this analyzer reads at `path`: `Some(bound)` when it reads a
+    /// file there of at most `bound` bytes, `None` when it never reads that path. A wanted file
+    /// over its bound is lost evidence, reported as such ([`crate::lost`]), never dropped in
+    /// silence. The default is `None`: an analyzer without a size bound needs nothing here.
+    fn max_size(&self, _path: &str) -> Option<u64> {
+        None
+    }
 
     /// Whether the analyzer needs all its files of a layer at once (a file set such as an rpm
     /// database and its side files). When false (the default), [`Analyzer::analyze`] is called

@@ -29,7 +29,11 @@ impl Analyzer for ApkAnalyzer {
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
-        size <= MAX_SIZE && DB_PATHS.contains(&path)
+        self.max_size(path).is_some_and(|bound| size <= bound)
+    }
+
+    fn max_size(&self, path: &str) -> Option<u64> {
+        DB_PATHS.contains(&path).then_some(MAX_SIZE)
     }
 
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {

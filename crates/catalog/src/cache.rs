@@ -32,7 +32,7 @@ use sha2::{Digest as _, Sha256};
 use crate::{Analyzer, LayerResult, Record};
 
 /// Bumped whenever the stored form or the meaning of a [`LayerResult`] changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The file name suffix of a cache entry.
 const ENTRY_SUFFIX: &str = ".json.zst";

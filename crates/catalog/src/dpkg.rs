@@ -9,8 +9,10 @@ use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DpkgAnalyzer;
 
-const STATUS: &str = "var/lib/dpkg/status";
-const STATUS_D: &str = "var/lib/dpkg/status.d/";
+/// The dpkg status database.
+pub const STATUS: &str = "var/lib/dpkg/status";
+/// The directory of the distroless one-file-per-package databases.
+pub const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
 /// Bound on a status file (the largest real ones are a few MiB).
 const MAX_STATUS: u64 = 64 << 20;
@@ -27,16 +29,20 @@ impl Analyzer for DpkgAnalyzer {
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
+        self.max_size(path).is_some_and(|bound| size <= bound)
+    }
+
+    fn max_size(&self, path: &str) -> Option<u64> {
         if path == STATUS {
-            return size <= MAX_STATUS;
+            return Some(MAX_STATUS);
         }
         if let Some(name) = path.strip_prefix(STATUS_D) {
-            return size <= MAX_STATUS && !name.contains('/') && !is_control_file(name);
+            return (!name.contains('/') && !is_control_file(name)).then_some(MAX_STATUS);
         }
         if let Some(name) = path.strip_prefix(INFO) {
-            return size <= MAX_LIST && !name.contains('/') && name.ends_with(".list");
+            return (!name.contains('/') && name.ends_with(".list")).then_some(MAX_LIST);
         }
-        false
+        None
     }
 
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
@@ -56,6 +62,11 @@ impl Analyzer for DpkgAnalyzer {
         }
         out
     }
+}
+
+/// Whether `path` is a dpkg database: the `status` file or a `status.d` entry.
+pub fn is_db_path(path: &str) -> bool {
+    path == STATUS || path.strip_prefix(STATUS_D).is_some_and(|name| !name.contains('/') && !is_control_file(name))
 }
 
 /// Control files that sit beside a package's stanza in `status.d` (`NAME.md5sums`, maintainer

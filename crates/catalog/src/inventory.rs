@@ -87,7 +87,11 @@ pub fn build_inventory_cached(
         .iter()
         .map(|l| LayerMeta { diff_id: l.diff_id.clone(), created_by: l.created_by.clone() })
         .collect();
-    let merged = merge(&results, &meta);
+    let mut merged = merge(&results, &meta);
+    // The lost-evidence rule's checks that need the merged view (crate::lost).
+    let lost_links = crate::lost::links(analyzers, &merged.symlinks, &merged.files);
+    merged.diagnostics.extend(lost_links);
+    merged.diagnostics.extend(crate::lost::missing_package_database(analyzers, merged.os.as_ref(), &merged.files));
     Ok((finish(image, merged, options), stats))
 }
 

@@ -1,12 +1,22 @@
 //! Analysing one layer: walk it once, offer each file to the analyzers that want it, and collect
 //! their records together with the layer's whiteouts and links, for the merge step.
+//!
+//! This is the one place the walk hands files to analyzers, so it is where the lost-evidence rule
+//! ([`crate::lost`]) is applied: a wanted file over its analyzer's size bound, or one that is a
+//! FIFO, a device or another non-regular entry, is a warning here (`Collector::lost`), and its path
+//! counts as written by this layer (what a lower layer had there is gone). A symlink at a claimed
+//! path is read through to its target when the target is a file of the same layer (as the
+//! runtime would follow it); the others are checked once the layers are merged
+//! ([`crate::lost::links`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::{Hash as _, Hasher as _};
 use std::io::{self, Read};
 
 use microscanner_image::{EntryKind, ImageError, Layer, LayerVisitor, Limits};
 use microscanner_model::Diagnostic;
 
+use crate::lost::{self, Lost};
 use crate::{Analyzer, LayerFiles, Record};
 
 /// What one layer contributed, before whiteouts are applied.
@@ -39,17 +49,38 @@ pub fn analyze_layer(
         sets: BTreeMap::new(),
         hardlinks: Vec::new(),
         pending: Vec::new(),
+        symlinked: BTreeMap::new(),
+        seen: HashSet::new(),
     };
     layer.walk(limits, &mut visitor)?;
-    if !visitor.hardlinks.is_empty() {
-        // Rare: a wanted hard link whose target was read but not kept. Walk again for the targets.
-        let mut grabber = LinkTargets { links: std::mem::take(&mut visitor.hardlinks), found: Vec::new() };
+    // Claimed symlinks whose target is a file of this layer that the walk met before the link.
+    let early: Vec<(String, String)> = std::mem::take(&mut visitor.symlinked)
+        .into_iter()
+        .filter(|(target, _)| visitor.seen.contains(&path_hash(target)))
+        .flat_map(|(target, links)| links.into_iter().map(move |link| (link, target.clone())))
+        .collect();
+    if !visitor.hardlinks.is_empty() || !early.is_empty() {
+        // Rare: a wanted hard link whose target was read but not kept, or a claimed symlink whose
+        // target came first. Walk again for the targets.
+        let hard: BTreeSet<String> = visitor.hardlinks.iter().map(|(link, _)| link.clone()).collect();
+        let links = std::mem::take(&mut visitor.hardlinks).into_iter().chain(early).collect();
+        let mut grabber = LinkTargets { analyzers, links, found: Vec::new(), too_large: Vec::new() };
         layer.walk(limits, &mut grabber)?;
-        for (link, bytes) in grabber.found {
-            let wanting = visitor.wanting(&link, bytes.len() as u64);
-            visitor.offer(&link, bytes, &wanting);
+        for (link, target, size) in grabber.too_large {
+            visitor.result.written.insert(target);
+            if let Some((ids, reason)) = lost::too_large(analyzers, &link, size, &[]) {
+                visitor.lost(&link, &ids, &reason);
+            }
         }
-        for (link, target) in grabber.links {
+        for (link, target, bytes) in grabber.found {
+            if hard.contains(&link) {
+                let wanting = visitor.wanting(&link, bytes.len() as u64);
+                visitor.offer(&link, bytes, &wanting);
+            } else {
+                visitor.through_link(&link, &target, bytes);
+            }
+        }
+        for (link, target) in grabber.links.into_iter().filter(|(link, _)| hard.contains(link)) {
             visitor.result.diagnostics.push(Diagnostic::warning(
                 format!("/{link}"),
                 format!("hard link to /{target}, which is not a regular file of this layer"),
@@ -66,17 +97,29 @@ pub fn analyze_layer(
     Ok(result)
 }
 
-/// A second walk that reads the targets of wanted hard links.
-struct LinkTargets {
-    /// Unresolved (link, target) pairs; resolved ones move to `found`.
+/// A second walk that reads the targets of wanted hard links and claimed symlinks, each only
+/// when an analyzer wants the link at the target's size.
+struct LinkTargets<'a> {
+    analyzers: &'a [Box<dyn Analyzer>],
+    /// Unresolved (link, target) pairs; resolved ones move to `found` or `too_large`.
     links: Vec<(String, String)>,
-    /// (link, content of its target).
-    found: Vec<(String, Vec<u8>)>,
+    /// (link, target, content of the target).
+    found: Vec<(String, String, Vec<u8>)>,
+    /// (link, target, size of the target) for targets too large for the link's analyzers.
+    too_large: Vec<(String, String, u64)>,
 }
 
-impl LayerVisitor for LinkTargets {
-    fn wants(&mut self, path: &str, _size: u64) -> bool {
-        self.links.iter().any(|(_, target)| target == path)
+impl LayerVisitor for LinkTargets<'_> {
+    fn wants(&mut self, path: &str, size: u64) -> bool {
+        let analyzers = self.analyzers;
+        let wanted = |link: &str| analyzers.iter().any(|a| a.wants(link, size));
+        let (hits, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.links).into_iter().partition(|(_, t)| t == path);
+        let (read, refused): (Vec<_>, Vec<_>) = hits.into_iter().partition(|(link, _)| wanted(link));
+        self.too_large.extend(refused.into_iter().map(|(link, target)| (link, target, size)));
+        let any = !read.is_empty();
+        self.links = rest;
+        self.links.extend(read);
+        any
     }
 
     fn file(&mut self, path: &str, _size: u64, content: &mut dyn Read) -> io::Result<()> {
@@ -84,7 +127,7 @@ impl LayerVisitor for LinkTargets {
         content.read_to_end(&mut bytes)?;
         let (hits, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.links).into_iter().partition(|(_, t)| t == path);
         self.links = rest;
-        self.found.extend(hits.into_iter().map(|(link, _)| (link, bytes.clone())));
+        self.found.extend(hits.into_iter().map(|(link, target)| (link, target, bytes.clone())));
         Ok(())
     }
 
@@ -110,6 +153,19 @@ struct Collector<'a> {
     hardlinks: Vec<(String, String)>,
     /// The analyzers that wanted the entry the walk is on (set by `wants`, used by `file`).
     pending: Vec<usize>,
+    /// Symlinks at claimed paths whose analyzers do not read their target at its own path:
+    /// target → links. The runtime follows the link, so they get the target's content.
+    symlinked: BTreeMap<String, Vec<String>>,
+    /// A hash of the path of every regular file of the layer, to tell whether a second walk
+    /// can find a symlink's target.
+    seen: HashSet<u64>,
+}
+
+/// A hash of a path, for [`Collector::seen`].
+fn path_hash(path: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Collector<'_> {
@@ -136,12 +192,46 @@ impl Collector<'_> {
     fn wanting(&self, path: &str, size: u64) -> Vec<usize> {
         self.analyzers.iter().enumerate().filter(|(_, a)| a.wants(path, size)).map(|(i, _)| i).collect()
     }
+
+    /// The lost-evidence rule ([`crate::lost`]): `analyzers` wanted the file at `path` and do not
+    /// get it. A warning names the path, the analyzers and the reason; the path counts as
+    /// written here, so records a lower layer read at the same path do not survive it.
+    fn lost(&mut self, path: &str, analyzers: &[&str], reason: &Lost) {
+        self.result.written.insert(path.to_owned());
+        self.result.diagnostics.push(lost::diagnostic(path, analyzers, reason));
+    }
 }
 
 impl LayerVisitor for Collector<'_> {
     fn wants(&mut self, path: &str, size: u64) -> bool {
+        self.seen.insert(path_hash(path));
         self.pending = self.wanting(path, size);
-        !self.pending.is_empty()
+        if let Some((ids, reason)) = lost::too_large(self.analyzers, path, size, &self.pending) {
+            self.lost(path, &ids, &reason);
+        }
+        let mut for_links = false;
+        if let Some(links) = self.symlinked.get(path) {
+            let links = links.clone();
+            for_links = links.iter().any(|link| !self.wanting(link, size).is_empty());
+            if !for_links {
+                // Too large for every analyzer that claims a link to it.
+                self.symlinked.remove(path);
+                self.result.written.insert(path.to_owned());
+                for link in links {
+                    if let Some((ids, reason)) = lost::too_large(self.analyzers, &link, size, &[]) {
+                        self.lost(&link, &ids, &reason);
+                    }
+                }
+            }
+        }
+        !self.pending.is_empty() || for_links
+    }
+
+    fn not_regular(&mut self, path: &str, what: &str) {
+        let ids = lost::claimants(self.analyzers, path);
+        if !ids.is_empty() {
+            self.lost(path, &ids, &Lost::NotRegular(what.to_owned()));
+        }
     }
 
     fn file(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()> {
@@ -149,7 +239,12 @@ impl LayerVisitor for Collector<'_> {
         let wanting = std::mem::take(&mut self.pending);
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
         content.read_to_end(&mut bytes)?;
-        self.offer(path, bytes, &wanting);
+        for link in self.symlinked.remove(path).unwrap_or_default() {
+            self.through_link(&link, path, bytes.clone());
+        }
+        if !wanting.is_empty() {
+            self.offer(path, bytes, &wanting);
+        }
         Ok(())
     }
 
@@ -159,6 +254,7 @@ impl LayerVisitor for Collector<'_> {
             EntryKind::OpaqueDir => self.result.opaque_dirs.push(path.to_owned()),
             EntryKind::Symlink(target) => {
                 self.result.written.insert(path.to_owned());
+                self.symlink(path, &target);
                 self.result.symlinks.insert(path.to_owned(), target);
             }
             EntryKind::Hardlink(target) => self.hardlink(path, &target),
@@ -171,6 +267,42 @@ impl LayerVisitor for Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// A symlink: when analyzers claim its path but do not read its target at the target's own
+    /// path (`etc/fedora-release -> ../usr/lib/fedora-release`), they get the target's content
+    /// when the walk meets it (or a second walk, when it came first). A target that is not in
+    /// this layer is checked once the layers are merged ([`crate::lost::links`]).
+    fn symlink(&mut self, path: &str, target: &str) {
+        let Some(resolved) = microscanner_image::path::resolve_link(path, target) else { return };
+        let needs = self.analyzers.iter().any(|a| a.wants(path, 0) && !a.wants(&resolved, 0));
+        if needs && resolved != path {
+            self.symlinked.entry(resolved).or_default().push(path.to_owned());
+        }
+    }
+
+    /// Offers the content of `target` to the analyzers that claim the symlink `link` to it and do
+    /// not read `target` at its own path. The target counts as written (it was read), so the
+    /// merge's link check finds it.
+    fn through_link(&mut self, link: &str, target: &str, bytes: Vec<u8>) {
+        let size = bytes.len() as u64;
+        self.result.written.insert(target.to_owned());
+        let wanting: Vec<usize> = self
+            .wanting(link, size)
+            .into_iter()
+            .filter(|&i| self.analyzers.get(i).is_some_and(|a| !a.wants(target, size)))
+            .collect();
+        let claimed: Vec<usize> = (0..self.analyzers.len())
+            .filter(|&i| self.analyzers.get(i).is_some_and(|a| a.wants(target, size)))
+            .collect();
+        let mut skip = wanting.clone();
+        skip.extend(claimed);
+        if let Some((ids, reason)) = lost::too_large(self.analyzers, link, size, &skip) {
+            self.lost(link, &ids, &reason);
+        }
+        if !wanting.is_empty() {
+            self.offer(link, bytes, &wanting);
+        }
+    }
+
     /// A hard link: when an analyzer wants the link's path, give it the target's content if this
     /// layer's walk kept it (file sets); otherwise note it.
     fn hardlink(&mut self, path: &str, target: &str) {

@@ -10,6 +10,7 @@ pub mod dpkg;
 mod inventory;
 pub mod lang;
 mod layer;
+mod lost;
 mod merge;
 pub mod os;
 mod registry;

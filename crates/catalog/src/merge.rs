@@ -5,7 +5,7 @@
 //! wrote the same path again. Every package is attributed to the lowest layer from which its
 //! evidence file listed it without interruption.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use microscanner_model::{Diagnostic, LayerRef, OsInfo, Package};
 
@@ -34,6 +34,9 @@ pub struct Merged {
     pub symlinks: BTreeMap<String, String>,
     /// Every layer's diagnostics.
     pub diagnostics: Vec<Diagnostic>,
+    /// The surviving paths that analyzers were offered or told about (files read, files lost,
+    /// symlinks), for the checks that need the merged view ([`crate::lost`]).
+    pub files: BTreeSet<String>,
 }
 
 /// What sits at one path in the merged view: the layers that wrote it, newest last.
@@ -112,6 +115,7 @@ pub fn merge<L: std::borrow::Borrow<LayerResult>>(layers: &[L], meta: &[LayerMet
         }
     }
     merged.os = best_os.map(|(_, _, os)| os);
+    merged.files = paths.into_iter().filter(|(_, state)| !state.history.is_empty()).map(|(path, _)| path).collect();
     merged
 }
 

@@ -46,6 +46,10 @@ impl Analyzer for RpmAnalyzer {
         size <= MAX_SIZE && (is_db_path(path) || (size > 0 && is_wal_path(path)))
     }
 
+    fn max_size(&self, path: &str) -> Option<u64> {
+        (is_db_path(path) || is_wal_path(path)).then_some(MAX_SIZE)
+    }
+
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
         let mut out = AnalyzerOutput::default();
         for (path, bytes) in files {

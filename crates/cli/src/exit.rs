@@ -30,9 +30,64 @@ pub(crate) fn report(outcome: anyhow::Result<Outcome>) -> ExitCode {
         Ok(Outcome::PolicyFailure) => ExitCode::from(POLICY_FAILURE),
         Ok(Outcome::Incomplete) => ExitCode::from(INCOMPLETE),
         Err(err) => {
-            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
-            eprintln!("error: {}", chain.join(": "));
+            // The chain often names a file of the image: shown escaped, on one line.
+            eprintln!("error: {}", microscanner_report::text::escape_controls(&error_line(&err)));
             ExitCode::from(ERROR)
         }
+    }
+}
+
+/// The error and its causes joined with `: `, each said once: an error whose message already
+/// includes its cause's (`thiserror`'s `#[error("...: {0}")]` beside `#[source]`) would otherwise
+/// print it twice (`no database file: no database file`).
+pub(crate) fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As `thiserror` writes `#[error("cannot read {path}: {source}")]` with `#[source]`.
+    #[derive(Debug)]
+    struct Wrapped {
+        path: String,
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot read {}: {}", self.path, self.source)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no database file");
+        let err = anyhow::Error::new(Wrapped { path: "/db".into(), source: io }).context("opening the database");
+        assert_eq!(error_line(&err), "opening the database: cannot read /db: no database file");
+    }
+
+    #[test]
+    fn distinct_causes_are_all_said() {
+        let err = anyhow::anyhow!("inner").context("middle").context("outer");
+        assert_eq!(error_line(&err), "outer: middle: inner");
     }
 }

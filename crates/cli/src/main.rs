@@ -4,6 +4,8 @@
 mod commands;
 mod exit;
 mod legacy;
+mod logging;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,10 @@ struct Cli {
     /// Print nothing on stderr but errors.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// A config file of flag values (YAML; default: ./microscanner.yaml when it exists). The
+    /// command line wins over MICROSCANNER_<FLAG> variables, which win over the file.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     command: Command,
@@ -39,6 +45,8 @@ enum Command {
     Scan(commands::scan::ScanArgs),
     /// Compare two JSON reports: new, fixed and changed findings.
     Diff(commands::diff::DiffArgs),
+    /// Render a saved JSON report (`scan --format json`) in another format: one scan, many reports.
+    Convert(commands::convert::ConvertArgs),
     /// Inventory an image and write it as an SBOM (CycloneDX, SPDX or microscanner JSON).
     Sbom(commands::sbom::SbomArgs),
     /// Print the version, the database schema it reads and the database found (path, build time, data dates).
@@ -59,11 +67,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = parse();
-    init_logging(cli.quiet);
+    logging::init(cli.quiet);
+    if let Some(path) = &cli.config {
+        tracing::debug!("settings from the config file {}", path.display());
+    }
     let global = commands::Global { db: cli.db, quiet: cli.quiet };
     let outcome = match cli.command {
         Command::Scan(args) => commands::scan::run(&global, &args),
         Command::Diff(args) => commands::diff::run(&global, &args),
+        Command::Convert(args) => commands::convert::run(&global, &args),
         Command::Sbom(args) => commands::sbom::run(&global, &args),
         Command::Version(args) => commands::version::run(&global, &args),
         Command::CompareVersions(args) => commands::version::run_compare(&args),
@@ -84,11 +96,26 @@ fn parse() -> Cli {
     let command = Cli::command();
     let mut subcommands: Vec<&str> = command.get_subcommands().map(clap::Command::get_name).collect();
     subcommands.push("help");
-    if !legacy::is_legacy(&args, &subcommands) {
-        return Cli::parse();
-    }
-    match legacy::translate(&args) {
-        Ok(modern) => Cli::parse_from(modern),
+    let modern = if legacy::is_legacy(&args, &subcommands) {
+        match legacy::translate(&args) {
+            Ok(modern) => modern.into_iter().skip(1).collect(),
+            Err(e) => e.exit(),
+        }
+    } else {
+        args
+    };
+    let config = match settings::config_path(&modern).map(|path| settings::read_config(&path)) {
+        Some(Ok(config)) => config,
+        Some(Err(e)) => Cli::command().error(clap::error::ErrorKind::InvalidValue, e).exit(),
+        None => settings::Config::default(),
+    };
+    let command = match settings::apply(Cli::command(), &config) {
+        Ok(command) => command,
+        Err(e) => Cli::command().error(clap::error::ErrorKind::InvalidValue, format!("config file: {e}")).exit(),
+    };
+    let matches = command.get_matches_from(std::iter::once(std::ffi::OsString::from("microscanner")).chain(modern));
+    match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
         Err(e) => e.exit(),
     }
 }
@@ -96,23 +123,4 @@ fn parse() -> Cli {
 /// Whether a command-line word is a token (the old form puts it where a subcommand would go).
 pub(crate) fn token_like(word: &str) -> bool {
     microscanner_server::token::looks_like_token(word)
-}
-
-/// Logs go to stderr (stdout is for documents), at `warn` unless `RUST_LOG` says otherwise; colour
-/// only on a terminal (a build log or CI log gets plain text) and never with `NO_COLOR`.
-fn init_logging(quiet: bool) {
-    use std::io::IsTerminal as _;
-    // An image without a CA store (scratch, distroless/static) is normal for the in-image mode:
-    // the bundled roots are used, so the platform verifier's note about the missing system
-    // store is not a warning worth a line in every build log.
-    let default = if quiet { "error" } else { "warn,rustls_platform_verifier=error" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_ansi(color)
-        .init();
 }

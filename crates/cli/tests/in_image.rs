@@ -297,8 +297,19 @@ fn the_old_json_has_the_old_fields() {
         "changed_result",
         "function_metadata",
     ];
-    const SUMMARY: &[&str] =
-        &["total", "high", "medium", "low", "negligible", "sensitive", "malware", "score_average", "max_score"];
+    // the old tool's keys, and `unknown` (unrated findings), so the counts add up to `total`
+    const SUMMARY: &[&str] = &[
+        "total",
+        "high",
+        "medium",
+        "low",
+        "negligible",
+        "unknown",
+        "sensitive",
+        "malware",
+        "score_average",
+        "max_score",
+    ];
     const RESOURCE: &[&str] = &["format", "name", "version", "arch", "cpe", "license", "name_hash"];
     const VULNERABILITY: &[&str] = &[
         "name",
@@ -344,6 +355,13 @@ fn the_old_json_has_the_old_fields() {
     assert_eq!(report["changed_result"], false);
     assert!(report["data_date"].as_i64().unwrap() > 1_500_000_000);
     assert_eq!(keys(&report["vulnerability_summary"]), set(SUMMARY));
+    let summary = &report["vulnerability_summary"];
+    let count = |k: &str| summary[k].as_u64().unwrap();
+    assert_eq!(
+        count("high") + count("medium") + count("low") + count("negligible") + count("unknown"),
+        count("total"),
+        "{summary}"
+    );
     let check = &report["image_assurance_results"]["checks_performed"][0];
     assert_eq!(check["control"], "max_severity");
     assert_eq!(check["maximum_severity_allowed"], "high");

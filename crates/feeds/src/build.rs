@@ -9,13 +9,18 @@ use microscanner_vulndb::{AddStats, Builder, Records, SourceInfo, install, temp_
 use rayon::prelude::*;
 
 use crate::detect::{self, Format};
-use crate::{FeedError, Import, newest};
+use crate::{FeedError, Import, Sink, newest};
 
 /// What detecting and importing one file gave.
 type Detected = Result<Option<(Format, Import)>, FeedError>;
 
-/// Files imported in parallel per batch (bounds memory: one batch of records at a time).
+/// Files imported in parallel per batch (bounds memory: one batch of records at a time)...
 const BATCH: usize = 512;
+/// ...and at most this many bytes of them (a single file may pass it up to [`STREAM_ABOVE`]).
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this, and every `.zip`, are imported one at a time, streaming: their records
+/// go to the database in chunks while they are read (see [`detect::import_file`]).
+const STREAM_ABOVE: u64 = 8 * 1024 * 1024;
 
 /// One input of a build: a file, and the source it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,19 +148,125 @@ struct SourceTally {
     diagnostics: u64,
 }
 
+/// A build in progress: the database being written and what has been tallied so far.
+struct State<'o> {
+    builder: Builder,
+    options: &'o BuildOptions,
+    report: BuildReport,
+    tallies: BTreeMap<String, SourceTally>,
+}
+
+impl State<'_> {
+    /// Writes records of `source` (after the ecosystem filter).
+    fn write(&mut self, source: &str, mut records: Records) -> Result<(), FeedError> {
+        if let Some(keep) = &self.options.ecosystems {
+            filter_ecosystems(&mut records, keep);
+        }
+        let tally = self.tallies.entry(source.to_owned()).or_default();
+        tally.records += records.record_count() as u64;
+        let stats = self.builder.add(&records)?;
+        let written = &mut self.report.written;
+        written.advisories += stats.advisories;
+        written.merged += stats.merged;
+        written.duplicates += stats.duplicates;
+        written.affected += stats.affected;
+        Ok(())
+    }
+
+    /// Takes the result of importing one input (the rest of it, when it was streamed).
+    fn take(&mut self, input: &Input, result: Detected) -> Result<(), FeedError> {
+        let tally = self.tallies.entry(input.source.clone()).or_default();
+        if tally.origin.is_empty() {
+            tally.origin = if input.source == input.origin || !input.origin.contains("://") {
+                input.source.clone()
+            } else {
+                input.origin.clone()
+            };
+        }
+        match result {
+            Ok(Some((format, mut import))) => {
+                self.report.files += 1;
+                if !tally.kinds.contains(&format.kind()) {
+                    tally.kinds.push(format.kind());
+                }
+                tally.timestamp = newest(tally.timestamp.take(), import.timestamp.take());
+                tally.diagnostics += import.diagnostics.len() as u64;
+                self.write(&input.source, std::mem::take(&mut import.records))?;
+                self.report.diagnostics.extend(import.diagnostics);
+            }
+            Ok(None) => {
+                if self.options.strict {
+                    return Err(FeedError::malformed(&input.origin, "not a feed format microscanner reads"));
+                }
+                self.report.skipped += 1;
+                self.report
+                    .diagnostics
+                    .push(Diagnostic::info(&input.origin, "not a feed format microscanner reads; skipped"));
+            }
+            Err(e) => {
+                if self.options.strict {
+                    return Err(e);
+                }
+                tally.diagnostics += 1;
+                self.report.diagnostics.push(Diagnostic::warning(&input.origin, e.to_string()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The sink of a streamed input: its chunks go straight to the database.
+struct ToDatabase<'s, 'o> {
+    state: &'s mut State<'o>,
+    source: &'s str,
+}
+
+impl Sink for ToDatabase<'_, '_> {
+    fn chunk(&mut self, records: Records) -> Result<(), FeedError> {
+        self.state.write(self.source, records)
+    }
+}
+
+/// True when an input is imported on its own, streaming, rather than whole in a parallel batch.
+fn streamed(input: &Input, size: u64) -> bool {
+    size > STREAM_ABOVE || input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
 fn build_into(
     tmp: &Path,
     inputs: &[Input],
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport, FeedError> {
-    let mut builder = Builder::create(tmp)?;
-    let mut report = BuildReport::default();
-    let mut tallies: BTreeMap<String, SourceTally> = BTreeMap::new();
+    let mut state =
+        State { builder: Builder::create(tmp)?, options, report: BuildReport::default(), tallies: BTreeMap::new() };
     let total = inputs.len();
-    let mut done = 0usize;
-    for chunk in inputs.chunks(BATCH) {
-        let results: Vec<(&Input, Detected)> = chunk
+    // A file that cannot be stat'ed is read (and fails) in a batch, as before.
+    let sizes: Vec<u64> = inputs.iter().map(|i| std::fs::metadata(&i.path).map_or(0, |m| m.len())).collect();
+    let mut at = 0usize;
+    while at < inputs.len() {
+        if streamed(&inputs[at], sizes[at]) {
+            let input = &inputs[at];
+            let location = input.origin.clone();
+            let mut sink = ToDatabase { state: &mut state, source: &input.source };
+            let result = detect::import_file(&location, &input.path, &mut sink);
+            state.take(input, result)?;
+            at += 1;
+            progress.files(at, total);
+            continue;
+        }
+        // A batch: consecutive small files, at most BATCH of them and BATCH_BYTES together.
+        let mut end = at;
+        let mut bytes = 0u64;
+        while end < inputs.len()
+            && end - at < BATCH
+            && !streamed(&inputs[end], sizes[end])
+            && (end == at || bytes + sizes[end] <= BATCH_BYTES)
+        {
+            bytes += sizes[end];
+            end += 1;
+        }
+        let results: Vec<(&Input, Detected)> = inputs[at..end]
             .par_iter()
             .map(|input| {
                 let location = input.origin.clone();
@@ -166,54 +277,13 @@ fn build_into(
             })
             .collect();
         for (input, result) in results {
-            done += 1;
-            let tally = tallies.entry(input.source.clone()).or_default();
-            if tally.origin.is_empty() {
-                tally.origin = if input.source == input.origin || !input.origin.contains("://") {
-                    input.source.clone()
-                } else {
-                    input.origin.clone()
-                };
-            }
-            match result {
-                Ok(Some((format, mut import))) => {
-                    if let Some(keep) = &options.ecosystems {
-                        filter_ecosystems(&mut import.records, keep);
-                    }
-                    report.files += 1;
-                    if !tally.kinds.contains(&format.kind()) {
-                        tally.kinds.push(format.kind());
-                    }
-                    tally.timestamp = newest(tally.timestamp.take(), import.timestamp.take());
-                    tally.records += import.records.record_count() as u64;
-                    tally.diagnostics += import.diagnostics.len() as u64;
-                    let stats = builder.add(&import.records)?;
-                    report.written.advisories += stats.advisories;
-                    report.written.merged += stats.merged;
-                    report.written.duplicates += stats.duplicates;
-                    report.written.affected += stats.affected;
-                    report.diagnostics.extend(import.diagnostics);
-                }
-                Ok(None) => {
-                    if options.strict {
-                        return Err(FeedError::malformed(&input.origin, "not a feed format microscanner reads"));
-                    }
-                    report.skipped += 1;
-                    report
-                        .diagnostics
-                        .push(Diagnostic::info(&input.origin, "not a feed format microscanner reads; skipped"));
-                }
-                Err(e) => {
-                    if options.strict {
-                        return Err(e);
-                    }
-                    tally.diagnostics += 1;
-                    report.diagnostics.push(Diagnostic::warning(&input.origin, e.to_string()));
-                }
-            }
+            state.take(input, result)?;
         }
-        progress.files(done, total);
+        at = end;
+        progress.files(at, total);
     }
+    let State { builder, mut report, tallies, .. } = state;
+    let mut builder = builder;
     for (name, t) in tallies {
         if t.kinds.is_empty() {
             continue;

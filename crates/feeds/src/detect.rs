@@ -1,10 +1,14 @@
 //! Recognising a feed file by its name and content, and sending it to its importer.
 
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{FeedError, Import, alpine, debian, epss, kev, nvd, osv};
+use crate::{FeedError, Import, Sink, alpine, debian, epss, kev, nvd, osv, stream};
+
+/// Bytes read from the start of a file to recognise it.
+const HEAD: u64 = 4096;
 
 /// The feed formats this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,11 +84,43 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
         }
         return Ok(None);
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))?;
-    import_json(location, value)
+    // Lists of records are read element by element, never as one `Value` (see `stream`).
+    stream::import_slice(location, bytes)
 }
 
-/// Dispatches an already parsed JSON document.
+/// Detects the format of the file at `path` (named `location`) and imports it, streaming: an
+/// `all.zip` member by member, a JSON list of records element by element, their records handed
+/// to `sink` in chunks of at most [`CHUNK_RECORDS`](crate::CHUNK_RECORDS) records while the file
+/// is read. The [`Import`] returned holds the rest (the last chunk, diagnostics, timestamp).
+/// Formats that are not streamed (Debian lists, EPSS CSV, an Alpine secdb, the Debian tracker
+/// export, a single record) are read whole and returned, as [`import_bytes`] does.
+///
+/// Results are those of [`import_bytes`], except that an advisory id given twice in one file is
+/// merged when both copies fall in the same chunk and skipped (first one wins) when they do not,
+/// as between two files.
+pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<Option<(Format, Import)>, FeedError> {
+    let io = |e: std::io::Error| FeedError::Io { location: location.to_owned(), source: e };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = Vec::new();
+    (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
+    file.rewind().map_err(io)?;
+    let lower = location.to_ascii_lowercase();
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") || lower.ends_with(".zip") {
+        let reader = std::io::BufReader::new(file);
+        return osv::import_zip(reader, location, Some(sink)).map(|i| Some((Format::OsvZip, i)));
+    }
+    let csv = head.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz");
+    let start = first_non_space(&head);
+    if !csv && matches!(start, Some(b'{' | b'[')) && !(start == Some(b'[') && looks_like_list_text(&head)) {
+        return stream::import_file(location, file, sink);
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    import_bytes(location, &bytes)
+}
+
+/// Dispatches an already parsed JSON document (the whole-document path; [`import_bytes`] and
+/// [`import_file`] stream lists of records instead, with the same results).
 pub fn import_json(location: &str, value: Value) -> Result<Option<(Format, Import)>, FeedError> {
     if kev::looks_like_kev(&value) {
         return kev::from_value(&value, location).map(|i| Some((Format::Kev, i)));

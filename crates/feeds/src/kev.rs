@@ -4,7 +4,10 @@ use microscanner_model::Diagnostic;
 use microscanner_vulndb::KevEntry;
 use serde_json::Value;
 
-use crate::{FeedError, Import, str_of};
+use crate::{FeedError, Import, MAX_ID, MAX_SUMMARY, cut_text, str_of};
+
+/// Longest KEV text field kept (vendor, product, name, dates), in bytes.
+pub const MAX_KEV_TEXT: usize = MAX_SUMMARY;
 
 /// True when a JSON value is the KEV catalog.
 pub fn looks_like_kev(v: &Value) -> bool {
@@ -26,28 +29,49 @@ pub fn from_value(value: &Value, location: &str) -> Result<Import, FeedError> {
         .get("vulnerabilities")
         .and_then(Value::as_array)
         .ok_or_else(|| FeedError::malformed(location, "no vulnerabilities array: not the KEV catalog"))?;
-    let mut import = Import {
-        timestamp: str_of(value.get("dateReleased")).or_else(|| str_of(value.get("catalogVersion"))),
-        ..Import::default()
-    };
+    let mut import = Import { timestamp: timestamp_of(value), ..Import::default() };
     for (i, v) in list.iter().enumerate() {
-        let Some(cve) = str_of(v.get("cveID")).filter(|c| c.starts_with("CVE-")) else {
-            import
-                .diagnostics
-                .push(Diagnostic::warning(format!("{location}: vulnerabilities[{i}]"), "no cveID; skipped"));
-            continue;
-        };
-        import.records.kev.push(KevEntry {
-            cve_id: cve,
-            date_added: str_of(v.get("dateAdded")),
-            due_date: str_of(v.get("dueDate")),
-            ransomware: str_of(v.get("knownRansomwareCampaignUse")),
-            vendor: str_of(v.get("vendorProject")),
-            product: str_of(v.get("product")),
-            name: str_of(v.get("vulnerabilityName")),
-        });
+        add_item(i, v, location, &mut import);
     }
     Ok(import)
+}
+
+/// The catalog's own timestamp (`dateReleased`, else `catalogVersion`).
+pub(crate) fn timestamp_of(catalog: &Value) -> Option<String> {
+    str_of(catalog.get("dateReleased")).or_else(|| str_of(catalog.get("catalogVersion")))
+}
+
+/// Imports the `i`th entry of the catalog's `vulnerabilities`. Text fields longer than
+/// [`MAX_KEV_TEXT`] are cut, with a diagnostic.
+pub(crate) fn add_item(i: usize, v: &Value, location: &str, import: &mut Import) {
+    let loc = || format!("{location}: vulnerabilities[{i}]");
+    let Some(cve) = str_of(v.get("cveID")).filter(|c| c.starts_with("CVE-") && c.len() <= MAX_ID) else {
+        import.diagnostics.push(Diagnostic::warning(loc(), "no cveID; skipped"));
+        return;
+    };
+    let mut cut = Vec::new();
+    let mut text = |key: &str| {
+        let mut s = str_of(v.get(key));
+        if let Some(s) = s.as_mut()
+            && let Some(n) = cut_text(s, MAX_KEV_TEXT)
+        {
+            cut.push(format!("{key} of {n} bytes cut to {MAX_KEV_TEXT}"));
+        }
+        s
+    };
+    let entry = KevEntry {
+        cve_id: cve,
+        date_added: text("dateAdded"),
+        due_date: text("dueDate"),
+        ransomware: text("knownRansomwareCampaignUse"),
+        vendor: text("vendorProject"),
+        product: text("product"),
+        name: text("vulnerabilityName"),
+    };
+    if !cut.is_empty() {
+        import.diagnostics.push(Diagnostic::warning(loc(), format!("{}: {}", entry.cve_id, cut.join("; "))));
+    }
+    import.records.kev.push(entry);
 }
 
 #[cfg(test)]

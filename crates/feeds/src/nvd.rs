@@ -6,7 +6,7 @@ use microscanner_model::Diagnostic;
 use microscanner_vulndb::{Advisory, Records, Reference, Severity, SeverityKind, cvss_base_score};
 use serde_json::Value;
 
-use crate::{FeedError, Import, newest, str_of};
+use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, bound_advisory, newest, str_of};
 
 /// Source name of NVD advisories.
 pub const SOURCE: &str = "nvd";
@@ -37,26 +37,40 @@ pub fn page_info(v: &Value) -> Option<(u64, u64, u64)> {
 pub fn from_value(value: &Value, location: &str) -> Import {
     let mut import = Import { records: Records { complete: true, ..Records::default() }, ..Import::default() };
     import.timestamp = str_of(value.get("timestamp"));
-    let items: Vec<&Value> = match value.get("vulnerabilities").and_then(Value::as_array) {
-        Some(list) => list.iter().map(|i| i.get("cve").unwrap_or(i)).collect(),
-        None => vec![value.get("cve").unwrap_or(value)],
-    };
-    for (i, cve) in items.into_iter().enumerate() {
-        let Some(id) = cve.get("id").and_then(Value::as_str) else {
-            import.diagnostics.push(Diagnostic::warning(format!("{location}[{i}]"), "CVE without id; skipped"));
-            continue;
-        };
-        add_cve(id, cve, &mut import);
+    match value.get("vulnerabilities").and_then(Value::as_array) {
+        Some(list) => {
+            for (i, item) in list.iter().enumerate() {
+                add_item(i, item, location, &mut import);
+            }
+        }
+        None => add_item(0, value, location, &mut import),
     }
     import
 }
 
-fn add_cve(id: &str, cve: &Value, import: &mut Import) {
+/// Imports the `i`th item of a page's `vulnerabilities` (`{"cve": {...}}` or a bare CVE object).
+/// Without a page timestamp, the import's timestamp is the first CVE's `lastModified`.
+pub(crate) fn add_item(i: usize, item: &Value, location: &str, import: &mut Import) {
+    let cve = item.get("cve").unwrap_or(item);
+    let Some(id) = cve.get("id").and_then(Value::as_str) else {
+        import.diagnostics.push(Diagnostic::warning(format!("{location}[{i}]"), "CVE without id; skipped"));
+        return;
+    };
+    if id.len() > MAX_ID {
+        let message = format!("CVE id of {} bytes, over the bound of {MAX_ID}; skipped", id.len());
+        import.diagnostics.push(Diagnostic::warning(format!("{location}[{i}]"), message));
+        return;
+    }
+    add_cve(id, cve, import, &|| format!("{location}[{i}]"));
+}
+
+fn add_cve(id: &str, cve: &Value, import: &mut Import, loc: &dyn Fn() -> String) {
     let modified = str_of(cve.get("lastModified"));
     if import.timestamp.is_none() {
         import.timestamp = newest(import.timestamp.take(), modified.clone());
     }
     let out = &mut import.records;
+    let first_severity = out.severities.len();
     let description = cve
         .get("descriptions")
         .and_then(Value::as_array)
@@ -104,7 +118,8 @@ fn add_cve(id: &str, cve: &Value, import: &mut Import) {
             }
         }
     }
-    out.advisories.push(Advisory {
+    let dropped = crate::osv::drop_long_severities(&mut out.severities, first_severity);
+    let mut advisory = Advisory {
         id: id.to_owned(),
         details: description,
         published: str_of(cve.get("published")),
@@ -114,7 +129,15 @@ fn add_cve(id: &str, cve: &Value, import: &mut Import) {
         cwes,
         source: SOURCE.into(),
         ..Advisory::default()
-    });
+    };
+    if dropped > 0 {
+        let message = format!("{id}: {dropped} severities longer than {MAX_SEVERITY} bytes dropped");
+        import.diagnostics.push(Diagnostic::warning(loc(), message));
+    }
+    if crate::needs_bounds(&advisory) {
+        bound_advisory(&mut advisory, &loc(), &mut import.diagnostics);
+    }
+    import.records.advisories.push(advisory);
 }
 
 #[cfg(test)]

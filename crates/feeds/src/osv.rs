@@ -1,20 +1,26 @@
 //! OSV: one record, a list of records (`[...]`, `{"vulns": [...]}`), or osv.dev's per-ecosystem
 //! `all.zip`. Every ecosystem is kept as published, known or not.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 
 use microscanner_model::Diagnostic;
 use microscanner_vulndb::{Advisory, Affected, Records, Reference, Severity, SeverityKind, cvss_base_score, cvss_kind};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{FeedError, Import, newest};
+use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, Out, Sink, bound_advisory, needs_bounds, newest};
 
 /// The source name OSV advisories are stored under.
 pub const SOURCE: &str = "osv";
 
-/// Largest single entry read out of a zip (a record is a few KiB; this stops zip bombs).
-const MAX_ENTRY: u64 = 64 * 1024 * 1024;
+/// Largest zip member read, inflated: a member declaring more is skipped, and one that inflates
+/// past it (whatever it declares) is skipped when the bound is reached, both with a diagnostic.
+/// A record is a few KiB; the largest in the real feeds is under 1 MiB.
+pub const MAX_ENTRY: u64 = 16 * 1024 * 1024;
+/// Zip members inflated before their records are parsed (in parallel) and handed on...
+const ZIP_GROUP_FILES: usize = 512;
+/// ...or fewer, once they hold this many inflated bytes.
+const ZIP_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct OsvRecord {
@@ -115,47 +121,106 @@ pub fn from_value(value: Value, location: &str) -> Import {
         }
     };
     for (i, item) in list.into_iter().enumerate() {
-        let loc = || if i == 0 { location.to_owned() } else { format!("{location}[{i}]") };
-        if !looks_like_record(&item) {
-            import.diagnostics.push(Diagnostic::info(loc(), "not an OSV record (no id or no content); skipped"));
-            continue;
-        }
-        match serde_json::from_value::<OsvRecord>(item) {
-            Ok(rec) => add_record(rec, &mut import),
-            Err(e) => import.diagnostics.push(Diagnostic::warning(loc(), format!("bad OSV record: {e}"))),
-        }
+        add_item(i, item, location, &mut import);
     }
     import
 }
 
+/// Imports the `i`th element of a list of OSV records (the whole document when `i` is 0 and it
+/// is one record).
+pub(crate) fn add_item(i: usize, item: Value, location: &str, import: &mut Import) {
+    let loc = || if i == 0 { location.to_owned() } else { format!("{location}[{i}]") };
+    if !looks_like_record(&item) {
+        import.diagnostics.push(Diagnostic::info(loc(), "not an OSV record (no id or no content); skipped"));
+        return;
+    }
+    match serde_json::from_value::<OsvRecord>(item) {
+        Ok(rec) => add_record(rec, import, &loc),
+        Err(e) => import.diagnostics.push(Diagnostic::warning(loc(), format!("bad OSV record: {e}"))),
+    }
+}
+
 /// Imports osv.dev's `all.zip` (one JSON record per entry). A zip that cannot be opened or has an
-/// entry that does not decompress (CRC error) is an error; an entry that is not a valid record is
-/// a diagnostic.
+/// entry that does not decompress (CRC error) is an error; an entry that is not a valid record,
+/// or is larger than [`MAX_ENTRY`] inflated, is a diagnostic.
 pub fn parse_zip(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    use rayon::prelude::*;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| FeedError::malformed(location, e))?;
-    let mut import = Import { records: Records { complete: true, ..Records::default() }, ..Import::default() };
-    // Decompress in order (checking every CRC), then parse the records in parallel.
-    let mut entries: Vec<(String, Vec<u8>)> = Vec::with_capacity(zip.len());
+    import_zip(Cursor::new(bytes), location, None)
+}
+
+/// Reads an `all.zip` member by member (see [`parse_zip`]). Members are inflated in order, in
+/// groups of at most [`ZIP_GROUP_FILES`] members or [`ZIP_GROUP_BYTES`] bytes whose records are
+/// parsed in parallel and then go to `sink` in chunks (`None`: everything is returned).
+///
+/// With a sink, every member is first inflated once without keeping it, to check every CRC:
+/// records already handed to the sink cannot be taken back, and a damaged archive must not be
+/// imported in part.
+pub(crate) fn import_zip<R: Read + Seek>(
+    reader: R,
+    location: &str,
+    sink: Option<&mut dyn Sink>,
+) -> Result<Import, FeedError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| FeedError::malformed(location, e))?;
+    let streaming = sink.is_some();
+    let mut out = Out::new(sink);
+    out.import.records.complete = true;
+    if streaming {
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).map_err(|e| corrupt(location, &e))?;
+            if entry.is_dir() || !entry.name().ends_with(".json") || entry.size() > MAX_ENTRY {
+                continue;
+            }
+            let name = entry.name().to_owned();
+            std::io::copy(&mut entry.by_ref().take(MAX_ENTRY + 1), &mut std::io::sink())
+                .map_err(|e| FeedError::malformed(location, format!("corrupt zip entry {name}: {e}")))?;
+        }
+    }
+    let mut group: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut group_bytes = 0usize;
     for i in 0..zip.len() {
         // A damaged entry means a damaged download: refuse the whole archive rather than
         // silently import part of it.
-        let mut entry = zip.by_index(i).map_err(|e| FeedError::malformed(location, format!("corrupt zip: {e}")))?;
+        let mut entry = zip.by_index(i).map_err(|e| corrupt(location, &e))?;
         if entry.is_dir() || !entry.name().ends_with(".json") {
             continue;
         }
         let loc = format!("{location}!{}", entry.name());
-        if entry.size() > MAX_ENTRY {
-            import.diagnostics.push(Diagnostic::warning(loc, "entry too large; skipped"));
+        let declared = entry.size();
+        if declared > MAX_ENTRY {
+            let message = format!("entry declares {declared} bytes, over the bound of {MAX_ENTRY}; skipped");
+            out.import.diagnostics.push(Diagnostic::warning(loc, message));
             continue;
         }
-        let mut buf = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
-        if let Err(e) = entry.by_ref().take(MAX_ENTRY).read_to_end(&mut buf) {
+        let mut buf = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        if let Err(e) = entry.by_ref().take(MAX_ENTRY + 1).read_to_end(&mut buf) {
             return Err(FeedError::malformed(location, format!("corrupt zip entry {}: {e}", entry.name())));
         }
-        entries.push((loc, buf));
+        if buf.len() as u64 > MAX_ENTRY {
+            let message =
+                format!("entry inflates past the bound of {MAX_ENTRY} bytes (it declares {declared}); skipped");
+            out.import.diagnostics.push(Diagnostic::warning(loc, message));
+            continue;
+        }
+        group_bytes += buf.len();
+        group.push((loc, buf));
+        if group.len() >= ZIP_GROUP_FILES || group_bytes >= ZIP_GROUP_BYTES {
+            parse_group(std::mem::take(&mut group), &mut out)?;
+            group_bytes = 0;
+        }
     }
-    let parsed: Vec<(String, Result<Import, FeedError>)> = entries
+    parse_group(group, &mut out)?;
+    let mut import = out.import;
+    import.records.complete = true;
+    Ok(import)
+}
+
+fn corrupt(location: &str, e: &zip::result::ZipError) -> FeedError {
+    FeedError::malformed(location, format!("corrupt zip: {e}"))
+}
+
+/// Parses inflated zip members in parallel and adds their records in member order.
+fn parse_group(group: Vec<(String, Vec<u8>)>, out: &mut Out<'_>) -> Result<(), FeedError> {
+    use rayon::prelude::*;
+    let parsed: Vec<(String, Result<Import, FeedError>)> = group
         .into_par_iter()
         .map(|(loc, buf)| {
             let r = parse_json(&buf, &loc);
@@ -164,12 +229,12 @@ pub fn parse_zip(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
         .collect();
     for (loc, result) in parsed {
         match result {
-            Ok(one) => import.extend(one),
-            Err(e) => import.diagnostics.push(Diagnostic::warning(loc, e.to_string())),
+            Ok(one) => out.import.extend(one),
+            Err(e) => out.import.diagnostics.push(Diagnostic::warning(loc, e.to_string())),
         }
+        out.record_done()?;
     }
-    import.records.complete = true;
-    Ok(import)
+    Ok(())
 }
 
 fn severity_of(advisory_id: &str, s: &OsvSeverity, scope: &str) -> Severity {
@@ -185,10 +250,16 @@ fn severity_of(advisory_id: &str, s: &OsvSeverity, scope: &str) -> Severity {
     Severity { advisory_id: advisory_id.to_owned(), kind, value: vector, score, source, scope: scope.to_owned() }
 }
 
-fn add_record(rec: OsvRecord, import: &mut Import) {
+fn add_record(rec: OsvRecord, import: &mut Import, loc: &dyn Fn() -> String) {
     let id = rec.id.trim().to_owned();
+    if id.len() > MAX_ID {
+        let message = format!("record id of {} bytes, over the bound of {MAX_ID}; skipped", id.len());
+        import.diagnostics.push(Diagnostic::warning(loc(), message));
+        return;
+    }
     import.timestamp = newest(import.timestamp.take(), rec.modified.clone());
     let out = &mut import.records;
+    let first_severity = out.severities.len();
     for s in rec.severity.iter().flatten() {
         out.severities.push(severity_of(&id, s, ""));
     }
@@ -242,7 +313,8 @@ fn add_record(rec: OsvRecord, import: &mut Import) {
     }
     let mut related = rec.related.unwrap_or_default();
     related.extend(rec.upstream.unwrap_or_default());
-    out.advisories.push(Advisory {
+    let dropped = drop_long_severities(&mut out.severities, first_severity);
+    let mut advisory = Advisory {
         id,
         aliases: rec.aliases.unwrap_or_default(),
         related,
@@ -259,7 +331,28 @@ fn add_record(rec: OsvRecord, import: &mut Import) {
             .collect(),
         cwes,
         source: SOURCE.into(),
+    };
+    if dropped > 0 || needs_bounds(&advisory) {
+        let location = loc();
+        if dropped > 0 {
+            let message = format!("{}: {dropped} severities longer than {MAX_SEVERITY} bytes dropped", advisory.id);
+            import.diagnostics.push(Diagnostic::warning(&location, message));
+        }
+        bound_advisory(&mut advisory, &location, &mut import.diagnostics);
+    }
+    import.records.advisories.push(advisory);
+}
+
+/// Drops the severities from index `from` on whose value is longer than [`MAX_SEVERITY`];
+/// returns how many.
+pub(crate) fn drop_long_severities(list: &mut Vec<Severity>, from: usize) -> usize {
+    let before = list.len();
+    let mut i = 0usize;
+    list.retain(|s| {
+        i += 1;
+        i <= from || s.value.len() <= MAX_SEVERITY
     });
+    before - list.len()
 }
 
 #[cfg(test)]

@@ -454,9 +454,7 @@ impl<'a> Fetcher<'a> {
             let Some((path, entry)) = self.fetch_one(&url, &file, false, true, state, cache, incoming, have_db)? else {
                 break;
             };
-            let bytes = std::fs::read(&path).map_err(|e| FeedError::Io { location: url.clone(), source: e })?;
-            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| FeedError::malformed(&url, e))?;
-            let (index, per_page, total) = crate::nvd::page_info(&value)
+            let (index, per_page, total) = page_info_of(&path, &url)?
                 .ok_or_else(|| FeedError::malformed(&url, "not an NVD API page (no startIndex/totalResults)"))?;
             files.push((file, path, entry, url));
             start = index + per_page.max(1);
@@ -600,6 +598,25 @@ impl<'a> Fetcher<'a> {
         out.sync_all().map_err(|e| (false, format!("{}: {e}", dest.display())))?;
         Ok(Got::Body { etag, last_modified })
     }
+}
+
+/// The paging fields of a downloaded NVD page, read without keeping its `vulnerabilities`.
+fn page_info_of(path: &Path, url: &str) -> Result<Option<(u64, u64, u64)>, FeedError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Paging {
+        start_index: Option<serde_json::Value>,
+        results_per_page: Option<serde_json::Value>,
+        total_results: Option<serde_json::Value>,
+    }
+    let file = std::fs::File::open(path).map_err(|e| FeedError::Io { location: url.to_owned(), source: e })?;
+    let paging: Paging = serde_json::from_reader(std::io::BufReader::with_capacity(256 * 1024, file))
+        .map_err(|e| FeedError::malformed(url, e))?;
+    let number = |v: Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_u64);
+    Ok(match (number(paging.start_index), number(paging.results_per_page), number(paging.total_results)) {
+        (Some(index), Some(per_page), Some(total)) => Some((index, per_page, total)),
+        _ => None,
+    })
 }
 
 /// Removes `incoming-PID` directories left by updates that were killed (their process is gone).

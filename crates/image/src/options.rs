@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::{Limits, PlatformSelector};
 
 /// Everything [`crate::open_with`] needs besides the target.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OpenOptions {
     /// Size and count bounds (hostile images).
     pub limits: Limits,
@@ -17,9 +18,35 @@ pub struct OpenOptions {
     /// Where an engine's image export is spooled while it is read (microscanner's own cache
     /// directory); the system temporary directory when `None`. The file is deleted with the image.
     pub scratch_dir: Option<PathBuf>,
+    /// The overall deadline of a registry pull, from the open on: every request and every byte of
+    /// the documents and layers read from the registry must come before it (an image walked later
+    /// than that fails); `None` for no deadline. Default [`OpenOptions::DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
+    /// How long a registry may send nothing (no answer to a request, no byte of a body) before the
+    /// read fails. Default [`OpenOptions::DEFAULT_STALL_TIMEOUT`].
+    pub stall_timeout: Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            platform: PlatformSelector::default(),
+            registry: RegistryOptions::default(),
+            scratch_dir: None,
+            timeout: Some(Self::DEFAULT_TIMEOUT),
+            stall_timeout: Self::DEFAULT_STALL_TIMEOUT,
+        }
+    }
 }
 
 impl OpenOptions {
+    /// The default overall deadline of a registry pull: 5 minutes.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+    /// The default stall timeout of registry reads: 30 seconds.
+    pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
     /// Options with these limits and defaults for the rest.
     pub fn with_limits(limits: Limits) -> Self {
         Self { limits, ..Self::default() }

@@ -34,8 +34,15 @@ pub trait LayerVisitor {
     fn file(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()>;
     /// A symlink, hardlink, whiteout or opaque-directory entry at `path`.
     fn entry(&mut self, path: &str, kind: EntryKind);
-    /// An entry that was skipped because it is hostile or unreadable (`../` escapes, bad names).
+    /// An entry that was skipped because it is hostile or unreadable (`../` escapes, bad names,
+    /// a malformed PAX record).
     fn skipped(&mut self, raw_path: &str, reason: &str);
+    /// An entry at `path` (normalised) that is neither a regular file, a directory nor a link,
+    /// so its content is never read: a FIFO, a device, a socket, an entry of a type the walk does
+    /// not know, or a sparse file in a format the walk does not expand. `what` says which
+    /// (`"a FIFO"`). A visitor that wanted a file at `path` has lost that evidence and should
+    /// say so; one that only counts entries may ignore it (the default).
+    fn not_regular(&mut self, _path: &str, _what: &str) {}
 }
 
 /// Counts of what one walk saw.
@@ -186,6 +193,20 @@ fn visit_entry<R: Read>(entry: &mut tar::Entry<'_, R>, visitor: &mut dyn LayerVi
         }
         return Ok(());
     }
+    match pax_check(entry) {
+        Pax::Plain => {}
+        Pax::Malformed(reason) => {
+            // The `tar` crate ignores what it cannot parse and falls back to the header: another
+            // reader (the runtime's) may see other content, or other entries after this one.
+            visitor.skipped(&raw, &format!("{reason}; the entry is not read"));
+            return Ok(());
+        }
+        Pax::Sparse(name) => {
+            let sparse_path = name.as_deref().and_then(normalize).unwrap_or_else(|| path.clone());
+            visitor.not_regular(&sparse_path, "a sparse file in the PAX format (GNU.sparse), which is not expanded");
+            return Ok(());
+        }
+    }
     let kind = entry.header().entry_type();
     if kind.is_symlink() {
         let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
@@ -196,14 +217,84 @@ fn visit_entry<R: Read>(entry: &mut tar::Entry<'_, R>, visitor: &mut dyn LayerVi
             Some(target) => visitor.entry(&path, EntryKind::Hardlink(target)),
             None => visitor.skipped(&raw, "hard link target leaves the image root"),
         }
-    } else if kind.is_file() || kind == tar::EntryType::Continuous {
+    } else if kind.is_file() || kind == tar::EntryType::Continuous || kind.is_gnu_sparse() {
+        // A GNU sparse entry reads as its expanded content (the holes as zeros), and its size is
+        // the expanded size, so the visitor's size bound applies to what it would read.
         let size = entry.size();
         if visitor.wants(&path, size) {
             let mut limited = (&mut *entry).take(size);
             visitor.file(&path, size, &mut limited).map_err(|e| WalkFail::Stream(format!("reading {path}: {e}")))?;
         }
+    } else if let Some(what) = not_regular(kind) {
+        visitor.not_regular(&path, &what);
     }
     Ok(())
+}
+
+/// What an entry of type `kind` is, when it is content the walk never reads: `None` for
+/// directories and for the headers that only describe other entries.
+fn not_regular(kind: tar::EntryType) -> Option<String> {
+    use tar::EntryType as T;
+    match kind {
+        T::Directory | T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => None,
+        T::Char => Some("a character device".to_owned()),
+        T::Block => Some("a block device".to_owned()),
+        T::Fifo => Some("a FIFO".to_owned()),
+        // GNU dump directory and volume label: no file content.
+        _ if matches!(kind.as_byte(), b'D' | b'V') => None,
+        _ => Some(format!("a tar entry of unknown type {:?}", char::from(kind.as_byte()))),
+    }
+}
+
+/// What the PAX records of an entry say about reading it.
+enum Pax {
+    /// No PAX records, or none that changes how the entry is read.
+    Plain,
+    /// A record the walk cannot trust: the message says which.
+    Malformed(String),
+    /// A PAX-format sparse file (`GNU.sparse.*`), with its real name when given.
+    Sparse(Option<String>),
+}
+
+/// Checks the PAX records that precede an entry. The `tar` crate silently ignores a `size`
+/// record it cannot parse (and every record after a malformed one), so the walk checks them.
+fn pax_check<R: Read>(entry: &mut tar::Entry<'_, R>) -> Pax {
+    let extensions = match entry.pax_extensions() {
+        Ok(Some(extensions)) => extensions,
+        Ok(None) => return Pax::Plain,
+        Err(e) => return Pax::Malformed(format!("unreadable PAX records: {e}")),
+    };
+    let mut sparse = false;
+    let mut sparse_name = None;
+    for extension in extensions {
+        let Ok(extension) = extension else {
+            return Pax::Malformed("malformed PAX record".to_owned());
+        };
+        let Ok(key) = extension.key() else {
+            return Pax::Malformed("PAX record with a key that is not UTF-8".to_owned());
+        };
+        let value = String::from_utf8_lossy(extension.value_bytes());
+        if key == "size" && !is_pax_number(&value) {
+            return Pax::Malformed(format!("malformed PAX size {:?}", truncate(&value)));
+        }
+        if key.starts_with("GNU.sparse.") {
+            sparse = true;
+            if key == "GNU.sparse.name" {
+                sparse_name = Some(value.into_owned());
+            }
+        }
+    }
+    if sparse { Pax::Sparse(sparse_name) } else { Pax::Plain }
+}
+
+/// Whether a PAX numeric value is a plain decimal `u64` (no sign, no spaces, no overflow).
+fn is_pax_number(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) && value.parse::<u64>().is_ok()
+}
+
+/// A value cut short for a message.
+fn truncate(value: &str) -> String {
+    value.chars().take(40).collect()
 }
 
 /// The message the bound puts in its io error, to tell it apart from a corrupt stream.

@@ -1,6 +1,6 @@
 //! Building one [`Finding`] from a group of matched advisories.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use microscanner_model::{AffectedPackage, Epss, Finding, Fix, FixState, Kev, MatchDetail, PackageKind};
@@ -74,16 +74,18 @@ pub(crate) fn finding(
 
     // The group's advisories the database holds: CVE records first, then the matched
     // advisories, then the other aliases (each once; withdrawn aliases are left out).
+    let member_by_id: HashMap<&str, &Candidate<'_>> = members.iter().rev().map(|m| (m.id, *m)).collect();
     let mut docs: Vec<Doc<'_>> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
-    let mut others: Vec<&str> = group.ids().filter(|id| !matched_ids.contains(id) && cve_key(id).is_none()).collect();
+    let mut others: Vec<&str> =
+        group.ids().filter(|id| matched_ids.binary_search(id).is_err() && cve_key(id).is_none()).collect();
     others.sort_unstable();
     for id in cves.iter().copied().chain(matched_ids.iter().copied()).chain(others) {
         if !seen.insert(id) {
             continue;
         }
-        let matched = matched_ids.contains(&id);
-        let details = match members.iter().find(|m| m.id == id).and_then(|m| m.details.clone()) {
+        let matched = matched_ids.binary_search(&id).is_ok();
+        let details = match member_by_id.get(id).and_then(|m| m.details.clone()) {
             Some(d) => Some(d),
             None => cache.advisory(id)?,
         };

@@ -132,7 +132,8 @@ pub struct Coverage {
     #[serde(default)]
     pub ecosystems: Vec<CoveredEcosystem>,
     /// What was skipped and why (unknown OS, binaries without build info, unreadable databases,
-    /// ecosystems the database has no data for).
+    /// ecosystems the database has no data for). Every file an analyzer wanted and did not get
+    /// (over its size bound, not a regular file, a broken symlink) is listed here with its path.
     #[serde(default)]
     pub skipped: Vec<Skipped>,
     /// False when part of the image could not be analysed (`--fail-on-incomplete` exits 5).

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod format;
 pub mod policy;
 pub mod sbom;
+pub mod text;
 
 pub use format::{RenderError, RenderOptions, ReportFormat, render};
 pub use sbom::{

@@ -18,6 +18,10 @@ pub enum Error {
     /// SQLite could not read the database.
     #[error("sqlite: {0}")]
     Sqlite(String),
+    /// An `rpmdb.sqlite` refused as hostile: a schema other than rpm's (a view, a trigger, other
+    /// columns), or a query past its bounds.
+    #[error("rpmdb.sqlite: {0}")]
+    Refused(String),
     /// One header blob could not be parsed (the others still were).
     #[error("package header #{index}: {reason}")]
     Header {

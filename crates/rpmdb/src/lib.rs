@@ -4,7 +4,9 @@
 //! - BerkeleyDB hash databases (`var/lib/rpm/Packages`: CentOS/RHEL 5-8, Amazon Linux 2), read by
 //!   our own read-only page walker ([`bdb`]);
 //! - NDB (`Packages.db`: SUSE), rpm's own simple format ([`ndb`]);
-//! - SQLite (`rpmdb.sqlite`: Fedora 33+, RHEL 9, CBL-Mariner), through rusqlite ([`sqlite`]).
+//! - SQLite (`rpmdb.sqlite`: Fedora 33+, RHEL 9, CBL-Mariner), through rusqlite ([`sqlite`]),
+//!   opened as the hostile program a SQLite file can be (`microscanner-sqlite-guard`, which the
+//!   vulnerability database uses too).
 //!
 //! Each format yields header blobs, which [`header`] turns into [`RpmPackage`]s. Every offset and
 //! count read from the input is bounded: corrupt input gives [`Error`]s beside the packages that

@@ -6,6 +6,7 @@ use std::io::Read;
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
 use crate::{Blobs, Error};
+use microscanner_sqlite_guard::{self as sqlite_guard, Limits, Schema, Table};
 
 /// The SQLite file magic.
 pub const MAGIC: &[u8] = b"SQLite format 3\0";
@@ -14,7 +15,31 @@ fn sql(e: rusqlite::Error) -> Error {
     Error::Sqlite(e.to_string())
 }
 
+/// The longest header blob read: rpm itself refuses headers over 256 MiB, real ones are well
+/// under 16 MiB. Longer values (a `zeroblob` in a default) are refused by SQLite.
+pub const MAX_BLOB: i32 = 64 << 20;
+
+/// VM operations allowed for reading a database: this many, plus [`OPS_PER_BYTE`] per byte.
+const BASE_OPS: u64 = 20_000_000;
+/// VM operations allowed per byte of the database (reading a row costs a handful per blob).
+const OPS_PER_BYTE: u64 = 16;
+
+/// The only table read, as rpm creates it
+/// (`hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL`); rpm's index tables (`Name`,
+/// `Basenames`, ...) may be there too but are not read.
+const SCHEMA: Schema = Schema {
+    tables: &[Table { name: "Packages", columns: &[("hnum", "INTEGER"), ("blob", "BLOB")] }],
+    other_tables: true,
+    indexes: None,
+};
+
 /// Reads every header blob of an `rpmdb.sqlite`.
+///
+/// The file is opened as the hostile program it may be (see [`sqlite_guard`](microscanner_sqlite_guard)):
+/// hardened connection, only a real `Packages(hnum INTEGER, blob BLOB)` table and no view,
+/// trigger or virtual table anywhere, blobs up to [`MAX_BLOB`], and an operation budget in
+/// proportion to the file's size. A refused schema or an exhausted budget is an
+/// [`Error::Refused`].
 ///
 /// rpm keeps the database in WAL mode; an in-memory copy cannot use a WAL, so the copy is switched
 /// to rollback-journal mode (file format bytes 18 and 19). A `-wal` file beside the database is not
@@ -33,7 +58,27 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_MEMORY,
     )
     .map_err(sql)?;
+    let file_len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let budget =
+        sqlite_guard::harden(&conn, Limits::for_file(MAX_BLOB, BASE_OPS, OPS_PER_BYTE, file_len)).map_err(sql)?;
     conn.deserialize_read_exact(MAIN_DB, reader, bytes.len(), true).map_err(sql)?;
+    conn.pragma_update(None, "query_only", true).map_err(sql)?;
+    sqlite_guard::check_schema(&conn, &budget, &SCHEMA).map_err(|e| Error::Refused(e.to_string()))?;
+    budget.reset();
+    let refused = |e: &rusqlite::Error| {
+        if sqlite_guard::is_interrupt(e) && budget.exhausted() {
+            Some(Error::Refused(format!("reading Packages ran past its budget of {} operations", budget.max_ops())))
+        } else {
+            None
+        }
+    };
+    let row_error = |e: rusqlite::Error| {
+        if sqlite_guard::is_too_big(&e) {
+            Error::Refused(format!("a Packages blob is over {MAX_BLOB} bytes"))
+        } else {
+            sql(e)
+        }
+    };
     let mut out = Blobs::default();
     let mut stmt = conn.prepare("SELECT blob FROM Packages ORDER BY hnum").map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
@@ -41,11 +86,14 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
         match rows.next() {
             Ok(Some(row)) => match row.get::<_, Vec<u8>>(0) {
                 Ok(blob) => out.blobs.push(blob),
-                Err(e) => out.problems.push(sql(e)),
+                Err(e) => out.problems.push(row_error(e)),
             },
             Ok(None) => break,
             Err(e) => {
-                out.problems.push(sql(e));
+                if let Some(fatal) = refused(&e) {
+                    return Err(fatal);
+                }
+                out.problems.push(row_error(e));
                 break;
             }
         }

@@ -150,3 +150,102 @@ fn ndb_slots_sharing_one_blob_are_bounded() {
     assert!(out.problems.len() >= 200 - out.blobs.len());
     assert_eq!(parse_header(&out.blobs[0]).unwrap().name, "shared");
 }
+
+/// An `rpmdb.sqlite` built by running `ddl` (which may use `?1`, a valid header blob, as
+/// `INSERT ... VALUES (?1)` parameter through `insert`), as bytes.
+fn sqlite_db(ddl: &str, insert: Option<&str>) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rpmdb.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(ddl).unwrap();
+        if let Some(sql) = insert {
+            conn.execute(sql, [header(&nvr("bash"))]).unwrap();
+        }
+    }
+    std::fs::read(&path).unwrap()
+}
+
+/// Reads `bytes` on another thread; a read still running after a minute fails the test (the
+/// guarded reads take milliseconds; the guard only stops a hang from hanging the suite).
+fn read_guarded(bytes: Vec<u8>) -> Result<microscanner_rpmdb::Database, Error> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(microscanner_rpmdb::read(&bytes));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the read did not finish within a minute")
+}
+
+/// Asserts the read is refused with a one-line error containing `want`.
+fn assert_refused(bytes: Vec<u8>, want: &str) {
+    let err = match read_guarded(bytes) {
+        Ok(db) => panic!("read {} packages, expected a refusal ({want})", db.packages.len()),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.starts_with("rpmdb.sqlite: ") && err.contains(want), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+}
+
+const RPM_PACKAGES: &str = "CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL);";
+const INSERT: &str = "INSERT INTO Packages (blob) VALUES (?1)";
+
+#[test]
+fn sqlite_with_rpms_own_schema_reads() {
+    let ddl = format!(
+        "{RPM_PACKAGES} CREATE TABLE 'Name' (key 'TEXT' NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, \
+         FOREIGN KEY (hnum) REFERENCES 'Packages'(hnum)); CREATE INDEX 'Name_key_idx' ON 'Name'(key ASC);"
+    );
+    let db = read_guarded(sqlite_db(&ddl, Some(INSERT))).unwrap();
+    assert_eq!(db.packages.len(), 1);
+    assert_eq!(db.packages[0].name, "bash");
+    assert!(db.problems.is_empty(), "{:?}", db.problems);
+}
+
+#[test]
+fn sqlite_packages_as_a_recursive_view_is_refused() {
+    // Never yields a row and never ends: `SELECT blob FROM Packages ORDER BY hnum` would spin.
+    let ddl = "CREATE VIEW Packages (hnum, blob) AS \
+               WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n, x'00' FROM r WHERE n < 0;";
+    assert_refused(sqlite_db(ddl, None), "Packages is a view, not a table");
+}
+
+#[test]
+fn sqlite_packages_as_a_zeroblob_view_is_refused() {
+    // An 8 KiB file that would hand over a 200 MB blob.
+    let ddl = "CREATE VIEW Packages (hnum, blob) AS SELECT 1, zeroblob(200000000);";
+    assert_refused(sqlite_db(ddl, None), "Packages is a view, not a table");
+}
+
+#[test]
+fn sqlite_views_elsewhere_are_refused() {
+    let ddl = format!("{RPM_PACKAGES} CREATE VIEW Name AS SELECT 1;");
+    assert_refused(sqlite_db(&ddl, Some(INSERT)), "the schema has a view (Name)");
+}
+
+#[test]
+fn sqlite_with_a_trigger_is_refused() {
+    let ddl = format!(
+        "{RPM_PACKAGES} CREATE TRIGGER grow AFTER DELETE ON Packages BEGIN \
+         INSERT INTO Packages (blob) VALUES (zeroblob(1000)); END;"
+    );
+    assert_refused(sqlite_db(&ddl, Some(INSERT)), "the schema has a trigger (grow on Packages)");
+}
+
+#[test]
+fn sqlite_packages_with_other_columns_is_refused() {
+    let ddl = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB, note TEXT);";
+    assert_refused(
+        sqlite_db(ddl, Some(INSERT)),
+        "Packages has columns (hnum INTEGER, blob BLOB, note TEXT), expected (hnum INTEGER, blob BLOB)",
+    );
+    let ddl = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob TEXT);";
+    assert_refused(sqlite_db(ddl, Some(INSERT)), "Packages has columns (hnum INTEGER, blob TEXT)");
+}
+
+#[test]
+fn sqlite_blob_computed_on_read_is_refused() {
+    // A generated column runs its expression on every read: 100 MB per row out of nothing.
+    let ddl = "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, \
+               blob BLOB GENERATED ALWAYS AS (zeroblob(100000000)) VIRTUAL); INSERT INTO Packages (hnum) VALUES (1);";
+    assert_refused(sqlite_db(ddl, None), "Packages.blob has a default or generated value");
+}

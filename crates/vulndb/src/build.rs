@@ -288,12 +288,16 @@ pub(crate) fn check_integrity(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Verifies a finished database file (integrity and schema version) and renames it over `target`.
+/// Verifies a finished database file (its schema exactly ours, as
+/// [`Database::open`](crate::Database::open) checks it, integrity and schema version) and renames
+/// it over `target`.
 /// Until the rename, `target` is untouched; the rename is atomic on one filesystem.
 pub fn install(built: &Path, target: &Path) -> Result<()> {
     {
-        let conn = crate::read::open_read_only(built)?;
-        check_integrity(&conn, built)?;
+        // Opened as any file we did not write: an import's database came from outside.
+        let (conn, budget) = crate::read::open_read_only(built)?;
+        budget.reset();
+        check_integrity(&conn, built).map_err(|e| crate::read::refine(e, &budget, built))?;
     }
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

@@ -40,6 +40,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A query ran past the operation budget of the file (a hostile or damaged database).
+    #[error("{}: a query ran past its budget of {ops} operations", path.display())]
+    Budget {
+        /// The file.
+        path: PathBuf,
+        /// The operations allowed per query.
+        ops: u64,
+    },
     /// A stored JSON column does not parse.
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),

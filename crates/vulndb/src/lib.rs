@@ -6,7 +6,10 @@
 //! * [`Database`] opens a file read-only (any number of processes at once) and answers the
 //!   matcher: [`Database::affected`] for an (ecosystem, name), [`Database::advisory`] by id; the
 //!   matcher itself uses the slimmer [`Database::for_each_affected`] (ranges as stored JSON text,
-//!   nothing decoded it does not need) and [`Database::advisory_brief`].
+//!   nothing decoded it does not need) and [`Database::advisory_brief`]. Every file opened (and
+//!   every import) is treated as hostile: hardened connection, exactly our tables and indexes
+//!   (no view, trigger or computed column), an operation budget per call
+//!   ([`microscanner_sqlite_guard`]).
 //! * [`export`] / [`import`] move a database as one verifiable zstd file; [`OutputFile`] writes
 //!   an export (or any document) where a user's output path points without replacing a device,
 //!   a FIFO or a symbolic link.

@@ -10,6 +10,7 @@ use crate::build::SourceInfo;
 use crate::error::{Error, Result};
 use crate::record::{Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Reference, Severity, SeverityKind};
 use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
+use microscanner_sqlite_guard::{self as sqlite_guard, Budget, Limits};
 
 /// The database's metadata table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,11 +87,29 @@ pub struct AffectedRef<'a> {
 #[derive(Debug)]
 pub struct Database {
     pub(crate) conn: Connection,
+    /// The operation budget of one call (reset at the start of each).
+    budget: Budget,
     path: PathBuf,
 }
 
-pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
-    if !path.is_file() {
+/// The longest string or blob read (`SQLITE_LIMIT_LENGTH`): the longest values written are OSV
+/// `versions` lists and advisory texts, well under a megabyte.
+const MAX_VALUE: i32 = 64 << 20;
+/// VM operations one call may run: this many, plus [`OPS_PER_BYTE`] per byte of the file.
+const BASE_OPS: u64 = 200_000_000;
+/// VM operations per byte of the file one call may run. The costliest honest calls read the
+/// whole file once (`verify`, `ecosystems`): a few operations per row of a hundred bytes or more.
+const OPS_PER_BYTE: u64 = 16;
+
+/// Opens a database file we may not have written (`scan --db`, `db status`, an import) as the
+/// hostile program a SQLite file can be: read-only, hardened (see
+/// [`sqlite_guard`](microscanner_sqlite_guard): defensive mode, `trusted_schema = OFF`,
+/// views and triggers off, limits, an operation budget per call in proportion to the file's
+/// size), and checked: a microscanner database of this schema version holding exactly our
+/// tables and indexes ([`schema::EXPECTED`]).
+pub(crate) fn open_read_only(path: &Path) -> Result<(Connection, Budget)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
         return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "no database file")));
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
@@ -98,6 +117,7 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
     // is never changed in place: builds and imports write a new file and rename it over the old
     // one, and an open reader keeps reading the file it opened.
     let conn = Connection::open_with_flags(immutable_uri(path), flags)?;
+    let budget = sqlite_guard::harden(&conn, Limits::for_file(MAX_VALUE, BASE_OPS, OPS_PER_BYTE, meta.len()))?;
     conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
     // The query planner stability guarantee: plan each statement once, when it is prepared.
     // Without it, SQLite (built with STAT4, and `ANALYZE` leaves `sqlite_stat4` in every file)
@@ -107,7 +127,35 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
     // does not depend on the value, and the re-prepare (parse and plan again) was most of the
     // cost of such a query: ~5 µs instead of under 1 µs.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    Ok(conn)
+    let incompatible = |reason: String| Error::Incompatible { path: path.to_path_buf(), reason };
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| incompatible(format!("not a database: {e}")))?;
+    if app != APPLICATION_ID {
+        return Err(incompatible("not a microscanner database".into()));
+    }
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version != SCHEMA_VERSION {
+        return Err(incompatible(format!(
+            "schema version {version}, this microscanner reads version {SCHEMA_VERSION}; run `microscanner db update`"
+        )));
+    }
+    sqlite_guard::check_schema(&conn, &budget, &schema::EXPECTED).map_err(|e| incompatible(e.to_string()))?;
+    Ok((conn, budget))
+}
+
+/// Turns an interrupted statement (the budget ran out) into [`Error::Budget`] and an over-long
+/// value into [`Error::Incompatible`], both naming the file.
+pub(crate) fn refine(e: Error, budget: &Budget, path: &Path) -> Error {
+    match e {
+        Error::Sqlite(s) if sqlite_guard::is_interrupt(&s) && budget.exhausted() => {
+            Error::Budget { path: path.to_path_buf(), ops: budget.max_ops() }
+        }
+        Error::Sqlite(s) if sqlite_guard::is_too_big(&s) => {
+            Error::Incompatible { path: path.to_path_buf(), reason: format!("a value is over {MAX_VALUE} bytes") }
+        }
+        e => e,
+    }
 }
 
 /// `file:PATH?immutable=1`, with the characters that mean something in a URI escaped.
@@ -126,25 +174,21 @@ fn immutable_uri(path: &Path) -> String {
 }
 
 impl Database {
-    /// Opens `path` read-only and checks that it is a microscanner database of this schema version.
+    /// Opens `path` read-only and checks that it is a microscanner database of this schema version
+    /// with exactly our tables and indexes (no view, trigger or computed column: the file is
+    /// treated as hostile, see [`sqlite_guard`](microscanner_sqlite_guard)). Each call on
+    /// the database then runs within an operation budget in proportion to the file's size.
     /// (The full integrity check is [`verify`](Self::verify); it reads the whole file.)
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = open_read_only(path)?;
-        let incompatible = |reason: String| Error::Incompatible { path: path.to_path_buf(), reason };
-        let app: i32 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(|e| incompatible(format!("not a database: {e}")))?;
-        if app != APPLICATION_ID {
-            return Err(incompatible("not a microscanner database".into()));
-        }
-        let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version != SCHEMA_VERSION {
-            return Err(incompatible(format!(
-                "schema version {version}, this microscanner reads version {SCHEMA_VERSION}; run `microscanner db update`"
-            )));
-        }
+        let (conn, budget) = open_read_only(path)?;
         conn.set_prepared_statement_cache_capacity(32);
-        Ok(Self { conn, path: path.to_path_buf() })
+        Ok(Self { conn, budget, path: path.to_path_buf() })
+    }
+
+    /// Runs one call within a fresh operation budget, naming the file in budget errors.
+    fn guarded<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.budget.reset();
+        f().map_err(|e| refine(e, &self.budget, &self.path))
     }
 
     /// The file this was opened from.
@@ -154,18 +198,20 @@ impl Database {
 
     /// Full integrity check (SQLite `integrity_check` plus the schema checks).
     pub fn verify(&self) -> Result<()> {
-        crate::build::check_integrity(&self.conn, &self.path)
+        self.guarded(|| crate::build::check_integrity(&self.conn, &self.path))
     }
 
     /// All affected entries for a package, in advisory-id order. `ecosystem` is compared exactly
     /// (`Debian:12`, `PyPI`); `name` by the ecosystem's rule (PEP 503 for PyPI).
     pub fn affected(&self, ecosystem: &str, name: &str) -> Result<Vec<Affected>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
-             WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
-        )?;
-        let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], raw_affected)?;
-        rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect()
+        self.guarded(|| {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
+                 WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
+            )?;
+            let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], raw_affected)?;
+            rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect()
+        })
     }
 
     /// Calls `f` with each affected entry of a package, in advisory-id order, undecoded: the
@@ -176,214 +222,236 @@ impl Database {
     where
         F: FnMut(AffectedRef<'_>),
     {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT advisory_id, ranges, versions FROM affected \
-             WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
-        )?;
-        let mut rows = stmt.query(params![ecosystem, schema::name_key(ecosystem, name)])?;
-        while let Some(row) = rows.next()? {
-            f(AffectedRef { advisory_id: text(row, 0)?, ranges: text(row, 1)?, versions: text(row, 2)? });
-        }
-        Ok(())
+        self.guarded(|| {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, ranges, versions FROM affected \
+                 WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
+            )?;
+            let mut rows = stmt.query(params![ecosystem, schema::name_key(ecosystem, name)])?;
+            while let Some(row) = rows.next()? {
+                f(AffectedRef { advisory_id: text(row, 0)?, ranges: text(row, 1)?, versions: text(row, 2)? });
+            }
+            Ok(())
+        })
     }
 
     /// Fix states of a package in a distro release (`Debian:11`, `openssl`).
     pub fn fix_statuses(&self, ecosystem: &str, name: &str) -> Result<Vec<FixStatus>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
-             WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
-        )?;
-        let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], fix_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.guarded(|| {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
+                 WHERE ecosystem = ?1 AND name_key = ?2 ORDER BY advisory_id",
+            )?;
+            let rows = stmt.query_map(params![ecosystem, schema::name_key(ecosystem, name)], fix_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Every distinct ecosystem with affected entries, with how many entries each has.
     pub fn ecosystems(&self) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, to_u64(r.get(1)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.guarded(|| {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, to_u64(r.get(1)?))))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// How many affected entries `ecosystem` (compared exactly) has: the count
     /// [`ecosystems`](Self::ecosystems) gives it, or 0, without reading the other ecosystems.
     pub fn ecosystem_entries(&self, ecosystem: &str) -> Result<u64> {
-        let mut stmt = self.conn.prepare_cached("SELECT COUNT(*) FROM affected WHERE ecosystem = ?1")?;
-        Ok(to_u64(stmt.query_row([ecosystem], |r| r.get(0))?))
+        self.guarded(|| {
+            let mut stmt = self.conn.prepare_cached("SELECT COUNT(*) FROM affected WHERE ecosystem = ?1")?;
+            Ok(to_u64(stmt.query_row([ecosystem], |r| r.get(0))?))
+        })
     }
 
     /// Everything about one advisory, or `None` if no feed has it.
     pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetails>> {
-        let Some(AdvisoryBrief { advisory, severities }) = self.advisory_brief(id)? else { return Ok(None) };
-        let affected = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
-                 WHERE advisory_id = ?1 ORDER BY rowid",
-            )?;
-            let rows = stmt.query_map([id], raw_affected)?;
-            rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect::<Result<Vec<_>>>()?
-        };
-        let fix_statuses = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
-                 WHERE advisory_id = ?1 ORDER BY ecosystem, name",
-            )?;
-            stmt.query_map([id], fix_row)?.collect::<Result<Vec<_>, _>>()?
-        };
-        let cve = std::iter::once(advisory.id.clone())
-            .chain(advisory.aliases.iter().cloned())
-            .find(|a| a.starts_with("CVE-"));
-        let (kev, epss) = match &cve {
-            Some(c) => (self.kev(c)?, self.epss(c)?),
-            None => (None, None),
-        };
-        Ok(Some(AdvisoryDetails { advisory, affected, severities, fix_statuses, kev, epss }))
+        self.guarded(|| {
+            let Some(AdvisoryBrief { advisory, severities }) = self.advisory_brief(id)? else { return Ok(None) };
+            let affected = {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected \
+                     WHERE advisory_id = ?1 ORDER BY rowid",
+                )?;
+                let rows = stmt.query_map([id], raw_affected)?;
+                rows.map(|r| r.map_err(Error::from).and_then(RawAffected::decode)).collect::<Result<Vec<_>>>()?
+            };
+            let fix_statuses = {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT advisory_id, ecosystem, name, state, fixed_version, urgency, note FROM fix_status \
+                     WHERE advisory_id = ?1 ORDER BY ecosystem, name",
+                )?;
+                stmt.query_map([id], fix_row)?.collect::<Result<Vec<_>, _>>()?
+            };
+            let cve = std::iter::once(advisory.id.clone())
+                .chain(advisory.aliases.iter().cloned())
+                .find(|a| a.starts_with("CVE-"));
+            let (kev, epss) = match &cve {
+                Some(c) => (self.kev(c)?, self.epss(c)?),
+                None => (None, None),
+            };
+            Ok(Some(AdvisoryDetails { advisory, affected, severities, fix_statuses, kev, epss }))
+        })
     }
 
     /// What a finding needs of one advisory (its row, aliases, references, CWEs and severity
     /// ratings), or `None` if no feed has it. The same values as those fields of
     /// [`advisory`](Self::advisory), without its affected entries, fix states, KEV and EPSS.
     pub fn advisory_brief(&self, id: &str) -> Result<Option<AdvisoryBrief>> {
-        let adv = self
-            .conn
-            .prepare_cached(
-                "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                Ok(Advisory {
-                    id: r.get(0)?,
-                    summary: r.get(1)?,
-                    details: r.get(2)?,
-                    published: r.get(3)?,
-                    modified: r.get(4)?,
-                    withdrawn: r.get(5)?,
-                    source: r.get(6)?,
-                    ..Advisory::default()
-                })
-            })
-            .optional()?;
-        let Some(mut advisory) = adv else { return Ok(None) };
-        {
-            let mut stmt = self
+        self.guarded(|| {
+            let adv = self
                 .conn
-                .prepare_cached("SELECT alias, relation FROM aliases WHERE advisory_id = ?1 ORDER BY alias")?;
-            let mut rows = stmt.query([id])?;
-            while let Some(row) = rows.next()? {
-                let alias: String = row.get(0)?;
-                if text(row, 1)? == "alias" {
-                    advisory.aliases.push(alias);
-                } else {
-                    advisory.related.push(alias);
+                .prepare_cached(
+                    "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories WHERE id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok(Advisory {
+                        id: r.get(0)?,
+                        summary: r.get(1)?,
+                        details: r.get(2)?,
+                        published: r.get(3)?,
+                        modified: r.get(4)?,
+                        withdrawn: r.get(5)?,
+                        source: r.get(6)?,
+                        ..Advisory::default()
+                    })
+                })
+                .optional()?;
+            let Some(mut advisory) = adv else { return Ok(None) };
+            {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT alias, relation FROM aliases WHERE advisory_id = ?1 ORDER BY alias")?;
+                let mut rows = stmt.query([id])?;
+                while let Some(row) = rows.next()? {
+                    let alias: String = row.get(0)?;
+                    if text(row, 1)? == "alias" {
+                        advisory.aliases.push(alias);
+                    } else {
+                        advisory.related.push(alias);
+                    }
                 }
             }
-        }
-        {
-            let mut stmt =
-                self.conn.prepare_cached("SELECT kind, url FROM advisory_references WHERE advisory_id = ?1")?;
-            let rows = stmt.query_map([id], |r| Ok(Reference { kind: r.get(0)?, url: r.get(1)? }))?;
-            advisory.references = rows.collect::<Result<_, _>>()?;
-        }
-        {
-            let mut stmt = self.conn.prepare_cached("SELECT cwe FROM cwes WHERE advisory_id = ?1 ORDER BY cwe")?;
-            advisory.cwes = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        }
-        let severities = {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT advisory_id, kind, value, score, source, scope FROM severities WHERE advisory_id = ?1 \
-                 ORDER BY kind, source, scope",
-            )?;
-            let rows = stmt.query_map([id], |r| {
-                Ok(Severity {
-                    advisory_id: r.get(0)?,
-                    kind: SeverityKind::parse(text(r, 1)?).unwrap_or(SeverityKind::Vendor),
-                    value: r.get(2)?,
-                    score: r.get(3)?,
-                    source: r.get(4)?,
-                    scope: r.get(5)?,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        };
-        Ok(Some(AdvisoryBrief { advisory, severities }))
+            {
+                let mut stmt =
+                    self.conn.prepare_cached("SELECT kind, url FROM advisory_references WHERE advisory_id = ?1")?;
+                let rows = stmt.query_map([id], |r| Ok(Reference { kind: r.get(0)?, url: r.get(1)? }))?;
+                advisory.references = rows.collect::<Result<_, _>>()?;
+            }
+            {
+                let mut stmt = self.conn.prepare_cached("SELECT cwe FROM cwes WHERE advisory_id = ?1 ORDER BY cwe")?;
+                advisory.cwes = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            }
+            let severities = {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT advisory_id, kind, value, score, source, scope FROM severities WHERE advisory_id = ?1 \
+                     ORDER BY kind, source, scope",
+                )?;
+                let rows = stmt.query_map([id], |r| {
+                    Ok(Severity {
+                        advisory_id: r.get(0)?,
+                        kind: SeverityKind::parse(text(r, 1)?).unwrap_or(SeverityKind::Vendor),
+                        value: r.get(2)?,
+                        score: r.get(3)?,
+                        source: r.get(4)?,
+                        scope: r.get(5)?,
+                    })
+                })?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            Ok(Some(AdvisoryBrief { advisory, severities }))
+        })
     }
 
     /// The ids of advisories that list `alias` as an alias (a CVE id finds its GHSA, PYSEC, DSA...).
     pub fn advisories_by_alias(&self, alias: &str) -> Result<Vec<String>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT DISTINCT advisory_id FROM aliases WHERE alias = ?1 ORDER BY 1")?;
-        Ok(stmt.query_map([alias], |r| r.get(0))?.collect::<Result<_, _>>()?)
+        self.guarded(|| {
+            let mut stmt =
+                self.conn.prepare_cached("SELECT DISTINCT advisory_id FROM aliases WHERE alias = ?1 ORDER BY 1")?;
+            Ok(stmt.query_map([alias], |r| r.get(0))?.collect::<Result<_, _>>()?)
+        })
     }
 
     /// The KEV entry of a CVE.
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT cve_id, date_added, due_date, ransomware, vendor, product, name FROM kev WHERE cve_id = ?1",
-        )?;
-        Ok(stmt
-            .query_row([cve], |r| {
-                Ok(KevEntry {
-                    cve_id: r.get(0)?,
-                    date_added: r.get(1)?,
-                    due_date: r.get(2)?,
-                    ransomware: r.get(3)?,
-                    vendor: r.get(4)?,
-                    product: r.get(5)?,
-                    name: r.get(6)?,
+        self.guarded(|| {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT cve_id, date_added, due_date, ransomware, vendor, product, name FROM kev WHERE cve_id = ?1",
+            )?;
+            Ok(stmt
+                .query_row([cve], |r| {
+                    Ok(KevEntry {
+                        cve_id: r.get(0)?,
+                        date_added: r.get(1)?,
+                        due_date: r.get(2)?,
+                        ransomware: r.get(3)?,
+                        vendor: r.get(4)?,
+                        product: r.get(5)?,
+                        name: r.get(6)?,
+                    })
                 })
-            })
-            .optional()?)
+                .optional()?)
+        })
     }
 
     /// The EPSS score of a CVE.
     pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT cve_id, score, percentile, date FROM epss WHERE cve_id = ?1")?;
-        Ok(stmt
-            .query_row([cve], |r| {
-                Ok(EpssScore { cve_id: r.get(0)?, score: r.get(1)?, percentile: r.get(2)?, date: r.get(3)? })
-            })
-            .optional()?)
+        self.guarded(|| {
+            let mut stmt =
+                self.conn.prepare_cached("SELECT cve_id, score, percentile, date FROM epss WHERE cve_id = ?1")?;
+            Ok(stmt
+                .query_row([cve], |r| {
+                    Ok(EpssScore { cve_id: r.get(0)?, score: r.get(1)?, percentile: r.get(2)?, date: r.get(3)? })
+                })
+                .optional()?)
+        })
     }
 
     /// The metadata table.
     pub fn metadata(&self) -> Result<Metadata> {
-        let get = |key: &str| -> Result<Option<String>> {
-            Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
-        };
-        let schema_version = get("schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let built_at = get("built_at")?.unwrap_or_default();
-        let generator = get("generator")?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, kind, origin, timestamp, records, diagnostics FROM sources ORDER BY name")?;
-        let sources = stmt
-            .query_map([], |r| {
-                Ok(SourceInfo {
-                    name: r.get(0)?,
-                    kind: r.get(1)?,
-                    origin: r.get(2)?,
-                    timestamp: r.get(3)?,
-                    records: to_u64(r.get(4)?),
-                    diagnostics: to_u64(r.get(5)?),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(Metadata { schema_version, built_at, generator, sources })
+        self.guarded(|| {
+            let get = |key: &str| -> Result<Option<String>> {
+                Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+            };
+            let schema_version = get("schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+            let built_at = get("built_at")?.unwrap_or_default();
+            let generator = get("generator")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT name, kind, origin, timestamp, records, diagnostics FROM sources ORDER BY name")?;
+            let sources = stmt
+                .query_map([], |r| {
+                    Ok(SourceInfo {
+                        name: r.get(0)?,
+                        kind: r.get(1)?,
+                        origin: r.get(2)?,
+                        timestamp: r.get(3)?,
+                        records: to_u64(r.get(4)?),
+                        diagnostics: to_u64(r.get(5)?),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(Metadata { schema_version, built_at, generator, sources })
+        })
     }
 
     /// Row counts of the main tables.
     pub fn counts(&self) -> Result<Counts> {
-        let count = |table: &str| -> Result<u64> {
-            Ok(to_u64(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?))
-        };
-        Ok(Counts {
-            advisories: count("advisories")?,
-            affected: count("affected")?,
-            severities: count("severities")?,
-            fix_statuses: count("fix_status")?,
-            kev: count("kev")?,
-            epss: count("epss")?,
+        self.guarded(|| {
+            let count = |table: &str| -> Result<u64> {
+                Ok(to_u64(self.conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?))
+            };
+            Ok(Counts {
+                advisories: count("advisories")?,
+                affected: count("affected")?,
+                severities: count("severities")?,
+                fix_statuses: count("fix_status")?,
+                kev: count("kev")?,
+                epss: count("epss")?,
+            })
         })
     }
 }

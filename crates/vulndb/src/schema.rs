@@ -1,5 +1,7 @@
 //! The SQLite schema, its version, and how package names are keyed for lookup.
 
+use microscanner_sqlite_guard::{Index, Schema, Table};
+
 /// The schema version this code writes and reads. A database with another version is refused.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -111,6 +113,103 @@ CREATE INDEX affected_by_advisory ON affected (advisory_id);
 CREATE INDEX aliases_by_alias ON aliases (alias);
 ";
 
+/// What a database file must hold, checked at every open
+/// ([`microscanner_sqlite_guard::check_schema`]): the tables of [`DDL`] with exactly their
+/// columns, the indexes of [`INDEXES`] and SQLite's own (`sqlite_autoindex_*`, `sqlite_stat*`),
+/// and nothing else: no view, trigger, virtual table or other table or index. A test keeps it
+/// equal to what [`DDL`] and [`INDEXES`] create.
+pub(crate) const EXPECTED: Schema = Schema {
+    tables: &[
+        Table { name: "meta", columns: &[("key", "TEXT"), ("value", "TEXT")] },
+        Table {
+            name: "sources",
+            columns: &[
+                ("name", "TEXT"),
+                ("kind", "TEXT"),
+                ("origin", "TEXT"),
+                ("timestamp", "TEXT"),
+                ("records", "INTEGER"),
+                ("diagnostics", "INTEGER"),
+            ],
+        },
+        Table {
+            name: "advisories",
+            columns: &[
+                ("id", "TEXT"),
+                ("summary", "TEXT"),
+                ("details", "TEXT"),
+                ("published", "TEXT"),
+                ("modified", "TEXT"),
+                ("withdrawn", "TEXT"),
+                ("source", "TEXT"),
+            ],
+        },
+        Table { name: "aliases", columns: &[("advisory_id", "TEXT"), ("alias", "TEXT"), ("relation", "TEXT")] },
+        Table { name: "advisory_references", columns: &[("advisory_id", "TEXT"), ("kind", "TEXT"), ("url", "TEXT")] },
+        Table { name: "cwes", columns: &[("advisory_id", "TEXT"), ("cwe", "TEXT")] },
+        Table {
+            name: "affected",
+            columns: &[
+                ("advisory_id", "TEXT"),
+                ("ecosystem", "TEXT"),
+                ("name", "TEXT"),
+                ("name_key", "TEXT"),
+                ("purl", "TEXT"),
+                ("ranges", "TEXT"),
+                ("versions", "TEXT"),
+                ("extra", "TEXT"),
+            ],
+        },
+        Table {
+            name: "severities",
+            columns: &[
+                ("advisory_id", "TEXT"),
+                ("kind", "TEXT"),
+                ("value", "TEXT"),
+                ("score", "REAL"),
+                ("source", "TEXT"),
+                ("scope", "TEXT"),
+            ],
+        },
+        Table {
+            name: "fix_status",
+            columns: &[
+                ("advisory_id", "TEXT"),
+                ("ecosystem", "TEXT"),
+                ("name", "TEXT"),
+                ("name_key", "TEXT"),
+                ("state", "TEXT"),
+                ("fixed_version", "TEXT"),
+                ("urgency", "TEXT"),
+                ("note", "TEXT"),
+            ],
+        },
+        Table {
+            name: "kev",
+            columns: &[
+                ("cve_id", "TEXT"),
+                ("date_added", "TEXT"),
+                ("due_date", "TEXT"),
+                ("ransomware", "TEXT"),
+                ("vendor", "TEXT"),
+                ("product", "TEXT"),
+                ("name", "TEXT"),
+            ],
+        },
+        Table {
+            name: "epss",
+            columns: &[("cve_id", "TEXT"), ("score", "REAL"), ("percentile", "REAL"), ("date", "TEXT")],
+        },
+    ],
+    other_tables: false,
+    indexes: Some(&[
+        Index { name: "affected_by_package", table: "affected", columns: &["ecosystem", "name_key", "advisory_id"] },
+        Index { name: "fix_status_by_advisory", table: "fix_status", columns: &["advisory_id"] },
+        Index { name: "affected_by_advisory", table: "affected", columns: &["advisory_id"] },
+        Index { name: "aliases_by_alias", table: "aliases", columns: &["alias"] },
+    ]),
+};
+
 /// The key a package name is looked up by: PyPI names are normalised as PEP 503 says
 /// (case-insensitive, runs of `-`, `_`, `.` are one `-`); other ecosystems compare names exactly.
 pub fn name_key(ecosystem: &str, name: &str) -> String {
@@ -136,8 +235,20 @@ pub fn name_key(ecosystem: &str, name: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_expected_schema_is_what_ddl_creates() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(DDL).unwrap();
+        conn.execute_batch(INDEXES).unwrap();
+        conn.execute_batch("ANALYZE").unwrap();
+        let limits = microscanner_sqlite_guard::Limits { max_length: 1 << 20, max_ops: 10_000_000 };
+        let budget = microscanner_sqlite_guard::harden(&conn, limits).unwrap();
+        assert_eq!(microscanner_sqlite_guard::check_schema(&conn, &budget, &EXPECTED), Ok(()));
+    }
 
     #[test]
     fn pypi_names_are_normalised_others_are_not() {

@@ -1,16 +1,25 @@
 //! Java archives (jar, war, ear, ...): every `pom.properties` (normally `META-INF/maven/**/`) is one Maven
 //! artifact (a shaded jar reports each embedded artifact); without any, `META-INF/MANIFEST.MF`
-//! and the file name (`name-1.2.3.jar`) identify the archive. Nested archives are opened to a
-//! bounded depth, and all inflation counts against one budget, so a zip bomb or a jar nested a
-//! hundred deep ends with a diagnostic instead of exhausting memory.
+//! and the file name (`name-1.2.3.jar`) identify the archive.
+//!
+//! Archives that multiply are bounded over the whole nesting of one outer file, not per
+//! archive: nested archives are opened to a bounded depth, and inflated bytes, entries looked at
+//! and nested archives opened all count against one budget shared by every level ([`Limits`]).
+//! Entries whose bytes overlap (several central-directory entries pointing at one local header,
+//! the trick of zip quines) are read once, with a warning; a nested archive whose bytes were
+//! already read (by sha256) is not read again. So a small jar that lists one inner jar sixteen
+//! times, six levels deep, is six archives, not sixteen million. Hitting a bound is a warning
+//! (the scan is incomplete), never silent.
 
+use std::collections::{BTreeSet, HashSet};
 use std::io::{Cursor, Read};
 
-use microscanner_model::{Evidence, Package, PackageKind};
+use microscanner_model::{DiagnosticLevel, Evidence, Package, PackageKind};
+use sha2::{Digest as _, Sha256};
 
 use super::{ParseResult, lang_package, warn};
 
-/// Bounds on what one archive may cost.
+/// Bounds on what one outer archive may cost, over its whole nesting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// How many archives deep we open (the outer archive is depth 0).
@@ -21,23 +30,49 @@ pub struct Limits {
     pub max_member: u64,
     /// Most entries looked at per archive.
     pub max_entries: usize,
+    /// Most entries looked at over the whole archive tree.
+    pub max_total_entries: usize,
+    /// Most nested archives opened over the whole archive tree.
+    pub max_archives: usize,
 }
 
 impl Default for Limits {
+    /// Real archives stay far below: a Spring Boot jar nests one level (a few hundred jars), an
+    /// ear three; the largest single jars hold some 100,000 entries. The depth matches the
+    /// peers' (osv-scalibr reads a jar nested ten deep).
     fn default() -> Self {
-        Self { max_depth: 16, max_inflated: 256 * 1024 * 1024, max_member: 64 * 1024 * 1024, max_entries: 200_000 }
+        Self {
+            max_depth: 16,
+            max_inflated: 256 * 1024 * 1024,
+            max_member: 64 * 1024 * 1024,
+            max_entries: 200_000,
+            max_total_entries: 1_000_000,
+            max_archives: 10_000,
+        }
     }
 }
 
 /// Largest metadata member (pom.properties, MANIFEST.MF).
 const MAX_METADATA: u64 = 1024 * 1024;
 
+/// One walk of an outer archive and everything nested in it: the shared budget and the results.
 struct Walk {
     limits: Limits,
+    /// Bytes inflated so far.
     inflated: u64,
+    /// Entries looked at so far.
+    entries: usize,
+    /// Nested archives opened so far.
+    archives: usize,
+    /// The sha256 of every archive read, so the same bytes are read once.
+    seen: HashSet<[u8; 32]>,
+    /// Nested archives not read because their bytes were read already: (count, first location).
+    repeated: (usize, String),
     pkgs: Vec<Package>,
     diags: Vec<microscanner_model::Diagnostic>,
     depth_reported: bool,
+    entries_reported: bool,
+    archives_reported: bool,
 }
 
 /// Parses a Java archive with the default [`Limits`].
@@ -54,9 +89,59 @@ pub fn parse_named(bytes: &[u8], name: &str) -> ParseResult {
 /// relative location (`WEB-INF/lib/a.jar`, `a.jar!b.jar`) that the analyzer glue appends to
 /// the outer archive's path after a `!`.
 pub fn parse_with_limits(bytes: &[u8], name: &str, limits: Limits) -> ParseResult {
-    let mut w = Walk { limits, inflated: 0, pkgs: Vec::new(), diags: Vec::new(), depth_reported: false };
+    let mut w = Walk {
+        limits,
+        inflated: 0,
+        entries: 0,
+        archives: 0,
+        seen: HashSet::new(),
+        repeated: (0, String::new()),
+        pkgs: Vec::new(),
+        diags: Vec::new(),
+        depth_reported: false,
+        entries_reported: false,
+        archives_reported: false,
+    };
+    w.seen.insert(Sha256::digest(bytes).into());
     walk(&mut w, bytes, name, "", 0);
+    let (repeated, first) = std::mem::take(&mut w.repeated);
+    if repeated > 0 {
+        let mut d = warn_at(
+            "",
+            format!(
+                "{repeated} nested archive(s) repeat the bytes of one already read (first: {first}); each content is read once"
+            ),
+        );
+        d.level = DiagnosticLevel::Info;
+        w.diags.push(d);
+    }
     (w.pkgs, w.diags)
+}
+
+/// The entries of `archive` (of the first `count`) whose bytes overlap those of another entry:
+/// several central-directory entries pointing at one local header, or ranges that overlap. Of
+/// each overlapping group the entry placed first is kept; the others are returned.
+fn overlapping(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, count: usize) -> BTreeSet<usize> {
+    let mut spans: Vec<(u64, u64, usize)> = Vec::with_capacity(count);
+    for i in 0..count {
+        // An entry that cannot be located is reported when it is read.
+        if let Ok(entry) = archive.by_index_raw(i) {
+            let end = entry.data_start().saturating_add(entry.compressed_size());
+            spans.push((entry.header_start(), end, i));
+        }
+    }
+    spans.sort_unstable();
+    let mut overlap = BTreeSet::new();
+    let mut kept_end: Option<u64> = None;
+    for (start, end, i) in spans {
+        match kept_end {
+            Some(kept) if start < kept => {
+                overlap.insert(i);
+            }
+            _ => kept_end = Some(end.max(kept_end.unwrap_or(0))),
+        }
+    }
+    overlap
 }
 
 /// Reads `file` fully, up to `limit` bytes; `None` (with a diagnostic) when it is larger or broken.
@@ -169,9 +254,35 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
             format!("Java archive has {} entries; only the first {} are read", archive.len(), w.limits.max_entries),
         ));
     }
+    let mut count = archive.len().min(w.limits.max_entries);
+    let budget = w.limits.max_total_entries.saturating_sub(w.entries);
+    if count > budget {
+        count = budget;
+        if !w.entries_reported {
+            w.entries_reported = true;
+            w.diags.push(warn_at(
+                loc,
+                format!(
+                    "nested archives hold more than {} entries in all; the rest are not read",
+                    w.limits.max_total_entries
+                ),
+            ));
+        }
+    }
+    w.entries += count;
+    let overlap = overlapping(&mut archive, count);
+    if !overlap.is_empty() {
+        w.diags.push(warn_at(
+            loc,
+            format!(
+                "{} entries overlap the bytes of other entries (one local header listed more than once: a zip quine or bomb); each region is read once",
+                overlap.len()
+            ),
+        ));
+    }
     let mut poms: Vec<(String, String, String)> = Vec::new();
     let mut manifest: Option<String> = None;
-    for i in 0..archive.len().min(w.limits.max_entries) {
+    for i in (0..count).filter(|i| !overlap.contains(i)) {
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {
@@ -220,10 +331,31 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
                 }
                 continue;
             }
+            if w.archives >= w.limits.max_archives {
+                if !w.archives_reported {
+                    w.archives_reported = true;
+                    w.diags.push(warn_at(
+                        loc,
+                        format!(
+                            "more than {} nested archives in all; {name} and the rest are not read",
+                            w.limits.max_archives
+                        ),
+                    ));
+                }
+                continue;
+            }
             // open it right away: one inflated member per nesting level is alive at a time
             if let Some(buf) = inflate(w, &mut entry, size, w.limits.max_member, &name, loc) {
                 drop(entry);
                 let inner_loc = if loc.is_empty() { name.clone() } else { format!("{loc}!{name}") };
+                if !w.seen.insert(Sha256::digest(&buf).into()) {
+                    if w.repeated.0 == 0 {
+                        w.repeated.1.clone_from(&inner_loc);
+                    }
+                    w.repeated.0 += 1;
+                    continue;
+                }
+                w.archives += 1;
                 walk(w, &buf, &name, &inner_loc, depth + 1);
             }
         }

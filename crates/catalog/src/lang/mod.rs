@@ -374,6 +374,10 @@ impl Analyzer for LangAnalyzer {
         self.format.wants(path, size)
     }
 
+    fn max_size(&self, path: &str) -> Option<u64> {
+        self.format.matches_path(path).then(|| self.format.max_size())
+    }
+
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
         let mut out = AnalyzerOutput::default();
         for (path, bytes) in files {

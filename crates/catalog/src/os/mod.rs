@@ -79,7 +79,11 @@ impl Analyzer for OsAnalyzer {
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
-        size <= MAX_SIZE && kind_of(path).is_some()
+        self.max_size(path).is_some_and(|bound| size <= bound)
+    }
+
+    fn max_size(&self, path: &str) -> Option<u64> {
+        kind_of(path).map(|_| MAX_SIZE)
     }
 
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {

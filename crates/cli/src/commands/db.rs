@@ -281,11 +281,11 @@ fn join_paths(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// A one-line note on stderr unless `--quiet`.
+/// A one-line note on stderr unless `--quiet` (escaped: it may carry the server's or a file's data).
 #[allow(clippy::print_stderr)] // the binary owns stderr
 fn note(global: &Global, message: &str) {
     if !global.quiet {
-        eprintln!("{message}");
+        eprintln!("{}", microscanner_report::text::escape_controls(message));
     }
 }
 

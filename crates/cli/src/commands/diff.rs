@@ -42,7 +42,7 @@ pub(crate) fn run(_global: &Global, args: &DiffArgs) -> anyhow::Result<Outcome> 
     let bytes = match args.format.as_deref() {
         Some("table") => render_diff_table(&d, false),
         Some(_) => render_diff_json(&d),
-        None if to_terminal => render_diff_table(&d, std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
+        None if to_terminal => render_diff_table(&d, crate::logging::use_color(to_terminal)),
         None => render_diff_json(&d),
     };
     write_bytes(args.output.as_deref(), &bytes)?;

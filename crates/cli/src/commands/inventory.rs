@@ -33,6 +33,10 @@ pub(crate) struct SourceArgs {
     /// Plain HTTP, and no certificate checks, for the registry (a local or trusted registry).
     #[arg(long)]
     pub(crate) insecure: bool,
+    /// The overall deadline of a registry pull (`scan --timeout`; the image crate's default
+    /// elsewhere).
+    #[arg(skip = Some(OpenOptions::DEFAULT_TIMEOUT))]
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -56,6 +60,8 @@ impl SourceArgs {
             platform,
             registry: RegistryOptions { credentials, insecure: self.insecure, docker_config: None },
             scratch_dir: scratch_dir(),
+            timeout: self.timeout,
+            ..OpenOptions::default()
         })
     }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes its clap `*Args` and a `run` function.
 
 pub(crate) mod cache;
+pub(crate) mod convert;
 pub(crate) mod db;
 pub(crate) mod diff;
 pub(crate) mod freshness;
@@ -107,6 +108,7 @@ pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> any
     use std::io::Write as _;
     match output {
         Some(path) if path.as_os_str() != "-" => {
+            warn_if_format_name(path);
             // The error names the path and its cause in its message: not chained, so said once.
             let failed = |e: microscanner_vulndb::Error| anyhow::anyhow!("writing the output: {e}");
             let mut file = microscanner_vulndb::OutputFile::create(path).map_err(failed)?;
@@ -119,6 +121,21 @@ pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> any
         }
     }
     Ok(())
+}
+
+/// Grype's `-o json` chooses a format; ours names the output file. A bare file name that is a
+/// format name (`-o json`, `-o SARIF`) is written as asked, with a warning saying so.
+fn warn_if_format_name(path: &std::path::Path) {
+    let bare = path.parent().is_none_or(|p| p.as_os_str().is_empty());
+    let name = path.to_string_lossy();
+    let is_format = name.parse::<microscanner_report::ReportFormat>().is_ok()
+        || ["cyclonedx-json", "spdx-json"].iter().any(|f| name.eq_ignore_ascii_case(f));
+    if bare && is_format {
+        tracing::warn!(
+            "wrote the output to a file named `{name}`: -o/--output names a file here; the format is -f/--format {}",
+            name.to_ascii_lowercase()
+        );
+    }
 }
 
 #[cfg(test)]

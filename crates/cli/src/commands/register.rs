@@ -41,7 +41,9 @@ pub(crate) fn run(global: &Global, args: &RegisterArgs) -> anyhow::Result<Outcom
             "the server's terms must be accepted: read them at {}/ and pass --accept-terms",
             args.server.trim_end_matches('/')
         );
-        eprintln!("\n{}\n", terms.trim_end());
+        // The server's text: its lines as they are, but no control character of its own.
+        let terms: Vec<_> = terms.trim_end().lines().map(microscanner_report::text::escape_controls).collect();
+        eprintln!("\n{}\n", terms.join("\n"));
         let answer = prompt("Do you accept these terms? [y/N] ")?;
         anyhow::ensure!(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"), "the terms were not accepted");
     }

@@ -4,11 +4,12 @@
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use microscanner_model::{Diagnostic, DiagnosticLevel, Inventory, REPORT_SCHEMA_VERSION, Report, Severity};
 use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument};
+use microscanner_report::text::{escape_controls, one_line};
 use microscanner_report::{RenderOptions, ReportFormat, render};
 use microscanner_vulndb::Database;
 
@@ -65,7 +66,8 @@ pub(crate) struct ScanArgs {
     /// Exit 5 when part of the image could not be analysed (after the policy check).
     #[arg(long)]
     fail_on_incomplete: bool,
-    /// Ignore file (YAML; default: ./.microscanner-ignore.yaml when it exists).
+    /// Ignore file: YAML entries with reasons and expiry, or a plain list of ids as Trivy's
+    /// `.trivyignore` [default: ./.microscanner-ignore.yaml, else ./.trivyignore, when it exists].
     #[arg(long, value_name = "FILE")]
     ignore_file: Option<PathBuf>,
     /// OpenVEX document whose `not_affected` / `fixed` statements hide findings (repeatable).
@@ -82,6 +84,11 @@ pub(crate) struct ScanArgs {
     /// Platform and registry flags.
     #[command(flatten)]
     source: SourceArgs,
+    /// Give up pulling the image from a registry after DURATION in all (`90s`, `5m`, `1h`, `1m30s`;
+    /// a bare number is seconds; `0`: no limit). Every registry read is bounded besides: a
+    /// registry that sends nothing for 30 s, or a document over its size bound, fails the scan.
+    #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
+    timeout: RegistryTimeout,
     /// Service flags (scan through a microscanner server).
     #[command(flatten)]
     pub(crate) remote: RemoteArgs,
@@ -131,11 +138,50 @@ impl RemoteArgs {
     }
 }
 
+/// `--timeout`: the overall deadline of a registry pull, or none (`0`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RegistryTimeout(Option<Duration>);
+
+/// Parses `--timeout`: number-unit pairs (`ms`, `s`, `m`, `h`; `1m30s`), a bare number being
+/// seconds; zero means no deadline.
+fn parse_timeout(s: &str) -> Result<RegistryTimeout, String> {
+    let invalid = || format!("`{s}` is not a duration: write it as 90s, 5m, 1h or 1m30s (0 for no limit)");
+    let text = s.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(RegistryTimeout((seconds > 0).then(|| Duration::from_secs(seconds))));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(invalid)?;
+        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        let unit_len = rest[digits..].find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len() - digits);
+        let part = match &rest[digits..digits + unit_len] {
+            "ms" => Duration::from_millis(number),
+            "s" => Duration::from_secs(number),
+            "m" => Duration::from_secs(number.saturating_mul(60)),
+            "h" => Duration::from_secs(number.saturating_mul(3600)),
+            _ => return Err(invalid()),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[digits + unit_len..];
+    }
+    if text.is_empty() {
+        return Err(invalid());
+    }
+    Ok(RegistryTimeout((!total.is_zero()).then_some(total)))
+}
+
+/// The source flags with `--timeout` for the registry.
+fn source_args(args: &ScanArgs) -> SourceArgs {
+    SourceArgs { timeout: args.timeout.0, ..args.source.clone() }
+}
+
 /// `--fail-on`: a severity threshold, plus `unknown` when listed (`high,unknown`), or never.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Threshold(pub(crate) Option<microscanner_model::FailOn>);
 
-fn parse_format(s: &str) -> Result<ReportFormat, String> {
+pub(crate) fn parse_format(s: &str) -> Result<ReportFormat, String> {
     s.parse()
 }
 
@@ -210,7 +256,7 @@ fn local_reports(global: &Global, args: &ScanArgs, policy: &Policy, created_at: 
     let db = Database::open(&db_file).with_context(|| {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
     })?;
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
     let database = database_info(&db).with_context(|| format!("reading {}", db_file.display()))?;
     inventories
         .into_iter()
@@ -228,8 +274,8 @@ fn remote_reports(global: &Global, args: &ScanArgs, token: &Token, policy: &Poli
     if args.remote.no_verify {
         tracing::warn!("--no-verify: the server's TLS certificate is not checked");
     }
-    let client = Client::new(&server, args.remote.no_verify, std::time::Duration::from_secs(300))?;
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let client = Client::new(&server, args.remote.no_verify, Duration::from_secs(300))?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
     inventories
         .into_iter()
         .map(|inventory| {
@@ -250,7 +296,7 @@ fn inventory_document(inventory: &Inventory) -> serde_json::Value {
 
 /// `--dry-run`: writes what would be sent, sends nothing.
 fn dry_run(args: &ScanArgs, global: &Global) -> anyhow::Result<Outcome> {
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &args.source)?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
     let documents: Vec<_> = inventories.iter().map(inventory_document).collect();
     let document = match documents.as_slice() {
         [one] => one.clone(),
@@ -279,7 +325,7 @@ fn verdict(global: &Global, args: &ScanArgs, reports: &[Report], outcome: Outcom
             let why = reports
                 .iter()
                 .flat_map(|r| r.coverage.skipped.first())
-                .map(|s| format!("{}: {}", s.what, s.reason))
+                .map(|s| format!("{}: {}", escape_controls(&s.what), one_line(&s.reason)))
                 .next()
                 .unwrap_or_else(|| "see the report's coverage".into());
             eprintln!("microscanner: INCOMPLETE: part of the image could not be inventoried ({why}; exit 5){place}");
@@ -332,7 +378,7 @@ fn render_platforms(
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("/");
-        out.extend_from_slice(format!("== {target} ({platform})\n").as_bytes());
+        out.extend_from_slice(format!("== {target} ({})\n", escape_controls(&platform)).as_bytes());
         out.extend(render(report, format, options).with_context(|| format!("writing the {format} report"))?);
         out.push(b'\n');
     }
@@ -355,7 +401,8 @@ fn outcome(report: &Report, args: &ScanArgs) -> Outcome {
 fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
     let ignore_path = match &args.ignore_file {
         Some(p) => Some(p.clone()),
-        None => Some(PathBuf::from(DEFAULT_IGNORE_FILE)).filter(|p| p.is_file()),
+        // ours, else a Trivy user's `.trivyignore` (a plain list of ids, read as such)
+        None => [DEFAULT_IGNORE_FILE, ".trivyignore"].into_iter().map(PathBuf::from).find(|p| p.is_file()),
     };
     let ignore = match ignore_path {
         Some(path) => {
@@ -394,7 +441,7 @@ fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
     })
 }
 
-fn read_template(format: ReportFormat, path: Option<&Path>) -> anyhow::Result<Option<String>> {
+pub(crate) fn read_template(format: ReportFormat, path: Option<&Path>) -> anyhow::Result<Option<String>> {
     match path {
         Some(path) => {
             Ok(Some(std::fs::read_to_string(path).with_context(|| format!("reading template {}", path.display()))?))
@@ -417,7 +464,7 @@ fn warn_all(diagnostics: &[Diagnostic]) {
 /// The width the table is laid out for: `COLUMNS` when set to a number, else the terminal's (asked
 /// of stdout, then stderr, then stdin, so `scan -f table | less` still fits the screen), else 0
 /// (the renderer's default, 100 columns).
-fn terminal_width() -> usize {
+pub(crate) fn terminal_width() -> usize {
     let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&w| w > 0);
     columns
         .or_else(|| terminal_size::terminal_size().map(|(terminal_size::Width(w), _)| usize::from(w)))
@@ -429,4 +476,24 @@ fn terminal_width() -> usize {
 fn now_rfc3339() -> String {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
     microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch).created
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse() {
+        let parsed = |s: &str| parse_timeout(s).map(|t| t.0);
+        assert_eq!(parsed("5m"), Ok(Some(Duration::from_secs(300))));
+        assert_eq!(parsed("90s"), Ok(Some(Duration::from_secs(90))));
+        assert_eq!(parsed("90"), Ok(Some(Duration::from_secs(90))));
+        assert_eq!(parsed("1m30s"), Ok(Some(Duration::from_secs(90))));
+        assert_eq!(parsed("1h"), Ok(Some(Duration::from_secs(3600))));
+        assert_eq!(parsed("250ms"), Ok(Some(Duration::from_millis(250))));
+        assert_eq!(parsed("0"), Ok(None));
+        for bad in ["", "m", "5x", "-5m", "5 m", "1.5m"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
 }

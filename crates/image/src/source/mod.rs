@@ -119,13 +119,17 @@ pub fn open_with(target: &str, options: &OpenOptions) -> Result<Vec<Image>, Imag
         Target::Registry(reference) => registry::open(&reference, target, options)?,
         Target::Docker(reference) => vec![engine::open(engine::Engine::Docker, &reference, target, options)?],
         Target::Podman(reference) => vec![engine::open(engine::Engine::Podman, &reference, target, options)?],
-        Target::Reference(reference) => open_reference(&reference, target, options)?,
+        Target::Reference(reference) => {
+            open_reference(&reference, target, options).map_err(|e| with_kinds_hint(e, target))?
+        }
         Target::Oci(path, tag) => {
             exists(&path).ok_or_else(|| not_found(target, &path))?;
+            wrong_kind(&path, target)?;
             oci::open(&oci::Layout::Dir(path), tag.as_deref(), target, &options.platform, &options.limits)?
         }
         Target::OciArchive(path, tag) => {
             exists(&path).ok_or_else(|| not_found(target, &path))?;
+            wrong_kind(&path, target)?;
             let index = tar_index::TarIndex::build(&path)?;
             let layout = oci::Layout::Archive(path, index);
             oci::open(&layout, tag.as_deref(), target, &options.platform, &options.limits)?
@@ -178,6 +182,51 @@ fn open_reference(reference: &str, target: &str, options: &OpenOptions) -> Resul
     registry::open(reference, target, options)
 }
 
+/// The target kinds, as an error's hint lists them.
+pub(crate) const TARGET_KINDS: &str = "docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, registry:REF, \
+     docker:REF, podman:REF, a path or an image reference";
+
+/// A target whose kind does not fit what is at its path: a file given to a directory kind or a
+/// directory given to an archive kind, with the kind that fits.
+fn wrong_kind(path: &Path, target: &str) -> Result<(), ImageError> {
+    let shown = path.display();
+    let reason = match target.split_once(':').map(|(kind, _)| kind) {
+        Some("oci") if path.is_file() => {
+            format!(
+                "{shown} is a file, and oci: reads an OCI layout directory; for an OCI archive use oci-archive:{shown}"
+            )
+        }
+        Some("dir") if path.is_file() => format!(
+            "{shown} is a file, and dir: reads a root filesystem directory; for an image archive use \
+             docker-archive:{shown} or oci-archive:{shown} (or the bare path, detected)"
+        ),
+        Some("oci-archive") if path.is_dir() => {
+            format!("{shown} is a directory, and oci-archive: reads a tar; for an OCI layout directory use oci:{shown}")
+        }
+        Some("docker-archive") if path.is_dir() => format!(
+            "{shown} is a directory, and docker-archive: reads a `docker save` tar; for an OCI layout use \
+             oci:{shown}, for a root filesystem dir:{shown}"
+        ),
+        _ => return Ok(()),
+    };
+    Err(ImageError::Target { target: target.to_owned(), reason })
+}
+
+/// A bare `word:rest` that failed as an image reference, when `word` could have been meant as a
+/// target kind (`foo:bar`, `oci-layout:app`): the error says how it was read and lists the kinds.
+fn with_kinds_hint(err: ImageError, target: &str) -> ImageError {
+    let looks_like_kind = target
+        .split_once(':')
+        .is_some_and(|(word, _)| !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !looks_like_kind {
+        return err;
+    }
+    ImageError::Target {
+        target: target.to_owned(),
+        reason: format!("read as an image reference, and {err}; the target kinds are {TARGET_KINDS}"),
+    }
+}
+
 fn not_found(target: &str, path: &Path) -> ImageError {
     ImageError::Target { target: target.to_owned(), reason: format!("{} does not exist", path.display()) }
 }
@@ -188,9 +237,12 @@ fn open_single(parsed: Target, target: &str, limits: &Limits) -> Result<Image, I
     match parsed {
         Target::DockerArchive(path) => {
             exists(&path).ok_or_else(|| not_found(&path))?;
+            wrong_kind(&path, target)?;
             docker_archive::open(&path, target, limits)
         }
         Target::Dir(path) => {
+            exists(&path).ok_or_else(|| not_found(&path))?;
+            wrong_kind(&path, target)?;
             if !path.is_dir() {
                 return Err(not_found(&path));
             }

@@ -326,7 +326,22 @@ fn pick(manifests: Vec<Descriptor>, tag: Option<&str>, location: &str) -> Result
         Some(tag) => {
             let found = tagged(tag);
             if found.is_empty() {
-                return Err(ImageError::invalid("index.json", location, format!("no manifest tagged {tag:?}")));
+                let mut tags: Vec<&str> =
+                    manifests.iter().filter_map(|d| d.annotations.get(REF_NAME).map(String::as_str)).collect();
+                tags.sort_unstable();
+                tags.dedup();
+                let there = if tags.is_empty() {
+                    "it tags no manifest".to_owned()
+                } else {
+                    let shown: Vec<String> = tags.iter().take(20).map(|t| format!("{t:?}")).collect();
+                    let more = if tags.len() > 20 { format!(" and {} more", tags.len() - 20) } else { String::new() };
+                    format!("its tags are {}{more}", shown.join(", "))
+                };
+                return Err(ImageError::invalid(
+                    "index.json",
+                    location,
+                    format!("no manifest tagged {tag:?}; {there}"),
+                ));
             }
             Ok(found)
         }

@@ -1,5 +1,6 @@
 //! `dir:PATH` — a root filesystem directory (an unpacked image, or `/` inside a running
-//! container). Presented as one layer; symlinks are reported, never followed.
+//! container). Presented as one layer; symlinks are reported, never followed; FIFOs, devices and
+//! sockets are reported as not regular, never opened.
 
 use std::io;
 use std::path::Path;
@@ -73,9 +74,33 @@ pub(crate) fn walk(root: &Path, limits: &Limits, visitor: &mut dyn LayerVisitor)
                 }
                 stats.uncompressed_bytes += size;
             }
+        } else if !file_type.is_dir() {
+            visitor.not_regular(&path, special_kind(file_type));
         }
     }
     Ok(stats)
+}
+
+/// What a file that is neither regular, a directory nor a symlink is.
+fn special_kind(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = file_type;
+    "a file of an unknown kind"
 }
 
 /// The device a file lives on (`None` where the platform does not say).

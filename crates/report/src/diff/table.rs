@@ -1,8 +1,11 @@
-//! The diff as a table for people, at most 100 columns wide.
+//! The diff as a table for people, at most 100 columns wide. Every string from the reports is
+//! escaped ([`escape_controls`]) before it is laid out: the colours are the only escape sequences
+//! written, and no data starts a line.
 
 use microscanner_model::{Finding, FixState, Severity};
 
 use super::{DiffSide, ReportDiff, SeverityCounts};
+use crate::text::escape_controls;
 
 /// The width the table fits in.
 const WIDTH: usize = 100;
@@ -58,12 +61,12 @@ impl Writer {
 
     fn side(&mut self, label: &str, side: &DiffSide) {
         let head = format!("{label}: ");
-        let image = fit(&side.image, WIDTH - head.len());
+        let image = fit(&escape_controls(&side.image), WIDTH - head.len());
         let title = self.paint(BOLD, &head);
         self.line(&format!("{title}{image}"));
-        let mut facts = vec![format!("scanned {}", side.created_at)];
+        let mut facts = vec![format!("scanned {}", escape_controls(&side.created_at))];
         if let Some(db) = &side.database_built_at {
-            facts.push(format!("database {db}"));
+            facts.push(format!("database {}", escape_controls(db)));
         }
         facts.push(plural(side.summary.total, "finding"));
         if side.summary.suppressed > 0 {
@@ -72,7 +75,8 @@ impl Writer {
         let indent = " ".repeat(head.len());
         self.line(&format!("{indent}{}", fit(&facts.join(", "), WIDTH - head.len())));
         if let Some(digest) = &side.manifest_digest {
-            self.line(&format!("{indent}{}", fit(&format!("manifest {digest}"), WIDTH - head.len())));
+            let digest = format!("manifest {}", escape_controls(digest));
+            self.line(&format!("{indent}{}", fit(&digest, WIDTH - head.len())));
         }
     }
 
@@ -92,11 +96,11 @@ impl Writer {
         let severity = cell(f.severity.as_str(), COLUMNS[0]);
         let mut text = format!("  {}  ", self.paint(severity_color(f.severity), &severity));
         for (value, width) in [f.id.as_str(), f.package.name.as_str(), version].into_iter().zip(&COLUMNS[1..]) {
-            text.push_str(&cell(value, *width));
+            text.push_str(&cell(&escape_controls(value), *width));
             text.push_str("  ");
         }
         let used = 2 + COLUMNS.iter().map(|w| w + 2).sum::<usize>();
-        text.push_str(&fit(last, WIDTH - used));
+        text.push_str(&fit(&escape_controls(last), WIDTH - used));
         self.line(&text);
     }
 
@@ -106,7 +110,7 @@ impl Writer {
         let room = WIDTH - DETAIL_INDENT - 2;
         for item in items {
             let mut first = true;
-            for chunk in wrap(item, room) {
+            for chunk in wrap(&escape_controls(item), room) {
                 let bullet = if first { "- " } else { "  " };
                 self.line(&format!("{indent}{bullet}{chunk}"));
                 first = false;

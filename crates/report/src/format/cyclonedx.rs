@@ -29,6 +29,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
 use crate::sbom::{SbomFormat, SbomMeta, write_sbom};
+use crate::text::is_web_url;
 
 /// Property names we add to vulnerabilities, in the `microscanner:` namespace the SBOM uses.
 const PROP_FIX_STATE: &str = "microscanner:finding:fix_state";
@@ -411,17 +412,6 @@ fn url_path_segment(s: &str) -> String {
         }
     }
     out
-}
-
-/// True for an absolute `http(s)` URL without spaces or control characters.
-pub(super) fn is_web_url(u: &str) -> bool {
-    let strip =
-        |prefix: &str| u.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix)).map(|_| &u[prefix.len()..]);
-    let host_and_path = strip("https://").or_else(|| strip("http://"));
-    let bad = |c: char| {
-        c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
-    };
-    host_and_path.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) && !u.chars().any(bad)
 }
 
 /// An RFC 3339 date-time for a feed's timestamp: as is when it is one, midnight UTC for a plain

@@ -5,6 +5,10 @@
 //! is not in the baseline; the others pass. Suppressed findings are skipped
 //! test cases carrying the suppression reason. A report without findings has one passing test
 //! case, `no vulnerabilities`, whose output says what was scanned.
+//!
+//! Every string from the report goes through [`crate::text`]: control and bidi characters are
+//! shown visibly (quick-junit would silently drop some and keep others), prose is on one line, so
+//! a title cannot forge a line of a finding's details.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -14,6 +18,7 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 
 use super::RenderError;
 use super::table::{fix_text, policy_text, scanned_text, targets};
+use crate::text::{escape_controls, one_line};
 
 pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     let mut junit = JunitReport::new("microscanner");
@@ -46,7 +51,7 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     if report.findings.is_empty() {
         let mut suite = TestSuite::new("microscanner");
         let mut case = TestCase::new("no vulnerabilities", TestCaseStatus::success());
-        case.set_classname(report.image.name.as_str());
+        case.set_classname(escape_controls(&report.image.name));
         let mut out = format!("Scanned {}.", scanned_text(report));
         if !report.coverage.complete {
             out.push_str(" The scan is incomplete: part of the image could not be analysed.");
@@ -57,7 +62,7 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     }
 
     for (_, mut suite) in suites {
-        suite.add_property(("image", report.image.name.as_str()));
+        suite.add_property(("image", escape_controls(&report.image.name).as_ref()));
         suite.add_property(("policy", policy_text(report).as_str()));
         junit.add_test_suite(suite);
     }
@@ -80,7 +85,7 @@ fn test_case(f: &Finding, report: &Report) -> TestCase {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let mut message = format!("{} severity; fix: {}", f.severity, fix_text(&f.fix));
         if let Some(url) = &f.primary_url {
-            let _ = write!(message, "; {url}");
+            let _ = write!(message, "; {}", escape_controls(url));
         }
         status.set_message(message);
         status.set_type(f.severity.as_str());
@@ -89,8 +94,8 @@ fn test_case(f: &Finding, report: &Report) -> TestCase {
     } else {
         TestCaseStatus::success()
     };
-    let mut case = TestCase::new(f.id.as_str(), status);
-    case.set_classname(format!("{}@{}", f.package.name, f.package.version));
+    let mut case = TestCase::new(escape_controls(&f.id), status);
+    case.set_classname(classname(f));
     if !failing {
         // A failure carries the details in its body already.
         case.set_system_out(details);
@@ -102,32 +107,43 @@ fn suppressed_case(f: &Finding) -> TestCase {
     let mut status = TestCaseStatus::skipped();
     let message = match &f.suppression {
         Some(s) => {
-            let mut m = format!("suppressed by {}", s.source);
+            let mut m = format!("suppressed by {}", escape_controls(&s.source));
             if let Some(reason) = s.reason.as_deref().or(s.justification.as_deref()).or(s.status.as_deref()) {
-                let _ = write!(m, ": {reason}");
+                let _ = write!(m, ": {}", one_line(reason));
             }
             m
         }
         None => "suppressed".to_owned(),
     };
     status.set_message(message);
-    let mut case = TestCase::new(f.id.as_str(), status);
-    case.set_classname(format!("{}@{}", f.package.name, f.package.version));
+    let mut case = TestCase::new(escape_controls(&f.id), status);
+    case.set_classname(classname(f));
     case
+}
+
+/// `name@version`, escaped.
+fn classname(f: &Finding) -> String {
+    format!("{}@{}", escape_controls(&f.package.name), escape_controls(&f.package.version))
 }
 
 /// Everything a reader needs about one finding, one fact a line.
 fn details(f: &Finding) -> String {
     let mut d = String::new();
     if let Some(title) = &f.title {
-        let _ = writeln!(d, "{title}");
+        let _ = writeln!(d, "{}", one_line(title));
     }
-    let _ = writeln!(d, "Severity: {} (from {})", f.severity, f.severity_source);
-    let _ = writeln!(d, "Package: {} {} ({})", f.package.name, f.package.version, f.package.kind.purl_type());
-    let _ = writeln!(d, "Location: {}", f.package.location);
+    let _ = writeln!(d, "Severity: {} (from {})", f.severity, escape_controls(&f.severity_source));
+    let _ = writeln!(
+        d,
+        "Package: {} {} ({})",
+        escape_controls(&f.package.name),
+        escape_controls(&f.package.version),
+        f.package.kind.purl_type()
+    );
+    let _ = writeln!(d, "Location: {}", escape_controls(&f.package.location));
     let _ = writeln!(d, "Fixed version: {}", fix_text(&f.fix));
     if !f.aliases.is_empty() {
-        let _ = writeln!(d, "Aliases: {}", f.aliases.join(", "));
+        let _ = writeln!(d, "Aliases: {}", escape_controls(&f.aliases.join(", ")));
     }
     if f.kev.is_some() {
         let _ = writeln!(d, "Known exploited: listed in CISA KEV");
@@ -136,7 +152,7 @@ fn details(f: &Finding) -> String {
         let _ = writeln!(d, "In the baseline: does not fail the scan");
     }
     if let Some(url) = &f.primary_url {
-        let _ = writeln!(d, "URL: {url}");
+        let _ = writeln!(d, "URL: {}", escape_controls(url));
     }
     d
 }

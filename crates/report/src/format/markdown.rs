@@ -3,7 +3,9 @@
 //! linked to its advisory), the suppressed findings folded away, and coverage notes.
 //!
 //! Table cells are escaped: `|`, Markdown punctuation and HTML brackets cannot break the table or
-//! inject markup, and newlines become spaces. Links are written only for `http(s)` URLs.
+//! inject markup; control and bidi characters are shown visibly and prose is folded onto one line
+//! ([`crate::text`]), so no data starts a line. Links are written only for `http(s)` URLs
+//! ([`is_web_url`]).
 
 use std::fmt::Write as _;
 
@@ -11,6 +13,7 @@ use microscanner_model::{Finding, Report, Severity};
 
 use super::RenderError;
 use super::table::{filters_text, fix_text, plural, policy_text, scanned_text, suppressed_text};
+use crate::text::{escape_controls, is_web_url, one_line};
 
 /// At most this many findings are listed: a GitHub comment holds 65,536 characters.
 const MAX_ROWS: usize = 300;
@@ -22,7 +25,10 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
 
     let mut facts = Vec::new();
     if let Some(os) = &report.os {
-        facts.push(escape(&os.pretty_name.clone().unwrap_or_else(|| format!("{} {}", os.family, os.version))));
+        facts.push(match &os.pretty_name {
+            Some(pretty) => prose(pretty),
+            None => format!("{} {}", escape(&os.family), escape(&os.version)),
+        });
     }
     if let Some(db) = &report.database {
         facts.push(format!("database built {}", escape(&db.built_at)));
@@ -75,7 +81,7 @@ fn findings_table(out: &mut String, findings: &[Finding]) {
     out.push_str("| ID | Package | Installed | Fixed | Severity | Title |\n");
     out.push_str("|---|---|---|---|---|---|\n");
     for f in findings.iter().take(MAX_ROWS) {
-        let id = match f.primary_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+        let id = match f.primary_url.as_deref().filter(|u| is_web_url(u)) {
             Some(url) => format!("[{}]({})", escape(&f.id), link_target(url)),
             None => escape(&f.id),
         };
@@ -111,7 +117,7 @@ fn suppressed(out: &mut String, report: &Report) {
         let (by, reason) = match &f.suppression {
             Some(s) => {
                 let reason = s.reason.as_deref().or(s.justification.as_deref()).or(s.status.as_deref()).unwrap_or("");
-                (escape(&s.source), escape(reason))
+                (escape(&s.source), prose(reason))
             }
             None => (String::new(), String::new()),
         };
@@ -134,7 +140,7 @@ fn coverage(out: &mut String, report: &Report) {
         let _ = writeln!(out, "- Filters: {}", escape(&filters));
     }
     for s in &report.coverage.skipped {
-        let _ = writeln!(out, "- Skipped `{}`: {}", code(&s.what), escape(&s.reason));
+        let _ = writeln!(out, "- Skipped `{}`: {}", code(&s.what), prose(&s.reason));
     }
     if !report.coverage.complete {
         out.push_str(
@@ -154,10 +160,17 @@ fn title_case(severity: Severity) -> &'static str {
     }
 }
 
-/// Text made safe for a table cell or a line: one line, Markdown punctuation and HTML escaped.
+/// Prose made safe for a table cell or a line: folded onto one line ([`one_line`]), then
+/// [`escape`]d.
+fn prose(text: &str) -> String {
+    escape(&one_line(text))
+}
+
+/// Text made safe for a table cell or a line: control and bidi characters shown visibly (a line
+/// break as `\n`), Markdown punctuation and HTML escaped.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.split_whitespace().collect::<Vec<_>>().join(" ").chars() {
+    for c in escape_controls(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -172,10 +185,10 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Text for inside a code span: one line, no backticks, pipes escaped (GFM splits table cells on
-/// `|` even inside code).
+/// Text for inside a code span: control and bidi characters shown visibly, no backticks, pipes
+/// escaped (GFM splits table cells on `|` even inside code).
 fn code(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('`', "'").replace('|', "\\|")
+    escape_controls(text).replace('`', "'").replace('|', "\\|")
 }
 
 /// A URL for a Markdown link target: characters that would end the link or split a table cell
@@ -190,7 +203,7 @@ fn link_target(url: &str) -> String {
             '|' => out.push_str("%7C"),
             '<' => out.push_str("%3C"),
             '>' => out.push_str("%3E"),
-            c if c.is_control() => {}
+            c if crate::text::is_unsafe(c) => {}
             c => out.push(c),
         }
     }
@@ -203,7 +216,9 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_the_table() {
-        assert_eq!(escape("a|b\nc"), "a\\|b c");
+        assert_eq!(escape("a|b\nc"), "a\\|b\\\\nc");
+        assert_eq!(prose("a|b\nc"), "a\\|b c");
+        assert_eq!(escape("\x1b[2J\u{202e}"), "\\\\x1b\\[2J\\\\u{202e}");
         assert_eq!(escape("<script>*x*_y_"), "&lt;script&gt;\\*x\\*\\_y\\_");
         assert_eq!(link_target("https://x/a b(c)|d"), "https://x/a%20b%28c%29%7Cd");
         assert_eq!(code("a`b|c"), "a'b\\|c");

@@ -7,8 +7,9 @@
 //!   old `--full-output` lists every package: [`super::RenderOptions::full_output`]);
 //!   it is left out when empty, as the old tool did.
 //! - The old scale had no `critical` (it counted critical as high): every `*_severity` field and
-//!   `vulnerability_summary.high` fold critical into `high`; unrated findings count only in
-//!   `total`.
+//!   `vulnerability_summary.high` fold critical into `high`; unrated findings, which the old
+//!   scale had no name for, count in `unknown` (a key the old tool did not write), so the
+//!   summary adds up to `total`.
 //! - `name_hash` is the MD5 of the package name (checked against the old tool's values).
 //! - Fields without a value are left out, never written as `null`.
 
@@ -156,6 +157,8 @@ struct VulnerabilitySummary {
     medium: usize,
     low: usize,
     negligible: usize,
+    /// Findings no source rated: `total` is the sum of the five counts.
+    unknown: usize,
     sensitive: usize,
     malware: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -362,7 +365,7 @@ fn summary(resources: &[ResourceScan<'_>]) -> VulnerabilitySummary {
             Some("medium") => s.medium += 1,
             Some("low") => s.low += 1,
             Some("negligible") => s.negligible += 1,
-            _ => {}
+            _ => s.unknown += 1,
         }
         if let Some(score) = v.nvd_score_v3.or(v.nvd_score).or(v.vendor_score_v3).or(v.vendor_score) {
             scores.push(score);

@@ -83,10 +83,19 @@ impl fmt::Display for ReportFormat {
 impl FromStr for ReportFormat {
     type Err = String;
 
+    /// Any case (`JSON`, `Sarif`); an unknown name is an error that suggests the nearest one.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| {
+        let word = s.trim();
+        Self::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(word)).ok_or_else(|| {
             let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
-            format!("unknown report format {s:?} (expected one of {})", names.join(", "))
+            let lower = word.to_ascii_lowercase();
+            let nearest = names
+                .iter()
+                .map(|n| (strsim::damerau_levenshtein(&lower, n), *n))
+                .filter(|(d, n)| *d <= 2 && *d < n.len())
+                .min();
+            let hint = nearest.map(|(_, n)| format!("; did you mean {n}?")).unwrap_or_default();
+            format!("unknown report format {s:?}{hint} (expected one of {})", names.join(", "))
         })
     }
 }
@@ -137,5 +146,22 @@ pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) ->
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Markdown => markdown::render(report),
         ReportFormat::Template => template::render(report, options),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_in_any_case_and_typos_get_a_suggestion() {
+        assert_eq!("JSON".parse::<ReportFormat>(), Ok(ReportFormat::Json));
+        assert_eq!("Sarif".parse::<ReportFormat>(), Ok(ReportFormat::Sarif));
+        let err = "tabel".parse::<ReportFormat>().unwrap_err();
+        assert!(err.contains("did you mean table?"), "{err}");
+        let err = "jsno".parse::<ReportFormat>().unwrap_err();
+        assert!(err.contains("did you mean json?"), "{err}");
+        let err = "csv".parse::<ReportFormat>().unwrap_err();
+        assert!(!err.contains("did you mean"), "nothing is near: {err}");
     }
 }

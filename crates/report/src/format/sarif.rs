@@ -77,7 +77,7 @@ fn log(report: &Report) -> Result<Sarif, RenderError> {
         .rules(rules)
         .build();
     let repository = env!("CARGO_PKG_REPOSITORY");
-    if super::cyclonedx::is_web_url(repository) {
+    if crate::text::is_web_url(repository) {
         driver.information_uri = Some(repository.to_owned());
     }
     let run = Run::builder()
@@ -159,7 +159,7 @@ fn rule(id: &str, group: &[&Finding]) -> Result<ReportingDescriptor, RenderError
     let severity = group.iter().map(|f| f.severity).max().unwrap_or(Severity::Unknown);
     let title = group.iter().find_map(|f| f.title.as_deref());
     let description = group.iter().find_map(|f| f.description.as_deref());
-    let primary_url = group.iter().find_map(|f| f.primary_url.as_deref().filter(|u| super::cyclonedx::is_web_url(u)));
+    let primary_url = group.iter().find_map(|f| f.primary_url.as_deref().filter(|u| crate::text::is_web_url(u)));
     let short = title.map_or_else(|| id.to_owned(), |t| first_line(t, 200));
     let full = description.or(title).map_or_else(|| id.to_owned(), str::to_owned);
     let mut props = BTreeMap::new();

@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use super::cyclonedx::{PackageLookup, advisory_source, is_web_url, sbom_inventory, sbom_meta, uuid_from};
+use super::cyclonedx::{PackageLookup, advisory_source, sbom_inventory, sbom_meta, uuid_from};
 use crate::sbom::{SbomFormat, write_sbom};
+use crate::text::is_web_url;
 
 /// Renders `report` as SPDX 2.3 JSON with advisory references.
 pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {

@@ -4,7 +4,9 @@
 //! summary line, the suppressed count, coverage notes and the policy verdict. Every line fits
 //! `options.width` columns (100 when 0); ANSI colours only when `options.color`.
 //!
-//! The grouping and wording helpers here are shared with the markdown and JUnit writers.
+//! The grouping and wording helpers here are shared with the markdown and JUnit writers. Every
+//! string from the report goes through [`crate::text`] first (control and bidi characters shown
+//! visibly, prose on one line), so data can neither style the terminal nor start a line.
 
 use std::fmt::Write as _;
 
@@ -16,6 +18,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{RenderError, RenderOptions};
+use crate::text::{escape_controls, one_line};
 
 /// The width used when the caller gives 0.
 const DEFAULT_WIDTH: usize = 100;
@@ -99,38 +102,42 @@ struct Legend {
 
 fn header(out: &mut String, report: &Report, width: usize) {
     let image = &report.image;
-    let mut line = format!("Image:     {}", image.name);
+    let mut line = format!("Image:     {}", escape_controls(&image.name));
     // A bare reference: say where it was found (the local engine or the registry).
     let remote = ["registry", "docker", "podman"].contains(&image.source.as_str());
     if remote && !image.name.starts_with(&format!("{}:", image.source)) {
         let _ = write!(line, "  (from {})", image.source);
     }
     if let (Some(os), Some(arch)) = (&image.os, &image.architecture) {
-        let _ = write!(line, "  {os}/{arch}");
+        let _ = write!(line, "  {}/{}", escape_controls(os), escape_controls(arch));
         if let Some(variant) = &image.variant {
-            let _ = write!(line, "/{variant}");
+            let _ = write!(line, "/{}", escape_controls(variant));
         }
     }
     if let Some(digest) = image.config_digest.as_deref().or(image.manifest_digest.as_deref()) {
-        let _ = write!(line, "  {}", short_digest(digest));
+        let _ = write!(line, "  {}", escape_controls(&short_digest(digest)));
     }
     push_wrapped(out, &line, width, 11);
     let os = match &report.os {
-        Some(os) => os.pretty_name.clone().unwrap_or_else(|| format!("{} {}", os.family, os.version)),
+        Some(os) => match &os.pretty_name {
+            Some(pretty) => one_line(pretty),
+            None => format!("{} {}", escape_controls(&os.family), escape_controls(&os.version)),
+        },
         None => "not recognised (OS packages were not checked)".to_owned(),
     };
     push_wrapped(out, &format!("OS:        {os}"), width, 11);
     let database = match &report.database {
         Some(db) => {
+            let built_at = escape_controls(&db.built_at);
             let built = match age(&db.built_at, &report.created_at) {
-                Some(age) => format!("built {} ({age} before the scan)", db.built_at),
-                None => format!("built {}", db.built_at),
+                Some(age) => format!("built {built_at} ({age} before the scan)"),
+                None => format!("built {built_at}"),
             };
             match oldest_data(db) {
                 Some((name, day)) => {
                     let old = age(&format!("{day}T00:00:00Z"), &report.created_at)
                         .map_or_else(String::new, |a| format!(", {a} old"));
-                    format!("data as of {day}{old} (oldest feed: {name}); {built}")
+                    format!("data as of {day}{old} (oldest feed: {}); {built}", escape_controls(name))
                 }
                 None => built,
             }
@@ -161,7 +168,7 @@ fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut 
     for group in &target.packages {
         for (i, f) in group.iter().enumerate() {
             let first = i == 0;
-            let mut id = f.id.clone();
+            let mut id = escape_controls(&f.id).into_owned();
             if f.kev.is_some() {
                 id.push_str(" (KEV)");
                 legend.kev = true;
@@ -171,10 +178,10 @@ fn findings_table(target: &Target<'_>, paint: Paint, width: usize, legend: &mut 
                 legend.baseline = true;
             }
             rows.push([
-                if first { f.package.name.clone() } else { String::new() },
+                if first { escape_controls(&f.package.name).into_owned() } else { String::new() },
                 id,
                 f.severity.as_str().to_ascii_uppercase(),
-                if first { f.package.version.clone() } else { String::new() },
+                if first { escape_controls(&f.package.version).into_owned() } else { String::new() },
                 fix_text(&f.fix),
             ]);
             meta.push((f, first));
@@ -435,11 +442,12 @@ fn summary(out: &mut String, report: &Report, paint: Paint, width: usize) {
     }
     push_wrapped(out, &format!("Scanned: {}", scanned_text(report)), width, 9);
     for skipped in &report.coverage.skipped {
-        push_wrapped(out, &format!("Skipped: {}: {}", skipped.what, skipped.reason), width, 9);
+        let line = format!("Skipped: {}: {}", escape_controls(&skipped.what), one_line(&skipped.reason));
+        push_wrapped(out, &line, width, 9);
     }
     let warnings: Vec<_> = report.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Warning).collect();
     for d in warnings.iter().take(MAX_DIAGNOSTICS) {
-        push_wrapped(out, &format!("Note: {}: {}", d.location, d.message), width, 6);
+        push_wrapped(out, &format!("Note: {}: {}", escape_controls(&d.location), one_line(&d.message)), width, 6);
     }
     if warnings.len() > MAX_DIAGNOSTICS {
         let more = warnings.len() - MAX_DIAGNOSTICS;
@@ -462,7 +470,7 @@ fn summary(out: &mut String, report: &Report, paint: Paint, width: usize) {
 pub(super) fn fix_text(fix: &Fix) -> String {
     match fix.state {
         FixState::Fixed if fix.versions.is_empty() => "fixed".to_owned(),
-        FixState::Fixed => fix.versions.join(", "),
+        FixState::Fixed => escape_controls(&fix.versions.join(", ")).into_owned(),
         FixState::NotFixed => "not fixed".to_owned(),
         FixState::WontFix => "won't fix".to_owned(),
         FixState::Postponed => "postponed".to_owned(),
@@ -524,7 +532,7 @@ pub(super) fn filters_text(report: &Report) -> String {
         parts.push("findings without a fix hidden".to_owned());
     }
     if let Some(baseline) = &policy.baseline {
-        parts.push(format!("baseline {baseline}"));
+        parts.push(format!("baseline {}", escape_controls(baseline)));
     }
     parts.join("; ")
 }
@@ -541,10 +549,11 @@ pub(super) fn scanned_text(report: &Report) -> String {
             .ecosystems
             .iter()
             .map(|e| {
+                let ecosystem = escape_controls(&e.ecosystem);
                 if e.database_entries == 0 {
-                    format!("{} ({}, no advisories in the database)", e.ecosystem, e.packages)
+                    format!("{ecosystem} ({}, no advisories in the database)", e.packages)
                 } else {
-                    format!("{} ({})", e.ecosystem, e.packages)
+                    format!("{ecosystem} ({})", e.packages)
                 }
             })
             .collect();
@@ -567,17 +576,20 @@ pub(super) struct Target<'a> {
 }
 
 impl Target<'_> {
-    /// A heading: `OS packages (debian 11)`, `Python (pypi)`, `Rust binary /app (cargo)`.
+    /// A heading: `OS packages (debian 11)`, `Python (pypi)`, `Rust binary /app (cargo)`; the
+    /// report's strings in it are escaped ([`escape_controls`]).
     pub(super) fn label(&self, report: &Report) -> String {
         if self.kind.is_os() {
             return match &report.os {
-                Some(os) => format!("OS packages ({} {})", os.family, os.version),
+                Some(os) => format!("OS packages ({} {})", escape_controls(&os.family), escape_controls(&os.version)),
                 None => "OS packages".to_owned(),
             };
         }
         let language = language_name(self.kind);
         match self.location {
-            Some(location) => format!("{language} binary {location} ({})", self.kind.purl_type()),
+            Some(location) => {
+                format!("{language} binary {} ({})", escape_controls(location), self.kind.purl_type())
+            }
             None => format!("{language} ({})", self.kind.purl_type()),
         }
     }
@@ -687,9 +699,11 @@ fn database_note(report: &Report, target: &Target<'_>) -> String {
     let covered = ecosystem.as_deref().and_then(|e| report.coverage.ecosystems.iter().find(|c| c.ecosystem == e));
     match (ecosystem, covered) {
         (Some(e), Some(c)) if c.database_entries > 0 => {
-            format!("the database has {} advisories for {e}", c.database_entries)
+            format!("the database has {} advisories for {}", c.database_entries, escape_controls(&e))
         }
-        (Some(e), Some(_)) => format!("the database has no advisories for {e}: nothing could be found"),
+        (Some(e), Some(_)) => {
+            format!("the database has no advisories for {}: nothing could be found", escape_controls(&e))
+        }
         _ => "not looked up: see Skipped below".to_owned(),
     }
 }
@@ -754,9 +768,10 @@ fn text_width(text: &str) -> usize {
     width
 }
 
-/// Cuts text to `max` columns, ending with `…` when cut; newlines become spaces.
+/// Prose cut to `max` columns, ending with `…` when cut: on one line, control and bidi characters
+/// shown visibly ([`one_line`]).
 pub(super) fn truncate(text: &str, max: usize) -> String {
-    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = one_line(text);
     if text.chars().count() <= max {
         return text;
     }

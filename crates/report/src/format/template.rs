@@ -2,13 +2,17 @@
 //! (Jinja2 syntax). The context is the report as the `json` format writes it, so a template uses
 //! the same names: `findings`, `suppressed`, `summary`, `image`, `os`, `database`, `policy`,
 //! `coverage`, `packages`, `diagnostics`, `created_at`... Fields the JSON leaves out are
-//! undefined (test them with `is defined`, or use `default`). No HTML escaping is applied.
+//! undefined (test them with `is defined`, or use `default`). No HTML escaping is applied, but
+//! every value a `{{ ... }}` writes has its control and bidi characters shown visibly
+//! ([`escape_controls`]: a line break in a value is `\n`, an escape character `\x1b`); the
+//! template's own text is written as it is.
 //!
 //! Extra filters:
 //! - `severity_upper`: `"high"` → `"HIGH"`.
 //! - `fix_text`: a finding's `fix` → `"2.2.3"`, `"not fixed"`, `"won't fix"`...
-//! - `csv`: quotes a value as a CSV field (RFC 4180) when it needs quoting.
-//! - `md`: escapes a value for a Markdown table cell.
+//! - `csv`: quotes a value as a CSV field (RFC 4180) when it needs quoting (a line break in it is
+//!   then written as `\n`, like any value's).
+//! - `md`: escapes a value for a Markdown table cell (one line).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +21,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind};
 
 use super::{RenderError, RenderOptions};
+use crate::text::{escape_controls, one_line};
 
 pub(super) fn render(report: &Report, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
     let source = options.template.as_deref().ok_or(RenderError::NoTemplate)?;
@@ -29,6 +34,9 @@ pub(super) fn render(report: &Report, options: &RenderOptions) -> Result<Vec<u8>
     env.add_filter("fix_text", fix_filter);
     env.add_filter("csv", csv_field);
     env.add_filter("md", markdown_cell);
+    // Values come from the image and the database: no control character of theirs reaches the
+    // output raw (what minijinja would write, `none` for none, "" for undefined, escaped).
+    env.set_formatter(|out, _state, value| out.write_str(&escape_controls(&value.to_string())).map_err(Error::from));
     let text = env.render_str(source, context).map_err(|e| RenderError::Template(describe(&e)))?;
     Ok(text.into_bytes())
 }
@@ -96,8 +104,8 @@ fn csv_field(value: Value) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
-/// One line, `|` escaped: safe in a Markdown table cell.
+/// One line ([`one_line`]), `|` escaped: safe in a Markdown table cell.
 fn markdown_cell(value: Value) -> String {
     let text = if value.is_none() || value.is_undefined() { String::new() } else { value.to_string() };
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    one_line(&text).replace('|', "\\|")
 }

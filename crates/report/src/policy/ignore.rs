@@ -32,6 +32,15 @@
 //!   informational note when it is used.
 //!
 //! Any other key is an error naming the key; a bad date or purl is an error naming the entry.
+//!
+//! A plain list of ids, as Trivy's `.trivyignore`, is read too: one id per line, `#` comments, and
+//! optionally `exp:YYYY-MM-DD` after the id. The comment lines just above an id become its reason.
+//!
+//! ```text
+//! # not reachable: we never parse untrusted certificates
+//! CVE-2023-0286
+//! GHSA-xxxx-yyyy-zzzz exp:2026-12-31
+//! ```
 
 use std::fmt;
 
@@ -139,7 +148,7 @@ pub struct IgnoreFile {
 }
 
 /// One entry as written.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
     id: String,
@@ -259,6 +268,8 @@ impl IgnoreFile {
         let blank = text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
         let raw = if blank {
             Vec::new()
+        } else if let Some(plain) = plain_list(text) {
+            plain
         } else {
             serde_saphyr::from_str::<RawFile>(text).map_err(|e| invalid(yaml_message(&e.to_string())))?.0
         };
@@ -301,9 +312,58 @@ impl IgnoreFile {
     }
 }
 
+/// The entries of a `.trivyignore`-style plain list, or `None` when `text` is not one (some
+/// line is neither blank, a comment, nor `ID [exp:DATE]`: then it is read as YAML).
+fn plain_list(text: &str) -> Option<Vec<RawEntry>> {
+    let mut entries = Vec::new();
+    let mut comments: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            comments.clear();
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            comments.push(comment.trim());
+            continue;
+        }
+        let content = line.split_once(" #").map_or(line, |(before, _)| before).trim();
+        let mut words = content.split_whitespace();
+        let id = words.next()?;
+        let id_like = id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !id_like {
+            return None;
+        }
+        let mut expires = None;
+        for word in words {
+            expires = Some(word.strip_prefix("exp:")?.to_owned());
+        }
+        let reason = comments.iter().copied().filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" ");
+        comments.clear();
+        entries.push(RawEntry { id: id.to_owned(), reason: Some(reason), expires, ..RawEntry::default() });
+    }
+    Some(entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::path_matches;
+
+    #[test]
+    fn a_trivyignore_plain_list_is_read() {
+        let text =
+            "# accepted: not reachable\nCVE-2023-0286\n\nGHSA-abcd-efgh-ijkl exp:2026-12-31 # until the upgrade\n";
+        let file = super::IgnoreFile::parse(text, ".trivyignore").unwrap();
+        assert_eq!(file.entries.len(), 2);
+        assert_eq!(file.entries[0].id, "CVE-2023-0286");
+        assert_eq!(file.entries[0].reason.as_deref(), Some("accepted: not reachable"));
+        assert_eq!(file.entries[1].id, "GHSA-abcd-efgh-ijkl");
+        assert_eq!(file.entries[1].reason, None);
+        assert_eq!(file.entries[1].expires.map(|d| d.to_string()).as_deref(), Some("2026-12-31"));
+        let bad = super::IgnoreFile::parse("CVE-2023-0286 exp:soon\n", ".trivyignore").unwrap_err();
+        assert!(bad.to_string().contains("soon"), "{bad}");
+    }
 
     #[test]
     fn paths_cover_parents() {

@@ -24,12 +24,13 @@ pub enum SbomFormat {
 impl std::str::FromStr for SbomFormat {
     type Err = String;
 
+    /// Any case (`CycloneDX`, `SPDX`), and the `-json` spellings of Trivy and Syft.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "cyclonedx" => Ok(Self::CycloneDx),
-            "spdx" => Ok(Self::Spdx),
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cyclonedx" | "cyclonedx-json" => Ok(Self::CycloneDx),
+            "spdx" | "spdx-json" => Ok(Self::Spdx),
             "json" => Ok(Self::Json),
-            other => Err(format!("unknown SBOM format {other:?} (cyclonedx, spdx, json)")),
+            _ => Err(format!("unknown SBOM format {s:?} (cyclonedx, spdx, json)")),
         }
     }
 }

@@ -5,6 +5,10 @@
 //! or `~/.docker/config.json`, then `$REGISTRY_AUTH_FILE` or `$XDG_RUNTIME_DIR/containers/auth.json`
 //! and `~/.config/containers/auth.json`). The password is never logged; errors name where the
 //! credentials came from.
+//!
+//! How requests then carry them ([`Authorization`]) follows the registry's `WWW-Authenticate`
+//! challenge ([`Challenge`]): a token from the token service for `Bearer`, the credentials
+//! themselves for `Basic`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +16,115 @@ use docker_credential::{CredentialRetrievalError, DockerCredential};
 use oci_client::secrets::RegistryAuth;
 
 use crate::RegistryOptions;
+
+/// What requests to the registry carry.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) enum Authorization {
+    /// Nothing (anonymous, or the registry asked for nothing).
+    None,
+    /// The user name and password, as HTTP basic authentication.
+    Basic(String, String),
+    /// A token from the registry's token service.
+    Bearer(String),
+}
+
+impl Authorization {
+    /// `request` with this authorization.
+    pub(super) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Self::None => request,
+            Self::Basic(username, password) => request.basic_auth(username, Some(password)),
+            Self::Bearer(token) => request.bearer_auth(token),
+        }
+    }
+}
+
+/// What a registry's `WWW-Authenticate` header asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Challenge {
+    /// A token from the token service at `realm`.
+    Bearer {
+        /// The token service's URL.
+        realm: String,
+        /// The `service` to name in the token request.
+        service: Option<String>,
+    },
+    /// HTTP basic authentication.
+    Basic,
+    /// Something else, or nothing understood.
+    Other,
+}
+
+impl Challenge {
+    /// The first `Bearer` challenge with a realm in `header`, else `Basic` when one is offered.
+    pub(super) fn parse(header: &str) -> Self {
+        let challenges = challenges(header);
+        let bearer = challenges.iter().find_map(|(scheme, params)| {
+            let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| param("realm"))
+                .flatten()
+                .map(|realm| Self::Bearer { realm, service: param("service").filter(|s| !s.is_empty()) })
+        });
+        match bearer {
+            Some(bearer) => bearer,
+            None if challenges.iter().any(|(scheme, _)| scheme.eq_ignore_ascii_case("basic")) => Self::Basic,
+            None => Self::Other,
+        }
+    }
+}
+
+/// The challenges of a `WWW-Authenticate` value (RFC 9110 §11.6.1): each scheme with its
+/// parameters (names in lower case, quoted values unescaped).
+fn challenges(header: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let separator = |c: char| c == ',' || c.is_whitespace();
+    let mut out = Vec::new();
+    let mut rest = header;
+    loop {
+        rest = rest.trim_start_matches(separator);
+        let end = rest.find(separator).unwrap_or(rest.len());
+        let scheme = &rest[..end];
+        if scheme.is_empty() {
+            return out;
+        }
+        rest = &rest[end..];
+        let mut params = Vec::new();
+        loop {
+            let trimmed = rest.trim_start_matches(separator);
+            let Some((key, after)) = trimmed.split_once('=') else { break };
+            if key.is_empty() || key.contains(|c: char| separator(c) || c == '"') {
+                break;
+            }
+            let after = after.trim_start();
+            let value = if let Some(quoted) = after.strip_prefix('"') {
+                let (mut value, mut escaped, mut end) = (String::new(), false, quoted.len());
+                for (i, c) in quoted.char_indices() {
+                    match c {
+                        _ if escaped => {
+                            value.push(c);
+                            escaped = false;
+                        }
+                        '\\' => escaped = true,
+                        '"' => {
+                            end = i + 1;
+                            break;
+                        }
+                        _ => value.push(c),
+                    }
+                }
+                rest = &quoted[end..];
+                value
+            } else {
+                let end = after.find(separator).unwrap_or(after.len());
+                rest = &after[end..];
+                after[..end].to_owned()
+            };
+            params.push((key.to_ascii_lowercase(), value));
+        }
+        out.push((scheme.to_owned(), params));
+    }
+}
 
 /// Credentials for one registry and where they came from.
 pub(super) struct Login {
@@ -185,6 +298,31 @@ mod tests {
         let broken = write(dir.path(), "{not json");
         assert_eq!(login("quay.io", &options(broken)).who, "anonymously");
         assert_eq!(login("quay.io", &options(dir.path().join("missing.json"))).who, "anonymously");
+    }
+
+    #[test]
+    fn challenges_are_parsed() {
+        let hub = r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#;
+        assert_eq!(
+            Challenge::parse(hub),
+            Challenge::Bearer {
+                realm: "https://auth.docker.io/token".into(),
+                service: Some("registry.docker.io".into())
+            }
+        );
+        assert_eq!(Challenge::parse(r#"Basic realm="Registry Realm""#), Challenge::Basic);
+        assert_eq!(
+            Challenge::parse(r#"Basic realm="a, b", Bearer realm="http://x/t\"q""#),
+            Challenge::Bearer { realm: r#"http://x/t"q"#.into(), service: None }
+        );
+        assert_eq!(
+            Challenge::parse("Bearer realm=http://x/t"),
+            Challenge::Bearer { realm: "http://x/t".into(), service: None }
+        );
+        for other in ["", "Negotiate", "Bearer", "Bearer service=x", "Bearer realm=\"unterminated", "==="] {
+            assert!(matches!(Challenge::parse(other), Challenge::Other | Challenge::Bearer { .. }), "{other}");
+        }
+        assert_eq!(Challenge::parse("Bearer service=x"), Challenge::Other);
     }
 
     #[test]

@@ -1,18 +1,18 @@
 //! Blobs streamed from the registry: layers, read by the walk without ever being held whole, and
 //! small documents (configs), read whole up to a bound.
 //!
-//! `oci-client` checks a blob's digest itself when its stream ends and reports a mismatch as the
-//! stream's last error; we take that error as the end of the stream and let our own check decide
-//! (the walk's hashing reader, or `verify_document`), so a mismatch is always an
-//! [`ImageError::DigestMismatch`] naming the blob.
+//! Every read is bounded ([`super::http`]): a layer by the size its descriptor states (a larger
+//! `Content-Length` is refused before reading, a longer body while it streams), the stall timeout
+//! and the deadline of the open. The digest is checked by the caller (the walk's hashing reader,
+//! or `verify_document`), so a mismatch is always an [`ImageError::DigestMismatch`] naming the
+//! blob.
 
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use futures_util::StreamExt as _;
-use oci_client::client::SizedStream;
-use oci_client::errors::DigestError;
+use reqwest::Response;
 
+use super::http::{Doc, Failure};
 use super::transport::Remote;
 use crate::{ImageError, OpenBlob};
 
@@ -34,40 +34,34 @@ impl std::fmt::Debug for RemoteBlob {
 
 impl OpenBlob for RemoteBlob {
     fn open(&self) -> Result<Box<dyn Read + Send>, ImageError> {
-        let stream = start(&self.remote, &self.digest)?;
-        Ok(Box::new(BlobReader::new(Arc::clone(&self.remote), stream, self.max_bytes)))
+        let doc = Doc::new(format!("layer {}", self.digest), self.max_bytes);
+        let response = start(&self.remote, &self.digest, &doc)?;
+        if let Some(length) = response.content_length()
+            && length > doc.max
+        {
+            return Err(self.remote.error(Failure::Declared { length, max: doc.max }, &doc));
+        }
+        Ok(Box::new(BlobReader::new(Arc::clone(&self.remote), response, doc)))
     }
 }
 
 /// Sends the blob request; the body is not read yet.
-fn start(remote: &Remote, digest: &str) -> Result<SizedStream, ImageError> {
-    remote.block_on(remote.client.pull_blob_stream(&remote.reference, digest))?.map_err(|e| remote.error(e, digest))
+fn start(remote: &Remote, digest: &str, doc: &Doc) -> Result<Response, ImageError> {
+    let path = format!("{}/blobs/{digest}", remote.reference.repository());
+    remote.block_on(remote.get(&path, None, doc))?
 }
 
 /// Reads a small blob (a config) whole, refusing one larger than `max` bytes before or while it
 /// arrives. The caller verifies its digest.
 pub(super) fn fetch_document(
-    remote: &Arc<Remote>,
+    remote: &Remote,
     digest: &str,
     max: u64,
     what: &'static str,
 ) -> Result<Vec<u8>, ImageError> {
-    let too_big = || ImageError::invalid(what, digest, format!("larger than {max} bytes"));
-    let stream = start(remote, digest)?;
-    if stream.content_length.is_some_and(|n| n > max) {
-        return Err(too_big());
-    }
-    // The bound is the `take`: the reader itself may stream on, it is dropped after.
-    let reader = BlobReader::new(Arc::clone(remote), stream, u64::MAX);
-    let mut bytes = Vec::new();
-    reader.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| ImageError::Registry {
-        registry: remote.registry().to_owned(),
-        reason: super::transport::one_line(&format!("reading {digest}: {e}")),
-    })?;
-    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max {
-        return Err(too_big());
-    }
-    Ok(bytes)
+    let doc = Doc::new(format!("{what} {digest}"), max);
+    let response = start(remote, digest, &doc)?;
+    remote.block_on(remote.read(response, &doc))?
 }
 
 /// What the reader has left to give.
@@ -81,60 +75,61 @@ enum State {
     Failed(io::ErrorKind, String),
 }
 
-/// A blocking [`Read`] over the registry's byte stream: each chunk is awaited on the registry
-/// runtime from the reading thread, so nothing is read ahead and dropping the reader closes the
-/// download.
+/// A blocking [`Read`] over the registry's answer: each chunk is awaited on the registry runtime
+/// from the reading thread, under the stall timeout and the deadline, so nothing is read ahead
+/// and dropping the reader closes the download.
 struct BlobReader {
-    /// Keeps the runtime alive and drives the stream.
+    /// Keeps the runtime alive and drives the body.
     remote: Arc<Remote>,
-    /// The response body.
-    stream: SizedStream,
-    /// The current chunk and how much of it was handed out.
+    /// The answer whose body is read.
+    response: Response,
+    /// The layer and its bound (the descriptor's size), for errors.
+    doc: Doc,
+    /// The current chunk.
     chunk: Vec<u8>,
     /// Position in `chunk`.
     pos: usize,
     /// Bytes the registry may still send.
     left: u64,
-    /// The most bytes the registry may send, for the error.
-    max_bytes: u64,
     /// Whether more may come.
     state: State,
 }
 
 impl BlobReader {
-    fn new(remote: Arc<Remote>, stream: SizedStream, max_bytes: u64) -> Self {
-        Self { remote, stream, chunk: Vec::new(), pos: 0, left: max_bytes, max_bytes, state: State::Streaming }
+    fn new(remote: Arc<Remote>, response: Response, doc: Doc) -> Self {
+        let left = doc.max;
+        Self { remote, response, doc, chunk: Vec::new(), pos: 0, left, state: State::Streaming }
     }
 
     /// Awaits the next chunk and updates the state.
     fn next_chunk(&mut self) {
-        let next = match self.remote.block_on(self.stream.next()) {
+        let next = match self.remote.block_on(self.remote.http.chunk(&mut self.response)) {
             Ok(next) => next,
             Err(e) => {
                 self.state = State::Failed(io::ErrorKind::Other, e.to_string());
                 return;
             }
         };
+        let failed = |failure: Failure, kind: io::ErrorKind| {
+            State::Failed(kind, self.remote.error(failure, &self.doc).to_string())
+        };
         match next {
-            None => self.state = State::Done,
-            Some(Ok(bytes)) => {
+            Ok(None) => self.state = State::Done,
+            Ok(Some(bytes)) => {
                 let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
                 if len > self.left {
-                    let reason =
-                        format!("the registry sent more than the {} bytes the descriptor states", self.max_bytes);
-                    self.state = State::Failed(io::ErrorKind::InvalidData, reason);
+                    // The layer's descriptor states its size: more is a lie, not read on.
+                    self.state = failed(Failure::TooLong { max: self.doc.max }, io::ErrorKind::InvalidData);
                     return;
                 }
                 self.left -= len;
-                self.chunk = bytes.into();
+                self.chunk = bytes;
                 self.pos = 0;
             }
-            Some(Err(e)) if is_digest_check(&e) => self.state = State::Done,
-            Some(Err(e)) => {
-                let reason =
-                    format!("reading from {}: {}", self.remote.registry(), super::transport::deepest_cause(&e));
-                self.state = State::Failed(e.kind(), reason);
+            Err(failure @ (Failure::Stalled(_) | Failure::Deadline(_))) => {
+                self.state = failed(failure, io::ErrorKind::TimedOut);
             }
+            Err(failure) => self.state = failed(failure, io::ErrorKind::Other),
         }
     }
 }
@@ -159,11 +154,4 @@ impl Read for BlobReader {
             self.next_chunk();
         }
     }
-}
-
-/// Whether a stream error is `oci-client`'s own digest check at the end of the blob.
-fn is_digest_check(e: &io::Error) -> bool {
-    e.get_ref()
-        .and_then(|inner| inner.downcast_ref::<DigestError>())
-        .is_some_and(|d| matches!(d, DigestError::VerificationError { .. }))
 }

@@ -1,5 +1,5 @@
 //! `registry:REF`: an image in an OCI distribution registry (Docker Hub, ghcr.io, a local
-//! `registry:2`), read with `oci-client`.
+//! `registry:2`), read over bounded HTTP ([`http`]; `oci-client` only parses the reference).
 //!
 //! The manifest or index the reference names is fetched once; [`oci::open`] then walks indexes,
 //! picks the platform and reads the manifest and config through [`RegistryStore`], as it does for
@@ -10,10 +10,14 @@
 //! layer share, so it lives as long as the images do. Callers block on it from their own threads
 //! (never from inside a runtime); layers may be walked from several threads at once.
 //!
+//! Every network read is bounded in bytes for its kind of document while it streams, by a stall
+//! timeout and by the overall deadline of the open ([`OpenOptions::timeout`]); see [`http`].
+//!
 //! Credentials: see [`auth`]; transport (HTTPS, and when HTTP is allowed): see [`transport`].
 
 mod auth;
 mod blob;
+mod http;
 mod transport;
 
 use std::collections::HashMap;
@@ -27,6 +31,7 @@ use super::oci::{self, Descriptor, INDEX_TYPES, MANIFEST_TYPES, Store};
 use crate::walk::Verify;
 use crate::{Digest, Image, ImageError, LayerSource, Limits, OpenOptions};
 use blob::RemoteBlob;
+use http::Doc;
 use transport::Remote;
 
 /// Opens the images `reference` names in its registry: one, or one per platform with
@@ -114,19 +119,37 @@ impl Store for RegistryStore {
 
 impl RegistryStore {
     /// Fetches a manifest or index (by tag or digest), accepting the OCI and Docker schema 2
-    /// types, and bounds its size. `oci-client` reads the response whole before we can look at
-    /// its size, and checks it against the reference's digest and the `Docker-Content-Digest`
-    /// header.
+    /// types, bounded by the document limit while it streams. A `Docker-Content-Digest` header
+    /// must match the bytes (a pinned reference is checked against them by the caller).
     fn manifest(&self, reference: &Reference, what: &str, limits: &Limits) -> Result<Vec<u8>, ImageError> {
-        let accepted: Vec<&str> = INDEX_TYPES.iter().chain(MANIFEST_TYPES.iter()).copied().collect();
+        let accepted = INDEX_TYPES.iter().chain(MANIFEST_TYPES.iter()).copied().collect::<Vec<_>>().join(", ");
         let remote = &self.remote;
-        let (bytes, _digest) = remote
-            .block_on(remote.client.pull_manifest_raw(reference, &remote.auth, &accepted))?
-            .map_err(|e| remote.error(e, what))?;
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limits.max_document_bytes {
-            return Err(too_big("manifest", what, limits));
+        let name = match reference.digest() {
+            Some(digest) => digest,
+            None => reference.tag().unwrap_or("latest"),
+        };
+        let path = format!("{}/manifests/{name}", reference.repository());
+        let doc = Doc::new(format!("manifest of {what}"), limits.max_document_bytes);
+        let (bytes, header) = remote.block_on(async {
+            let response = remote.get(&path, Some(&accepted), &doc).await?;
+            let header = response
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_owned());
+            Ok::<_, ImageError>((remote.read(response, &doc).await?, header))
+        })??;
+        if let Some(header) = header.filter(|h| h.starts_with("sha256:")) {
+            let actual = crate::sha256_of(&bytes);
+            if actual != header {
+                return Err(ImageError::DigestMismatch {
+                    blob: format!("manifest of {what}"),
+                    expected: header,
+                    actual,
+                });
+            }
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 }
 

@@ -1,5 +1,9 @@
-//! Talking to the registry: the tokio runtime, the `oci-client` client and its transport, and
-//! turning `oci-client` errors into one-line [`ImageError`]s.
+//! Talking to the registry: the tokio runtime, the HTTP client and its transport, authorized
+//! requests under the bounds of [`super::http`], and turning failures into one-line
+//! [`ImageError`]s that name the registry, the document and the bound hit.
+//!
+//! `oci-client` is not used for requests: it reads manifests, token answers and error bodies
+//! whole (`Response::bytes`) before anything can look at their size, and has no overall deadline.
 //!
 //! Transport, decided as docker decides it: HTTPS with certificate checks, except for a registry
 //! marked insecure (`--insecure`) or on a loopback address (`localhost`, `127.0.0.0/8`, `::1`,
@@ -8,39 +12,44 @@
 
 use std::future::Future;
 use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::errors::{DigestError, OciDistributionError, OciErrorCode};
+use oci_client::Reference;
 use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference, RegistryOperation};
+use reqwest::header::{ACCEPT, WWW_AUTHENTICATE};
+use reqwest::{Response, StatusCode};
+use serde::Deserialize;
 
-use super::auth::Login;
+use super::auth::{Authorization, Challenge, Login};
+use super::http::{self, Doc, Failure, Http, MAX_ERROR_BODY};
 use crate::{ImageError, Limits, OpenOptions};
 
 /// How long connecting may take before the registry counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a read may stall before the transfer counts as hung.
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Longest reason kept from a registry's error body.
 const MAX_REASON_CHARS: usize = 300;
 
+/// Most bytes of a token service's answer (a JSON object holding a token of a few KiB).
+const MAX_TOKEN_BYTES: u64 = 1 << 20;
+
 /// One registry connection: the runtime its requests run on, the client with its chosen
-/// transport, the credentials and the image reference. Shared (`Arc`) by the store and every
-/// layer blob, so it lives as long as any image opened from it.
+/// transport and bounds, the credentials and the image reference. Shared (`Arc`) by the store and
+/// every layer blob, so it lives as long as any image opened from it.
 pub(super) struct Remote {
-    /// Runs the client's futures; shut down when the last image is dropped.
+    /// Runs the requests; shut down when the last image is dropped.
     runtime: OwnedRuntime,
-    /// The client, on the transport that answered.
-    pub(super) client: Client,
-    /// The credentials every request uses.
-    pub(super) auth: RegistryAuth,
+    /// The client on the transport that answered, with the time bounds of this open.
+    pub(super) http: Http,
+    /// `https://127.0.0.1:5000`: the scheme that answered and the registry's host.
+    base: String,
+    /// The credentials, and which they are (`as user scanner (from --username)`).
+    login: Login,
+    /// What requests to the registry carry now (a token once the token service gave one).
+    authorization: Mutex<Authorization>,
     /// The reference the user named (`127.0.0.1:5000/demo/app:latest`).
     pub(super) reference: Reference,
-    /// Which credentials are used, for errors (`as user scanner (from --username)`).
-    who: String,
     /// Whether the user asked for `--insecure` (for the certificate hint in errors).
     insecure: bool,
     /// The bounds of this open.
@@ -49,7 +58,7 @@ pub(super) struct Remote {
 
 impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").field("reference", &self.reference.whole()).field("who", &self.who).finish()
+        f.debug_struct("Remote").field("reference", &self.reference.whole()).field("who", &self.login.who).finish()
     }
 }
 
@@ -73,15 +82,215 @@ impl Remote {
         Ok(self.runtime.get().block_on(future))
     }
 
-    /// The [`ImageError`] for a failed request about `what` (a reference or digest).
-    pub(super) fn error(&self, err: OciDistributionError, what: &str) -> ImageError {
-        classify(err, &Context { registry: self.registry(), who: &self.who, insecure: self.insecure }, what)
+    /// GETs `/v2/{path}` of the registry with the current authorization, and returns the answer
+    /// when it is 200 (its body not read yet). A 401 whose challenge the credentials can answer
+    /// (a new token from the token service: the first, or one that expired) is answered and the
+    /// request sent once more.
+    pub(super) async fn get(&self, path: &str, accept: Option<&str>, doc: &Doc) -> Result<Response, ImageError> {
+        let url = format!("{}/v2/{path}", self.base);
+        let mut retried = false;
+        loop {
+            let mut request = self.http.client.get(&url);
+            if let Some(accept) = accept {
+                request = request.header(ACCEPT, accept);
+            }
+            let authorization = self.authorization.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            let response = self.http.send(authorization.apply(request)).await.map_err(|f| self.error(f, doc))?;
+            if response.status() == StatusCode::OK {
+                return Ok(response);
+            }
+            if response.status() == StatusCode::UNAUTHORIZED && !retried {
+                retried = true;
+                let challenge = challenge_of(&response);
+                if self.answer(challenge.as_deref()).await? {
+                    continue;
+                }
+            }
+            return Err(self.error(self.http.failure(response).await, doc));
+        }
     }
+
+    /// Reads a whole 200 answer to `doc`'s request, bounded by `doc.max`.
+    pub(super) async fn read(&self, response: Response, doc: &Doc) -> Result<Vec<u8>, ImageError> {
+        self.http.body(response, doc.max).await.map_err(|f| self.error(f, doc))
+    }
+
+    /// Answers a `WWW-Authenticate` challenge: a token from the token service for a Bearer
+    /// challenge, the credentials for a Basic one. Whether the authorization changed (so a
+    /// request refused before may now pass).
+    async fn answer(&self, challenge: Option<&str>) -> Result<bool, ImageError> {
+        let next = match Challenge::parse(challenge.unwrap_or_default()) {
+            Challenge::Bearer { realm, service } => {
+                Authorization::Bearer(self.token(&realm, service.as_deref()).await?)
+            }
+            Challenge::Basic => match &self.login.auth {
+                RegistryAuth::Basic(username, password) => Authorization::Basic(username.clone(), password.clone()),
+                _ => return Ok(false),
+            },
+            Challenge::Other => return Ok(false),
+        };
+        let mut current = self.authorization.lock().unwrap_or_else(PoisonError::into_inner);
+        let changed = *current != next || matches!(next, Authorization::Bearer(_));
+        *current = next;
+        Ok(changed)
+    }
+
+    /// Asks the token service at `realm` for a pull token of the repository, with the
+    /// credentials when there are some. Its answer is bounded like any document.
+    async fn token(&self, realm: &str, service: Option<&str>) -> Result<String, ImageError> {
+        let mut url =
+            reqwest::Url::parse(realm).map_err(|e| self.failed(format!("the token service `{realm}`: {e}")))?;
+        let shown = format!("{}://{}{}", url.scheme(), url.authority(), url.path());
+        let doc = Doc::new(format!("token answer from {shown}"), MAX_TOKEN_BYTES);
+        let scope = format!("repository:{}:pull", self.reference.repository());
+        url.query_pairs_mut().append_pair("scope", &scope);
+        if let Some(service) = service {
+            url.query_pairs_mut().append_pair("service", service);
+        }
+        let mut request = self.http.client.get(url);
+        if let RegistryAuth::Basic(username, password) = &self.login.auth {
+            request = request.basic_auth(username, Some(password));
+        }
+        let response = self.http.send(request).await.map_err(|f| self.error(f, &doc))?;
+        if response.status() != StatusCode::OK {
+            return Err(match self.http.failure(response).await {
+                Failure::Status { status, body, cut } => self.refused(format!(
+                    "the token service refused access to {}: HTTP {status}{}: {}",
+                    self.what(),
+                    cut_note(cut),
+                    body.trim()
+                )),
+                other => self.error(other, &doc),
+            });
+        }
+        let body = self.http.body(response, doc.max).await.map_err(|f| self.error(f, &doc))?;
+        /// The fields a token answer may carry the token in.
+        #[derive(Deserialize)]
+        struct TokenAnswer {
+            token: Option<String>,
+            access_token: Option<String>,
+        }
+        let answer: TokenAnswer =
+            serde_json::from_slice(&body).map_err(|e| self.failed(format!("{}: not a token answer: {e}", doc.name)))?;
+        answer
+            .token
+            .or(answer.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| self.failed(format!("{}: no token in it", doc.name)))
+    }
+
+    /// The [`ImageError`] for a failed request about `doc`: which bound was hit, or what the
+    /// registry answered.
+    pub(super) fn error(&self, failure: Failure, doc: &Doc) -> ImageError {
+        let what = &doc.name;
+        match failure {
+            Failure::Declared { length, max } => self.failed(format!(
+                "{what} declares {length} bytes (Content-Length), more than its bound of {}; not read",
+                http::bytes(max)
+            )),
+            Failure::TooLong { max } => self.failed(format!("{what} exceeds {} while streaming", http::bytes(max))),
+            Failure::Stalled(stall) => {
+                self.failed(format!("{what}: nothing received for {} (stall timeout)", http::duration(stall)))
+            }
+            Failure::Deadline(total) => {
+                self.failed(format!("{what}: not done within the overall timeout of {}", http::duration(total)))
+            }
+            Failure::Status { status, body, cut } => self.status_error(status, &body, cut, what),
+            Failure::Transport(e) => {
+                let cause = deepest_cause(&e);
+                let reason = if e.is_timeout() {
+                    format!("timed out ({cause})")
+                } else if e.is_connect() {
+                    format!("cannot connect: {cause}")
+                } else {
+                    format!("request for {what} failed: {cause}")
+                };
+                let tls = cause.to_ascii_lowercase().contains("certificate");
+                let hint = if tls && !self.insecure {
+                    "; pass --insecure for a registry without a trusted certificate"
+                } else {
+                    ""
+                };
+                self.failed(format!("{reason}{hint}"))
+            }
+        }
+    }
+
+    /// An answer other than 200 about `what`, sorted into auth and registry errors.
+    fn status_error(&self, status: StatusCode, body: &str, cut: bool, what: &str) -> ImageError {
+        let note = cut_note(cut);
+        if status == StatusCode::UNAUTHORIZED {
+            return self.refused(format!("the registry answered 401 Unauthorized for {what}"));
+        }
+        if status.is_client_error()
+            && let Ok(envelope) = serde_json::from_str::<Envelope>(body)
+            && let Some(first) = envelope.errors.first()
+        {
+            let message = if first.message.is_empty() { first.code.clone() } else { first.message.clone() };
+            return match first.code.as_str() {
+                "UNAUTHORIZED" | "DENIED" => self.refused(format!("{message} for {what}")),
+                _ => self.failed(format!("{message}: {what}")),
+            };
+        }
+        let code = status.as_u16();
+        if code == 403 {
+            return self.refused(format!("the registry answered 403 for {what}{note}: {}", body.trim()));
+        }
+        self.failed(format!("HTTP {code} for {what}{note}: {}", body.trim()))
+    }
+
+    /// A registry error with a one-line reason.
+    fn failed(&self, reason: String) -> ImageError {
+        ImageError::Registry { registry: self.registry().to_owned(), reason: one_line(&reason) }
+    }
+
+    /// An authentication error naming the credentials tried.
+    fn refused(&self, detail: String) -> ImageError {
+        let who = &self.login.who;
+        let hint =
+            if who == "anonymously" { "; log in with --username and --password-stdin, or docker login" } else { "" };
+        ImageError::Auth {
+            registry: self.registry().to_owned(),
+            reason: one_line(&format!("{detail}; tried {who}{hint}")),
+        }
+    }
+
+    /// `GET /v2/` without credentials: whether the transport works, and the challenge to answer
+    /// when the registry wants credentials. The body is not read.
+    async fn probe(&self) -> Result<Option<String>, Failure> {
+        let response = self.http.send(self.http.client.get(format!("{}/v2/", self.base))).await?;
+        Ok(if response.status() == StatusCode::UNAUTHORIZED { challenge_of(&response) } else { None })
+    }
+}
+
+/// ` (error body over 64 KiB, not read further)` for a cut error body, else nothing.
+fn cut_note(cut: bool) -> String {
+    if cut { format!(" (error body over {}, not read further)", http::bytes(MAX_ERROR_BODY)) } else { String::new() }
+}
+
+/// The `WWW-Authenticate` header of an answer.
+fn challenge_of(response: &Response) -> Option<String> {
+    response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// The OCI distribution error body: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"…"}]}`.
+#[derive(Deserialize)]
+struct Envelope {
+    errors: Vec<EnvelopeError>,
+}
+
+/// One error of an [`Envelope`].
+#[derive(Deserialize)]
+struct EnvelopeError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
 }
 
 /// Builds the runtime and client for `reference`'s registry and finds the transport that answers
 /// (see the module comment), authenticating on the way: a token service that refuses the
-/// credentials is an [`ImageError::Auth`] here.
+/// credentials is an [`ImageError::Auth`] here. The overall deadline starts now.
 pub(super) fn connect(reference: Reference, login: Login, options: &OpenOptions) -> Result<Remote, ImageError> {
     let registry = reference.registry().to_owned();
     outside_runtime(&registry)?;
@@ -90,20 +299,39 @@ pub(super) fn connect(reference: Reference, login: Login, options: &OpenOptions)
     let relaxed = insecure || is_loopback(&registry);
     let transports: &[Transport] =
         if relaxed { &[Transport::HttpsUnchecked, Transport::Http] } else { &[Transport::Https] };
-    let context = Context { registry: &registry, who: &login.who, insecure };
+    let resolved = reference.resolve_registry().to_owned();
+    let deadline = http::Deadline::after(options.timeout);
+    let mut remote = Remote {
+        runtime,
+        http: Http::new(build_client(transports[0], &registry)?, options.stall_timeout, deadline),
+        base: transports[0].base(&resolved),
+        login,
+        authorization: Mutex::new(Authorization::None),
+        reference,
+        insecure,
+        limits: options.limits,
+    };
+    let doc = Doc::new("the API root /v2/", 0);
     for (i, transport) in transports.iter().enumerate() {
-        let client = build_client(*transport, reference.resolve_registry(), &registry)?;
-        let probe = runtime.get().block_on(client.auth(&reference, &login.auth, RegistryOperation::Pull));
-        match probe {
-            Ok(_) => {
+        if i > 0 {
+            remote.http = Http::new(build_client(*transport, &registry)?, options.stall_timeout, deadline);
+            remote.base = transport.base(&resolved);
+        }
+        match remote.runtime.get().block_on(remote.probe()) {
+            Ok(challenge) => {
                 tracing::debug!("{registry}: using {transport:?}");
-                let Login { auth, who } = login;
-                return Ok(Remote { runtime, client, auth, reference, who, insecure, limits: options.limits });
+                if challenge.is_some() {
+                    remote.runtime.get().block_on(remote.answer(challenge.as_deref()))?;
+                }
+                return Ok(remote);
             }
-            Err(OciDistributionError::RequestError(e)) if i + 1 < transports.len() => {
+            Err(Failure::Transport(e)) if i + 1 < transports.len() => {
                 tracing::debug!("{registry}: {transport:?} failed ({}); trying the next transport", deepest_cause(&e));
             }
-            Err(e) => return Err(classify(e, &context, &registry)),
+            Err(Failure::Stalled(_)) if i + 1 < transports.len() => {
+                tracing::debug!("{registry}: {transport:?} did not answer; trying the next transport");
+            }
+            Err(failure) => return Err(remote.error(failure, &doc)),
         }
     }
     Err(ImageError::Registry { registry, reason: "no transport to try".to_owned() })
@@ -120,26 +348,28 @@ enum Transport {
     Http,
 }
 
-/// A client for one transport, with timeouts and without `oci-client`'s own platform choice
-/// (the index walk in `oci.rs` chooses).
-fn build_client(transport: Transport, resolved: &str, registry: &str) -> Result<Client, ImageError> {
-    let protocol = match transport {
-        Transport::Https | Transport::HttpsUnchecked => ClientProtocol::Https,
-        Transport::Http => ClientProtocol::HttpsExcept(vec![resolved.to_owned()]),
-    };
-    let config = ClientConfig {
-        protocol,
-        accept_invalid_certificates: !matches!(transport, Transport::Https),
-        platform_resolver: None,
-        connect_timeout: Some(CONNECT_TIMEOUT),
-        read_timeout: Some(READ_TIMEOUT),
-        user_agent: concat!("microscanner/", env!("CARGO_PKG_VERSION")),
-        ..ClientConfig::default()
-    };
-    Client::try_from(config).map_err(|e| ImageError::Registry {
-        registry: registry.to_owned(),
-        reason: one_line(&format!("cannot set up the HTTP client: {e}")),
-    })
+impl Transport {
+    /// `https://HOST` or `http://HOST`.
+    fn base(self, host: &str) -> String {
+        match self {
+            Self::Https | Self::HttpsUnchecked => format!("https://{host}"),
+            Self::Http => format!("http://{host}"),
+        }
+    }
+}
+
+/// A client for one transport. Its only timeout is the connect timeout: the stall timeout and
+/// the deadline are applied to every request and read ([`Http`]).
+fn build_client(transport: Transport, registry: &str) -> Result<reqwest::Client, ImageError> {
+    reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(!matches!(transport, Transport::Https))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("microscanner/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ImageError::Registry {
+            registry: registry.to_owned(),
+            reason: one_line(&format!("cannot set up the HTTP client: {e}")),
+        })
 }
 
 /// Whether the registry host is this machine (`localhost`, `127.0.0.0/8`, `::1`), with or
@@ -192,66 +422,6 @@ impl Drop for OwnedRuntime {
         if let Some(runtime) = self.0.take() {
             runtime.shutdown_background();
         }
-    }
-}
-
-/// What an error message needs to know about the connection.
-struct Context<'a> {
-    registry: &'a str,
-    who: &'a str,
-    insecure: bool,
-}
-
-/// Sorts an `oci-client` error into auth, digest or registry errors, with a one-line reason.
-fn classify(err: OciDistributionError, cx: &Context<'_>, what: &str) -> ImageError {
-    let registry = || cx.registry.to_owned();
-    let failed = |reason: String| ImageError::Registry { registry: registry(), reason: one_line(&reason) };
-    let refused = |detail: String| {
-        let hint =
-            if cx.who == "anonymously" { "; log in with --username and --password-stdin, or docker login" } else { "" };
-        ImageError::Auth { registry: registry(), reason: one_line(&format!("{detail}; tried {}{hint}", cx.who)) }
-    };
-    match err {
-        OciDistributionError::AuthenticationFailure(message) => {
-            refused(format!("the token service refused access to {what}: {}", message.trim()))
-        }
-        OciDistributionError::UnauthorizedError { .. } => {
-            refused(format!("the registry answered 401 Unauthorized for {what}"))
-        }
-        OciDistributionError::ServerError { code: code @ (401 | 403), message, .. } => {
-            refused(format!("the registry answered {code} for {what}: {}", message.trim()))
-        }
-        OciDistributionError::RegistryError { envelope, .. } => {
-            let Some(first) = envelope.errors.first() else {
-                return failed(format!("an empty error for {what}"));
-            };
-            let message = if first.message.is_empty() { format!("{:?}", first.code) } else { first.message.clone() };
-            match first.code {
-                OciErrorCode::Unauthorized | OciErrorCode::Denied => refused(format!("{message} for {what}")),
-                _ => failed(format!("{message}: {what}")),
-            }
-        }
-        OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) => {
-            ImageError::DigestMismatch { blob: what.to_owned(), expected, actual }
-        }
-        OciDistributionError::ServerError { code, message, .. } => {
-            failed(format!("HTTP {code} for {what}: {}", message.trim()))
-        }
-        OciDistributionError::RequestError(e) => {
-            let cause = deepest_cause(&e);
-            let reason = if e.is_timeout() {
-                format!("timed out ({cause})")
-            } else if e.is_connect() {
-                format!("cannot connect: {cause}")
-            } else {
-                format!("request for {what} failed: {cause}")
-            };
-            let tls = cause.to_ascii_lowercase().contains("certificate");
-            let hint =
-                if tls && !cx.insecure { "; pass --insecure for a registry without a trusted certificate" } else { "" };
-            failed(format!("{reason}{hint}"))
-        }
-        other => failed(format!("{what}: {other}")),
     }
 }
 

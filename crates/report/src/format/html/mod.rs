@@ -1,23 +1,32 @@
 //! The `html` report format: one self-contained page (inline CSS and a small vanilla script, no
 //! request to anywhere), readable without JavaScript, light and dark.
 //!
+//! The database's feed sources are folded (`<details>`); the severity chart is on a log scale with
+//! every bar labelled by its count; the findings table sorts and, with JavaScript, filters (search
+//! by package, id or alias; severity; fixable; KEV: `filter.js`, whose bar is `hidden` until the
+//! script shows it). No column is ever cut off: long cells wrap, and below 760 px each row becomes
+//! a card (`style.css`). `tests/html_browser.rs` checks this in headless Chromium.
+//!
 //! Every string that comes from the report is HTML-escaped ([`esc`]): package names, versions,
-//! paths and history lines come from the scanned image and are attacker-controlled. Links are made
-//! only from `http(s)` URLs. As a second wall, a Content-Security-Policy allows only this page's
+//! paths and history lines come from the scanned image and are attacker-controlled; control and
+//! bidi characters in them are shown visibly ([`crate::text`]). Links are made only from
+//! `http(s)` URLs. As a second wall, a Content-Security-Policy allows only this page's
 //! own style and script (by their SHA-256) and no loads at all, so even a missed escape could not
 //! run a script or reach the network.
 
 use std::collections::BTreeMap;
 
-use microscanner_model::{Finding, FixState, RatingKind, Report, Severity, SuppressionKind};
+use microscanner_model::{Finding, FixState, RatingKind, Report, Severity, Summary, SuppressionKind};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use super::cyclonedx::is_web_url;
 use super::sarif::fixed_label;
+use crate::text::{escape_controls, is_web_url};
 
 const STYLE: &str = include_str!("style.css");
-const SCRIPT: &str = include_str!("sort.js");
+/// The page's one inline script: sortable tables, then the findings filters. Its SHA-256 is in the
+/// Content-Security-Policy, so no other script can run.
+const SCRIPT: &str = concat!(include_str!("sort.js"), include_str!("filter.js"));
 
 /// Severities, most severe first, as the page lists them.
 const SEVERITIES: [Severity; 6] =
@@ -46,8 +55,11 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     Ok(page.into_bytes())
 }
 
-/// HTML-escapes text for element content and double- or single-quoted attribute values.
+/// HTML-escapes text for element content and double- or single-quoted attribute values. Control
+/// and bidi characters are first shown visibly ([`escape_controls`]): a line break in a package
+/// name is `\n` on the page, not a line of the HTML source.
 fn esc(s: &str) -> String {
+    let s = escape_controls(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -56,7 +68,6 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -149,12 +160,21 @@ fn header(page: &mut String, report: &Report) {
                 .sources
                 .iter()
                 .map(|src| match &src.timestamp {
-                    Some(t) => format!("{} ({})", esc(&src.name), esc(t)),
+                    Some(t) => format!("{} <span class=\"muted\">{}</span>", esc(&src.name), esc(t)),
                     None => esc(&src.name),
                 })
                 .collect();
             if !sources.is_empty() {
-                s.push_str(&format!("<br><span class=\"muted\">{}</span>", sources.join(", ")));
+                // folded: a database built from many feeds would otherwise fill the first screen
+                let label = if sources.len() == 1 {
+                    "1 feed source".to_owned()
+                } else {
+                    format!("{} feed sources", sources.len())
+                };
+                s.push_str(&format!(
+                    "<details class=\"sources\" id=\"feed-sources\"><summary>{label}</summary><ul>{}</ul></details>",
+                    sources.iter().map(|src| format!("<li>{src}</li>")).collect::<String>()
+                ));
             }
             s
         }
@@ -203,30 +223,35 @@ fn verdict(report: &Report) -> String {
 fn summary(page: &mut String, report: &Report) {
     let s = &report.summary;
     page.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"summary\">\n");
-    // the chart: one horizontal bar per severity, scaled to the largest count
-    let (label_w, bar_w, count_w, row_h) = (110_u32, 300_u32, 50_u32, 30_u32);
+    // the chart: one horizontal bar per severity on a log scale, so 3 critical beside 253 unknown
+    // still has a bar to see; every bar is labelled with its count
+    let (label_w, bar_w, count_w, row_h) = (100_u32, 260_u32, 56_u32, 30_u32);
     let max = SEVERITIES.iter().map(|sev| s.of(*sev)).max().unwrap_or(0).max(1);
     let height = row_h * 6 + 10;
     page.push_str(&format!(
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} \
-         {height}\" role=\"img\" aria-labelledby=\"chart-title\">\n<title id=\"chart-title\">Findings by severity: {}</title>\n",
+        "<figure class=\"chart\"><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
+         viewBox=\"0 0 {w} {height}\" role=\"img\" aria-labelledby=\"chart-title\">\n<title id=\"chart-title\">Findings by \
+         severity: {}</title>\n",
         SEVERITIES.iter().map(|sev| format!("{} {sev}", s.of(*sev))).collect::<Vec<_>>().join(", "),
         w = label_w + bar_w + count_w,
     ));
     for (row, sev) in SEVERITIES.iter().enumerate() {
         let count = s.of(*sev);
         let y = 5 + row_h * u32::try_from(row).unwrap_or(0);
-        let len = u32::try_from(count.saturating_mul(bar_w as usize) / max).unwrap_or(bar_w);
-        let len = if count > 0 { len.max(3) } else { 0 };
+        let len = bar_length(count, max, bar_w);
         page.push_str(&format!(
-            "<text x=\"0\" y=\"{ty}\">{sev}</text><rect class=\"track\" x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" \
-             height=\"20\" rx=\"3\"/><rect class=\"fill-{sev}\" x=\"{label_w}\" y=\"{y}\" width=\"{len}\" height=\"20\" \
-             rx=\"3\"/><text x=\"{cx}\" y=\"{ty}\">{count}</text>\n",
+            "<g class=\"bar\" data-severity=\"{sev}\" data-count=\"{count}\"><text x=\"0\" y=\"{ty}\">{sev}</text>\
+             <rect class=\"track\" x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"20\" rx=\"3\"/><rect \
+             class=\"fill-{sev}\" x=\"{label_w}\" y=\"{y}\" width=\"{len}\" height=\"20\" rx=\"3\"/><text class=\"count\" \
+             x=\"{cx}\" y=\"{ty}\">{count}</text></g>\n",
             ty = y + 15,
             cx = label_w + bar_w + 8,
         ));
     }
-    page.push_str("</svg>\n<div class=\"tiles\">\n");
+    page.push_str(
+        "</svg><figcaption class=\"muted\">Bar lengths on a log scale, so a small count stays visible \
+         beside a large one; the numbers are the counts.</figcaption></figure>\n<div class=\"tiles\">\n",
+    );
     for (label, n) in [
         ("findings", s.total),
         ("with a fix", s.fixable),
@@ -236,6 +261,18 @@ fn summary(page: &mut String, report: &Report) {
         page.push_str(&format!("<div class=\"tile\"><b>{n}</b>{label}</div>\n"));
     }
     page.push_str("</div>\n</div>\n</section>\n");
+}
+
+/// The length in px of the bar for `count` findings when the largest count is `max`: on a log
+/// scale (`ln(1 + count) / ln(1 + max)` of `full`), and at least 12 px for any non-zero count.
+fn bar_length(count: usize, max: usize, full: u32) -> u32 {
+    if count == 0 {
+        return 0;
+    }
+    let ratio = ((count as f64).ln_1p() / (max.max(count) as f64).ln_1p()).clamp(0.0, 1.0);
+    // ratio is in 0..=1, so the product is in 0..=full
+    let len = (ratio * f64::from(full)).round() as u32;
+    len.clamp(12, full)
 }
 
 /// A link to an advisory when `url` is an `http(s)` URL, else the escaped text.
@@ -285,8 +322,9 @@ fn findings_table(page: &mut String, report: &Report) {
         page.push_str("<p class=\"empty\">No vulnerabilities found in the packages scanned.</p>\n</section>\n");
         return;
     }
+    filters(page, report);
     page.push_str(
-        "<div class=\"table-wrap\"><table class=\"sortable\" id=\"findings-table\">\n<thead><tr>\
+        "<div class=\"table-wrap cards\"><table class=\"sortable\" id=\"findings-table\">\n<thead><tr>\
          <th data-type=\"number\" data-first=\"descending\" aria-sort=\"descending\"><button type=\"button\">Severity</button></th>\
          <th><button type=\"button\">Vulnerability</button></th>\
          <th><button type=\"button\">Package</button></th>\
@@ -298,24 +336,38 @@ fn findings_table(page: &mut String, report: &Report) {
          <th><button type=\"button\">Title</button></th>\
          </tr></thead>\n<tbody>\n",
     );
+    let dash = "<span class=\"muted\">–</span>";
     for f in &report.findings {
         let (cvss_sort, cvss_html) = match cvss(f) {
             Some((score, vector)) => (format!("{score}"), format!("<span title=\"{}\">{score:.1}</span>", esc(vector))),
-            None => ("-1".to_owned(), "<span class=\"muted\">–</span>".to_owned()),
+            None => ("-1".to_owned(), dash.to_owned()),
         };
         let (epss_sort, epss_html) = match f.epss.as_ref().filter(|e| e.score.is_finite()) {
             Some(e) => (format!("{}", e.score), format!("{:.2}%", e.score * 100.0)),
-            None => ("-1".to_owned(), "<span class=\"muted\">–</span>".to_owned()),
+            None => ("-1".to_owned(), dash.to_owned()),
         };
         let (layer_sort, layer_html) = match &f.package.layer {
             Some(l) => (l.index.to_string(), l.index.to_string()),
-            None => ("-1".to_owned(), "<span class=\"muted\">–</span>".to_owned()),
+            None => ("-1".to_owned(), dash.to_owned()),
+        };
+        let title = match f.title.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(t) => esc(t),
+            None => dash.to_owned(),
         };
         page.push_str(&format!(
-            "<tr><td data-sort=\"{rank}\">{badge}</td><td>{id}</td><td data-sort=\"{name}\">{name}<span class=\"aka\">{kind} · \
-             <code>{location}</code></span></td><td class=\"ver\"><code>{installed}</code></td><td class=\"ver\">{fixed}</td>\
-             <td class=\"num\" data-sort=\"{cvss_sort}\">{cvss_html}</td><td class=\"num\" data-sort=\"{epss_sort}\">{epss_html}</td>\
-             <td class=\"num\" data-sort=\"{layer_sort}\">{layer_html}</td><td>{title}</td></tr>\n",
+            "<tr data-severity=\"{sev}\" data-fixable=\"{fixable}\" data-kev=\"{kev}\" data-search=\"{search}\">\
+             <td data-label=\"Severity\" data-sort=\"{rank}\">{badge}</td><td data-label=\"Vulnerability\">{id}</td>\
+             <td data-label=\"Package\" class=\"pkg\" data-sort=\"{name}\">{name}<span class=\"aka\">{kind} · <code>{location}</code></span></td>\
+             <td data-label=\"Installed\" class=\"ver\"><code>{installed}</code></td>\
+             <td data-label=\"Fixed in\" class=\"ver fixed\">{fixed}</td>\
+             <td data-label=\"CVSS\" class=\"num\" data-sort=\"{cvss_sort}\">{cvss_html}</td>\
+             <td data-label=\"EPSS\" class=\"num\" data-sort=\"{epss_sort}\">{epss_html}</td>\
+             <td data-label=\"Layer\" class=\"num\" data-sort=\"{layer_sort}\">{layer_html}</td>\
+             <td data-label=\"Title\" class=\"title\">{title}</td></tr>\n",
+            sev = f.severity,
+            fixable = yes_no(f.fix.state == FixState::Fixed),
+            kev = yes_no(f.kev.is_some()),
+            search = esc(&search_key(f)),
             rank = severity_rank(f.severity),
             badge = severity_badge(f.severity),
             id = id_cell(f),
@@ -323,11 +375,80 @@ fn findings_table(page: &mut String, report: &Report) {
             kind = esc(f.package.kind.purl_type()),
             location = esc(&f.package.location),
             installed = esc(&f.package.version),
-            fixed = esc(&fixed_label(f)),
-            title = esc(f.title.as_deref().unwrap_or_default()),
+            fixed = fixed_cell(f),
         ));
     }
     page.push_str("</tbody>\n</table></div>\n</section>\n");
+}
+
+/// How many fixed versions a cell shows before folding the rest into a `<details>`.
+const FIXED_SHOWN: usize = 5;
+
+/// The "Fixed in" cell: each version its own `<code class="v">` (a line breaks between versions,
+/// inside one only when it is wider than the column), the versions past the first
+/// [`FIXED_SHOWN`] folded ("and 35 more", opens without JavaScript); else what the fix state says.
+fn fixed_cell(f: &Finding) -> String {
+    let versions = &f.fix.versions;
+    if f.fix.state != FixState::Fixed || versions.is_empty() {
+        return esc(&fixed_label(f));
+    }
+    let list = |vs: &[String]| {
+        vs.iter().map(|v| format!("<code class=\"v\">{}</code>", esc(v))).collect::<Vec<_>>().join(", ")
+    };
+    if versions.len() <= FIXED_SHOWN + 1 {
+        return list(versions);
+    }
+    let (shown, rest) = versions.split_at(FIXED_SHOWN);
+    format!(
+        "{}, <details class=\"more\"><summary>and {} more</summary>{}</details>",
+        list(shown),
+        rest.len(),
+        list(rest)
+    )
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// What the search box matches, lowercased: the package name, the vulnerability id and its
+/// aliases. (The script lowercases what is typed and keeps a row when every word of it is in
+/// this text.)
+fn search_key(f: &Finding) -> String {
+    let mut key = f.package.name.to_lowercase();
+    for id in std::iter::once(&f.id).chain(&f.aliases) {
+        key.push(' ');
+        key.push_str(&id.to_lowercase());
+    }
+    key
+}
+
+/// The filter bar above the findings table: a search box, a toggle per severity present, "fixable
+/// only" and "KEV only". It is `hidden` in the HTML and shown by the script, so a page read
+/// without JavaScript has no dead controls and shows every row.
+fn filters(page: &mut String, report: &Report) {
+    // counted from the rows the filters act on
+    let s = Summary::count(&report.findings, 0);
+    page.push_str(
+        "<div class=\"filters\" id=\"findings-filters\" role=\"search\" aria-label=\"Filter the findings\" hidden>\n\
+         <label class=\"search\"><span>Search</span><input type=\"search\" id=\"filter-text\" \
+         placeholder=\"package, CVE or alias\" autocomplete=\"off\" spellcheck=\"false\"></label>\n\
+         <div class=\"chips\" role=\"group\" aria-label=\"Severity\">",
+    );
+    for sev in SEVERITIES.iter().filter(|sev| s.of(**sev) > 0) {
+        page.push_str(&format!(
+            "<button type=\"button\" class=\"chip chip-{sev}\" data-severity=\"{sev}\" aria-pressed=\"false\">{sev} \
+             <b>{}</b></button>",
+            s.of(*sev)
+        ));
+    }
+    page.push_str(&format!(
+        "</div>\n<label class=\"check\"><input type=\"checkbox\" id=\"filter-fixable\"> fixable only <b>{}</b></label>\n\
+         <label class=\"check\"><input type=\"checkbox\" id=\"filter-kev\"> KEV only <b>{}</b></label>\n\
+         <p id=\"filter-status\" aria-live=\"polite\"></p>\n\
+         <button type=\"button\" id=\"filter-clear\">Clear filters</button>\n</div>\n",
+        s.fixable, s.known_exploited
+    ));
 }
 
 /// A layer as the page shows it.
@@ -419,17 +540,17 @@ fn layer_findings(page: &mut String, findings: &[&Finding]) {
             link(&f.id, f.primary_url.as_deref()),
             esc(&f.package.name),
             esc(&f.package.version),
-            esc(&fix_phrase(f))
+            fix_phrase(f)
         ));
     }
     page.push_str("</ul>\n");
 }
 
-/// "fixed in 1.2.3", or what the fix state says.
+/// "fixed in 1.2.3" (a long list folded as in the table), or what the fix state says; HTML.
 fn fix_phrase(f: &Finding) -> String {
     match f.fix.state {
-        FixState::Fixed if !f.fix.versions.is_empty() => format!("fixed in {}", f.fix.versions.join(", ")),
-        _ => fixed_label(f),
+        FixState::Fixed if !f.fix.versions.is_empty() => format!("fixed in {}", fixed_cell(f)),
+        _ => esc(&fixed_label(f)),
     }
 }
 
@@ -440,7 +561,7 @@ fn suppressed(page: &mut String, report: &Report) {
         return;
     }
     page.push_str(
-        "<div class=\"table-wrap\"><table class=\"sortable\" id=\"suppressed-table\">\n<thead><tr>\
+        "<div class=\"table-wrap cards\"><table class=\"sortable\" id=\"suppressed-table\">\n<thead><tr>\
          <th data-type=\"number\" data-first=\"descending\"><button type=\"button\">Severity</button></th>\
          <th><button type=\"button\">Vulnerability</button></th>\
          <th><button type=\"button\">Package</button></th>\
@@ -471,8 +592,10 @@ fn suppressed(page: &mut String, report: &Report) {
             None => (dash.to_owned(), dash.to_owned(), dash.to_owned(), dash.to_owned(), dash.to_owned()),
         };
         page.push_str(&format!(
-            "<tr><td data-sort=\"{}\">{}</td><td>{}</td><td>{} <code>{}</code></td><td>{by}</td><td>{status}</td>\
-             <td>{justification}</td><td>{reason}</td><td>{expires}</td></tr>\n",
+            "<tr><td data-label=\"Severity\" data-sort=\"{}\">{}</td><td data-label=\"Vulnerability\">{}</td>\
+             <td data-label=\"Package\">{} <code>{}</code></td><td data-label=\"Suppressed by\">{by}</td>\
+             <td data-label=\"Status\">{status}</td><td data-label=\"Justification\">{justification}</td>\
+             <td data-label=\"Reason\">{reason}</td><td data-label=\"Expires\">{expires}</td></tr>\n",
             severity_rank(f.severity),
             severity_badge(f.severity),
             id_cell(f),
@@ -551,5 +674,15 @@ mod tests {
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(link("x", Some("javascript:alert(1)")), "x");
         assert!(!STYLE.contains("</style") && !SCRIPT.contains("</script"));
+    }
+
+    #[test]
+    fn bars_are_on_a_log_scale_and_never_vanish() {
+        assert_eq!(bar_length(0, 253, 260), 0);
+        assert_eq!(bar_length(253, 253, 260), 260);
+        // 3 beside 253: a quarter of the track, not 3 px
+        assert!((60..=70).contains(&bar_length(3, 253, 260)), "{}", bar_length(3, 253, 260));
+        assert_eq!(bar_length(1, 10_000_000, 260), 12, "a minimum length");
+        assert!(bar_length(5, 253, 260) > bar_length(3, 253, 260));
     }
 }
