@@ -12,8 +12,10 @@ use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 /// Where apk keeps its database (apk-tools 2 and the `usr/` location of apk-tools 3).
 pub const DB_PATHS: [&str; 2] = ["lib/apk/db/installed", "usr/lib/apk/db/installed"];
 
-/// The largest database read: real ones are a few MiB even with thousands of packages.
-const MAX_SIZE: u64 = 256 * 1024 * 1024;
+/// The largest database read: real ones are a few MiB even with thousands of packages. The same
+/// bound as a dpkg status (the same kind of text), so a scan's memory stays near its target; a
+/// bigger one is a lost-evidence warning, never silent.
+const MAX_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Reads the apk `installed` database.
 #[derive(Debug, Default, Clone, Copy)]
@@ -25,7 +27,7 @@ impl Analyzer for ApkAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        2 // 2: the size bound came down from 256 to 64 MiB
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
