@@ -248,3 +248,52 @@ fn every_flag_has_a_variable_and_a_config_file_key_with_the_command_line_first()
     assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(stderr(&out).contains("unknown setting `fail-onn`"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_sbom_is_scanned_as_the_image_it_describes() {
+    let Some(dir) = image_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let target = format!("oci:{}", dir.join("oci").display());
+    let ids = |target: &str| -> Vec<String> {
+        let out = microscanner()
+            .args(["scan", target, "--db", db().to_str().unwrap(), "-f", "json", "--fail-on", "none", "--no-cache"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{target}: {}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["id"].as_str().unwrap(), f["package"]["name"].as_str().unwrap()))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let direct = ids(&target);
+    assert!(!direct.is_empty());
+    for format in ["cyclonedx", "spdx", "json"] {
+        let sbom = tmp.path().join(format!("sbom.{format}.json"));
+        let out = microscanner().args(["sbom", &target, "--format", format, "-o"]).arg(&sbom).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(ids(&format!("sbom:{}", sbom.display())), direct, "sbom:{format} finds what the image scan finds");
+    }
+    let missing = microscanner().args(["scan", "sbom:/nonexistent/sbom.json", "--db", db().to_str().unwrap()]).output();
+    assert_error(&missing.unwrap(), &["/nonexistent/sbom.json"]);
+    let not_sbom = tmp.path().join("notes.json");
+    std::fs::write(&not_sbom, "{\"hello\": 1}").unwrap();
+    let out = microscanner()
+        .args(["scan", &format!("sbom:{}", not_sbom.display()), "--db", db().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_error(&out, &["notes.json"]);
+}
+
+#[test]
+fn help_shows_examples() {
+    for command in ["scan", "sbom", "diff", "convert"] {
+        let out = microscanner().args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Examples:") && help.contains(&format!("microscanner {command} ")), "{command}:\n{help}");
+    }
+}

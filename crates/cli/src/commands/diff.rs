@@ -13,6 +13,10 @@ use crate::exit::Outcome;
 
 /// Arguments of `microscanner diff`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    microscanner diff main.json branch.json                  # new, fixed and changed findings\n  \
+    microscanner diff main.json branch.json --fail-on high   # exit 4 when something new is high\n\n\
+    A pipeline that alerts on new findings: docs/ci-recipes.md.")]
 pub(crate) struct DiffArgs {
     /// The earlier report (`scan --format json`).
     old: PathBuf,

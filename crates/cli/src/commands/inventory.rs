@@ -114,6 +114,9 @@ pub(crate) fn inventories(
     cache_args: &CacheArgs,
     source: &SourceArgs,
 ) -> anyhow::Result<Vec<Inventory>> {
+    if let Some(path) = target.strip_prefix("sbom:") {
+        return Ok(vec![inventory_of_sbom(std::path::Path::new(path))?]);
+    }
     let options = CatalogOptions::default();
     let images = microscanner_image::open_with(target, &source.open_options(options.limits)?)?;
     let disk = if cache_args.no_cache {
@@ -153,6 +156,29 @@ pub(crate) fn inventories(
 }
 
 /// Builds one image's inventory with a progress bar.
+/// The largest SBOM file `sbom:FILE` reads (a CycloneDX of a big image is a few MiB).
+const MAX_SBOM_FILE: u64 = 256 << 20;
+
+/// `sbom:FILE`: the inventory an SBOM lists (CycloneDX or SPDX JSON, ours or another tool's, or
+/// our inventory JSON), read by the same parser as the service's inventory upload. The image is
+/// not looked at: what the SBOM does not list is not scanned.
+fn inventory_of_sbom(path: &std::path::Path) -> anyhow::Result<Inventory> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).with_context(|| format!("reading the SBOM {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SBOM_FILE + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading the SBOM {}", path.display()))?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_SBOM_FILE,
+        "the SBOM {} is over {} MiB: not read",
+        path.display(),
+        MAX_SBOM_FILE >> 20
+    );
+    let name = path.display().to_string();
+    Ok(microscanner_report::read_sbom(&bytes, &name)?)
+}
+
 fn analyse(
     image: &Image,
     target: &str,

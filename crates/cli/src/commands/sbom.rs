@@ -12,6 +12,10 @@ use crate::exit::Outcome;
 
 /// Arguments of `microscanner sbom`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    microscanner sbom registry:alpine:3.20 --format cyclonedx -o alpine.cdx.json\n  \
+    microscanner sbom dir:/ --format spdx\n  \
+    microscanner scan sbom:alpine.cdx.json        # match it later, without the image")]
 pub(crate) struct SbomArgs {
     /// What to scan: `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH`, `dir:PATH`,
     /// `registry:REF`, `docker:REF`, `podman:REF`, a bare path (detected) or a bare reference (the

@@ -26,10 +26,19 @@ const DEFAULT_IGNORE_FILE: &str = ".microscanner-ignore.yaml";
 
 /// Arguments of `microscanner scan`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    microscanner scan registry:ghcr.io/acme/app:1.4              # exit 4 on high or critical findings\n  \
+    microscanner scan app.tar --fail-on critical --ignore-unfixed\n  \
+    microscanner scan docker:app:latest -f sarif -o app.sarif --fail-on none\n  \
+    microscanner scan oci:build/oci --baseline previous.json -f json -o report.json\n  \
+    microscanner scan sbom:app.cdx.json                          # the packages an SBOM lists\n\n\
+    Without --format the report is a table on a terminal and JSON when stdout is a pipe or a file.\n\
+    Every flag is also MICROSCANNER_<FLAG> and a key of microscanner.yaml (docs/configuration.md).")]
 pub(crate) struct ScanArgs {
     /// What to scan: `docker-archive:PATH`, `oci:DIR[:TAG]`, `oci-archive:PATH`, `dir:PATH`,
-    /// `registry:REF`, `docker:REF`, `podman:REF`, a bare path (detected) or a bare reference (the
-    /// local engine first, then the registry).
+    /// `registry:REF`, `docker:REF`, `podman:REF`, `sbom:FILE` (the packages a CycloneDX or SPDX
+    /// JSON lists), a bare path (detected) or a bare reference (the local engine first, then the
+    /// registry).
     target: String,
     /// Report format: table, json, microscanner, sarif, cyclonedx, spdx, html, junit, markdown,
     /// template [default: table on a terminal, else json].

@@ -74,7 +74,7 @@ impl Target {
             return reference(rest).map(Self::Podman);
         }
         if target.starts_with("sbom:") {
-            return Err(err("the sbom source is not supported yet"));
+            return Err(err("an SBOM is not an image: `microscanner scan sbom:FILE` reads it without this crate"));
         }
         if target.is_empty() {
             return Err(err("empty target"));
@@ -184,7 +184,7 @@ fn open_reference(reference: &str, target: &str, options: &OpenOptions) -> Resul
 
 /// The target kinds, as an error's hint lists them.
 pub(crate) const TARGET_KINDS: &str = "docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, registry:REF, \
-     docker:REF, podman:REF, a path or an image reference";
+     docker:REF, podman:REF, sbom:FILE, a path or an image reference";
 
 /// A target whose kind does not fit what is at its path: a file given to a directory kind or a
 /// directory given to an archive kind, with the kind that fits.
