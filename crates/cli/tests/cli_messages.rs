@@ -297,3 +297,22 @@ fn help_shows_examples() {
         assert!(help.contains("Examples:") && help.contains(&format!("microscanner {command} ")), "{command}:\n{help}");
     }
 }
+
+#[test]
+fn db_update_from_a_server_that_never_answers_fails_at_the_stall_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let source = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || listener.incoming().take(16).flatten().collect::<Vec<_>>());
+    let tmp = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = microscanner()
+        .args(["db", "update", "--source", &source, "--stall-timeout", "1s", "--retries", "0", "--db"])
+        .arg(tmp.path().join("microscanner.db"))
+        .output()
+        .unwrap();
+    // a hang guard, not a timing assertion: the download timeout is 30 minutes
+    assert!(started.elapsed() < std::time::Duration::from_secs(120), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    drop(held);
+}

@@ -127,9 +127,16 @@ pub struct UpdateOptions {
     pub retries: u32,
     /// First backoff; doubled after each retry.
     pub backoff: Duration,
-    /// Whole-request timeout (connecting is limited to the smaller of this and 30 s).
+    /// Whole-download timeout (connecting is limited to the smaller of this and 30 s).
     pub timeout: Duration,
+    /// No byte for this long (waiting for the answer, or between two reads of the body) fails
+    /// the attempt, so a server that accepts and never answers costs seconds, not the whole
+    /// `timeout`.
+    pub stall_timeout: Duration,
 }
+
+/// The default [`UpdateOptions::stall_timeout`].
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for UpdateOptions {
     fn default() -> Self {
@@ -142,6 +149,7 @@ impl Default for UpdateOptions {
             retries: 3,
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(30 * 60),
+            stall_timeout: STALL_TIMEOUT,
         }
     }
 }
@@ -398,7 +406,9 @@ impl<'a> Fetcher<'a> {
                 let mut b = reqwest::blocking::Client::builder()
                     .user_agent(concat!("microscanner/", env!("CARGO_PKG_VERSION")))
                     .connect_timeout(options.timeout.min(Duration::from_secs(30)))
-                    .timeout(options.timeout);
+                    // the blocking client's timeout is per operation (the answer, each read):
+                    // the stall timeout; the whole download is bounded by `Deadline`
+                    .timeout(options.stall_timeout.min(options.timeout));
                 if let Origin::Mirror(url) = origin
                     && (url.contains("://127.0.0.1") || url.contains("://localhost") || url.contains("://[::1]"))
                 {
@@ -569,6 +579,7 @@ impl<'a> Fetcher<'a> {
         {
             req = req.header("apiKey", key);
         }
+        let started = std::time::Instant::now();
         let mut resp = req.send().map_err(|e| (true, format!("request failed: {}", error_chain(&e))))?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
@@ -588,8 +599,8 @@ impl<'a> Fetcher<'a> {
         let last_modified = header(reqwest::header::LAST_MODIFIED);
         let expected = resp.content_length();
         let mut out = std::fs::File::create(dest).map_err(|e| (false, format!("{}: {e}", dest.display())))?;
-        let copied = std::io::copy(&mut (&mut resp).take(MAX_DOWNLOAD), &mut out)
-            .map_err(|e| (true, format!("download interrupted: {e}")))?;
+        let mut body = Deadline { inner: (&mut resp).take(MAX_DOWNLOAD), until: started + self.options.timeout };
+        let copied = std::io::copy(&mut body, &mut out).map_err(|e| (true, format!("download interrupted: {e}")))?;
         if let Some(n) = expected
             && n != copied
         {
@@ -628,6 +639,22 @@ fn remove_stale_incoming(cache: &Path) {
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+/// A body read that fails once its overall time is up (the blocking client bounds each read,
+/// not the whole download).
+struct Deadline<R> {
+    inner: R,
+    until: std::time::Instant,
+}
+
+impl<R: Read> Read for Deadline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if std::time::Instant::now() > self.until {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "not done within the download timeout"));
+        }
+        self.inner.read(buf)
     }
 }
 

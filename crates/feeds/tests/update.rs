@@ -27,6 +27,7 @@ fn options(server: &Server) -> UpdateOptions {
         retries: 2,
         backoff: Duration::from_millis(10),
         timeout: Duration::from_secs(20),
+        stall_timeout: Duration::from_secs(20),
     }
 }
 
@@ -227,4 +228,35 @@ fn nvd_is_paged_and_a_new_response_timestamp_is_not_a_change() {
     server.file("/rest/json/cves/2.0?resultsPerPage=2000&startIndex=0", serde_json::to_vec(&first).unwrap());
     let report = update(&db, &opts, &NoProgress).unwrap();
     assert!(!report.rebuilt(), "{report:?}");
+}
+
+#[test]
+fn a_server_that_accepts_and_never_answers_fails_at_the_stall_timeout() {
+    // accepts connections, reads nothing, answers nothing (kept open until the test ends)
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().take(8).flatten() {
+            open.push(stream);
+        }
+        open
+    });
+    let dir = workdir("stall");
+    let db = dir.join("m.db");
+    let opts = UpdateOptions {
+        origin: Origin::Mirror(base),
+        feeds: Some(vec!["kev".into()]),
+        retries: 0,
+        timeout: Duration::from_secs(600),
+        stall_timeout: Duration::from_secs(1),
+        ..UpdateOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = update(&db, &opts, &NoProgress).unwrap_err().to_string();
+    // a hang guard, not a timing assertion: the whole timeout is ten minutes
+    assert!(started.elapsed() < Duration::from_secs(120), "took {:?}", started.elapsed());
+    assert!(err.to_lowercase().contains("timed out") || err.contains("timeout"), "{err}");
+    assert!(!db.exists(), "no database from a failed first update");
+    drop(held);
 }

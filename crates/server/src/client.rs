@@ -61,10 +61,22 @@ pub struct Client {
     base: String,
 }
 
+/// No byte for this long (waiting for an answer, or between two reads of a body) fails a request
+/// ([`Client::with_stall_timeout`]): a server that accepts and never answers costs this, not the
+/// whole timeout.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl Client {
     /// A client of the server at `base_url`; `no_verify` skips TLS certificate checks (the old
-    /// `-n/--no-verify`; the caller warns).
+    /// `-n/--no-verify`; the caller warns). `timeout` bounds connecting and each wait for bytes,
+    /// with [`STALL_TIMEOUT`] as the longest wait.
     pub fn new(base_url: &str, no_verify: bool, timeout: Duration) -> Result<Self, ClientError> {
+        Self::with_stall_timeout(base_url, no_verify, timeout.min(STALL_TIMEOUT))
+    }
+
+    /// [`Client::new`] with another stall timeout: the longest wait for an answer or for the
+    /// next bytes of a body (reqwest's blocking timeout is per operation, not per request).
+    pub fn with_stall_timeout(base_url: &str, no_verify: bool, timeout: Duration) -> Result<Self, ClientError> {
         // The Mozilla roots are built in and merged with the system's (when the image has a CA
         // store), so the client works in scratch and distroless images too.
         let bundled =

@@ -83,6 +83,10 @@ struct UpdateArgs {
     /// Timeout of one download in seconds.
     #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
     timeout: u64,
+    /// No byte for this long (an answer, or the next bytes of a download) fails the attempt:
+    /// `30s`, `2m`.
+    #[arg(long, default_value = "30s", value_parser = super::scan::parse_duration, value_name = "DURATION")]
+    stall_timeout: Duration,
 }
 
 /// `db status`.
@@ -173,6 +177,7 @@ fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<O
         retries: args.retries,
         backoff: Duration::from_millis(args.backoff_ms),
         timeout: Duration::from_secs(args.timeout.max(1)),
+        stall_timeout: args.stall_timeout.max(Duration::from_millis(100)),
     };
     let progress = Bar::new(global, "updating");
     let result = update(db, &options, &progress);
@@ -200,7 +205,8 @@ fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<O
 /// building from the upstream feeds. `None` when the URL is not such a server (a feed mirror).
 fn update_from_server(global: &Global, db: &Path, source: &str, args: &UpdateArgs) -> anyhow::Result<Option<Outcome>> {
     use microscanner_server::client::{Client, DatabaseFetch};
-    let client = Client::new(source, false, Duration::from_secs(args.timeout.max(1)))?;
+    let stall = args.stall_timeout.max(Duration::from_millis(100)).min(Duration::from_secs(args.timeout.max(1)));
+    let client = Client::with_stall_timeout(source, false, stall)?;
     if client.database_published().is_none() {
         return Ok(None);
     }

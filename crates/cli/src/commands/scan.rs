@@ -151,13 +151,19 @@ impl RemoteArgs {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RegistryTimeout(Option<Duration>);
 
-/// Parses `--timeout`: number-unit pairs (`ms`, `s`, `m`, `h`; `1m30s`), a bare number being
-/// seconds; zero means no deadline.
+/// Parses `--timeout`: a duration ([`parse_duration`]); zero means no deadline.
 fn parse_timeout(s: &str) -> Result<RegistryTimeout, String> {
+    let total = parse_duration(s)?;
+    Ok(RegistryTimeout((!total.is_zero()).then_some(total)))
+}
+
+/// Parses a duration: number-unit pairs (`ms`, `s`, `m`, `h`; `1m30s`), a bare number being
+/// seconds.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let invalid = || format!("`{s}` is not a duration: write it as 90s, 5m, 1h or 1m30s (0 for no limit)");
     let text = s.trim();
     if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(RegistryTimeout((seconds > 0).then(|| Duration::from_secs(seconds))));
+        return Ok(Duration::from_secs(seconds));
     }
     let mut total = Duration::ZERO;
     let mut rest = text;
@@ -178,7 +184,7 @@ fn parse_timeout(s: &str) -> Result<RegistryTimeout, String> {
     if text.is_empty() {
         return Err(invalid());
     }
-    Ok(RegistryTimeout((!total.is_zero()).then_some(total)))
+    Ok(total)
 }
 
 /// The source flags with `--timeout` for the registry.
