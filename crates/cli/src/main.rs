@@ -40,6 +40,7 @@ struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: boxing the scan's flags would buy nothing
 enum Command {
     /// Scan an image for known vulnerabilities and report them (exit 4 on findings at or above --fail-on).
     Scan(commands::scan::ScanArgs),

@@ -316,3 +316,31 @@ fn db_update_from_a_server_that_never_answers_fails_at_the_stall_timeout() {
     assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
     drop(held);
 }
+
+#[test]
+fn format_and_output_pairs_give_several_reports_from_one_scan() {
+    let Some(dir) = image_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let target = format!("oci:{}", dir.join("oci").display());
+    let out = microscanner()
+        .current_dir(tmp.path())
+        .args(["scan", &target, "--db", db().to_str().unwrap(), "--fail-on", "none"])
+        .args(["-f", "json", "-o", "r.json", "-f", "sarif", "-o", "r.sarif", "-f", "junit", "-o", "r.xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "every report went to its file");
+    let json: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
+    let sarif: Value = serde_json::from_slice(&std::fs::read(tmp.path().join("r.sarif")).unwrap()).unwrap();
+    let junit = std::fs::read_to_string(tmp.path().join("r.xml")).unwrap();
+    let first = json["findings"][0]["id"].as_str().unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(junit.contains(first), "the same scan in each");
+    assert!(stderr(&out).contains("r.json, r.sarif, r.xml"), "the verdict names every report: {}", stderr(&out));
+    let unpaired = microscanner()
+        .current_dir(tmp.path())
+        .args(["scan", &target, "--db", db().to_str().unwrap(), "-f", "json", "-f", "sarif", "-o", "r.json"])
+        .output()
+        .unwrap();
+    assert_error(&unpaired, &["come in pairs", "2 formats and 1 outputs"]);
+}

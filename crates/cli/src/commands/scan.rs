@@ -41,12 +41,13 @@ pub(crate) struct ScanArgs {
     /// registry).
     target: String,
     /// Report format: table, json, microscanner, sarif, cyclonedx, spdx, html, junit, markdown,
-    /// template [default: table on a terminal, else json].
-    #[arg(long, short, value_parser = parse_format, value_name = "FORMAT")]
-    format: Option<ReportFormat>,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// template [default: table on a terminal, else json]. Repeated with --output, one report
+    /// per pair from one scan: `-f json -o r.json -f sarif -o r.sarif`.
+    #[arg(long, short, value_parser = parse_format, value_name = "FORMAT", action = clap::ArgAction::Append)]
+    format: Vec<ReportFormat>,
+    /// Write the report to FILE instead of stdout (repeated: the report of the matching --format).
+    #[arg(long, short, value_name = "FILE", action = clap::ArgAction::Append)]
+    output: Vec<PathBuf>,
     /// With --output, write the report to stdout as well (the in-image mode does: the build log
     /// shows it, and a later stage can COPY the file).
     #[arg(long, requires = "output")]
@@ -214,19 +215,21 @@ pub(crate) fn parse_threshold(s: &str) -> Result<Threshold, String> {
 pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let created_at = now_rfc3339();
-    let format = args.format.unwrap_or(if args.output.is_none() && std::io::stdout().is_terminal() {
-        ReportFormat::Table
-    } else {
-        ReportFormat::Json
-    });
+    let destinations = destinations(args)?;
     // Read every input before the (slow) image walk, so a typo fails at once.
-    let template = read_template(format, args.template.as_deref())?;
+    let needs_template = destinations.iter().any(|(f, _)| *f == ReportFormat::Template);
+    let template = read_template(
+        if needs_template { ReportFormat::Template } else { ReportFormat::Json },
+        args.template.as_deref(),
+    )?;
     let policy = policy(args)?;
     let token = args.remote.token()?;
-    anyhow::ensure!(
-        !args.source.all_platforms || matches!(format, ReportFormat::Table | ReportFormat::Json),
-        "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
-    );
+    for (format, _) in &destinations {
+        anyhow::ensure!(
+            !args.source.all_platforms || matches!(format, ReportFormat::Table | ReportFormat::Json),
+            "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
+        );
+    }
     let mut reports = if args.dry_run {
         return dry_run(args, global);
     } else if let Some(token) = token {
@@ -241,28 +244,53 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     if let Some(database) = reports.first().and_then(|r| r.database.as_ref()) {
         super::freshness::warn_if_stale(database, args.db_max_age, time::OffsetDateTime::now_utc());
     }
-    let options = RenderOptions {
-        color: format == ReportFormat::Table
-            && args.output.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        width: terminal_width(),
-        template,
-        full_output: args.full_output,
-    };
-    let bytes = if args.source.all_platforms {
-        render_platforms(&reports, &args.target, format, &options)?
-    } else {
-        let report = reports.first().context("the target named no image")?;
-        render(report, format, &options).with_context(|| format!("writing the {format} report"))?
-    };
-    write_bytes(args.output.as_deref(), &bytes)?;
-    if args.tee && args.output.is_some() {
-        write_bytes(None, &bytes)?;
+    for (i, (format, output)) in destinations.iter().enumerate() {
+        let options = RenderOptions {
+            color: *format == ReportFormat::Table
+                && output.is_none()
+                && crate::logging::use_color(std::io::stdout().is_terminal()),
+            width: terminal_width(),
+            template: template.clone(),
+            full_output: args.full_output,
+        };
+        let bytes = if args.source.all_platforms {
+            render_platforms(&reports, &args.target, *format, &options)?
+        } else {
+            let report = reports.first().context("the target named no image")?;
+            render(report, *format, &options).with_context(|| format!("writing the {format} report"))?
+        };
+        write_bytes(output.as_deref(), &bytes)?;
+        // --tee: the first report on stdout as well
+        if i == 0 && args.tee && output.is_some() {
+            write_bytes(None, &bytes)?;
+        }
     }
     let outcome = reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success);
     verdict(global, args, &reports, outcome);
     Ok(outcome)
+}
+
+/// Where each report goes: `--format` and `--output` paired in order when either is repeated, else
+/// the one report (to `--output` or stdout) in the one format (default: table on a terminal, else
+/// json).
+fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(ReportFormat, Option<PathBuf>)>> {
+    match (args.format.as_slice(), args.output.as_slice()) {
+        ([], []) | ([_], []) | ([], [_]) | ([_], [_]) => {
+            let output = args.output.first().cloned();
+            let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+            let default = if to_terminal { ReportFormat::Table } else { ReportFormat::Json };
+            Ok(vec![(args.format.first().copied().unwrap_or(default), output)])
+        }
+        (formats, outputs) if formats.len() == outputs.len() => {
+            Ok(formats.iter().copied().zip(outputs.iter().cloned().map(Some)).collect())
+        }
+        (formats, outputs) => anyhow::bail!(
+            "--format and --output come in pairs when repeated (-f json -o r.json -f sarif -o r.sarif): \
+             got {} formats and {} outputs",
+            formats.len(),
+            outputs.len()
+        ),
+    }
 }
 
 /// Inventories the target and matches it against the local database.
@@ -317,7 +345,7 @@ fn dry_run(args: &ScanArgs, global: &Global) -> anyhow::Result<Outcome> {
         [one] => one.clone(),
         many => serde_json::Value::Array(many.to_vec()),
     };
-    crate::commands::write_output(args.output.as_deref(), &document)?;
+    crate::commands::write_output(args.output.first().map(PathBuf::as_path), &document)?;
     Ok(Outcome::Success)
 }
 
@@ -330,7 +358,11 @@ fn verdict(global: &Global, args: &ScanArgs, reports: &[Report], outcome: Outcom
     }
     let failing: usize = reports.iter().map(|r| r.policy.failing).sum();
     let threshold = args.fail_on.0.map_or_else(|| "none".to_owned(), |s| s.to_string());
-    let place = args.output.as_ref().map_or_else(String::new, |p| format!("; report in {}", p.display()));
+    let place = match args.output.as_slice() {
+        [] => String::new(),
+        [one] => format!("; report in {}", one.display()),
+        many => format!("; reports in {}", many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")),
+    };
     let incomplete = reports.iter().any(|r| !r.coverage.complete);
     match outcome {
         Outcome::PolicyFailure => {
@@ -353,7 +385,7 @@ fn verdict(global: &Global, args: &ScanArgs, reports: &[Report], outcome: Outcom
                 "microscanner: passed, but the scan is incomplete (--fail-on-incomplete makes that exit 5){place}"
             );
         }
-        Outcome::Success if args.output.is_some() => eprintln!("microscanner: passed{place}"),
+        Outcome::Success if !args.output.is_empty() => eprintln!("microscanner: passed{place}"),
         Outcome::Success => {}
     }
 }
