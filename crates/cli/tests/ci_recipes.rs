@@ -12,10 +12,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use support::{db, image_dir, repo_root};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
+#[path = "support/fixture_scan.rs"]
+mod support;
 
 /// The recipes of the page, by name, in the page's own words.
 fn recipes() -> BTreeMap<String, String> {
@@ -36,15 +36,7 @@ fn recipes() -> BTreeMap<String, String> {
 
 /// The image the recipes scan, or `None` (a skip note; a failure under CI) when it was not built.
 fn image() -> Option<String> {
-    let images =
-        std::env::var_os("MICROSCANNER_IMAGES").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/images"));
-    let oci = images.join("debian12-app/oci");
-    if oci.join("index.json").is_file() {
-        return Some(format!("oci:{}", oci.display()));
-    }
-    assert!(std::env::var_os("CI").is_none(), "no image at {}: scripts/images.sh builds it", oci.display());
-    eprintln!("skipped: no image at {} (scripts/images.sh builds it)", oci.display());
-    None
+    image_dir().map(|dir| format!("oci:{}", dir.join("oci").display()))
 }
 
 /// A directory holding only `microscanner` (a link to the binary under test), for `PATH`.
@@ -57,25 +49,6 @@ fn bin_dir() -> &'static Path {
         let _ = std::fs::remove_file(&link);
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_microscanner"), &link).unwrap();
         dir
-    })
-}
-
-/// The database of `scripts/fixture-db.sh` (every fixture feed), built once per test binary by
-/// that script and the binary under test.
-fn db() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ci-recipes-db-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("microscanner.db");
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/fixture-db.sh"))
-            .arg(&db)
-            .arg(env!("CARGO_BIN_EXE_microscanner"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "fixture-db.sh: {}", String::from_utf8_lossy(&out.stderr));
-        db
     })
 }
 

@@ -6,15 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // tests: a panic is the failure report; skip notes
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
 use serde_json::Value;
+use support::{db, image_dir};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
+#[path = "support/fixture_scan.rs"]
+mod support;
 
 fn microscanner() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_microscanner"));
@@ -27,37 +26,6 @@ fn microscanner() -> Command {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The debian12-app image directory of `make-images.sh`, or `None` (a skip; a failure under CI).
-fn image_dir() -> Option<PathBuf> {
-    let images =
-        std::env::var_os("MICROSCANNER_IMAGES").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target/images"));
-    let dir = images.join("debian12-app");
-    if dir.join("oci/index.json").is_file() {
-        return Some(dir);
-    }
-    assert!(std::env::var_os("CI").is_none(), "no image at {}: scripts/images.sh builds it", dir.display());
-    eprintln!("skipped: no image at {}", dir.display());
-    None
-}
-
-/// The database of `scripts/fixture-db.sh`, built once per test binary.
-fn db() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-messages-db-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("microscanner.db");
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/fixture-db.sh"))
-            .arg(&db)
-            .arg(env!("CARGO_BIN_EXE_microscanner"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "fixture-db.sh: {}", stderr(&out));
-        db
-    })
 }
 
 /// Asserts a one-line error (exit 1) containing every one of `needles`.
