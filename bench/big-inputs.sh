@@ -4,7 +4,8 @@
 # (linear: x2). Inputs come from bench/big_inputs.py into a scratch directory:
 #   dpkg status of 250,000 stanzas, package-lock of 1,000,000 entries, one layer of 2,000,000
 #   files (scans); one advisory of 20,000 range events, one of 4,000 affected entries (db build +
-#   scan); an OSV all.zip of 150,000 records (db build).
+#   scan); an OSV all.zip of 150,000 records, a Debian tracker export of 150,000 CVE entries
+#   (db build).
 # Targets: linear time; peak RSS under 128 MiB for scans, under 512 MiB for db build.
 #   bash bench/big-inputs.sh [KIND...]     (default: every kind; BIG_SCALE=0.1 for a quick look)
 set -euo pipefail
@@ -36,11 +37,13 @@ run_kind() {
         measure "db build: one advisory, $kind n=$n" "$bin" --quiet db build --db "$d/db" --from "$d/feed"
         measure "scan: one advisory, $kind n=$n" "$bin" scan "dir:$d/root" --db "$d/db" --format json --no-cache -c ;;
       allzip) measure "db build: all.zip of n=$n records" "$bin" --quiet db build --db "$d/db" --from "$d/feed" ;;
+      debian-tracker) measure "db build: tracker JSON of n=$n CVE entries" "$bin" --quiet db build --db "$d/db" --from "$d/feed" ;;
     esac
     rm -rf "$d"
   done
 }
-declare -A full=([dpkg]=250000 [npmlock]=1000000 [layer]=2000000 [events]=20000 [affected]=4000 [allzip]=150000)
-kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(dpkg npmlock layer events affected allzip)
+declare -A full=([dpkg]=250000 [npmlock]=1000000 [layer]=2000000 [events]=20000 [affected]=4000 [allzip]=150000
+  [debian-tracker]=150000)
+kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(dpkg npmlock layer events affected allzip debian-tracker)
 echo "release binary, $(nproc) cores, scale $scale; targets: linear, scans < 131072 KiB, db build < 524288 KiB" >&2
 for k in "${kinds[@]}"; do run_kind "$k" "${full[$k]}"; done

@@ -11,6 +11,10 @@ script can show how time grows with the count (linear: x2 per doubling).
              OUT/root with the affected package installed (dist-info METADATA)
     affected the same with one advisory of N `affected` entries
     allzip   an OSV all.zip at OUT/feed/PyPI/all.zip with N small records
+    debian-tracker
+             a Debian security tracker export at OUT/feed/debian-tracker.json with N CVE entries
+             (about 800 bytes each, in four releases): a tenth in one big package (as `linux`), the
+             rest 20 a package, each package also listing the previous one's first CVE
 """
 import gzip
 import hashlib
@@ -141,10 +145,50 @@ def allzip(out, n):
             z.writestr(f"PYSEC-2026-{i}.json", json.dumps(rec))
 
 
+TRACKER_RELEASES = ("bookworm", "bullseye", "sid", "trixie")
+
+
+def tracker_entry(i):
+    releases = {}
+    for r, name in enumerate(TRACKER_RELEASES):
+        rel = {"status": "resolved", "repositories": {name: f"1.{i % 90}-1"}, "fixed_version": f"1.{i % 90}-{r}",
+               "urgency": ("low", "medium", "high", "not yet assigned")[(i + r) % 4]}
+        if (i + r) % 7 == 0:
+            rel = {"status": "open", "repositories": {name: f"1.{i % 90}-1"}, "urgency": "low",
+                   "nodsa": "Minor issue", "nodsa_reason": "ignored"}
+        releases[name] = rel
+    return {"description": f"Bench vulnerability {i}: a buffer overflow in a parser allows remote attackers to "
+                           f"cause a denial of service via a crafted file ({'x' * (i % 60)}).",
+            "scope": "remote", "debianbug": 1000000 + i, "releases": releases}
+
+
+def debian_tracker(out, n):
+    path = os.path.join(out, "feed/debian-tracker.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    big = n // 10
+    packages = {"linux": range(big)}
+    rest = list(range(big, n))
+    for start in range(0, len(rest), 20):
+        packages[f"pkg{start // 20}"] = rest[start:start + 20]
+    with open(path, "w") as f:
+        # written package by package: the generator itself stays small
+        f.write("{")
+        previous = None
+        for p, (name, cves) in enumerate(packages.items()):
+            entries = {f"CVE-2026-{i}": tracker_entry(i) for i in cves}
+            if previous is not None:
+                entries[f"CVE-2026-{previous}"] = tracker_entry(previous)
+            previous = cves[0] if len(cves) else None
+            f.write(("," if p else "") + json.dumps(name) + ":" + json.dumps(entries))
+        f.write("}")
+
+
 def main():
     out, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     os.makedirs(out, exist_ok=True)
-    {"dpkg": dpkg, "npmlock": npmlock, "layer": layer, "events": events, "affected": affected, "allzip": allzip}[kind](out, n)
+    kinds = {"dpkg": dpkg, "npmlock": npmlock, "layer": layer, "events": events, "affected": affected,
+             "allzip": allzip, "debian-tracker": debian_tracker}
+    kinds[kind](out, n)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ use microscanner_model::{Diagnostic, OsInfo, Package};
 pub type LayerFiles = BTreeMap<String, Vec<u8>>;
 
 /// Turns files into packages. The layer walk offers every regular file to each analyzer's cheap
-/// [`Analyzer::wants`]; the accepted files of one layer are handed to [`Analyzer::analyze`] together,
-/// so file-set formats (dpkg `status` + `info/*.list`, an rpm database) see all their parts.
+/// [`Analyzer::wants`]; each accepted file is handed to [`Analyzer::analyze`] as soon as it is
+/// read, and its bytes are dropped right after, so memory stays flat however many large binaries
+/// a layer holds. Every record is keyed by the one file it came from (dpkg's `status` and its
+/// `info/*.list` files are separate records, joined after the merge).
 ///
 /// Analyzers are pure: no I/O, no network, no panics on any input. What they cannot read becomes
 /// a [`Diagnostic`] beside the partial result.
@@ -27,28 +29,20 @@ pub trait Analyzer: Send + Sync {
     /// An analyzer that would take even an empty file at `path` (`wants(path, 0)`) *claims* the
     /// path: the path itself is its evidence (a package database, a lockfile, a jar). When what
     /// sits there is a FIFO, a device or a symlink that resolves to no file, that evidence is
-    /// lost and the scan says so (see [`crate::lost`]). Analyzers that guess from content and
-    /// want a minimum size (executables) claim nothing.
+    /// lost and the scan says so (the lost-evidence rule, `lost.rs`). Analyzers that guess from
+    /// content and want a minimum size (executables) claim nothing.
     fn wants(&self, path: &str, size: u64) -> bool;
 
     /// The size bound of the files this analyzer reads at `path`: `Some(bound)` when it reads a
     /// file there of at most `bound` bytes, `None` when it never reads that path. A wanted file
-    /// over its bound is lost evidence, reported as such ([`crate::lost`]), never dropped in
+    /// over its bound is lost evidence, reported as such (`lost.rs`), never dropped in
     /// silence. The default is `None`: an analyzer without a size bound needs nothing here.
     fn max_size(&self, _path: &str) -> Option<u64> {
         None
     }
 
-    /// Whether the analyzer needs all its files of a layer at once (a file set such as an rpm
-    /// database and its side files). When false (the default), [`Analyzer::analyze`] is called
-    /// with one file at a time, as soon as it is read, and the bytes are dropped right after:
-    /// this keeps memory flat when a layer holds many large binaries.
-    fn file_set(&self) -> bool {
-        false
-    }
-
-    /// Analyzes the files of one layer that [`Analyzer::wants`] accepted: one file at a time,
-    /// or all of them together when [`Analyzer::file_set`] is true.
+    /// Analyzes files that [`Analyzer::wants`] accepted. The layer walk passes one file at a
+    /// time; a map keeps the signature open to callers with several files of one layer.
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput;
 }
 

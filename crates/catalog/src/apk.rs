@@ -4,7 +4,7 @@
 //! `P` name, `V` version, `A` arch, `L` license, `o` origin (the source package Alpine's advisories
 //! are keyed by), `F` a directory and `R` a file in the last `F` directory.
 
-use microscanner_model::{Diagnostic, Evidence, Package, PackageKind};
+use microscanner_model::{Diagnostic, Package, PackageKind};
 
 use crate::os::package_purl;
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
@@ -83,22 +83,14 @@ impl Stanza {
             diags.push(Diagnostic::warning(DB_PATHS[0], format!("line {}: {what}; skipped", self.line)));
             return;
         };
-        let mut p = Package {
-            kind: PackageKind::Apk,
-            name,
-            version,
-            arch: self.arch,
-            source_name: self.origin,
-            source_version: None,
-            licenses: self.license.into_iter().collect(),
-            purl: String::new(),
-            location: DB_PATHS[0].to_owned(),
-            evidence: Evidence::Installed,
-            layer: None,
-            files: self.files,
-        };
-        p.purl = package_purl(&p, None);
-        packages.push(p);
+        let p = Package::new(PackageKind::Apk, name, version)
+            .with_arch(self.arch)
+            .with_source_name(self.origin)
+            .with_licenses(self.license.into_iter().collect())
+            .with_location(DB_PATHS[0])
+            .with_files(self.files);
+        let purl = package_purl(&p, None);
+        packages.push(p.with_purl(purl));
     }
 }
 

@@ -1,7 +1,7 @@
 //! dpkg: `var/lib/dpkg/status`, the distroless `var/lib/dpkg/status.d/*` files and the
 //! `var/lib/dpkg/info/*.list` lists of installed files.
 
-use microscanner_model::{Diagnostic, Evidence, Package, PackageKind, Purl};
+use microscanner_model::{Diagnostic, Package, PackageKind, Purl};
 
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
@@ -162,20 +162,14 @@ fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> 
         None => (name.to_owned(), version.to_owned()),
     };
     let purl = deb_purl(name, version, arch.as_deref(), "debian", None);
-    Ok(Some(Package {
-        kind: PackageKind::Deb,
-        name: name.to_owned(),
-        version: version.to_owned(),
-        arch,
-        source_name: Some(source_name),
-        source_version: Some(source_version),
-        licenses: Vec::new(),
-        purl,
-        location: location.to_owned(),
-        evidence: Evidence::Installed,
-        layer: None,
-        files: Vec::new(),
-    }))
+    Ok(Some(
+        Package::new(PackageKind::Deb, name, version)
+            .with_arch(arch)
+            .with_source_name(Some(source_name))
+            .with_source_version(Some(source_version))
+            .with_purl(purl)
+            .with_location(location),
+    ))
 }
 
 /// Splits `Source: name (version)`; without a version the source version is the binary's.

@@ -5,10 +5,10 @@ use microscanner_image::{Image, ImageError, Layer, Limits};
 use microscanner_model::{Inventory, PackageKind};
 use rayon::prelude::*;
 
-use crate::cache::{LayerCache, LayerStore};
 use crate::lang::reconcile::{ReconcileOptions, reconcile_with};
 use crate::layer::analyze_layer;
 use crate::merge::{LayerMeta, Merged, dedup, merge};
+use crate::store::{LayerStore, layer_key};
 use crate::{Analyzer, LayerResult};
 
 /// Options of an inventory run.
@@ -49,7 +49,7 @@ pub struct LayerStats {
     pub store_failures: usize,
 }
 
-/// Like [`build_inventory`], with an optional [`LayerCache`]: a layer whose result is cached is
+/// Like [`build_inventory`], with an optional [`LayerStore`]: a layer whose result is stored is
 /// not opened at all, and every layer analysed is stored. A layer that appears more than once in
 /// the image (the same diffID, such as repeated empty layers) is analysed once. `on_layer` gets
 /// the layer's index and whether it came from the cache. The inventory is the same with or
@@ -62,26 +62,26 @@ pub fn build_inventory_cached(
     on_layer: &(dyn Fn(usize, bool) + Sync),
 ) -> Result<(Inventory, LayerStats), ImageError> {
     let (unique, position) = unique_layers(image);
-    let outcomes = unique
+    let obtained = unique
         .par_iter()
         .map(|&index| {
-            let outcome = layer_outcome(&image.layers[index], analyzers, options, cache)?;
-            on_layer(index, matches!(outcome.1, Outcome::Cached));
-            Ok(outcome)
+            let layer = obtain_layer(&image.layers[index], analyzers, options, cache)?;
+            on_layer(index, matches!(layer.1, LayerOrigin::Cached));
+            Ok(layer)
         })
         .collect::<Result<Vec<_>, ImageError>>()?;
     let mut stats = LayerStats::default();
-    for (_, outcome) in &outcomes {
-        match outcome {
-            Outcome::Cached => stats.cached += 1,
-            Outcome::Analysed => stats.analysed += 1,
-            Outcome::AnalysedNotStored => {
+    for (_, origin) in &obtained {
+        match origin {
+            LayerOrigin::Cached => stats.cached += 1,
+            LayerOrigin::Analysed => stats.analysed += 1,
+            LayerOrigin::AnalysedNotStored => {
                 stats.analysed += 1;
                 stats.store_failures += 1;
             }
         }
     }
-    let results: Vec<&LayerResult> = position.iter().map(|&u| &outcomes[u].0).collect();
+    let results: Vec<&LayerResult> = position.iter().map(|&u| &obtained[u].0).collect();
     let meta: Vec<LayerMeta> = image
         .layers
         .iter()
@@ -117,41 +117,44 @@ fn unique_layers(image: &Image) -> (Vec<usize>, Vec<usize>) {
 /// One layer's result: from the cache, or analysed (and stored). Before analysing, the layer is
 /// claimed against other processes sharing the cache, and looked up again once the claim is held,
 /// so a layer another scan is analysing right now is read from its entry instead.
-fn layer_outcome(
+fn obtain_layer(
     layer: &Layer,
     analyzers: &[Box<dyn Analyzer>],
     options: &CatalogOptions,
     cache: Option<&dyn LayerStore>,
-) -> Result<(LayerResult, Outcome), ImageError> {
-    let Some((cache, key)) = cache.zip(LayerCache::key(&layer.diff_id, analyzers, &options.limits)) else {
-        return Ok((analyze_layer(layer, analyzers, &options.limits)?, Outcome::Analysed));
+) -> Result<(LayerResult, LayerOrigin), ImageError> {
+    let Some((cache, key)) = cache.zip(layer_key(&layer.diff_id, analyzers, &options.limits)) else {
+        return Ok((analyze_layer(layer, analyzers, &options.limits)?, LayerOrigin::Analysed));
     };
     if let Some(result) = cache.get(&key) {
-        return Ok((result, Outcome::Cached));
+        return Ok((result, LayerOrigin::Cached));
     }
     let claim = cache.claim(&key);
     if claim.is_some()
         && let Some(result) = cache.get(&key)
     {
-        return Ok((result, Outcome::Cached));
+        return Ok((result, LayerOrigin::Cached));
     }
     let result = analyze_layer(layer, analyzers, &options.limits)?;
-    let outcome = match cache.put(&key, &result) {
-        Ok(()) => Outcome::Analysed,
+    let origin = match cache.put(&key, &result) {
+        Ok(()) => LayerOrigin::Analysed,
         Err(e) => {
             tracing::debug!("layer {}: not cached: {e}", layer.diff_id);
-            Outcome::AnalysedNotStored
+            LayerOrigin::AnalysedNotStored
         }
     };
     drop(claim);
-    Ok((result, outcome))
+    Ok((result, origin))
 }
 
-/// How one layer's result was obtained.
+/// Where one layer's result came from: the cache, or a walk of the layer (stored in the cache or not).
 #[derive(Debug, Clone, Copy)]
-enum Outcome {
+enum LayerOrigin {
+    /// Read from the cache; the layer was not opened.
     Cached,
+    /// Walked and analysed (and stored, when there is a cache).
     Analysed,
+    /// Walked and analysed, but the cache could not store the result.
     AnalysedNotStored,
 }
 

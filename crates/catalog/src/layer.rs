@@ -46,7 +46,6 @@ pub fn analyze_layer(
     let mut visitor = Collector {
         analyzers,
         result: LayerResult::default(),
-        sets: BTreeMap::new(),
         hardlinks: Vec::new(),
         pending: Vec::new(),
         symlinked: BTreeMap::new(),
@@ -60,7 +59,7 @@ pub fn analyze_layer(
         .flat_map(|(target, links)| links.into_iter().map(move |link| (link, target.clone())))
         .collect();
     if !visitor.hardlinks.is_empty() || !early.is_empty() {
-        // Rare: a wanted hard link whose target was read but not kept, or a claimed symlink whose
+        // Rare: a wanted hard link (its target's bytes were not kept), or a claimed symlink whose
         // target came first. Walk again for the targets.
         let hard: BTreeSet<String> = visitor.hardlinks.iter().map(|(link, _)| link.clone()).collect();
         let links = std::mem::take(&mut visitor.hardlinks).into_iter().chain(early).collect();
@@ -87,12 +86,7 @@ pub fn analyze_layer(
             ));
         }
     }
-    let Collector { mut result, sets, .. } = visitor;
-    for (index, files) in sets {
-        if let Some(analyzer) = analyzers.get(index) {
-            run(analyzer.as_ref(), &files, &mut result);
-        }
-    }
+    let mut result = visitor.result;
     result.records.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(result)
 }
@@ -147,9 +141,7 @@ fn run(analyzer: &dyn Analyzer, files: &LayerFiles, result: &mut LayerResult) {
 struct Collector<'a> {
     analyzers: &'a [Box<dyn Analyzer>],
     result: LayerResult,
-    /// Files held for file-set analyzers, by analyzer index.
-    sets: BTreeMap<usize, LayerFiles>,
-    /// Hard links to files whose content we did not keep: (link, target).
+    /// Wanted hard links, read from their targets by a second walk: (link, target).
     hardlinks: Vec<(String, String)>,
     /// The analyzers that wanted the entry the walk is on (set by `wants`, used by `file`).
     pending: Vec<usize>,
@@ -180,12 +172,8 @@ impl Collector<'_> {
             } else {
                 content.clone().unwrap_or_default()
             };
-            if analyzer.file_set() {
-                self.sets.entry(index).or_default().insert(path.to_owned(), bytes);
-            } else {
-                let files = LayerFiles::from([(path.to_owned(), bytes)]);
-                run(analyzer.as_ref(), &files, &mut self.result);
-            }
+            let files = LayerFiles::from([(path.to_owned(), bytes)]);
+            run(analyzer.as_ref(), &files, &mut self.result);
         }
     }
 
@@ -303,21 +291,11 @@ impl Collector<'_> {
         }
     }
 
-    /// A hard link: when an analyzer wants the link's path, give it the target's content if this
-    /// layer's walk kept it (file sets); otherwise note it.
+    /// A hard link: when an analyzer claims the link's path, note it; a second walk reads the
+    /// target's content (the walk keeps no file's bytes after its analyzers ran).
     fn hardlink(&mut self, path: &str, target: &str) {
-        let kept = self.sets.values().find_map(|files| files.get(target)).cloned();
-        match kept {
-            Some(bytes) => {
-                let wanting = self.wanting(path, bytes.len() as u64);
-                if !wanting.is_empty() {
-                    self.offer(path, bytes, &wanting);
-                }
-            }
-            None if !self.wanting(path, 0).is_empty() => {
-                self.hardlinks.push((path.to_owned(), target.to_owned()));
-            }
-            None => {}
+        if !self.wanting(path, 0).is_empty() {
+            self.hardlinks.push((path.to_owned(), target.to_owned()));
         }
     }
 }

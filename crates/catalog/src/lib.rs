@@ -2,10 +2,12 @@
 //!
 //! Architecture invariant: analyzers are pure functions of the files they asked for; they never
 //! touch the network, the host filesystem or tar entries (only `microscanner-image` does).
+//! The crate as a whole does no file I/O: its `clippy.toml` disallows `std::fs`, and the layer
+//! cache on disk is `microscanner-layer-cache`, behind [`LayerStore`].
 
 mod analyzer;
 pub mod apk;
-pub mod cache;
+mod defaults;
 pub mod dpkg;
 mod inventory;
 pub mod lang;
@@ -13,12 +15,12 @@ mod layer;
 mod lost;
 mod merge;
 pub mod os;
-mod registry;
 pub mod rpm;
+mod store;
 
 pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Record};
-pub use cache::{CacheError, CacheStatus, LayerCache, LayerClaim, LayerStore, MemoryLayerCache};
+pub use defaults::default_analyzers;
 pub use inventory::{CatalogOptions, LayerStats, build_inventory, build_inventory_cached};
 pub use layer::{LayerResult, analyze_layer};
 pub use merge::{LayerMeta, Merged, merge};
-pub use registry::default_analyzers;
+pub use store::{LAYER_RESULT_VERSION, LayerClaim, LayerStore, MemoryLayerStore, StoreError, layer_key};

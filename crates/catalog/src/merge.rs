@@ -35,7 +35,7 @@ pub struct Merged {
     /// Every layer's diagnostics.
     pub diagnostics: Vec<Diagnostic>,
     /// The surviving paths that analyzers were offered or told about (files read, files lost,
-    /// symlinks), for the checks that need the merged view ([`crate::lost`]).
+    /// symlinks), for the checks that need the merged view (`lost.rs`).
     pub files: BTreeSet<String>,
 }
 

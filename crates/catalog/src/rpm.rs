@@ -1,7 +1,7 @@
 //! rpm packages: the rpm database in any of its three formats (BerkeleyDB `Packages`, NDB
 //! `Packages.db`, SQLite `rpmdb.sqlite`), read by `microscanner-rpmdb` from the layer's bytes.
 
-use microscanner_model::{Diagnostic, Evidence, Package, PackageKind};
+use microscanner_model::{Diagnostic, Package, PackageKind};
 use microscanner_rpmdb::RpmPackage;
 
 use crate::os::package_purl;
@@ -104,20 +104,13 @@ pub fn to_package(p: RpmPackage, location: &str) -> Package {
         }
         None => (None, None),
     };
-    let mut pkg = Package {
-        kind: PackageKind::Rpm,
-        name: p.name,
-        version,
-        arch: p.arch,
-        source_name,
-        source_version,
-        licenses: p.license.into_iter().collect(),
-        purl: String::new(),
-        location: location.to_owned(),
-        evidence: Evidence::Installed,
-        layer: None,
-        files: p.files,
-    };
-    pkg.purl = package_purl(&pkg, None);
-    pkg
+    let pkg = Package::new(PackageKind::Rpm, p.name, version)
+        .with_arch(p.arch)
+        .with_source_name(source_name)
+        .with_source_version(source_version)
+        .with_licenses(p.license.into_iter().collect())
+        .with_location(location)
+        .with_files(p.files);
+    let purl = package_purl(&pkg, None);
+    pkg.with_purl(purl)
 }

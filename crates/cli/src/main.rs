@@ -30,7 +30,7 @@ struct Cli {
     #[arg(long, short, global = true)]
     quiet: bool,
     /// A config file of flag values (YAML; default: ./microscanner.yaml when it exists). The
-    /// command line wins over MICROSCANNER_<FLAG> variables, which win over the file.
+    /// command line wins over `MICROSCANNER_<FLAG>` variables, which win over the file.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// What to do.
@@ -57,7 +57,7 @@ enum Command {
     /// Build, update, inspect, export and import the vulnerability database.
     Db(commands::db::DbArgs),
     /// Inspect or empty the layer cache.
-    Cache(commands::cache::CacheArgs),
+    Cache(commands::cache::CacheCommandArgs),
     /// Run the service: tokens by email, daily quotas, scans of inventories sent by clients.
     Serve(commands::serve::ServeArgs),
     /// Administer the service's store (tokens, quotas).

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use microscanner_atomic_file::{AtomicPath, Stale};
 use microscanner_model::Diagnostic;
-use microscanner_vulndb::{AddStats, Builder, Records, SourceInfo, install, temp_path_beside};
+use microscanner_vulndb::{AddStats, Builder, Records, SourceInfo, install_built};
 use rayon::prelude::*;
 
 use crate::detect::{self, Format};
@@ -106,36 +107,34 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, FeedError> {
     Ok(out)
 }
 
-/// Builds a database at `target` from `inputs`. The new file is written beside the target and
-/// renamed over it only when complete and verified; on any error the old file is untouched.
+/// A temporary beside the database belongs to a build, import or download that was killed when
+/// its process is gone, or (where that cannot be told) when it has not been modified for six
+/// hours: long, because SQLite can keep a large build's pages in memory for a while.
+const STALE_BUILD: Stale = Stale::OwnerGoneOrAfter(std::time::Duration::from_secs(6 * 3600));
+
+/// Builds a database at `target` from `inputs`. The new file is written beside the target
+/// ([`AtomicPath`]) and renamed over it only when complete, verified and synced; on any error
+/// the old file is untouched and the new one removed. Temporaries of builds that were killed
+/// are swept first.
 pub fn build(
     target: &Path,
     inputs: &[Input],
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport, FeedError> {
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| FeedError::Io { location: dir.display().to_string(), source: e })?;
-    }
-    remove_stale_temp_files(target);
-    let tmp = temp_path_beside(target, "building");
-    let result = build_into(&tmp, inputs, options, progress);
-    let report = match result {
-        Ok(mut report) => match install(&report.path, target) {
-            Ok(()) => {
-                report.path = target.to_path_buf();
-                report
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e.into());
-            }
-        },
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+    let io = |path: &Path| {
+        let location = path.display().to_string();
+        move |source| FeedError::Io { location, source }
     };
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    microscanner_atomic_file::sweep_stale(target, STALE_BUILD);
+    let tmp = AtomicPath::create(target).map_err(|e| io(&e.path)(e.source))?;
+    // Dropped on an error, `tmp` removes the partial database.
+    let mut report = build_into(tmp.path(), inputs, options, progress)?;
+    install_built(tmp)?;
+    report.path = target.to_path_buf();
     Ok(report)
 }
 
@@ -340,24 +339,4 @@ pub fn filter_ecosystems(records: &mut Records, keep: &[String]) {
     records.advisories.retain(|a| a.source == crate::nvd::SOURCE || ids.contains(&a.id));
     let kept: HashSet<&str> = records.advisories.iter().map(|a| a.id.as_str()).collect();
     records.severities.retain(|s| kept.contains(s.advisory_id.as_str()));
-}
-
-/// Removes `.NAME.building-PID-N` files left by builds that were killed (their process is gone).
-fn remove_stale_temp_files(target: &Path) {
-    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else { return };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let prefix = format!(".{name}.building-");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(&prefix) else { continue };
-        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-        let alive = pid.is_some_and(|p| p == std::process::id() || Path::new(&format!("/proc/{p}")).exists());
-        if !alive {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }

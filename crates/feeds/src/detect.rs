@@ -68,11 +68,7 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
         return osv::parse_zip(bytes, location).map(|i| Some((Format::OsvZip, i)));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
-        let data = epss::maybe_gunzip(bytes, location)?;
-        if epss::looks_like_epss(&data) {
-            return epss::parse(&data, location).map(|i| Some((Format::Epss, i)));
-        }
-        return Ok(None);
+        return epss::import_bytes(bytes, location).map(|i| i.map(|i| (Format::Epss, i)));
     }
     let start = first_non_space(bytes);
     if start == Some(b'[') && looks_like_list_text(bytes) {
@@ -89,11 +85,12 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
 }
 
 /// Detects the format of the file at `path` (named `location`) and imports it, streaming: an
-/// `all.zip` member by member, a JSON list of records element by element, their records handed
-/// to `sink` in chunks of at most [`CHUNK_RECORDS`](crate::CHUNK_RECORDS) records while the file
-/// is read. The [`Import`] returned holds the rest (the last chunk, diagnostics, timestamp).
-/// Formats that are not streamed (Debian lists, EPSS CSV, an Alpine secdb, the Debian tracker
-/// export, a single record) are read whole and returned, as [`import_bytes`] does.
+/// `all.zip` member by member, a JSON list of records element by element, the Debian tracker
+/// export CVE entry by CVE entry, an EPSS CSV line by line, their records handed to `sink` in
+/// chunks of at most [`CHUNK_RECORDS`](crate::CHUNK_RECORDS) records while the file is read. The
+/// [`Import`] returned holds the rest (the last chunk, diagnostics, timestamp). Formats that are
+/// not streamed (Debian lists, an Alpine secdb, a single record) are read whole and returned, as
+/// [`import_bytes`] does.
 ///
 /// Results are those of [`import_bytes`], except that an advisory id given twice in one file is
 /// merged when both copies fall in the same chunk and skipped (first one wins) when they do not,
@@ -110,8 +107,11 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
         return osv::import_zip(reader, location, Some(sink)).map(|i| Some((Format::OsvZip, i)));
     }
     let csv = head.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz");
+    if csv || epss::looks_like_epss(&head) {
+        return epss::import_file(location, file, sink).map(|i| i.map(|i| (Format::Epss, i)));
+    }
     let start = first_non_space(&head);
-    if !csv && matches!(start, Some(b'{' | b'[')) && !(start == Some(b'[') && looks_like_list_text(&head)) {
+    if matches!(start, Some(b'{' | b'[')) && !(start == Some(b'[') && looks_like_list_text(&head)) {
         return stream::import_file(location, file, sink);
     }
     let mut bytes = Vec::new();

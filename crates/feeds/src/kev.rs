@@ -4,7 +4,7 @@ use microscanner_model::Diagnostic;
 use microscanner_vulndb::KevEntry;
 use serde_json::Value;
 
-use crate::{FeedError, Import, MAX_ID, MAX_SUMMARY, cut_text, str_of};
+use crate::{FeedError, Import, MAX_ID, MAX_SUMMARY, cut_text, parse_value, str_of};
 
 /// Longest KEV text field kept (vendor, product, name, dates), in bytes.
 pub const MAX_KEV_TEXT: usize = MAX_SUMMARY;
@@ -19,7 +19,7 @@ pub fn looks_like_kev(v: &Value) -> bool {
 
 /// Imports the catalog bytes.
 pub fn parse(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))?;
+    let value = parse_value(bytes, location)?;
     from_value(&value, location)
 }
 

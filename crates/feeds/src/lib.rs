@@ -13,8 +13,9 @@
 //!
 //! Memory follows the bounds below, not the size of a feed file. Big inputs are streamed: an
 //! `all.zip` one member at a time (each read with an inflated-size bound), a JSON list of records
-//! (`[...]`, `{"vulns": [...]}`, an NVD page, the KEV catalog) one element at a time through a
-//! serde visitor, never as one `serde_json::Value`. While a file is read its records go to a
+//! (`[...]`, `{"vulns": [...]}`, an NVD page, the KEV catalog) one element at a time and the Debian
+//! tracker export one CVE entry at a time through a serde visitor, never as one
+//! `serde_json::Value`, an EPSS CSV one line at a time. While a file is read its records go to a
 //! [`Sink`] in chunks of at most [`CHUNK_RECORDS`] records ([`build`] hands each chunk to the
 //! database builder), so a whole file's records never exist at once. Text fields have length
 //! bounds ([`MAX_SUMMARY`], [`MAX_DETAILS`], ...); anything cut is reported as a diagnostic.
@@ -25,6 +26,7 @@ pub mod debian;
 pub mod detect;
 pub mod epss;
 pub mod kev;
+mod loose;
 pub mod nvd;
 pub mod osv;
 mod stream;
@@ -32,7 +34,7 @@ pub use stream::{MAX_RECORD, MAX_VALUE};
 pub mod update;
 
 use microscanner_model::Diagnostic;
-use microscanner_vulndb::{Advisory, Records};
+use microscanner_vulndb::{Advisory, Records, Reference};
 
 pub use detect::Format;
 
@@ -96,11 +98,20 @@ pub trait Sink {
 pub(crate) struct Out<'a> {
     pub(crate) import: Import,
     sink: Option<&'a mut dyn Sink>,
+    /// Puts a chunk's records in a fixed order before it is handed on (and the rest at the end).
+    order: Option<fn(&mut Records)>,
+    /// The sink's error, when it failed under a serde visitor (whose errors cannot carry it).
+    pub(crate) failed: Option<FeedError>,
 }
 
 impl<'a> Out<'a> {
     pub(crate) fn new(sink: Option<&'a mut dyn Sink>) -> Self {
-        Self { import: Import::default(), sink }
+        Self { import: Import::default(), sink, order: None, failed: None }
+    }
+
+    /// Sets the order each chunk's records are put in (see [`Out::finish`]).
+    pub(crate) fn set_order(&mut self, order: fn(&mut Records)) {
+        self.order = Some(order);
     }
 
     /// Call between two records: hands the records read so far to the sink when they fill a chunk.
@@ -111,10 +122,30 @@ impl<'a> Out<'a> {
             || r.affected.len() + r.severities.len() + r.fix_statuses.len() >= CHUNK_PARTS
         {
             let complete = r.complete;
-            let chunk = std::mem::replace(&mut self.import.records, Records { complete, ..Records::default() });
+            let mut chunk = std::mem::replace(&mut self.import.records, Records { complete, ..Records::default() });
+            if let Some(order) = self.order {
+                order(&mut chunk);
+            }
             sink.chunk(chunk)?;
         }
         Ok(())
+    }
+
+    /// [`Out::record_done`] under a serde visitor: a failing sink is kept in [`Out::failed`] and
+    /// the parse stopped with a generic error.
+    pub(crate) fn record_done_de<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        self.record_done().map_err(|e| {
+            self.failed = Some(e);
+            E::custom("writing the records failed")
+        })
+    }
+
+    /// What is left (the last, partial chunk, in order), diagnostics and timestamp.
+    pub(crate) fn finish(mut self) -> Import {
+        if let Some(order) = self.order {
+            order(&mut self.import.records);
+        }
+        self.import
     }
 }
 
@@ -230,6 +261,21 @@ pub enum FeedError {
 impl FeedError {
     pub(crate) fn malformed(location: &str, message: impl std::fmt::Display) -> Self {
         Self::Malformed { location: location.to_owned(), message: message.to_string() }
+    }
+}
+
+/// Parses a whole JSON document (small inputs, and the whole-document API).
+pub(crate) fn parse_value(bytes: &[u8], location: &str) -> Result<serde_json::Value, FeedError> {
+    serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))
+}
+
+/// A new advisory of `source` whose one reference is its page upstream.
+pub(crate) fn linked_advisory(id: &str, source: &str, url: String) -> Advisory {
+    Advisory {
+        id: id.to_owned(),
+        source: source.to_owned(),
+        references: vec![Reference { kind: "ADVISORY".into(), url }],
+        ..Advisory::default()
     }
 }
 

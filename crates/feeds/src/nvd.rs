@@ -3,10 +3,10 @@
 //! and scores with their source, CWEs, published date, references.
 
 use microscanner_model::Diagnostic;
-use microscanner_vulndb::{Advisory, Records, Reference, Severity, SeverityKind, cvss_base_score};
+use microscanner_vulndb::{Advisory, Records, Reference, SeverityKind, SeverityRating, cvss_base_score};
 use serde_json::Value;
 
-use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, bound_advisory, newest, str_of};
+use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, bound_advisory, newest, parse_value, str_of};
 
 /// Source name of NVD advisories.
 pub const SOURCE: &str = "nvd";
@@ -24,7 +24,7 @@ pub fn looks_like_nvd(v: &Value) -> bool {
 
 /// Imports NVD JSON bytes.
 pub fn parse(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))?;
+    let value = parse_value(bytes, location)?;
     Ok(from_value(&value, location))
 }
 
@@ -107,7 +107,7 @@ fn add_cve(id: &str, cve: &Value, import: &mut Import, loc: &dyn Fn() -> String)
                 let Some(vector) = data.and_then(|d| str_of(d.get("vectorString"))) else { continue };
                 let score =
                     data.and_then(|d| d.get("baseScore")).and_then(Value::as_f64).or_else(|| cvss_base_score(&vector));
-                out.severities.push(Severity {
+                out.severities.push(SeverityRating {
                     advisory_id: id.to_owned(),
                     kind,
                     value: vector,

@@ -4,11 +4,13 @@
 use std::io::{Cursor, Read, Seek};
 
 use microscanner_model::Diagnostic;
-use microscanner_vulndb::{Advisory, Affected, Records, Reference, Severity, SeverityKind, cvss_base_score, cvss_kind};
+use microscanner_vulndb::{
+    Advisory, Affected, Records, Reference, SeverityKind, SeverityRating, cvss_base_score, cvss_kind,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, Out, Sink, bound_advisory, needs_bounds, newest};
+use crate::{FeedError, Import, MAX_ID, MAX_SEVERITY, Out, Sink, bound_advisory, needs_bounds, newest, parse_value};
 
 /// The source name OSV advisories are stored under.
 pub const SOURCE: &str = "osv";
@@ -22,32 +24,21 @@ const ZIP_GROUP_FILES: usize = 512;
 /// ...or fewer, once they hold this many inflated bytes.
 const ZIP_GROUP_BYTES: usize = 16 * 1024 * 1024;
 
+/// One OSV record (an absent `Option` field is `None`).
 #[derive(Deserialize)]
 struct OsvRecord {
     id: String,
-    #[serde(default)]
     modified: Option<String>,
-    #[serde(default)]
     published: Option<String>,
-    #[serde(default)]
     withdrawn: Option<String>,
-    #[serde(default)]
     aliases: Option<Vec<String>>,
-    #[serde(default)]
     related: Option<Vec<String>>,
-    #[serde(default)]
     upstream: Option<Vec<String>>,
-    #[serde(default)]
     summary: Option<String>,
-    #[serde(default)]
     details: Option<String>,
-    #[serde(default)]
     severity: Option<Vec<OsvSeverity>>,
-    #[serde(default)]
     affected: Option<Vec<OsvAffected>>,
-    #[serde(default)]
     references: Option<Vec<OsvReference>>,
-    #[serde(default)]
     database_specific: Option<Value>,
 }
 
@@ -60,17 +51,11 @@ struct OsvSeverity {
 
 #[derive(Deserialize)]
 struct OsvAffected {
-    #[serde(default)]
     package: Option<OsvPackage>,
-    #[serde(default)]
     severity: Option<Vec<OsvSeverity>>,
-    #[serde(default)]
     ranges: Option<Value>,
-    #[serde(default)]
     versions: Option<Vec<String>>,
-    #[serde(default)]
     ecosystem_specific: Option<Value>,
-    #[serde(default)]
     database_specific: Option<Value>,
 }
 
@@ -102,7 +87,7 @@ pub fn looks_like_record(v: &Value) -> bool {
 /// Imports OSV JSON bytes: one record, an array of records, or an object with a `vulns` or
 /// `vulnerabilities` array.
 pub fn parse_json(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::malformed(location, e))?;
+    let value = parse_value(bytes, location)?;
     Ok(from_value(value, location))
 }
 
@@ -237,7 +222,7 @@ fn parse_group(group: Vec<(String, Vec<u8>)>, out: &mut Out<'_>) -> Result<(), F
     Ok(())
 }
 
-fn severity_of(advisory_id: &str, s: &OsvSeverity, scope: &str) -> Severity {
+fn severity_of(advisory_id: &str, s: &OsvSeverity, scope: &str) -> SeverityRating {
     let vector = s.score.trim().to_owned();
     let (kind, score) = match s.kind.as_str() {
         "CVSS_V2" | "CVSS_V3" | "CVSS_V4" => {
@@ -247,7 +232,7 @@ fn severity_of(advisory_id: &str, s: &OsvSeverity, scope: &str) -> Severity {
         _ => (SeverityKind::Vendor, None),
     };
     let source = if kind == SeverityKind::Vendor { format!("osv:{}", s.kind) } else { SOURCE.to_owned() };
-    Severity { advisory_id: advisory_id.to_owned(), kind, value: vector, score, source, scope: scope.to_owned() }
+    SeverityRating { advisory_id: advisory_id.to_owned(), kind, value: vector, score, source, scope: scope.to_owned() }
 }
 
 fn add_record(rec: OsvRecord, import: &mut Import, loc: &dyn Fn() -> String) {
@@ -269,7 +254,7 @@ fn add_record(rec: OsvRecord, import: &mut Import, loc: &dyn Fn() -> String) {
             cwes.extend(ids.iter().filter_map(Value::as_str).map(str::to_owned));
         }
         if let Some(word) = db.get("severity").and_then(Value::as_str).filter(|w| !w.is_empty()) {
-            out.severities.push(Severity {
+            out.severities.push(SeverityRating {
                 advisory_id: id.clone(),
                 kind: SeverityKind::Vendor,
                 value: word.to_owned(),
@@ -345,7 +330,7 @@ fn add_record(rec: OsvRecord, import: &mut Import, loc: &dyn Fn() -> String) {
 
 /// Drops the severities from index `from` on whose value is longer than [`MAX_SEVERITY`];
 /// returns how many.
-pub(crate) fn drop_long_severities(list: &mut Vec<Severity>, from: usize) -> usize {
+pub(crate) fn drop_long_severities(list: &mut Vec<SeverityRating>, from: usize) -> usize {
     let before = list.len();
     let mut i = 0usize;
     list.retain(|s| {

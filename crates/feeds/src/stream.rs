@@ -1,19 +1,22 @@
 //! Streaming JSON import: a serde visitor walks the top level of a document and hands each element
 //! of a list of records (`[...]`, `{"vulns": [...]}`, `{"vulnerabilities": [...]}` of OSV records,
 //! NVD items or KEV entries) to its importer as soon as it is parsed, so only one record exists as
-//! a [`serde_json::Value`] at a time. Records go on to the [`Out`]'s sink in bounded chunks.
+//! a [`serde_json::Value`] at a time. The Debian tracker export (one object of packages) is read
+//! the same way, one CVE entry of one package at a time ([`crate::debian::Package`]). Records go on
+//! to the [`Out`]'s sink in bounded chunks.
 //!
 //! What the list holds is judged by its first element (and the keys before the list, such as
 //! KEV's `catalogVersion` or NVD's `format`), as the whole-document detection in
-//! [`crate::detect::import_json`] judges it by the first element. A list whose first element is
-//! none of these is skipped unread, with a diagnostic. Other top-level values (a single record,
-//! an Alpine secdb, the Debian tracker export) are kept and imported whole by `import_json` once
-//! the document ends.
+//! [`crate::detect::import_json`] judges it by the first element; a document is the tracker export
+//! when the first entry of its first field is a CVE entry (it has `releases`). A list whose first
+//! element is none of these is skipped unread, with a diagnostic. Other top-level values (a single
+//! record, an Alpine secdb) are kept and imported whole by `import_json` once the document ends.
 //!
 //! Read from a file, one list element may be at most [`MAX_RECORD`] bytes of JSON and any other
-//! top-level value at most [`MAX_VALUE`]; the file is checked in a first pass (syntax and these
-//! bounds, nothing kept) before the second pass hands records on, because records given to the
-//! database builder cannot be taken back: a malformed file is refused whole, as before.
+//! top-level value (a tracker package) at most [`MAX_VALUE`]; the file is checked in a first pass
+//! (syntax and these bounds, nothing kept) before the second pass hands records on, because
+//! records given to the database builder cannot be taken back: a malformed file is refused whole,
+//! as before.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -22,11 +25,12 @@ use std::rc::Rc;
 
 use microscanner_model::Diagnostic;
 use serde::Deserialize as _;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::detect::{Format, import_json};
-use crate::{FeedError, Import, Out, Sink, kev, nvd, osv, str_of};
+use crate::{FeedError, Import, Out, Sink, debian, kev, nvd, osv, str_of};
 
 /// Largest element of a streamed list (one record), in bytes of JSON, when read from a file (the
 /// same bound as one `all.zip` member).
@@ -37,12 +41,13 @@ pub const MAX_VALUE: u64 = 64 * 1024 * 1024;
 /// Read buffer for JSON files.
 const BUFFER: usize = 256 * 1024;
 
-/// What a list of records holds.
+/// What a list of records holds, or that the document is the Debian tracker export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Osv,
     Nvd,
     Kev,
+    DebianTracker,
 }
 
 /// Bytes read since the last reset, and the bound they may not pass (shared with [`Metered`]).
@@ -120,10 +125,17 @@ fn run<'de, R: serde_json::de::Read<'de>>(
     sink: Option<&mut dyn Sink>,
     budget: Option<Rc<Budget>>,
 ) -> Result<Option<(Format, Import)>, FeedError> {
-    let mut doc =
-        Doc { out: Out::new(sink), location, budget, mode: None, rest: Map::new(), top_array: false, sink_error: None };
+    let mut doc = Doc {
+        out: Out::new(sink),
+        location,
+        budget,
+        mode: None,
+        rest: Map::new(),
+        top_array: false,
+        tracker: debian::Tracker::default(),
+    };
     let parsed = de.deserialize_any(Top(&mut doc)).and_then(|()| de.end());
-    if let Some(e) = doc.sink_error.take() {
+    if let Some(e) = doc.out.failed.take() {
         return Err(e);
     }
     parsed.map_err(|e| FeedError::malformed(location, e))?;
@@ -141,11 +153,11 @@ struct Doc<'l, 'a> {
     rest: Map<String, Value>,
     /// The document is an array (of OSV records, or of something else).
     top_array: bool,
-    /// The sink failed (serde errors cannot carry it).
-    sink_error: Option<FeedError>,
+    /// The state of a Debian tracker import.
+    tracker: debian::Tracker,
 }
 
-impl Doc<'_, '_> {
+impl<'a> Doc<'_, 'a> {
     fn reset(&self, limit: u64) {
         reset(self.budget.as_ref(), limit);
     }
@@ -169,13 +181,35 @@ impl Doc<'_, '_> {
             Some(Mode::Osv) => osv::add_item(i, v, self.location, import),
             Some(Mode::Nvd) => nvd::add_item(i, &v, self.location, import),
             Some(Mode::Kev) => kev::add_item(i, &v, self.location, import),
-            None => {}
+            Some(Mode::DebianTracker) | None => {}
         }
-        if let Err(e) = self.out.record_done() {
-            self.sink_error = Some(e);
-            return Err(E::custom("writing the records failed"));
+        self.out.record_done_de()
+    }
+
+    /// One package of the Debian tracker export.
+    fn package<'s>(&'s mut self, name: &'s str) -> debian::Package<'s, 'a> {
+        debian::Package { name, tracker: &mut self.tracker, out: &mut self.out, location: self.location }
+    }
+
+    /// The first field of an object document, when it is an object: the Debian tracker export
+    /// when its first entry is a CVE entry (the rest is then streamed), else kept whole.
+    fn first_object<'de, A: MapAccess<'de>>(&mut self, key: String, mut map: A) -> Result<(), A::Error> {
+        let Some(first) = map.next_entry::<String, Value>()? else {
+            self.rest.insert(key, Value::Object(Map::new()));
+            return Ok(());
+        };
+        if !debian::looks_like_cve(&first.1) {
+            let mut object = Map::new();
+            object.insert(first.0, first.1);
+            while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                object.insert(k, v);
+            }
+            self.rest.insert(key, Value::Object(object));
+            return Ok(());
         }
-        Ok(())
+        self.mode = Some(Mode::DebianTracker);
+        self.out.set_order(debian::order);
+        self.package(&key).entries(map, Some(first))
     }
 
     fn list<'de, A: SeqAccess<'de>>(&mut self, key: Option<&str>, mut seq: A) -> Result<(), A::Error> {
@@ -227,7 +261,7 @@ impl Doc<'_, '_> {
 
     fn finish(self) -> Result<Option<(Format, Import)>, FeedError> {
         let Self { out, location, mode, rest, top_array, .. } = self;
-        let mut import = out.import;
+        let mut import = out.finish();
         match mode {
             Some(Mode::Osv) => Ok(Some((Format::OsvJson, import))),
             Some(Mode::Nvd) => {
@@ -239,6 +273,7 @@ impl Doc<'_, '_> {
                 import.timestamp = kev::timestamp_of(&Value::Object(rest));
                 Ok(Some((Format::Kev, import)))
             }
+            Some(Mode::DebianTracker) => Ok(Some((Format::DebianTracker, import))),
             None if top_array => Ok(None),
             None => Ok(import_json(location, Value::Object(rest))?.map(|(format, mut whole)| {
                 import.diagnostics.append(&mut whole.diagnostics);
@@ -265,33 +300,54 @@ impl<'de> Visitor<'de> for Top<'_, '_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut first = true;
         while let Some(key) = map.next_key::<String>()? {
-            self.0.reset(MAX_VALUE);
-            if is_list_key(&key) {
-                map.next_value_seed(Field { doc: &mut *self.0, key })?;
+            let doc = &mut *self.0;
+            doc.reset(MAX_VALUE);
+            if doc.mode == Some(Mode::DebianTracker) {
+                map.next_value_seed(Dispatch(doc.package(&key)))?;
+            } else if is_list_key(&key) || first {
+                let role = if is_list_key(&key) { Role::List } else { Role::First };
+                map.next_value_seed(Dispatch(Field { doc, key, role }))?;
             } else {
                 let v: Value = map.next_value()?;
-                self.0.rest.insert(key, v);
+                doc.rest.insert(key, v);
             }
+            first = false;
         }
         Ok(())
     }
 }
 
-/// A `vulns` / `vulnerabilities` field: streamed when it is a list, kept otherwise.
-struct Field<'d, 'l, 'a> {
-    doc: &'d mut Doc<'l, 'a>,
-    key: String,
-}
-
-impl Field<'_, '_, '_> {
-    fn keep<E>(self, v: Value) -> Result<(), E> {
-        self.doc.rest.insert(self.key, v);
-        Ok(())
+/// What to do with a JSON value, by its type: an object or a list may be read entry by entry;
+/// anything else (and by default an object or a list too) arrives as a whole [`Value`].
+pub(crate) trait ByType<'de>: Sized {
+    /// An object.
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.value(whole_object(map)?)
     }
+
+    /// A list.
+    fn list<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.value(whole_list(seq)?)
+    }
+
+    /// Any other value (or an object or list read whole).
+    fn value<E: de::Error>(self, v: Value) -> Result<(), E>;
 }
 
-impl<'de> DeserializeSeed<'de> for Field<'_, '_, '_> {
+fn whole_object<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error> {
+    Value::deserialize(MapAccessDeserializer::new(map))
+}
+
+fn whole_list<'de, A: SeqAccess<'de>>(seq: A) -> Result<Value, A::Error> {
+    Value::deserialize(SeqAccessDeserializer::new(seq))
+}
+
+/// The seed and visitor that hand a JSON value to a [`ByType`].
+pub(crate) struct Dispatch<T>(pub(crate) T);
+
+impl<'de, T: ByType<'de>> DeserializeSeed<'de> for Dispatch<T> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -299,52 +355,88 @@ impl<'de> DeserializeSeed<'de> for Field<'_, '_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Field<'_, '_, '_> {
+impl<'de, T: ByType<'de>> Visitor<'de> for Dispatch<T> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        self.doc.list(Some(&self.key), seq)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.object(map)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        self.keep(v)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.list(seq)
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.keep(Value::Bool(v))
+        self.0.value(Value::Bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.keep(Value::from(v))
+        self.0.value(Value::from(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.keep(Value::from(v))
+        self.0.value(Value::from(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.keep(Value::from(v))
+        self.0.value(Value::from(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.keep(Value::from(v))
+        self.0.value(Value::from(v))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
-        self.keep(Value::from(v))
+        self.0.value(Value::from(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.keep(Value::Null)
+        self.0.value(Value::Null)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.keep(Value::Null)
+        self.0.value(Value::Null)
+    }
+}
+
+/// Which top-level field [`Field`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// `vulns` / `vulnerabilities`: streamed when it is a list.
+    List,
+    /// The first field: may show the document is the Debian tracker export.
+    First,
+}
+
+/// A top-level field that may be streamed; kept whole otherwise.
+struct Field<'d, 'l, 'a> {
+    doc: &'d mut Doc<'l, 'a>,
+    key: String,
+    role: Role,
+}
+
+impl<'de> ByType<'de> for Field<'_, '_, '_> {
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        match self.role {
+            Role::First => self.doc.first_object(self.key, map),
+            Role::List => self.value(whole_object(map)?),
+        }
+    }
+
+    fn list<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        match self.role {
+            Role::List => self.doc.list(Some(&self.key), seq),
+            Role::First => self.value(whole_list(seq)?),
+        }
+    }
+
+    fn value<E: de::Error>(self, v: Value) -> Result<(), E> {
+        self.doc.rest.insert(self.key, v);
+        Ok(())
     }
 }
 

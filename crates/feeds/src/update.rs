@@ -12,6 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use microscanner_atomic_file::Stale;
 use microscanner_vulndb::{Database, hash_file};
 use serde::{Deserialize, Serialize};
 
@@ -268,7 +269,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
 
 /// Validators of one cached download.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct CacheEntry {
+struct DownloadCacheEntry {
     url: String,
     etag: Option<String>,
     last_modified: Option<String>,
@@ -277,16 +278,17 @@ struct CacheEntry {
 
 /// `state.json` in the cache directory: file name → validators.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct CacheState {
-    files: BTreeMap<String, CacheEntry>,
+struct DownloadCacheState {
+    files: BTreeMap<String, DownloadCacheEntry>,
     /// What the database was last built from (feeds and `--ecosystems`): a different selection
     /// rebuilds even when no download changed.
     #[serde(default)]
     selection: String,
 }
 
-/// The cache directory of a database (`<db>.feeds/` beside it).
-pub fn cache_dir(db: &Path) -> PathBuf {
+/// The download cache directory of a database (`<db>.feeds/` beside it): the last copy of each
+/// feed and its validators (ETag, Last-Modified), for conditional requests.
+pub fn download_cache_dir(db: &Path) -> PathBuf {
     let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "microscanner.db".into());
     name.push(".feeds");
     db.with_file_name(name)
@@ -303,7 +305,7 @@ fn file_name_of(feed: &str, page: Option<u64>) -> String {
 
 struct Fetched {
     /// Cache file name → (path to use for the build, new validators if it changed).
-    files: Vec<(String, PathBuf, Option<CacheEntry>, String)>,
+    files: Vec<(String, PathBuf, Option<DownloadCacheEntry>, String)>,
 }
 
 /// Runs `db update`: fetch every planned feed, rebuild when any changed (or there is no valid
@@ -313,9 +315,11 @@ pub fn update(target: &Path, options: &UpdateOptions, progress: &dyn Progress) -
     if feeds.is_empty() {
         return Err(FeedError::Download { url: String::new(), message: "no feeds selected".into() });
     }
-    let cache = cache_dir(target);
+    let cache = download_cache_dir(target);
     let incoming = cache.join(format!("incoming-{}", std::process::id()));
     remove_stale_incoming(&cache);
+    // `state.json`'s temporaries left by killed updates (the cache directory is ours).
+    microscanner_atomic_file::sweep_stale_in(&cache, Stale::OwnerGoneOrAfter(Duration::from_secs(3600)));
     for dir in [&cache, &incoming] {
         std::fs::create_dir_all(dir).map_err(|e| FeedError::Io { location: dir.display().to_string(), source: e })?;
     }
@@ -333,14 +337,14 @@ fn update_inner(
     incoming: &Path,
 ) -> Result<UpdateReport, FeedError> {
     let state_path = cache.join("state.json");
-    let mut state: CacheState =
+    let mut state: DownloadCacheState =
         std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     // Conditional requests only make sense when there is a working database built from the cache.
     let have_db = Database::open(target).is_ok();
     let fetcher = Fetcher::new(options)?;
     let mut report = UpdateReport::default();
     let mut inputs = Vec::new();
-    let mut changes: Vec<(String, PathBuf, CacheEntry)> = Vec::new();
+    let mut changes: Vec<(String, PathBuf, DownloadCacheEntry)> = Vec::new();
     for (i, feed) in feeds.iter().enumerate() {
         progress.fetching(&feed.name, i + 1, feeds.len());
         let fetched = fetcher.fetch_feed(feed, &state, cache, incoming, have_db)?;
@@ -379,10 +383,10 @@ fn update_inner(
     }
     state.selection = selection;
     let json = serde_json::to_vec_pretty(&state).map_err(|e| FeedError::malformed("state.json", e))?;
-    let tmp = cache.join("state.json.tmp");
-    std::fs::write(&tmp, json).map_err(|e| FeedError::Io { location: tmp.display().to_string(), source: e })?;
-    std::fs::rename(&tmp, &state_path)
-        .map_err(|e| FeedError::Io { location: state_path.display().to_string(), source: e })?;
+    // Replaced whole (a temporary beside it, synced, renamed): a killed update leaves the old
+    // state or the new one, never half a file.
+    microscanner_atomic_file::write(&state_path, &json)
+        .map_err(|e| FeedError::Io { location: e.path.display().to_string(), source: e.source })?;
     report.build = Some(built);
     Ok(report)
 }
@@ -434,7 +438,7 @@ impl<'a> Fetcher<'a> {
     fn fetch_feed(
         &self,
         feed: &Feed,
-        state: &CacheState,
+        state: &DownloadCacheState,
         cache: &Path,
         incoming: &Path,
         have_db: bool,
@@ -484,11 +488,11 @@ impl<'a> Fetcher<'a> {
         file: &str,
         optional: bool,
         paged: bool,
-        state: &CacheState,
+        state: &DownloadCacheState,
         cache: &Path,
         incoming: &Path,
         have_db: bool,
-    ) -> Result<Option<(PathBuf, Option<CacheEntry>)>, FeedError> {
+    ) -> Result<Option<(PathBuf, Option<DownloadCacheEntry>)>, FeedError> {
         let cached_path = cache.join(file);
         let cached = state.files.get(file).filter(|e| e.url == url && cached_path.is_file() && have_db);
         let dest = incoming.join(file);
@@ -525,7 +529,7 @@ impl<'a> Fetcher<'a> {
                     let _ = std::fs::remove_file(&dest);
                     return Ok(Some((cached_path, None)));
                 }
-                Ok(Some((dest, Some(CacheEntry { url: url.to_owned(), etag, last_modified, sha256 }))))
+                Ok(Some((dest, Some(DownloadCacheEntry { url: url.to_owned(), etag, last_modified, sha256 }))))
             }
         }
     }
@@ -534,7 +538,7 @@ impl<'a> Fetcher<'a> {
         &self,
         client: &reqwest::blocking::Client,
         url: &str,
-        cached: Option<&CacheEntry>,
+        cached: Option<&DownloadCacheEntry>,
         dest: &Path,
     ) -> Result<Got, FeedError> {
         let mut wait = self.options.backoff;
@@ -562,7 +566,7 @@ impl<'a> Fetcher<'a> {
         &self,
         client: &reqwest::blocking::Client,
         url: &str,
-        cached: Option<&CacheEntry>,
+        cached: Option<&DownloadCacheEntry>,
         dest: &Path,
     ) -> Result<Got, (bool, String)> {
         let mut req = client.get(url);
@@ -636,7 +640,8 @@ fn remove_stale_incoming(cache: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(pid) = name.strip_prefix("incoming-").and_then(|p| p.parse::<u32>().ok()) else { continue };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        // Gone for sure only where `/proc` says so: without it, nothing is removed.
+        if microscanner_atomic_file::process_running(pid) == Some(false) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -725,8 +730,8 @@ mod tests {
     }
 
     #[test]
-    fn cache_dir_is_beside_the_db() {
-        assert_eq!(cache_dir(Path::new("/x/y/m.db")), PathBuf::from("/x/y/m.db.feeds"));
+    fn download_cache_dir_is_beside_the_db() {
+        assert_eq!(download_cache_dir(Path::new("/x/y/m.db")), PathBuf::from("/x/y/m.db.feeds"));
         assert_eq!(file_name_of("alpine:v3.1/main", Some(2)), "alpine_v3.1_main.page2");
     }
 }

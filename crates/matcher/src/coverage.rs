@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use microscanner_model::{Coverage, CoveredEcosystem, DiagnosticLevel, Inventory, Package, PackageKind, Skipped};
 
-use crate::target::Unmatched;
+use crate::lookup::Unmatched;
 
 pub(crate) struct CoverageBuilder<'a> {
     db_ecosystems: &'a HashMap<String, u64>,

@@ -9,16 +9,19 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use microscanner_model::{AffectedPackage, Diagnostic, DiagnosticLevel, Finding, FixState, Inventory, PackageKind};
-use microscanner_version::osv::Verdict;
+use microscanner_model::{
+    AffectedPackage, Diagnostic, DiagnosticLevel, Finding, FixState, Inventory, Package, PackageKind, sort_findings,
+};
+use microscanner_version::osv::{Affectedness, Verdict};
 use microscanner_version::{VersionScheme, pep440};
-use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState};
+use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState, FixStatus};
 
-use crate::cache::{Cache, PackageData, undecided};
 use crate::coverage::CoverageBuilder;
 use crate::group::{self, Matched};
-use crate::target::{Target, target};
-use crate::{MatchError, MatchOutput, fix, output};
+use crate::lookup::{LookupKey, Unmatched, lookup_key};
+use crate::memo::{Memo, PackageData, undecided};
+use crate::vulnerability::{MatchedGroup, Vulnerability, vulnerability};
+use crate::{MatchError, MatchOutput, fix};
 
 /// One matched advisory of one (ecosystem, name, version).
 pub(crate) struct Candidate<'d> {
@@ -37,8 +40,8 @@ pub(crate) struct Candidate<'d> {
 /// What matching one (ecosystem, name, version) gave.
 #[derive(Debug)]
 pub(crate) struct Evaluated {
-    /// The findings, with a placeholder package (each package fills in its own).
-    templates: Vec<Finding>,
+    /// The vulnerabilities found (each package matched under the key makes them findings).
+    vulnerabilities: Vec<Vulnerability>,
     /// Entries that could not be decided: (advisory id, why).
     undecided: Vec<(String, String)>,
     /// Why the version cannot be compared at all, if so.
@@ -46,113 +49,110 @@ pub(crate) struct Evaluated {
 }
 
 /// One package to look up: its index in the inventory and its key.
-struct Job<'a> {
+struct PackageLookup<'a> {
     index: usize,
-    target: Target<'a>,
+    key: LookupKey<'a>,
 }
 
-/// What matching the jobs found (bad versions by package index, for the coverage).
+/// What looking the packages up found (bad versions by package index, for the coverage).
 #[derive(Default)]
-struct Partial {
+struct Matches {
     findings: Vec<Finding>,
     diagnostics: Vec<Diagnostic>,
     bad_versions: Vec<(usize, String)>,
 }
 
+/// Matches every package of `inventory` ([`crate::match_inventory`]).
 pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    let targets: Vec<_> = inventory.packages.iter().map(|p| (p, target(p, inventory.os.as_ref()))).collect();
-    // Entry counts of the ecosystems looked up only: counting every ecosystem of the database
-    // reads its whole `affected` index, on every scan.
-    let mut db_ecosystems: HashMap<String, u64> = HashMap::new();
-    for (_, t) in &targets {
-        if let Ok(t) = t
-            && !db_ecosystems.contains_key(t.ecosystem)
-        {
-            let n = db.ecosystem_entries(t.ecosystem).map_err(MatchError::db("ecosystems"))?;
-            db_ecosystems.insert(t.ecosystem.to_owned(), n);
-        }
-    }
+    let keys: Vec<_> = inventory.packages.iter().map(|p| (p, lookup_key(p, inventory.os.as_ref()))).collect();
+    let db_ecosystems = ecosystem_entries(db, &keys)?;
     let mut coverage = CoverageBuilder::new(inventory, &db_ecosystems);
-    let mut jobs: Vec<Job<'_>> = Vec::with_capacity(inventory.packages.len());
-    for (index, (package, target)) in targets.into_iter().enumerate() {
-        match target {
-            Ok(target) if coverage.ecosystem(target.ecosystem) > 0 => {
+    let mut lookups: Vec<PackageLookup<'_>> = Vec::with_capacity(inventory.packages.len());
+    for (index, (package, key)) in keys.into_iter().enumerate() {
+        match key {
+            Ok(key) if coverage.ecosystem(key.ecosystem) > 0 => {
                 coverage.looked_up();
-                jobs.push(Job { index, target });
+                lookups.push(PackageLookup { index, key });
             }
             Ok(_) => {}
             Err(why) => coverage.unmatched(package, &why),
         }
     }
-    let partial = work(db, inventory, &jobs)?;
-    for (i, why) in &partial.bad_versions {
+    let matches = match_packages(db, inventory, &lookups)?;
+    for (i, why) in &matches.bad_versions {
         if let Some(package) = inventory.packages.get(*i) {
             coverage.bad_version(package, why);
         }
     }
-    let mut findings = partial.findings;
-    findings.sort_by(cmp_findings);
-    Ok(MatchOutput { findings, coverage: coverage.finish(), diagnostics: partial.diagnostics })
+    let mut findings = matches.findings;
+    sort_findings(&mut findings);
+    Ok(MatchOutput { findings, coverage: coverage.finish(), diagnostics: matches.diagnostics })
 }
 
-/// Matches `jobs` with one connection and one memo.
-fn work(db: &Database, inventory: &Inventory, jobs: &[Job<'_>]) -> Result<Partial, MatchError> {
-    let mut cache = Cache::new(db);
-    let mut out = Partial::default();
-    for job in jobs {
-        let Some(package) = inventory.packages.get(job.index) else { continue };
-        let t = &job.target;
-        let data = cache.package(t.ecosystem, t.name, package.kind.is_os())?;
-        if data.entries.is_empty() && data.broken.is_empty() {
-            continue;
+/// The entry counts of the ecosystems looked up only: counting every ecosystem of the database
+/// reads its whole `affected` index, on every scan.
+fn ecosystem_entries(
+    db: &Database,
+    keys: &[(&Package, Result<LookupKey<'_>, Unmatched>)],
+) -> Result<HashMap<String, u64>, MatchError> {
+    let mut db_ecosystems: HashMap<String, u64> = HashMap::new();
+    for (_, key) in keys {
+        if let Ok(key) = key
+            && !db_ecosystems.contains_key(key.ecosystem)
+        {
+            let n = db.ecosystem_entries(key.ecosystem).map_err(MatchError::db("ecosystems"))?;
+            db_ecosystems.insert(key.ecosystem.to_owned(), n);
         }
-        let known = data.evaluated.borrow().get(t.version.as_ref()).cloned();
-        let evaluated = match known {
-            Some(e) => e,
-            None => {
-                let e = Rc::new(evaluate(&mut cache, package.kind, t, &data)?);
-                data.evaluated.borrow_mut().insert(t.version.clone().into_owned(), Rc::clone(&e));
-                e
-            }
-        };
-        let label = || format!("{} {} {}", package.kind.purl_type(), package.name, package.version);
-        if let Some(why) = &evaluated.bad_version {
-            out.diagnostics.push(Diagnostic::warning(
-                &package.location,
-                format!("{}: version cannot be compared, its advisories were not evaluated: {why}", label()),
-            ));
-            out.bad_versions.push((job.index, why.clone()));
-        }
-        for (id, why) in &evaluated.undecided {
-            out.diagnostics.push(undecided(&package.location, &label(), id, why));
-        }
-        for template in &evaluated.templates {
-            let mut f = template.clone();
-            f.package = AffectedPackage {
-                kind: package.kind,
-                name: package.name.clone(),
-                version: package.version.clone(),
-                source_name: (t.name != package.name).then(|| t.name.to_owned()),
-                purl: package.purl.clone(),
-                location: package.location.clone(),
-                layer: package.layer.clone(),
-            };
-            out.findings.push(f);
+    }
+    Ok(db_ecosystems)
+}
+
+/// Matches every looked-up package with one connection and one memo.
+fn match_packages(db: &Database, inventory: &Inventory, lookups: &[PackageLookup<'_>]) -> Result<Matches, MatchError> {
+    let mut memo = Memo::new(db);
+    let mut out = Matches::default();
+    for lookup in lookups {
+        let Some(package) = inventory.packages.get(lookup.index) else { continue };
+        if let Some(evaluated) = evaluated(&mut memo, package.kind, &lookup.key)? {
+            out.add(lookup, package, &evaluated);
         }
     }
     Ok(out)
 }
 
-/// Most severe first, then id, package name, version, location (and kind, purl: a total order).
-fn cmp_findings(a: &Finding, b: &Finding) -> Ordering {
-    b.severity
-        .cmp(&a.severity)
-        .then_with(|| group::cmp_ids(&a.id, &b.id))
-        .then_with(|| a.package.name.cmp(&b.package.name))
-        .then_with(|| a.package.version.cmp(&b.package.version))
-        .then_with(|| a.package.location.cmp(&b.package.location))
-        .then_with(|| a.package.kind.cmp(&b.package.kind))
-        .then_with(|| a.package.purl.cmp(&b.package.purl))
+/// What matching `key` gave, from the memo when another package shared the key; `None` when the
+/// database has nothing for its (ecosystem, name).
+fn evaluated(memo: &mut Memo<'_>, kind: PackageKind, key: &LookupKey<'_>) -> Result<Option<Rc<Evaluated>>, MatchError> {
+    let data = memo.package(key.ecosystem, key.name, kind.is_os())?;
+    if data.entries.is_empty() && data.broken.is_empty() {
+        return Ok(None);
+    }
+    let known = data.evaluated.borrow().get(key.version.as_ref()).cloned();
+    if let Some(e) = known {
+        return Ok(Some(e));
+    }
+    let e = Rc::new(evaluate(memo, kind, key, &data)?);
+    data.evaluated.borrow_mut().insert(key.version.clone().into_owned(), Rc::clone(&e));
+    Ok(Some(e))
+}
+
+impl Matches {
+    /// Adds what matching `package` under its key gave: its diagnostics and its findings.
+    fn add(&mut self, lookup: &PackageLookup<'_>, package: &Package, evaluated: &Evaluated) {
+        let label = || format!("{} {} {}", package.kind.purl_type(), package.name, package.version);
+        if let Some(why) = &evaluated.bad_version {
+            self.diagnostics.push(Diagnostic::warning(
+                &package.location,
+                format!("{}: version cannot be compared, its advisories were not evaluated: {why}", label()),
+            ));
+            self.bad_versions.push((lookup.index, why.clone()));
+        }
+        for (id, why) in &evaluated.undecided {
+            self.diagnostics.push(undecided(&package.location, &label(), id, why));
+        }
+        let affected = AffectedPackage::new(package, lookup.key.name);
+        self.findings.extend(evaluated.vulnerabilities.iter().map(|v| v.finding(affected.clone())));
+    }
 }
 
 /// The distro's fix state in the finding's terms.
@@ -170,19 +170,19 @@ fn fix_state(state: DbFixState) -> FixState {
 /// Matches one (ecosystem, name, version): evaluates every entry, drops withdrawn advisories,
 /// groups the rest and builds the findings.
 fn evaluate(
-    cache: &mut Cache<'_>,
+    memo: &mut Memo<'_>,
     kind: PackageKind,
-    t: &Target<'_>,
+    key: &LookupKey<'_>,
     data: &PackageData,
 ) -> Result<Evaluated, MatchError> {
-    let mut out = Evaluated { templates: Vec::new(), undecided: data.broken.clone(), bad_version: None };
-    let candidates = candidates(kind, t, data, &mut out);
+    let mut out = Evaluated { vulnerabilities: Vec::new(), undecided: data.broken.clone(), bad_version: None };
+    let candidates = candidates(kind, key, data, &mut out);
     if candidates.is_empty() {
         return Ok(out);
     }
     let mut live: Vec<Candidate<'_>> = Vec::with_capacity(candidates.len());
     for mut c in candidates {
-        c.details = cache.advisory(c.id)?;
+        c.details = memo.advisory(c.id)?;
         if c.details.as_ref().is_some_and(|d| d.advisory.withdrawn.is_some()) {
             continue;
         }
@@ -194,71 +194,80 @@ fn evaluate(
         .collect();
     for g in group::group(&matched) {
         let members: Vec<&Candidate<'_>> = g.members.iter().filter_map(|&i| live.get(i)).collect();
-        out.templates.push(output::finding(cache, kind, t, &g, &members)?);
+        let matched = MatchedGroup { kind, key, group: &g, members: &members };
+        out.vulnerabilities.push(vulnerability(memo, &matched)?);
     }
     Ok(out)
 }
 
 /// The advisories whose entries match, in id order.
-fn candidates<'d>(kind: PackageKind, t: &Target<'_>, data: &'d PackageData, out: &mut Evaluated) -> Vec<Candidate<'d>> {
-    let version = t.version.as_ref();
-    if let Err(err) = t.scheme.validate(version) {
+fn candidates<'d>(
+    kind: PackageKind,
+    key: &LookupKey<'_>,
+    data: &'d PackageData,
+    out: &mut Evaluated,
+) -> Vec<Candidate<'d>> {
+    let version = key.version.as_ref();
+    if let Err(err) = key.scheme.validate(version) {
         out.bad_version = Some(err.to_string());
     }
-    let python = if t.scheme == VersionScheme::Pep440 { pep440::parse(version).ok() } else { None };
+    let python = if key.scheme == VersionScheme::Pep440 { pep440::parse(version).ok() } else { None };
     let mut found: Vec<Candidate<'d>> = Vec::new();
     for entry in &data.entries {
         let status = if kind.is_os() { data.status(&entry.advisory_id) } else { None };
-        // Distro data wins: fixed at or below the installed version, or not affected, overrides
-        // every other entry of the same advisory for this release and package.
-        if let Some(st) = status {
-            match st.state {
-                DbFixState::NotAffected => continue,
-                DbFixState::Fixed => {
-                    if let Some(fixed) = st.fixed_version.as_deref()
-                        && matches!(t.scheme.compare(version, fixed), Ok(Ordering::Greater | Ordering::Equal))
-                    {
-                        continue;
-                    }
-                }
-                _ => {}
-            }
+        if status.is_some_and(|st| distro_says_unaffected(st, key)) {
+            continue;
         }
-        let result = entry.evaluate(t.scheme, version, python.as_ref());
+        let result = entry.evaluate(key.scheme, version, python.as_ref());
         match result.verdict {
             Verdict::Affected => {
-                let c = match found.last_mut() {
-                    Some(c) if c.id == entry.advisory_id => c,
-                    _ => {
-                        found.push(Candidate {
-                            id: &entry.advisory_id,
-                            details: None,
-                            fixed: Vec::new(),
-                            state: status.map(|s| fix_state(s.state)),
-                            note: status.and_then(|s| s.note.clone()),
-                        });
-                        match found.last_mut() {
-                            Some(c) => c,
-                            None => continue,
-                        }
-                    }
-                };
-                fix::fixed_above(t.scheme, &entry.ranges, version, &mut c.fixed);
+                if let Some(c) = candidate(&mut found, &entry.advisory_id, status) {
+                    fix::fixed_above(key.scheme, &entry.ranges, version, &mut c.fixed);
+                }
             }
             Verdict::NotAffected => {}
             // One diagnostic for the version says it all.
             Verdict::Unknown if out.bad_version.is_some() => {}
-            Verdict::Unknown => {
-                let why: Vec<&str> = result
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.level == DiagnosticLevel::Warning)
-                    .map(|d| d.message.as_str())
-                    .collect();
-                let why = if why.is_empty() { "undecidable range".to_owned() } else { why.join("; ") };
-                out.undecided.push((entry.advisory_id.clone(), why));
-            }
+            Verdict::Unknown => out.undecided.push((entry.advisory_id.clone(), undecided_reason(&result))),
         }
     }
     found
+}
+
+/// Distro data wins: a fix at or below the installed version, or "not affected", overrides every
+/// other entry of the same advisory for this release and package.
+fn distro_says_unaffected(status: &FixStatus, key: &LookupKey<'_>) -> bool {
+    match status.state {
+        DbFixState::NotAffected => true,
+        DbFixState::Fixed => status.fixed_version.as_deref().is_some_and(|fixed| {
+            matches!(key.scheme.compare(key.version.as_ref(), fixed), Ok(Ordering::Greater | Ordering::Equal))
+        }),
+        _ => false,
+    }
+}
+
+/// The candidate of `id`: the last one found when it is the same advisory (entries come in id
+/// order), else a new one with the distro's `status`.
+fn candidate<'c, 'd>(
+    found: &'c mut Vec<Candidate<'d>>,
+    id: &'d str,
+    status: Option<&FixStatus>,
+) -> Option<&'c mut Candidate<'d>> {
+    if found.last().is_none_or(|c| c.id != id) {
+        found.push(Candidate {
+            id,
+            details: None,
+            fixed: Vec::new(),
+            state: status.map(|s| fix_state(s.state)),
+            note: status.and_then(|s| s.note.clone()),
+        });
+    }
+    found.last_mut()
+}
+
+/// Why an entry could not be decided: its evaluation's warnings.
+fn undecided_reason(result: &Affectedness) -> String {
+    let why: Vec<&str> =
+        result.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Warning).map(|d| d.message.as_str()).collect();
+    if why.is_empty() { "undecidable range".to_owned() } else { why.join("; ") }
 }

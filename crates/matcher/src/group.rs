@@ -6,8 +6,9 @@
 //! distro fixed them together. `related` ids are *not* edges: they name different issues (Rocky
 //! and AlmaLinux list the CVEs an update fixes there).
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
+
+use microscanner_model::{cmp_ids, cve_key};
 
 /// One matched advisory: its id and the ids it lists as aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,26 +42,6 @@ impl Group<'_> {
         let mut cves: Vec<&str> = self.ids().filter(|id| cve_key(id).is_some()).collect();
         cves.sort_by(|a, b| cmp_ids(a, b));
         cves
-    }
-}
-
-/// The (year, number) of a CVE id, for ordering `CVE-2021-9999` before `CVE-2021-10000`.
-pub fn cve_key(id: &str) -> Option<(u32, u64)> {
-    let rest = id.strip_prefix("CVE-")?;
-    let (year, number) = rest.split_once('-')?;
-    Some((year.parse().ok()?, number.parse().ok()?))
-}
-
-/// Orders ids: CVEs numerically (and before other ids), the rest as strings.
-pub fn cmp_ids(a: &str, b: &str) -> Ordering {
-    if a == b {
-        return Ordering::Equal;
-    }
-    match (cve_key(a), cve_key(b)) {
-        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => a.cmp(b),
     }
 }
 
@@ -201,6 +182,8 @@ mod tests {
 
     #[test]
     fn cves_order_numerically() {
+        use std::cmp::Ordering;
+
         assert_eq!(cmp_ids("CVE-2021-9999", "CVE-2021-10000"), Ordering::Less);
         assert_eq!(cmp_ids("CVE-2020-99999", "CVE-2021-1"), Ordering::Less);
         assert_eq!(cmp_ids("CVE-2021-1", "GHSA-x"), Ordering::Less);

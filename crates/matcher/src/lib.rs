@@ -8,7 +8,7 @@
 //! ([`Diagnostic`]s), so "no findings" can be told apart from "nothing was looked at".
 //!
 //! The rules, module by module:
-//! * [`target`]: which (ecosystem, name, version) a package is looked up by: OSV ecosystems for
+//! * [`lookup`]: which key, (ecosystem, name, version), a package is looked up by: OSV ecosystems for
 //!   language packages, the distro release for OS packages, the *source* package for Debian and
 //!   Ubuntu (binNMU source versions), the origin for apk, Go toolchain versions normalised.
 //! * `evaluate` (private): distro data wins for OS packages: a per-release fix status that says
@@ -22,9 +22,11 @@
 //!   is false when part of the *image* was not analysed (inventory warnings, OS packages with no
 //!   known OS, versions that cannot be ordered); an ecosystem the database has no entries for is
 //!   listed in `skipped` but is a database gap and leaves `complete` alone.
-//! * `output` (private): one finding per group: title, description, URLs, references, CWEs,
-//!   dates, KEV and EPSS of the group's CVEs, fix state (a distro's `wont-fix`, `postponed`,
-//!   `end-of-life`... when no fixed version exists).
+//! * `vulnerability` (private): one vulnerability per group, everything a finding says but the
+//!   package: title, description, URLs, references, CWEs, dates, KEV and EPSS of the group's
+//!   CVEs, fix state (a distro's `wont-fix`, `postponed`, `end-of-life`... when no fixed version
+//!   exists); each package matched under the key makes it a finding.
+//! * `memo` (private): every database read of one match, decoded once.
 //!
 //! Speed: each (ecosystem, name) is read once, each advisory once, and each distinct
 //! (ecosystem, name, version) is evaluated once, whatever the number of packages sharing it.
@@ -32,14 +34,14 @@
 //! and one extra connection per thread was measured to gain nothing on 2 cores (the threads
 //! wait on each other inside SQLite).
 
-mod cache;
 mod coverage;
 mod evaluate;
 pub mod fix;
 pub mod group;
-mod output;
+pub mod lookup;
+mod memo;
 pub mod rating;
-pub mod target;
+mod vulnerability;
 
 use microscanner_model::{Coverage, Diagnostic, Finding, Inventory};
 use microscanner_vulndb::Database;
@@ -47,8 +49,8 @@ use microscanner_vulndb::Database;
 /// What matching an inventory gave.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchOutput {
-    /// One finding per (package, vulnerability), most severe first, then by id, package name,
-    /// version and location (deterministic for the same inventory and database).
+    /// One finding per (package, vulnerability), in [`Finding::report_order`] (deterministic for
+    /// the same inventory and database).
     pub findings: Vec<Finding>,
     /// What was looked up, what was skipped, and whether the scan is complete.
     pub coverage: Coverage,

@@ -42,7 +42,7 @@ pub struct Rated<'a> {
     /// Whether this advisory's affected entry matched the package (its ratings are its "own").
     pub matched: bool,
     /// Its ratings as stored.
-    pub severities: &'a [microscanner_vulndb::Severity],
+    pub severities: &'a [microscanner_vulndb::SeverityRating],
     /// A distro word found outside the severities table (`Important` in an AlmaLinux or Rocky
     /// summary `Important: bind security update`), with the rater's name.
     pub distro_word: Option<(&'a str, &'a str)>,
@@ -224,12 +224,12 @@ pub fn choose(ctx: Context<'_>, advisories: &[Rated<'_>]) -> Choice {
 
 #[cfg(test)]
 mod tests {
-    use microscanner_vulndb::Severity as DbSeverity;
+    use microscanner_vulndb::SeverityRating;
 
     use super::*;
 
-    fn sev(id: &str, kind: SeverityKind, value: &str, score: Option<f64>, source: &str, scope: &str) -> DbSeverity {
-        DbSeverity {
+    fn sev(id: &str, kind: SeverityKind, value: &str, score: Option<f64>, source: &str, scope: &str) -> SeverityRating {
+        SeverityRating {
             advisory_id: id.into(),
             kind,
             value: value.into(),

@@ -1,8 +1,10 @@
 //! Findings: one vulnerability in one package, with every identifier, rating and fix we know.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
-use crate::{LayerRef, PackageKind, Severity};
+use crate::{LayerRef, Package, PackageKind, Severity, cmp_ids};
 
 /// The package a finding is about (a copy of the inventory's fields that reports show, so a
 /// report can be read without the inventory).
@@ -24,6 +26,22 @@ pub struct AffectedPackage {
     /// The layer that introduced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRef>,
+}
+
+impl AffectedPackage {
+    /// The affected package for `package`, matched under the name `matched_name` (its source
+    /// package, for distro advisories keyed by source): `source_name` is set when the two differ.
+    pub fn new(package: &Package, matched_name: &str) -> Self {
+        Self {
+            kind: package.kind,
+            name: package.name.clone(),
+            version: package.version.clone(),
+            source_name: (matched_name != package.name).then(|| matched_name.to_owned()),
+            purl: package.purl.clone(),
+            location: package.location.clone(),
+            layer: package.layer.clone(),
+        }
+    }
 }
 
 /// Whether and how a vulnerability can be fixed in this package.
@@ -243,6 +261,27 @@ impl Finding {
         ids.dedup();
         FindingIdentity { package: PackageIdentity::of(&self.package), ids }
     }
+
+    /// The one order findings are listed in, by the matcher and every report: most severe first,
+    /// then by id (CVEs numerically, `CVE-2024-9999` before `CVE-2024-10000`, and before other
+    /// ids), package name, version, location, kind and purl (a total order on what a report shows
+    /// of a finding's package).
+    pub fn report_order(&self, other: &Self) -> Ordering {
+        other
+            .severity
+            .cmp(&self.severity)
+            .then_with(|| cmp_ids(&self.id, &other.id))
+            .then_with(|| self.package.name.cmp(&other.package.name))
+            .then_with(|| self.package.version.cmp(&other.package.version))
+            .then_with(|| self.package.location.cmp(&other.package.location))
+            .then_with(|| self.package.kind.cmp(&other.package.kind))
+            .then_with(|| self.package.purl.cmp(&other.package.purl))
+    }
+}
+
+/// Sorts findings in [`Finding::report_order`].
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(Finding::report_order);
 }
 
 /// The package part of a [`FindingIdentity`]: which copy of which package, whatever its version.
@@ -344,6 +383,61 @@ fn location_without_version(location: &str, version: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn finding(id: &str, severity: Severity, name: &str) -> Finding {
+        let package = Package::new(PackageKind::Deb, name, "1").with_purl(format!("pkg:deb/debian/{name}@1"));
+        Finding {
+            id: id.into(),
+            aliases: vec![],
+            package: AffectedPackage::new(&package, name),
+            fix: Fix { state: FixState::NotFixed, versions: vec![], note: None },
+            severity,
+            severity_source: "none".into(),
+            ratings: vec![],
+            title: None,
+            description: None,
+            primary_url: None,
+            references: vec![],
+            cwes: vec![],
+            published: None,
+            modified: None,
+            kev: None,
+            epss: None,
+            matched: MatchDetail {
+                ecosystem: "Debian:12".into(),
+                name: name.into(),
+                version: "1".into(),
+                advisories: vec![],
+            },
+            suppression: None,
+            in_baseline: false,
+        }
+    }
+
+    #[test]
+    fn report_order_is_severity_then_cves_numerically_then_package() {
+        let mut findings = vec![
+            finding("DSA-5000-1", Severity::High, "a"),
+            finding("CVE-2024-10000", Severity::High, "a"),
+            finding("CVE-2024-9999", Severity::High, "b"),
+            finding("CVE-2024-9999", Severity::High, "a"),
+            finding("CVE-2020-1", Severity::Low, "a"),
+            finding("GHSA-xxxx", Severity::Critical, "a"),
+        ];
+        sort_findings(&mut findings);
+        let order: Vec<(&str, &str)> = findings.iter().map(|f| (f.id.as_str(), f.package.name.as_str())).collect();
+        assert_eq!(
+            order,
+            [
+                ("GHSA-xxxx", "a"),
+                ("CVE-2024-9999", "a"),
+                ("CVE-2024-9999", "b"),
+                ("CVE-2024-10000", "a"),
+                ("DSA-5000-1", "a"),
+                ("CVE-2020-1", "a"),
+            ]
+        );
+    }
 
     #[test]
     fn version_leaves_the_location() {

@@ -4,6 +4,7 @@
 //! (image → catalog → matcher → report) agree on one vocabulary and the JSON documents
 //! built from these types stay stable.
 
+mod advisory_id;
 mod diagnostic;
 pub mod distro;
 mod finding;
@@ -14,17 +15,18 @@ mod purl;
 mod report;
 mod severity;
 
+pub use advisory_id::{cmp_ids, cve_key};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use finding::{
     AffectedPackage, Epss, Finding, FindingIdentity, Fix, FixState, Kev, MatchDetail, PackageIdentity, Rating,
-    RatingKind, Suppression, SuppressionKind,
+    RatingKind, Suppression, SuppressionKind, sort_findings,
 };
 pub use inventory::{ImageInfo, Inventory, LayerInfo};
 pub use os::OsInfo;
 pub use package::{Evidence, LayerRef, Package, PackageKind};
 pub use purl::Purl;
 pub use report::{
-    Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, PolicyVerdict, REPORT_SCHEMA_VERSION, Report,
-    Skipped, Summary,
+    Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, JudgedFindings, PolicyVerdict,
+    REPORT_SCHEMA_VERSION, Report, ScanResult, ScanRun, SeverityCounts, Skipped, Summary,
 };
 pub use severity::{FailOn, InvalidFailOn, Severity, UnknownSeverity};

@@ -134,6 +134,88 @@ pub struct Package {
 }
 
 impl Package {
+    /// An installed package of `kind` named `name` at `version`, with no purl, location or
+    /// anything else yet: add them with the `with_*` setters.
+    pub fn new(kind: PackageKind, name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            version: version.into(),
+            arch: None,
+            source_name: None,
+            source_version: None,
+            licenses: Vec::new(),
+            purl: String::new(),
+            location: String::new(),
+            evidence: Evidence::Installed,
+            layer: None,
+            files: Vec::new(),
+        }
+    }
+
+    /// With this architecture.
+    #[must_use]
+    pub fn with_arch(mut self, arch: Option<String>) -> Self {
+        self.arch = arch;
+        self
+    }
+
+    /// With this source package name.
+    #[must_use]
+    pub fn with_source_name(mut self, source_name: Option<String>) -> Self {
+        self.source_name = source_name;
+        self
+    }
+
+    /// With this source package version.
+    #[must_use]
+    pub fn with_source_version(mut self, source_version: Option<String>) -> Self {
+        self.source_version = source_version;
+        self
+    }
+
+    /// With these declared licenses.
+    #[must_use]
+    pub fn with_licenses(mut self, licenses: Vec<String>) -> Self {
+        self.licenses = licenses;
+        self
+    }
+
+    /// With this package URL.
+    #[must_use]
+    pub fn with_purl(mut self, purl: impl Into<String>) -> Self {
+        self.purl = purl.into();
+        self
+    }
+
+    /// Found at this path in the image.
+    #[must_use]
+    pub fn with_location(mut self, location: impl Into<String>) -> Self {
+        self.location = location.into();
+        self
+    }
+
+    /// With this evidence (installed is the default).
+    #[must_use]
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Introduced by this layer.
+    #[must_use]
+    pub fn with_layer(mut self, layer: Option<LayerRef>) -> Self {
+        self.layer = layer;
+        self
+    }
+
+    /// Owning these files.
+    #[must_use]
+    pub fn with_files(mut self, files: Vec<String>) -> Self {
+        self.files = files;
+        self
+    }
+
     /// The identity used to tell whether two layers hold "the same" package.
     pub fn identity(&self) -> (PackageKind, &str, &str, Option<&str>) {
         (self.kind, &self.name, &self.version, self.arch.as_deref())

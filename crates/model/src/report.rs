@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, FailOn, Finding, ImageInfo, OsInfo, Package, Severity};
+use crate::{Diagnostic, FailOn, Finding, ImageInfo, Inventory, OsInfo, Package, Severity};
 
 /// The version of the report JSON schema (`docs/report.schema.json`). Bumped on any
 /// incompatible change; additions of optional fields keep it.
@@ -39,10 +39,10 @@ pub struct DatabaseSource {
     pub timestamp: Option<String>,
 }
 
-/// Counts of findings by severity.
+/// Counts of findings by severity: a report's summary and each part of a report diff.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    /// All findings shown.
+pub struct SeverityCounts {
+    /// All of them.
     pub total: usize,
     /// Critical.
     pub critical: usize,
@@ -56,24 +56,17 @@ pub struct Summary {
     pub negligible: usize,
     /// Unknown.
     pub unknown: usize,
-    /// Findings with a fixed version available.
-    pub fixable: usize,
-    /// Findings on CISA's KEV list.
-    pub known_exploited: usize,
-    /// Findings hidden by the ignore file or VEX.
-    pub suppressed: usize,
 }
 
-impl Summary {
-    /// Counts `findings` (the shown ones); `suppressed` is how many were hidden.
-    pub fn count(findings: &[Finding], suppressed: usize) -> Self {
-        let mut s = Self { total: findings.len(), suppressed, ..Self::default() };
+impl SeverityCounts {
+    /// Counts the severities of `findings`.
+    pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut c = Self::default();
         for f in findings {
-            *s.slot(f.severity) += 1;
-            s.fixable += usize::from(f.fix.state == crate::FixState::Fixed);
-            s.known_exploited += usize::from(f.kev.is_some());
+            c.total += 1;
+            *c.slot(f.severity) += 1;
         }
-        s
+        c
     }
 
     /// The count of one severity.
@@ -88,6 +81,16 @@ impl Summary {
         }
     }
 
+    /// How many are at or above `threshold` (what a pipeline alerts on).
+    pub fn at_or_above(&self, threshold: Severity) -> usize {
+        Severity::ALL.into_iter().filter(|s| *s >= threshold).map(|s| self.of(s)).sum()
+    }
+
+    /// How many have a severity `fail_on` names (`diff --fail-on high,unknown`).
+    pub fn failing(&self, fail_on: FailOn) -> usize {
+        Severity::ALL.into_iter().filter(|s| fail_on.fails(*s)).map(|s| self.of(s)).sum()
+    }
+
     fn slot(&mut self, severity: Severity) -> &mut usize {
         match severity {
             Severity::Critical => &mut self.critical,
@@ -96,6 +99,33 @@ impl Summary {
             Severity::Low => &mut self.low,
             Severity::Negligible => &mut self.negligible,
             Severity::Unknown => &mut self.unknown,
+        }
+    }
+}
+
+/// The counts of a report's findings. In JSON the severity counts are fields of the summary
+/// itself (`total`, `critical`, ..., `fixable`, ...).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The shown findings by severity (`total`: all findings shown).
+    #[serde(flatten)]
+    pub counts: SeverityCounts,
+    /// Findings with a fixed version available.
+    pub fixable: usize,
+    /// Findings on CISA's KEV list.
+    pub known_exploited: usize,
+    /// Findings hidden by the ignore file or VEX.
+    pub suppressed: usize,
+}
+
+impl Summary {
+    /// Counts `findings` (the shown ones); `suppressed` is how many were hidden.
+    pub fn count(findings: &[Finding], suppressed: usize) -> Self {
+        Self {
+            counts: SeverityCounts::count(findings),
+            fixable: findings.iter().filter(|f| f.fix.state == crate::FixState::Fixed).count(),
+            known_exploited: findings.iter().filter(|f| f.kev.is_some()).count(),
+            suppressed,
         }
     }
 }
@@ -237,7 +267,7 @@ pub struct Report {
     pub policy: PolicyVerdict,
     /// What was covered and what was skipped.
     pub coverage: Coverage,
-    /// Findings shown, most severe first.
+    /// Findings shown, in [`Finding::report_order`] (most severe first).
     pub findings: Vec<Finding>,
     /// Findings hidden by the ignore file or VEX, each with its `suppression`.
     #[serde(default)]
@@ -247,4 +277,89 @@ pub struct Report {
     /// Problems met that did not stop the scan.
     #[serde(default)]
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Which scan a report is of: who wrote it, when it started, how long it took, and the database
+/// it was matched against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanRun {
+    /// Who wrote the report.
+    pub generator: Generator,
+    /// When the scan started (RFC 3339, UTC).
+    pub created_at: String,
+    /// How long the scan took, in seconds.
+    pub duration_seconds: f64,
+    /// The database used.
+    pub database: Option<DatabaseInfo>,
+}
+
+/// A scan's findings as the policy left them: the part of a report the policy decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgedFindings {
+    /// The findings shown, in [`Finding::report_order`].
+    pub shown: Vec<Finding>,
+    /// The findings hidden by VEX or the ignore file, each with its `suppression`, same order.
+    pub suppressed: Vec<Finding>,
+    /// The verdict, every field filled.
+    pub verdict: PolicyVerdict,
+    /// Things the user should know about the policy's inputs (a baseline file that does not exist
+    /// yet, expired ignore entries, entries without a reason), each naming its file.
+    pub notes: Vec<Diagnostic>,
+}
+
+/// What a report is built from, less the policy's judgement: a report taken apart to be judged
+/// again ([`Report::into_scan`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanResult {
+    /// Which scan it is.
+    pub run: ScanRun,
+    /// What was found: image, OS, packages and every diagnostic.
+    pub inventory: Inventory,
+    /// What was covered.
+    pub coverage: Coverage,
+    /// Every finding, shown and suppressed.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// The report of a scan: `inventory` (whose diagnostics are the scan's, the policy's notes
+    /// added after them), what the match covered and the findings as the policy judged them; the
+    /// summary is counted from those.
+    pub fn new(run: ScanRun, inventory: Inventory, coverage: Coverage, judged: JudgedFindings) -> Self {
+        let ScanRun { generator, created_at, duration_seconds, database } = run;
+        let Inventory { image, os, packages, mut diagnostics } = inventory;
+        diagnostics.extend(judged.notes);
+        Self {
+            schema_version: REPORT_SCHEMA_VERSION.to_owned(),
+            generator,
+            created_at,
+            duration_seconds,
+            image,
+            os,
+            database,
+            summary: Summary::count(&judged.shown, judged.suppressed.len()),
+            policy: judged.verdict,
+            coverage,
+            findings: judged.shown,
+            suppressed: judged.suppressed,
+            packages,
+            diagnostics,
+        }
+    }
+
+    /// Takes the report apart into what [`Report::new`] builds it from, every finding (shown,
+    /// then suppressed) in one list for a policy to judge again.
+    pub fn into_scan(self) -> ScanResult {
+        let mut findings = self.findings;
+        findings.extend(self.suppressed);
+        let run = ScanRun {
+            generator: self.generator,
+            created_at: self.created_at,
+            duration_seconds: self.duration_seconds,
+            database: self.database,
+        };
+        let inventory =
+            Inventory { image: self.image, os: self.os, packages: self.packages, diagnostics: self.diagnostics };
+        ScanResult { run, inventory, coverage: self.coverage, findings }
+    }
 }

@@ -14,6 +14,6 @@ pub mod text;
 
 pub use format::{RenderError, RenderOptions, ReportFormat, render};
 pub use sbom::{
-    INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, read_sbom,
-    write_sbom,
+    INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, SbomWithRefs,
+    read_sbom, sbom_document, sbom_with_refs,
 };

@@ -2,7 +2,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
-#[path = "../tests/support/bdb_writer.rs"]
+#[path = "../tests/it/support/bdb_writer.rs"]
 mod bdb_writer;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -35,7 +35,7 @@ const SCHEMA: Schema = Schema {
 
 /// Reads every header blob of an `rpmdb.sqlite`.
 ///
-/// The file is opened as the hostile program it may be (see [`sqlite_guard`](microscanner_sqlite_guard)):
+/// The file is opened as the hostile program it may be (see [`microscanner_sqlite_guard`]):
 /// hardened connection, only a real `Packages(hnum INTEGER, blob BLOB)` table and no view,
 /// trigger or virtual table anywhere, blobs up to [`MAX_BLOB`], and an operation budget in
 /// proportion to the file's size. A refused schema or an exhausted budget is an

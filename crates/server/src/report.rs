@@ -2,9 +2,9 @@
 //! and the service's `POST /api/v1/scan` build their report with, so a remote scan equals a local
 //! one by construction.
 
-use microscanner_model::{
-    DatabaseInfo, DatabaseSource, Generator, Inventory, PolicyVerdict, REPORT_SCHEMA_VERSION, Report, Summary,
-};
+use std::time::Instant;
+
+use microscanner_model::{DatabaseInfo, DatabaseSource, Generator, Inventory, Report, ScanRun};
 use microscanner_report::policy::{Policy, apply};
 use microscanner_vulndb::Database;
 
@@ -32,45 +32,34 @@ pub fn database_info(db: &Database) -> Result<DatabaseInfo, microscanner_vulndb:
     })
 }
 
-/// Matches `inventory` against `db`, applies `policy` and builds the whole report (duration 0:
-/// the caller knows how long its own work took).
+/// Matches `inventory` against `db`, applies `policy` and builds the whole report; it took
+/// the time since `started`.
 pub fn build_report(
     db: &Database,
     database: &DatabaseInfo,
     policy: &Policy,
-    inventory: Inventory,
+    mut inventory: Inventory,
     created_at: &str,
+    started: Instant,
 ) -> Result<Report, ReportError> {
     let matched = microscanner_matcher::match_inventory(db, &inventory)?;
-    let applied = apply(policy, matched.findings);
-    let Inventory { image, os, packages, mut diagnostics } = inventory;
-    diagnostics.extend(matched.diagnostics);
-    let mut report = Report {
-        schema_version: REPORT_SCHEMA_VERSION.into(),
+    let judged = apply(policy, matched.findings);
+    inventory.diagnostics.extend(matched.diagnostics);
+    let run = ScanRun {
         generator: Generator { name: "microscanner".into(), version: env!("CARGO_PKG_VERSION").into() },
         created_at: created_at.to_owned(),
-        duration_seconds: 0.0,
-        summary: Summary::default(),
+        duration_seconds: started.elapsed().as_secs_f64(),
         database: Some(database.clone()),
-        image,
-        os,
-        policy: PolicyVerdict::default(),
-        coverage: matched.coverage,
-        findings: Vec::new(),
-        suppressed: Vec::new(),
-        packages,
-        diagnostics,
     };
-    applied.write_into(&mut report);
-    Ok(report)
+    Ok(Report::new(run, inventory, matched.coverage, judged))
 }
 
 /// Re-judges a report the service sent by the local policy flags: its findings (the service
 /// applies no filter) go through `policy` again, so `--fail-on`, `--severity`, the ignore file,
-/// VEX and the baseline act on a remote scan exactly as on a local one.
-pub fn apply_local_policy(mut report: Report, policy: &Policy) -> Report {
-    let mut findings = std::mem::take(&mut report.findings);
-    findings.append(&mut report.suppressed);
-    apply(policy, findings).write_into(&mut report);
-    report
+/// VEX and the baseline act on a remote scan exactly as on a local one. The scan took
+/// `duration_seconds` from the caller's side (the server's own time is part of it).
+pub fn apply_local_policy(report: Report, policy: &Policy, duration_seconds: f64) -> Report {
+    let scan = report.into_scan();
+    let run = ScanRun { duration_seconds, ..scan.run };
+    Report::new(run, scan.inventory, scan.coverage, apply(policy, scan.findings))
 }

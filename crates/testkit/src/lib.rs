@@ -3,7 +3,7 @@
 //!
 //! Only for tests (a dev-dependency): panics are the failure report here.
 
-#![allow(clippy::unwrap_used, clippy::missing_panics_doc, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::missing_panics_doc, clippy::print_stderr)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -238,6 +238,23 @@ pub fn write_docker_archive(path: &Path, layers: &[TestLayer]) {
     b.finish().unwrap();
 }
 
+/// Whether a test may go on: `ok` when what it needs (`what`: a tool, a service, the test images)
+/// is here. Otherwise a note on stderr and `false`, so the caller skips, except under CI (`CI` set),
+/// where a missing part is a failure: `.ci/run` installs and starts everything the tests need.
+/// The one home of the "skip locally, fail under CI" rule.
+pub fn require(ok: bool, what: &str) -> bool {
+    if !ok {
+        assert!(!under_ci(), "CI is set but {what} is missing: .ci/run must provide it");
+        eprintln!("note: {what} is missing; skipping");
+    }
+    ok
+}
+
+/// Whether the tests run under CI (`CI` set), where nothing they need may be missing.
+pub fn under_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
 /// The folder of images built by `../shared/tools/make-images.sh`: `$MICROSCANNER_IMAGES`, or
 /// `target/images` of the workspace. `None` (with a note on stderr) when it is not there, except
 /// under CI (`CI` set), where a missing image set is a failure: CI must build them.
@@ -248,8 +265,7 @@ pub fn images_dir() -> Option<PathBuf> {
     if dir.join("debian12-app").is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("CI").is_none(), "CI is set but the test images are missing at {}", dir.display());
-    eprintln!("note: images not built at {} (run scripts/test.sh); skipping", dir.display());
+    require(false, &format!("the test images at {} (scripts/images.sh builds them)", dir.display()));
     None
 }
 
@@ -280,13 +296,7 @@ pub fn test_registries() -> Option<TestRegistries> {
         let answering = |addr: &str| std::net::TcpStream::connect(addr).is_ok();
         (answering(&open) && answering(&auth)).then_some(TestRegistries { open, auth, username, password })
     })();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but the test registries are not running (scripts/registry.sh)"
-        );
-        eprintln!("note: test registries not running (run scripts/test.sh, or scripts/registry.sh); skipping");
-    }
+    require(found.is_some(), "the test registries (scripts/registry.sh starts them)");
     found
 }
 
@@ -353,11 +363,7 @@ pub fn sbom_validators_present() -> bool {
         .args(["-c", "import cyclonedx.validation.json, spdx_tools"])
         .status()
         .is_ok_and(|s| s.success());
-    assert!(ok || std::env::var_os("CI").is_none(), "CI is set but the SBOM validators are not installed");
-    if !ok {
-        eprintln!("note: cyclonedx-python-lib / spdx-tools not installed; skipping");
-    }
-    ok
+    require(ok, "the SBOM validators (pip install cyclonedx-python-lib[json-validation] spdx-tools)")
 }
 
 /// Validates a CycloneDX 1.6 JSON file against the official schemas (cyclonedx-python-lib, strict).
@@ -411,8 +417,7 @@ pub fn osv_oracle(osv_dirs: &[PathBuf], packages: &[(String, String, String)]) -
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => {
-            assert!(std::env::var_os("CI").is_none(), "CI: python3 is required for the OSV oracle: {e}");
-            eprintln!("note: python3 not available ({e}); oracle skipped");
+            require(false, &format!("python3 for the OSV oracle ({e})"));
             return None;
         }
     };
@@ -420,8 +425,7 @@ pub fn osv_oracle(osv_dirs: &[PathBuf], packages: &[(String, String, String)]) -
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     if !out.status.success() {
-        assert!(std::env::var_os("CI").is_none(), "CI: the OSV oracle failed (python3 with `packaging` needed)");
-        eprintln!("note: the OSV oracle failed (python3 with `packaging` needed); skipped");
+        require(false, "a working OSV oracle (python3 with `packaging`)");
         return None;
     }
     let text = String::from_utf8(out.stdout).unwrap();
@@ -455,18 +459,7 @@ pub fn installed_package(
     version: &str,
     location: &str,
 ) -> microscanner_model::Package {
-    microscanner_model::Package {
-        kind,
-        name: name.to_owned(),
-        version: version.to_owned(),
-        arch: None,
-        source_name: None,
-        source_version: None,
-        licenses: Vec::new(),
-        purl: format!("pkg:{}/{name}@{version}", kind.purl_type()),
-        location: location.to_owned(),
-        evidence: microscanner_model::Evidence::Installed,
-        layer: None,
-        files: Vec::new(),
-    }
+    microscanner_model::Package::new(kind, name, version)
+        .with_purl(format!("pkg:{}/{name}@{version}", kind.purl_type()))
+        .with_location(location)
 }

@@ -4,9 +4,9 @@
 //! a suppressed finding, and packages attributed to layers.
 
 use microscanner_model::{
-    AffectedPackage, Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Epss, Evidence, FailOn, Finding, Fix,
-    FixState, Generator, ImageInfo, Kev, LayerInfo, LayerRef, MatchDetail, OsInfo, Package, PackageKind, PolicyVerdict,
-    Rating, RatingKind, Report, Severity, Skipped, Summary, Suppression, SuppressionKind,
+    AffectedPackage, Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Epss, FailOn, Finding, Fix, FixState,
+    Generator, ImageInfo, Kev, LayerInfo, LayerRef, MatchDetail, OsInfo, Package, PackageKind, PolicyVerdict, Rating,
+    RatingKind, Report, Severity, Skipped, Summary, Suppression, SuppressionKind,
 };
 
 fn layer(index: usize) -> LayerRef {
@@ -19,32 +19,16 @@ fn layer(index: usize) -> LayerRef {
 }
 
 fn package(kind: PackageKind, name: &str, version: &str, purl: &str, location: &str, index: usize) -> Package {
-    Package {
-        kind,
-        name: name.into(),
-        version: version.into(),
-        arch: kind.is_os().then(|| "amd64".to_owned()),
-        source_name: (name == "libssl1.1").then(|| "openssl".to_owned()),
-        source_version: None,
-        licenses: vec![],
-        purl: purl.into(),
-        location: location.into(),
-        evidence: Evidence::Installed,
-        layer: Some(layer(index)),
-        files: vec![],
-    }
+    Package::new(kind, name, version)
+        .with_arch(kind.is_os().then(|| "amd64".to_owned()))
+        .with_source_name((name == "libssl1.1").then(|| "openssl".to_owned()))
+        .with_purl(purl)
+        .with_location(location)
+        .with_layer(Some(layer(index)))
 }
 
 fn affected(p: &Package) -> AffectedPackage {
-    AffectedPackage {
-        kind: p.kind,
-        name: p.name.clone(),
-        version: p.version.clone(),
-        source_name: p.source_name.clone(),
-        purl: p.purl.clone(),
-        location: p.location.clone(),
-        layer: p.layer.clone(),
-    }
+    AffectedPackage::new(p, p.source_name.as_deref().unwrap_or(&p.name))
 }
 
 fn cvss3(source: &str, vector: &str, score: f64) -> Rating {

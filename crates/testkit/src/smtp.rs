@@ -30,8 +30,7 @@ impl SmtpSink {
             .status()
             .is_ok_and(|s| s.success());
         if !installed {
-            assert!(std::env::var_os("CI").is_none(), "CI is set but {PYTHON} has no aiosmtpd (python3-aiosmtpd)");
-            eprintln!("note: {PYTHON} -m aiosmtpd not available; skipping");
+            crate::require(false, &format!("{PYTHON} -m aiosmtpd (python3-aiosmtpd)"));
             return None;
         }
         let dir = tempfile::Builder::new().prefix("microscanner-smtp").tempdir().unwrap();

@@ -3,9 +3,15 @@
 //! `cargo bench -p microscanner-version --bench compare`; criterion reports each scheme's
 //! throughput in comparisons ("elements") per second.
 
-#![allow(missing_docs, unreachable_pub)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::panic,
+    clippy::expect_used,
+    reason = "bench code: a panic is the failure report"
+)]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

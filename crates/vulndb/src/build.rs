@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use microscanner_atomic_file::{AtomicFile, AtomicPath, Stale};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -289,36 +290,42 @@ pub(crate) fn check_integrity(conn: &Connection, path: &Path) -> Result<()> {
 }
 
 /// Verifies a finished database file (its schema exactly ours, as
-/// [`Database::open`](crate::Database::open) checks it, integrity and schema version) and renames
-/// it over `target`.
-/// Until the rename, `target` is untouched; the rename is atomic on one filesystem.
+/// [`Database::open`](crate::Database::open) checks it, integrity and schema version), syncs it
+/// and renames it over `target` ([`microscanner_atomic_file::commit_path`]); `built` must be in
+/// `target`'s directory ([`temp_path_beside`]). Until the rename, `target` is untouched; the
+/// rename is atomic on one filesystem. On an error the caller removes `built`.
 pub fn install(built: &Path, target: &Path) -> Result<()> {
-    {
-        // Opened as any file we did not write: an import's database came from outside.
-        let (conn, budget) = crate::read::open_read_only(built)?;
-        budget.reset();
-        check_integrity(&conn, built).map_err(|e| crate::read::refine(e, &budget, built))?;
-    }
+    verify_built(built)?;
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    std::fs::rename(built, target).map_err(|e| Error::io(target, e))?;
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        // Make the rename durable; failure here does not undo the install.
-        let _ = d.sync_all();
-    }
-    Ok(())
+    microscanner_atomic_file::commit_path(built, target).map_err(|e| Error::io(e.path, e.source))
+}
+
+/// [`install`] for a database built at a reserved temporary ([`AtomicPath`], whose destination is
+/// the target): verified, synced and renamed over its destination. On an error the temporary is
+/// removed and the destination is untouched.
+pub fn install_built(built: AtomicPath) -> Result<()> {
+    verify_built(built.path())?;
+    built.commit().map_err(|e| Error::io(e.path, e.source))
+}
+
+/// The checks of [`install`]: opened as any file we did not write (an import's database came
+/// from outside), then its integrity and schema version.
+fn verify_built(built: &Path) -> Result<()> {
+    let (conn, budget) = crate::read::open_read_only(built)?;
+    budget.reset();
+    check_integrity(&conn, built).map_err(|e| crate::read::refine(e, &budget, built))
 }
 
 /// A file being written where a user's `--output PATH` points, without replacing what is there
 /// when it is not a plain file. Write to it, then [`commit`](Self::commit); dropped without a
 /// commit, a temporary file is removed (and what was at the path is untouched).
 ///
-/// * A regular file, or nothing yet: a new file beside it (`.NAME.partial-PID-N`), renamed over
-///   it by `commit`, so a reader never sees half a document; the permissions of a file replaced
-///   are kept.
+/// * A regular file, or nothing yet: a new file beside it ([`AtomicFile`]: `.NAME.tmp-PID-…`),
+///   synced and renamed over it by `commit`, so a reader never sees half a document; the
+///   permissions of a file replaced are kept, and the temporaries of runs killed before their
+///   commit are swept.
 /// * A symbolic link: the same rules at what it points to (followed to the end, also when that
 ///   does not exist yet); the link itself stays.
 /// * Anything else (a character or block device such as `/dev/null`, a FIFO): opened and
@@ -326,11 +333,18 @@ pub fn install(built: &Path, target: &Path) -> Result<()> {
 /// * A directory: an error.
 #[derive(Debug)]
 pub struct OutputFile {
-    file: std::fs::File,
+    target: OutputTarget,
     /// The path written to (after symbolic links), for messages.
     path: PathBuf,
-    /// The temporary file renamed over `path` by `commit`; `None` when written in place.
-    temporary: Option<PathBuf>,
+}
+
+/// Where an [`OutputFile`]'s bytes go.
+#[derive(Debug)]
+enum OutputTarget {
+    /// A temporary renamed over the path by `commit` (removed when dropped without one).
+    Replace(AtomicFile),
+    /// The path itself, opened for writing (a device, a FIFO).
+    InPlace(std::fs::File),
 }
 
 impl OutputFile {
@@ -354,17 +368,16 @@ impl OutputFile {
             Some(m) if !m.is_file() => {
                 // A device, a FIFO: written in place, never replaced.
                 let file = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
-                Ok(Self { file, path, temporary: None })
+                Ok(Self { target: OutputTarget::InPlace(file), path })
             }
             _ => {
-                let temporary = temp_path_beside(&path, "partial");
-                let file = std::fs::File::create(&temporary).map_err(|e| Error::io(&path, e))?;
-                let out = Self { file, path, temporary: Some(temporary) };
-                if let (Some(m), Some(tmp)) = (existing, &out.temporary) {
+                microscanner_atomic_file::sweep_stale(&path, STALE_OUTPUT);
+                let file = AtomicFile::create(&path).map_err(|e| Error::io(&path, e.source))?;
+                if let Some(m) = existing {
                     // Best effort: a file replaced keeps its mode.
-                    let _ = std::fs::set_permissions(tmp, m.permissions());
+                    let _ = file.set_permissions(m.permissions());
                 }
-                Ok(out)
+                Ok(Self { target: OutputTarget::Replace(file), path })
             }
         }
     }
@@ -378,39 +391,38 @@ impl OutputFile {
     ///
     /// # Errors
     /// [`Error::Io`] when the write, the sync or the rename fails (the old file then stays).
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
         use std::io::Write as _;
-        self.file.flush().map_err(|e| Error::io(&self.path, e))?;
-        if let Some(tmp) = self.temporary.take() {
-            let done = self.file.sync_all().and_then(|()| std::fs::rename(&tmp, &self.path));
-            if let Err(e) = done {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(Error::io(&self.path, e));
-            }
+        match self.target {
+            OutputTarget::Replace(file) => file.commit().map_err(|e| Error::io(&self.path, e.source)),
+            OutputTarget::InPlace(mut file) => file.flush().map_err(|e| Error::io(&self.path, e)),
         }
-        Ok(())
+    }
+
+    /// The open file the bytes go to.
+    fn writer(&mut self) -> &mut dyn std::io::Write {
+        match &mut self.target {
+            OutputTarget::Replace(file) => file,
+            OutputTarget::InPlace(file) => file,
+        }
     }
 }
+
+/// A temporary beside an output path was left by a run killed before its commit when its
+/// process is gone, or it has not been written to for an hour.
+const STALE_OUTPUT: Stale = Stale::OwnerGoneOrAfter(std::time::Duration::from_secs(3600));
 
 impl std::io::Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.file.write(buf)
+        self.writer().write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(buf)
+        self.writer().write_all(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-impl Drop for OutputFile {
-    fn drop(&mut self) {
-        if let Some(tmp) = self.temporary.take() {
-            let _ = std::fs::remove_file(tmp);
-        }
+        self.writer().flush()
     }
 }
 
@@ -433,17 +445,11 @@ fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
     Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "too many levels of symbolic links"))
 }
 
-/// A fresh temporary path beside `target` for building (`.<name>.building-<pid>-<n>`).
+/// A fresh temporary path beside `target` for a file written by name and then [`install`]ed
+/// (`.<name>.tmp-<pid>-<what>-<n>`, [`microscanner_atomic_file::temp_path`]): not created here;
+/// swept like every other temporary of `target` when its process was killed.
 pub fn temp_path_beside(target: &Path, what: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "microscanner.db".into());
-    let file = format!(".{name}.{what}-{}-{n}", std::process::id());
-    match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.join(file),
-        _ => PathBuf::from(file),
-    }
+    microscanner_atomic_file::temp_path(target, what)
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -487,6 +493,29 @@ mod output_file_tests {
         out.write_all(b"new").unwrap();
         out.commit().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_killed_runs_leave_nothing_behind() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, b"old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        // What a run killed before its commit, two hours ago, left beside the report.
+        let left = dir.path().join(".report.json.tmp-4000000000-abcdef");
+        std::fs::write(&left, b"half").unwrap();
+        let f = std::fs::OpenOptions::new().append(true).open(&left).unwrap();
+        f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200)).unwrap();
+        drop(f);
+        let mut out = OutputFile::create(&path).unwrap();
+        out.write_all(b"new").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["report.json"], "the stale temporary is swept");
     }
 
     #[test]

@@ -25,11 +25,11 @@ mod schema;
 mod score;
 
 pub use archive::{Manifest, export, hash_file, import};
-pub use build::{AddStats, Builder, OutputFile, SourceInfo, install, now_rfc3339, temp_path_beside};
+pub use build::{AddStats, Builder, OutputFile, SourceInfo, install, install_built, now_rfc3339, temp_path_beside};
 pub use error::{Error, Result};
 pub use read::{AdvisoryBrief, AdvisoryDetails, AffectedRef, Counts, Database, Metadata};
 pub use record::{
-    Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Records, Reference, Severity, SeverityKind,
+    Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Records, Reference, SeverityKind, SeverityRating,
 };
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION, name_key};
 pub use score::{cvss_base_score, cvss_kind};

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::build::SourceInfo;
 use crate::error::{Error, Result};
-use crate::record::{Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Reference, Severity, SeverityKind};
+use crate::record::{
+    Advisory, Affected, EpssScore, FixState, FixStatus, KevEntry, Reference, SeverityKind, SeverityRating,
+};
 use crate::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
 use microscanner_sqlite_guard::{self as sqlite_guard, Budget, Limits};
 
@@ -50,7 +52,7 @@ pub struct AdvisoryDetails {
     /// Its affected entries.
     pub affected: Vec<Affected>,
     /// Its severity ratings, from every source.
-    pub severities: Vec<Severity>,
+    pub severities: Vec<SeverityRating>,
     /// Per-release fix states.
     pub fix_statuses: Vec<FixStatus>,
     /// The KEV entry of its CVE (the id itself or an alias), if CISA lists it.
@@ -68,7 +70,7 @@ pub struct AdvisoryBrief {
     /// The advisory itself (aliases, references and CWEs filled in).
     pub advisory: Advisory,
     /// Its severity ratings, from every source.
-    pub severities: Vec<Severity>,
+    pub severities: Vec<SeverityRating>,
 }
 
 /// One affected entry as stored, borrowed from the database row and not decoded: what matching
@@ -351,7 +353,7 @@ impl Database {
                      ORDER BY kind, source, scope",
                 )?;
                 let rows = stmt.query_map([id], |r| {
-                    Ok(Severity {
+                    Ok(SeverityRating {
                         advisory_id: r.get(0)?,
                         kind: SeverityKind::parse(text(r, 1)?).unwrap_or(SeverityKind::Vendor),
                         value: r.get(2)?,

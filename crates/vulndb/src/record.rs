@@ -98,7 +98,7 @@ impl SeverityKind {
 
 /// A severity rating of an advisory, from one source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Severity {
+pub struct SeverityRating {
     /// The advisory it rates.
     pub advisory_id: String,
     /// What kind of rating this is.
@@ -221,7 +221,7 @@ pub struct Records {
     /// Affected packages.
     pub affected: Vec<Affected>,
     /// Severity ratings.
-    pub severities: Vec<Severity>,
+    pub severities: Vec<SeverityRating>,
     /// Per-release fix states.
     pub fix_statuses: Vec<FixStatus>,
     /// KEV entries.

@@ -27,7 +27,7 @@ fn sample() -> Records {
         versions: vec!["1.0".into()],
         extra: serde_json::Value::Null,
     });
-    r.severities.push(Severity {
+    r.severities.push(SeverityRating {
         advisory_id: "PYSEC-1".into(),
         kind: SeverityKind::CvssV3,
         value: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),

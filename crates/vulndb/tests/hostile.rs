@@ -2,7 +2,7 @@
 //! sizes lie are refused quickly, at open or before anything large is written, and an import
 //! refused leaves the previous database as it was.
 
-#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a panic is the failure report
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -83,15 +83,43 @@ fn the_reader_refuses_triggers_and_other_columns() {
 
 /// An export as `export` writes it, around `db` (whatever it holds), with a correct manifest.
 fn export_of(db: &[u8], out: &Path) {
-    let sha256 = hex::encode(Sha256::digest(db));
-    let manifest = Manifest {
+    let manifest = manifest(db.len() as u64, hex::encode(Sha256::digest(db)));
+    write_export(out, &manifest, db.len() as u64, &mut &db[..]);
+}
+
+/// The manifest of an export of a `size`-byte database with this digest.
+fn manifest(size: u64, sha256: String) -> Manifest {
+    Manifest {
         format: "microscanner-db-export/1".into(),
         schema_version: SCHEMA_VERSION,
         built_at: "2024-01-01T00:00:00Z".into(),
-        size: db.len() as u64,
+        size,
         sha256,
-    };
-    write_export(out, &manifest, db.len() as u64, &mut &db[..]);
+    }
+}
+
+/// An export at `out` claiming a `claimed`-byte database (manifest, tar entry and SQLite header
+/// agree; the digest is never reached): the header of the `real` database, then `zeros` zeros.
+fn export_claiming(out: &Path, real: &[u8], claimed: u64, zeros: u64) {
+    let mut data = std::io::Cursor::new(header_declaring(real, claimed)).chain(std::io::repeat(0).take(zeros));
+    write_export(out, &manifest(claimed, "0".repeat(64)), claimed, &mut data);
+}
+
+/// A scratch directory with a valid database in it, and that database's bytes.
+fn previous_database() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = build(dir.path(), "microscanner.db");
+    let before = std::fs::read(&target).unwrap();
+    (dir, target, before)
+}
+
+/// Imports `export` over `target`: it must fail (within a minute) and leave the previous
+/// database as it was. Returns the error.
+fn refused_import(dir: &Path, export: &Path, target: &Path, before: &[u8]) -> String {
+    let (e, t) = (export.to_path_buf(), target.to_path_buf());
+    let err = within_a_minute(move || import(&e, &t)).unwrap_err().to_string();
+    assert_untouched(dir, target, before);
+    err
 }
 
 fn write_export(out: &Path, manifest: &Manifest, entry_size: u64, data: &mut dyn std::io::Read) {
@@ -136,9 +164,7 @@ fn assert_untouched(dir: &Path, target: &Path, before: &[u8]) {
 
 #[test]
 fn import_refuses_views_and_triggers_and_keeps_the_previous_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = build(dir.path(), "microscanner.db");
-    let before = std::fs::read(&target).unwrap();
+    let (dir, target, before) = previous_database();
     for (i, (sql, want)) in
         [(RECURSIVE_AFFECTED, "affected is a view, not a table"), (TRIGGER, "the schema has a trigger (grow on meta)")]
             .into_iter()
@@ -147,10 +173,8 @@ fn import_refuses_views_and_triggers_and_keeps_the_previous_database() {
         let bad = hostile(dir.path(), &format!("bad{i}.db"), sql);
         let export = dir.path().join(format!("bad{i}.tar.zst"));
         export_of(&std::fs::read(&bad).unwrap(), &export);
-        let (e, t) = (export.clone(), target.clone());
-        let err = within_a_minute(move || import(&e, &t)).unwrap_err().to_string();
+        let err = refused_import(dir.path(), &export, &target, &before);
         assert!(err.starts_with(&format!("{}: the database inside: {want}", export.display())), "{err}");
-        assert_untouched(dir.path(), &target, &before);
         // And nothing hangs afterwards: the previous database still answers.
         let t = target.clone();
         within_a_minute(move || Database::open(&t).unwrap().counts().unwrap());
@@ -167,48 +191,25 @@ fn header_declaring(real: &[u8], size: u64) -> Vec<u8> {
 
 #[test]
 fn import_refuses_claimed_sizes_far_larger_than_the_export_before_writing() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = build(dir.path(), "microscanner.db");
-    let before = std::fs::read(&target).unwrap();
+    let (dir, target, before) = previous_database();
     // 4 GiB declared (manifest, tar entry, SQLite header all agree), zeros after the header: a
     // few kilobytes of export. Only 8 MiB of the zeros are even there.
     let claimed: u64 = 4 << 30;
-    let manifest = Manifest {
-        format: "microscanner-db-export/1".into(),
-        schema_version: SCHEMA_VERSION,
-        built_at: "2024-01-01T00:00:00Z".into(),
-        size: claimed,
-        sha256: "0".repeat(64),
-    };
     let export = dir.path().join("bomb.tar.zst");
-    let mut data = std::io::Cursor::new(header_declaring(&before, claimed)).chain(std::io::repeat(0).take(8 << 20));
-    write_export(&export, &manifest, claimed, &mut data);
+    export_claiming(&export, &before, claimed, 8 << 20);
     assert!(std::fs::metadata(&export).unwrap().len() < 64 * 1024);
-    let (e, t) = (export.clone(), target.clone());
-    let err = within_a_minute(move || import(&e, &t)).unwrap_err().to_string();
+    let err = refused_import(dir.path(), &export, &target, &before);
     assert!(err.starts_with(&format!("{}: the manifest claims a 4294967296-byte database", export.display())), "{err}");
-    assert_untouched(dir.path(), &target, &before);
 }
 
 #[test]
 fn import_bounds_what_it_writes_while_streaming() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = build(dir.path(), "microscanner.db");
-    let before = std::fs::read(&target).unwrap();
+    let (dir, target, before) = previous_database();
     // 256 MiB declared and 4 MiB of (incompressible) padding after the zstd frame, so the export
     // file is large enough for the claim; but the stream itself expands ~10000-fold.
     let claimed: u64 = 256 << 20;
-    let manifest = Manifest {
-        format: "microscanner-db-export/1".into(),
-        schema_version: SCHEMA_VERSION,
-        built_at: "2024-01-01T00:00:00Z".into(),
-        size: claimed,
-        sha256: "0".repeat(64),
-    };
     let export = dir.path().join("padded.tar.zst");
-    let mut data =
-        std::io::Cursor::new(header_declaring(&before, claimed)).chain(std::io::repeat(0).take(claimed - 100));
-    write_export(&export, &manifest, claimed, &mut data);
+    export_claiming(&export, &before, claimed, claimed - 100);
     let mut padding = vec![0u8; 4 << 20];
     let mut x: u32 = 0x9e37_79b9;
     for b in &mut padding {
@@ -218,8 +219,6 @@ fn import_bounds_what_it_writes_while_streaming() {
         *b = x as u8;
     }
     std::fs::OpenOptions::new().append(true).open(&export).unwrap().write_all(&padding).unwrap();
-    let (e, t) = (export.clone(), target.clone());
-    let err = within_a_minute(move || import(&e, &t)).unwrap_err().to_string();
+    let err = refused_import(dir.path(), &export, &target, &before);
     assert!(err.contains("more than 64 times (a decompression bomb?)"), "{err}");
-    assert_untouched(dir.path(), &target, &before);
 }

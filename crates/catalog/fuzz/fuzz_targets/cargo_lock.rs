@@ -1,9 +1,9 @@
-//! `Format::CargoLock` parser: never panics, whatever the bytes.
+//! The `Cargo.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::cargo;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::CargoLock.parse("fuzz", data);
+    let _ = cargo::parse(data);
 });

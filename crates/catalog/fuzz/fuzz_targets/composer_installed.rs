@@ -1,9 +1,9 @@
-//! `Format::ComposerInstalled` parser: never panics, whatever the bytes.
+//! The Composer `vendor/composer/installed.json` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::php;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::ComposerInstalled.parse("fuzz", data);
+    let _ = php::parse_installed(data);
 });

@@ -1,9 +1,9 @@
-//! `Format::ComposerLock` parser: never panics, whatever the bytes.
+//! The `composer.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::php;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::ComposerLock.parse("fuzz", data);
+    let _ = php::parse_lock(data);
 });

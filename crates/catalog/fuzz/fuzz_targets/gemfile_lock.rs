@@ -1,9 +1,9 @@
-//! `Format::GemfileLock` parser: never panics, whatever the bytes.
+//! The `Gemfile.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::ruby;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::GemfileLock.parse("fuzz", data);
+    let _ = ruby::parse(data);
 });

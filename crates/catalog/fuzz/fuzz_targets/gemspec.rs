@@ -1,9 +1,9 @@
-//! `Format::Gemspec` parser: never panics, whatever the bytes.
+//! The Ruby `specifications/*.gemspec` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::ruby;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::Gemspec.parse("fuzz", data);
+    let _ = ruby::parse_gemspec(data);
 });

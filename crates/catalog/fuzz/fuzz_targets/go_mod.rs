@@ -1,9 +1,9 @@
-//! `Format::GoMod` parser: never panics, whatever the bytes.
+//! The `go.mod` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::gomod;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::GoMod.parse("fuzz", data);
+    let _ = gomod::parse(data);
 });

@@ -1,9 +1,9 @@
-//! `Format::JavaArchive` parser: never panics, whatever the bytes.
+//! The Java archive parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::java;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::JavaArchive.parse("fuzz", data);
+    let _ = java::parse_named(data, "fuzz");
 });

@@ -1,9 +1,9 @@
-//! `Format::NpmPackageJson` parser: never panics, whatever the bytes.
+//! The `node_modules/*/package.json` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::npm;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::NpmPackageJson.parse("fuzz", data);
+    let _ = npm::parse_package_json(data);
 });

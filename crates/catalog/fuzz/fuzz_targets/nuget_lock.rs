@@ -1,9 +1,9 @@
-//! `Format::NugetLock` parser: never panics, whatever the bytes.
+//! The NuGet `packages.lock.json` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::dotnet;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::NugetLock.parse("fuzz", data);
+    let _ = dotnet::parse_packages_lock(data);
 });

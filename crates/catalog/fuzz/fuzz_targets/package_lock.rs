@@ -1,9 +1,9 @@
-//! `Format::PackageLock` parser: never panics, whatever the bytes.
+//! The `package-lock.json` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::npm;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::PackageLock.parse("fuzz", data);
+    let _ = npm::parse(data);
 });

@@ -1,9 +1,9 @@
-//! `Format::PoetryLock` parser: never panics, whatever the bytes.
+//! The `poetry.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::python;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::PoetryLock.parse("fuzz", data);
+    let _ = python::parse_poetry(data);
 });

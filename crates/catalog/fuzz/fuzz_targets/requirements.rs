@@ -1,9 +1,9 @@
-//! `Format::Requirements` parser: never panics, whatever the bytes.
+//! The `requirements.txt` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::python;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::Requirements.parse("fuzz", data);
+    let _ = python::parse_requirements(data);
 });

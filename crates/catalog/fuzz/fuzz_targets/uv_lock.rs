@@ -1,9 +1,9 @@
-//! `Format::UvLock` parser: never panics, whatever the bytes.
+//! The `uv.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::python;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::UvLock.parse("fuzz", data);
+    let _ = python::parse_uv(data);
 });

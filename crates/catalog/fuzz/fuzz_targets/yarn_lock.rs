@@ -1,9 +1,9 @@
-//! `Format::YarnLock` parser: never panics, whatever the bytes.
+//! The `yarn.lock` parser: never panics, whatever the bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use microscanner_catalog::lang::Format;
+use microscanner_catalog::lang::lockfiles::yarn;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Format::YarnLock.parse("fuzz", data);
+    let _ = yarn::parse(data);
 });

@@ -70,9 +70,28 @@ struct Walk {
     repeated: (usize, String),
     pkgs: Vec<Package>,
     diags: Vec<microscanner_model::Diagnostic>,
-    depth_reported: bool,
-    entries_reported: bool,
-    archives_reported: bool,
+    /// The bounds already reported (each is reported once per outer archive).
+    reported: BTreeSet<Bound>,
+}
+
+/// A bound of [`Limits`] shared by the whole nesting, reported the first time it is hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Bound {
+    /// [`Limits::max_depth`].
+    Depth,
+    /// [`Limits::max_total_entries`].
+    TotalEntries,
+    /// [`Limits::max_archives`].
+    Archives,
+}
+
+impl Walk {
+    /// A warning at `loc` that `bound` was hit, unless it was reported already in this walk.
+    fn bound_hit(&mut self, bound: Bound, loc: &str, message: impl FnOnce() -> String) {
+        if self.reported.insert(bound) {
+            self.diags.push(warn_at(loc, message()));
+        }
+    }
 }
 
 /// Parses a Java archive with the default [`Limits`].
@@ -98,9 +117,7 @@ pub fn parse_with_limits(bytes: &[u8], name: &str, limits: Limits) -> ParseResul
         repeated: (0, String::new()),
         pkgs: Vec::new(),
         diags: Vec::new(),
-        depth_reported: false,
-        entries_reported: false,
-        archives_reported: false,
+        reported: BTreeSet::new(),
     };
     w.seen.insert(Sha256::digest(bytes).into());
     walk(&mut w, bytes, name, "", 0);
@@ -240,6 +257,8 @@ fn is_nested_archive(name: &str) -> bool {
     [".jar", ".war", ".ear", ".sar", ".par", ".jpi", ".hpi", ".rar", ".nar"].iter().any(|e| lower.ends_with(e))
 }
 
+/// Reads one archive of the nesting (the outer one at depth 0): its Maven artifacts, and every
+/// nested archive within the shared budget.
 fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
@@ -248,28 +267,7 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
             return;
         }
     };
-    if archive.len() > w.limits.max_entries {
-        w.diags.push(warn_at(
-            loc,
-            format!("Java archive has {} entries; only the first {} are read", archive.len(), w.limits.max_entries),
-        ));
-    }
-    let mut count = archive.len().min(w.limits.max_entries);
-    let budget = w.limits.max_total_entries.saturating_sub(w.entries);
-    if count > budget {
-        count = budget;
-        if !w.entries_reported {
-            w.entries_reported = true;
-            w.diags.push(warn_at(
-                loc,
-                format!(
-                    "nested archives hold more than {} entries in all; the rest are not read",
-                    w.limits.max_total_entries
-                ),
-            ));
-        }
-    }
-    w.entries += count;
+    let count = entries_to_read(w, archive.len(), loc);
     let overlap = overlapping(&mut archive, count);
     if !overlap.is_empty() {
         w.diags.push(warn_at(
@@ -297,74 +295,23 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
         let size = entry.size();
         if name == "pom.properties" || name.ends_with("/pom.properties") {
             if let Some(buf) = inflate(w, &mut entry, size, MAX_METADATA, &name, loc) {
-                let text = String::from_utf8_lossy(&buf);
-                let mut g = None;
-                let mut a = None;
-                let mut v = None;
-                for (k, val) in properties(&text) {
-                    match k {
-                        "groupId" => g = Some(val.to_owned()),
-                        "artifactId" => a = Some(val.to_owned()),
-                        "version" => v = Some(val.to_owned()),
-                        _ => {}
-                    }
-                }
-                match (g, a, v) {
-                    (Some(g), Some(a), Some(v)) if !g.is_empty() && !a.is_empty() && !v.is_empty() => {
-                        poms.push((g, a, v));
-                    }
-                    _ => w.diags.push(warn_at(loc, format!("{name} lacks groupId, artifactId or version"))),
-                }
+                poms.extend(pom_coordinates(w, &buf, &name, loc));
             }
         } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             if let Some(buf) = inflate(w, &mut entry, size, MAX_METADATA, &name, loc) {
                 manifest = Some(String::from_utf8_lossy(&buf).into_owned());
             }
-        } else if is_nested_archive(&name) {
-            if depth + 1 > w.limits.max_depth {
-                if !w.depth_reported {
-                    w.depth_reported = true;
-                    w.diags.push(warn_at(
-                        loc,
-                        format!("archives nest deeper than {}; {name} and deeper are not read", w.limits.max_depth),
-                    ));
-                }
-                continue;
-            }
-            if w.archives >= w.limits.max_archives {
-                if !w.archives_reported {
-                    w.archives_reported = true;
-                    w.diags.push(warn_at(
-                        loc,
-                        format!(
-                            "more than {} nested archives in all; {name} and the rest are not read",
-                            w.limits.max_archives
-                        ),
-                    ));
-                }
-                continue;
-            }
+        } else if is_nested_archive(&name) && may_open_nested(w, &name, loc, depth) {
             // open it right away: one inflated member per nesting level is alive at a time
             if let Some(buf) = inflate(w, &mut entry, size, w.limits.max_member, &name, loc) {
                 drop(entry);
-                let inner_loc = if loc.is_empty() { name.clone() } else { format!("{loc}!{name}") };
-                if !w.seen.insert(Sha256::digest(&buf).into()) {
-                    if w.repeated.0 == 0 {
-                        w.repeated.1.clone_from(&inner_loc);
-                    }
-                    w.repeated.0 += 1;
-                    continue;
-                }
-                w.archives += 1;
-                walk(w, &buf, &name, &inner_loc, depth + 1);
+                nested(w, &buf, &name, loc, depth);
             }
         }
     }
     if poms.is_empty() {
         let base = file_name.rsplit('/').next().unwrap_or(file_name);
-        if let Some((g, a, v)) = from_manifest(manifest.as_deref(), base) {
-            poms.push((g, a, v));
-        }
+        poms.extend(from_manifest(manifest.as_deref(), base));
     }
     poms.sort();
     poms.dedup();
@@ -373,6 +320,81 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
         p.location = loc.to_owned();
         w.pkgs.push(p);
     }
+}
+
+/// How many of an archive's `len` entries to look at: at most [`Limits::max_entries`] of this
+/// archive, and what is left of [`Limits::max_total_entries`]; both cuts are warnings.
+fn entries_to_read(w: &mut Walk, len: usize, loc: &str) -> usize {
+    let max = w.limits.max_entries;
+    if len > max {
+        w.diags.push(warn_at(loc, format!("Java archive has {len} entries; only the first {max} are read")));
+    }
+    let mut count = len.min(max);
+    let budget = w.limits.max_total_entries.saturating_sub(w.entries);
+    if count > budget {
+        count = budget;
+        let total = w.limits.max_total_entries;
+        w.bound_hit(Bound::TotalEntries, loc, || {
+            format!("nested archives hold more than {total} entries in all; the rest are not read")
+        });
+    }
+    w.entries += count;
+    count
+}
+
+/// The Maven coordinates a `pom.properties` states, or a warning when one is missing.
+fn pom_coordinates(w: &mut Walk, buf: &[u8], name: &str, loc: &str) -> Option<(String, String, String)> {
+    let text = String::from_utf8_lossy(buf);
+    let (mut g, mut a, mut v) = (None, None, None);
+    for (k, val) in properties(&text) {
+        match k {
+            "groupId" => g = Some(val.to_owned()),
+            "artifactId" => a = Some(val.to_owned()),
+            "version" => v = Some(val.to_owned()),
+            _ => {}
+        }
+    }
+    match (g, a, v) {
+        (Some(g), Some(a), Some(v)) if !g.is_empty() && !a.is_empty() && !v.is_empty() => Some((g, a, v)),
+        _ => {
+            w.diags.push(warn_at(loc, format!("{name} lacks groupId, artifactId or version")));
+            None
+        }
+    }
+}
+
+/// Whether the nested archive `name` (in the archive at `depth`) is within the depth and
+/// archive-count bounds; hitting either is a warning, once per outer archive.
+fn may_open_nested(w: &mut Walk, name: &str, loc: &str, depth: usize) -> bool {
+    let (max_depth, max_archives) = (w.limits.max_depth, w.limits.max_archives);
+    if depth + 1 > max_depth {
+        w.bound_hit(Bound::Depth, loc, || {
+            format!("archives nest deeper than {max_depth}; {name} and deeper are not read")
+        });
+        return false;
+    }
+    if w.archives >= max_archives {
+        w.bound_hit(Bound::Archives, loc, || {
+            format!("more than {max_archives} nested archives in all; {name} and the rest are not read")
+        });
+        return false;
+    }
+    true
+}
+
+/// Reads the inflated nested archive `name` found in the archive at `loc`, unless the same
+/// bytes were read already (counted in [`Walk::repeated`]).
+fn nested(w: &mut Walk, buf: &[u8], name: &str, loc: &str, depth: usize) {
+    let inner_loc = if loc.is_empty() { name.to_owned() } else { format!("{loc}!{name}") };
+    if !w.seen.insert(Sha256::digest(buf).into()) {
+        if w.repeated.0 == 0 {
+            w.repeated.1.clone_from(&inner_loc);
+        }
+        w.repeated.0 += 1;
+        return;
+    }
+    w.archives += 1;
+    walk(w, buf, name, &inner_loc, depth + 1);
 }
 
 #[cfg(test)]

@@ -128,20 +128,14 @@ mod tests {
     use super::*;
     use crate::lang::lang_package;
 
-    fn at(mut p: Package, loc: &str) -> Package {
-        p.location = loc.to_owned();
-        p
-    }
-
     #[test]
     fn shared_directories_do_not_make_binaries_os_owned() {
-        let mut deb = lang_package(PackageKind::Deb, "base-files", "12.4", Evidence::Installed);
-        deb.files = vec!["/usr/local/bin/".into(), "/usr/bin/docker".into()];
-        let app = at(
-            lang_package(PackageKind::Cargo, "smallvec", "1.6.0", Evidence::Installed),
-            "/usr/local/bin/demo-rust-app",
-        );
-        let owned = at(lang_package(PackageKind::Golang, "stdlib", "go1.24.3", Evidence::Installed), "/usr/bin/docker");
+        let deb = lang_package(PackageKind::Deb, "base-files", "12.4", Evidence::Installed)
+            .with_files(vec!["/usr/local/bin/".into(), "/usr/bin/docker".into()]);
+        let app = lang_package(PackageKind::Cargo, "smallvec", "1.6.0", Evidence::Installed)
+            .with_location("/usr/local/bin/demo-rust-app");
+        let owned = lang_package(PackageKind::Golang, "stdlib", "go1.24.3", Evidence::Installed)
+            .with_location("/usr/bin/docker");
         let kept = reconcile(vec![deb, app, owned]);
         assert!(kept.iter().any(|p| p.name == "smallvec"), "{kept:?}");
         assert!(!kept.iter().any(|p| p.name == "stdlib"), "the deb's own file: {kept:?}");
@@ -149,25 +143,21 @@ mod tests {
 
     #[test]
     fn both_declared_and_os_owned() {
-        let mut deb = lang_package(PackageKind::Deb, "python3-pip", "23.0.1+dfsg-1", Evidence::Installed);
-        deb.files = vec!["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info".into()];
+        let deb = lang_package(PackageKind::Deb, "python3-pip", "23.0.1+dfsg-1", Evidence::Installed)
+            .with_files(vec!["/usr/lib/python3/dist-packages/pip-23.0.1.dist-info".into()]);
         let pkgs = vec![
             deb,
-            at(
-                lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed),
-                "/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA",
-            ),
-            at(
-                lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed),
-                "/opt/venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/METADATA",
-            ),
-            at(
-                lang_package(PackageKind::Pypi, "Django", "2.2", Evidence::Installed),
-                "/opt/venv/x/Django-2.2.dist-info/METADATA",
-            ),
-            at(lang_package(PackageKind::Pypi, "django", "2.2.0", Evidence::Declared), "/app/requirements.txt"),
-            at(lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared), "/app/requirements.txt"),
-            at(lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared), "/app/other/requirements.txt"),
+            lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed)
+                .with_location("/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA"),
+            lang_package(PackageKind::Pypi, "pip", "23.0.1", Evidence::Installed)
+                .with_location("/opt/venv/lib/python3.11/site-packages/pip-23.0.1.dist-info/METADATA"),
+            lang_package(PackageKind::Pypi, "Django", "2.2", Evidence::Installed)
+                .with_location("/opt/venv/x/Django-2.2.dist-info/METADATA"),
+            lang_package(PackageKind::Pypi, "django", "2.2.0", Evidence::Declared)
+                .with_location("/app/requirements.txt"),
+            lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared).with_location("/app/requirements.txt"),
+            lang_package(PackageKind::Pypi, "flask", "1.0", Evidence::Declared)
+                .with_location("/app/other/requirements.txt"),
         ];
         let out = reconcile(pkgs.clone());
         let lang: Vec<_> = out.iter().filter(|p| !p.kind.is_os()).collect();

@@ -54,23 +54,9 @@ pub fn package_purl(p: &Package, os: Option<&OsInfo>) -> String {
 mod tests {
     use super::*;
     use crate::os::os_info;
-    use microscanner_model::Evidence;
 
     fn pkg(kind: PackageKind, name: &str, version: &str, arch: &str) -> Package {
-        Package {
-            kind,
-            name: name.into(),
-            version: version.into(),
-            arch: Some(arch.into()),
-            source_name: None,
-            source_version: None,
-            licenses: vec![],
-            purl: String::new(),
-            location: String::new(),
-            evidence: Evidence::Installed,
-            layer: None,
-            files: vec![],
-        }
+        Package::new(kind, name, version).with_arch(Some(arch.into()))
     }
 
     #[test]

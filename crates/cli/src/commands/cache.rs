@@ -1,16 +1,19 @@
 //! `microscanner cache status|clean`: inspect or empty the layer cache (see
-//! `microscanner_catalog::cache`). The directory is `MICROSCANNER_CACHE_DIR`, else
+//! `microscanner_layer_cache`). The directory is `MICROSCANNER_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/microscanner/layers`, else `~/.cache/microscanner/layers`.
 
 use anyhow::Context as _;
-use microscanner_catalog::LayerCache;
+use microscanner_layer_cache::LayerCache;
 
 use crate::commands::{Global, layer_cache_dir, write_bytes};
 use crate::exit::Outcome;
 
-/// Arguments of `microscanner cache`.
+/// Arguments of the `microscanner cache` command (not to be confused with [`LayerCacheArgs`],
+/// the layer cache flags of `scan` and `sbom`).
+///
+/// [`LayerCacheArgs`]: crate::commands::LayerCacheArgs
 #[derive(Debug, clap::Args)]
-pub(crate) struct CacheArgs {
+pub(crate) struct CacheCommandArgs {
     /// What to do.
     #[command(subcommand)]
     command: CacheCommand,
@@ -26,13 +29,13 @@ enum CacheCommand {
 }
 
 /// Runs `microscanner cache`.
-pub(crate) fn run(_global: &Global, args: &CacheArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(_global: &Global, args: &CacheCommandArgs) -> anyhow::Result<Outcome> {
     let dir = layer_cache_dir().context("no cache directory: set MICROSCANNER_CACHE_DIR, XDG_CACHE_HOME or HOME")?;
     let cache = LayerCache::new(dir);
     let line = match args.command {
         CacheCommand::Status => {
-            let status = cache.status()?;
-            format!("{}\t{} entries\t{} bytes\n", cache.dir().display(), status.entries, status.bytes)
+            let usage = cache.usage()?;
+            format!("{}\t{} entries\t{} bytes\n", cache.dir().display(), usage.entries, usage.bytes)
         }
         CacheCommand::Clean => {
             let removed = cache.clear()?;

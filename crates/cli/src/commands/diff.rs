@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use microscanner_report::diff::{diff, parse_report, render_diff_json, render_diff_table};
+use microscanner_report::diff::{DiffFormat, diff, parse_report, render_diff_json, render_diff_table};
 
 use crate::commands::scan::{Threshold, parse_threshold};
 use crate::commands::{Global, write_bytes};
@@ -22,9 +22,9 @@ pub(crate) struct DiffArgs {
     old: PathBuf,
     /// The later report.
     new: PathBuf,
-    /// `table` or `json` [default: table on a terminal, else json].
-    #[arg(long, short, value_parser = ["table", "json"])]
-    format: Option<String>,
+    /// `table` or `json`, in any case [default: table on a terminal, else json].
+    #[arg(long, short, value_parser = parse_diff_format, value_name = "FORMAT")]
+    format: Option<DiffFormat>,
     /// Write the diff to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -32,6 +32,11 @@ pub(crate) struct DiffArgs {
     /// (unrated findings): `high,unknown`; `none` (the default) never fails.
     #[arg(long, value_parser = parse_threshold, value_name = "SEVERITY")]
     fail_on: Option<Threshold>,
+}
+
+/// Parses `--format` (any case; a typo gets a suggestion).
+fn parse_diff_format(s: &str) -> Result<DiffFormat, String> {
+    s.parse()
 }
 
 /// Runs `microscanner diff`.
@@ -43,9 +48,9 @@ pub(crate) fn run(_global: &Global, args: &DiffArgs) -> anyhow::Result<Outcome> 
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let d = diff(&old, &new);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let bytes = match args.format.as_deref() {
-        Some("table") => render_diff_table(&d, false),
-        Some(_) => render_diff_json(&d),
+    let bytes = match args.format {
+        Some(DiffFormat::Table) => render_diff_table(&d, false),
+        Some(DiffFormat::Json) => render_diff_json(&d),
         None if to_terminal => render_diff_table(&d, crate::logging::use_color(to_terminal)),
         None => render_diff_json(&d),
     };

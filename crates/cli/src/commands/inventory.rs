@@ -4,13 +4,12 @@
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
-use microscanner_catalog::{
-    CatalogOptions, LayerCache, LayerStore, MemoryLayerCache, build_inventory_cached, default_analyzers,
-};
+use microscanner_catalog::{CatalogOptions, LayerStore, MemoryLayerStore, build_inventory_cached, default_analyzers};
 use microscanner_image::{Credentials, Image, OpenOptions, Platform, PlatformSelector, RegistryOptions};
+use microscanner_layer_cache::LayerCache;
 use microscanner_model::Inventory;
 
-use crate::commands::{CacheArgs, layer_cache_dir};
+use crate::commands::{LayerCacheArgs, layer_cache_dir};
 
 /// Flags that say where and how to fetch the image.
 #[derive(Debug, Clone, clap::Args)]
@@ -99,7 +98,7 @@ pub(crate) fn sweep_stale_exports() -> usize {
     let Ok(read) = std::fs::read_dir(&dir) else { return 0 };
     let stale = |entry: &std::fs::DirEntry| {
         let named = entry.file_name().to_str().is_some_and(|n| n.starts_with("engine-export-"));
-        named && microscanner_catalog::cache::unused_for(entry).is_some_and(|age| age > STALE_EXPORT)
+        named && microscanner_atomic_file::unused_for(entry).is_some_and(|age| age > STALE_EXPORT)
     };
     read.flatten().filter(stale).filter(|e| std::fs::remove_file(e.path()).is_ok()).count()
 }
@@ -111,7 +110,7 @@ pub(crate) fn sweep_stale_exports() -> usize {
 pub(crate) fn inventories(
     target: &str,
     quiet: bool,
-    cache_args: &CacheArgs,
+    cache_args: &LayerCacheArgs,
     source: &SourceArgs,
 ) -> anyhow::Result<Vec<Inventory>> {
     if let Some(path) = target.strip_prefix("sbom:") {
@@ -131,7 +130,7 @@ pub(crate) fn inventories(
         dir.map(LayerCache::new)
     };
     // Without the disk cache, platforms of one index still share layers, in memory.
-    let memory = MemoryLayerCache::default();
+    let memory = MemoryLayerStore::default();
     let store: Option<&dyn LayerStore> = match &disk {
         Some(disk) => Some(disk),
         None if images.len() > 1 => Some(&memory),

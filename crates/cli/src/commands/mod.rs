@@ -60,9 +60,10 @@ pub(crate) fn layer_cache_dir() -> Option<PathBuf> {
 /// The default bound of the layer cache (`--cache-max-size`).
 pub(crate) const DEFAULT_CACHE_MAX_SIZE: &str = "2G";
 
-/// Layer cache flags shared by `scan` and `sbom`.
+/// Layer cache flags shared by `scan` and `sbom` (`--no-cache`, `--cache-max-size`); the
+/// `cache` command's own arguments are [`cache::CacheCommandArgs`].
 #[derive(Debug, Clone, clap::Args)]
-pub(crate) struct CacheArgs {
+pub(crate) struct LayerCacheArgs {
     /// Do not read or write the layer cache (`$XDG_CACHE_HOME/microscanner/layers`, or
     /// `MICROSCANNER_CACHE_DIR`).
     #[arg(long)]

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use microscanner_report::{SbomFormat, SbomMeta, write_sbom};
+use microscanner_report::{SbomFormat, SbomMeta, sbom_document};
 
 use crate::commands::inventory::{SourceArgs, inventories};
-use crate::commands::{CacheArgs, Global, write_output};
+use crate::commands::{Global, LayerCacheArgs, write_output};
 use crate::exit::Outcome;
 
 /// Arguments of `microscanner sbom`.
@@ -21,23 +21,28 @@ pub(crate) struct SbomArgs {
     /// `registry:REF`, `docker:REF`, `podman:REF`, a bare path (detected) or a bare reference (the
     /// local engine first, then the registry).
     pub(crate) target: String,
-    /// The document format.
-    #[arg(long, short, default_value = "cyclonedx", value_parser = ["cyclonedx", "spdx", "json"])]
-    pub(crate) format: String,
+    /// The document format: cyclonedx, spdx or json (microscanner's inventory,
+    /// docs/inventory.schema.json), in any case.
+    #[arg(long, short, default_value = "cyclonedx", value_parser = parse_sbom_format, value_name = "FORMAT")]
+    pub(crate) format: SbomFormat,
     /// Write the document to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
     /// Layer cache flags.
     #[command(flatten)]
-    pub(crate) cache: CacheArgs,
+    pub(crate) cache: LayerCacheArgs,
     /// Platform and registry flags.
     #[command(flatten)]
     pub(crate) source: SourceArgs,
 }
 
+/// Parses `--format` (any case; a typo gets a suggestion).
+fn parse_sbom_format(s: &str) -> Result<SbomFormat, String> {
+    s.parse()
+}
+
 /// Runs `microscanner sbom`.
 pub(crate) fn run(global: &Global, args: &SbomArgs) -> anyhow::Result<Outcome> {
-    let format: SbomFormat = args.format.parse().map_err(anyhow::Error::msg)?;
     anyhow::ensure!(
         !args.source.all_platforms,
         "sbom writes one image's document: choose the platform with --platform instead of --all-platforms"
@@ -51,7 +56,7 @@ pub(crate) fn run(global: &Global, args: &SbomArgs) -> anyhow::Result<Outcome> {
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
     let meta = SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch);
-    let document = write_sbom(&inventory, format, &meta);
+    let document = sbom_document(&inventory, args.format, &meta);
     write_output(args.output.as_deref(), &document)?;
     Ok(Outcome::Success)
 }

@@ -90,7 +90,7 @@ pub(crate) struct ScanArgs {
     baseline: Option<PathBuf>,
     /// Layer cache flags.
     #[command(flatten)]
-    cache: super::CacheArgs,
+    cache: super::LayerCacheArgs,
     /// Platform and registry flags.
     #[command(flatten)]
     source: SourceArgs,
@@ -230,15 +230,14 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
             "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
         );
     }
-    let mut reports = if args.dry_run {
+    let reports = if args.dry_run {
         return dry_run(args, global);
     } else if let Some(token) = token {
-        remote_reports(global, args, &token, &policy)?
+        remote_reports(global, args, &token, &policy, started)?
     } else {
-        local_reports(global, args, &policy, &created_at)?
+        local_reports(global, args, &policy, &created_at, started)?
     };
-    for report in &mut reports {
-        report.duration_seconds = started.elapsed().as_secs_f64();
+    for report in &reports {
         warn_all(&report.diagnostics);
     }
     if let Some(database) = reports.first().and_then(|r| r.database.as_ref()) {
@@ -293,8 +292,15 @@ fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(ReportFormat, Option<Pat
     }
 }
 
-/// Inventories the target and matches it against the local database.
-fn local_reports(global: &Global, args: &ScanArgs, policy: &Policy, created_at: &str) -> anyhow::Result<Vec<Report>> {
+/// Inventories the target and matches it against the local database; the scan started at
+/// `created_at` (the report's time), `started` (its clock).
+fn local_reports(
+    global: &Global,
+    args: &ScanArgs,
+    policy: &Policy,
+    created_at: &str,
+    started: Instant,
+) -> anyhow::Result<Vec<Report>> {
     let db_file = db_path(global)?;
     let db = Database::open(&db_file).with_context(|| {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
@@ -304,15 +310,21 @@ fn local_reports(global: &Global, args: &ScanArgs, policy: &Policy, created_at: 
     inventories
         .into_iter()
         .map(|inventory| {
-            build_report(&db, &database, policy, inventory, created_at)
+            build_report(&db, &database, policy, inventory, created_at, started)
                 .with_context(|| format!("matching against {}", db_file.display()))
         })
         .collect()
 }
 
 /// Inventories the target, sends only the inventory to the server, and judges its answer by the
-/// local policy.
-fn remote_reports(global: &Global, args: &ScanArgs, token: &Token, policy: &Policy) -> anyhow::Result<Vec<Report>> {
+/// local policy; the scan started at `started`.
+fn remote_reports(
+    global: &Global,
+    args: &ScanArgs,
+    token: &Token,
+    policy: &Policy,
+    started: Instant,
+) -> anyhow::Result<Vec<Report>> {
     let server = args.remote.server.clone().unwrap_or_else(|| token.server_url.clone());
     if args.remote.no_verify {
         tracing::warn!("--no-verify: the server's TLS certificate is not checked");
@@ -325,7 +337,7 @@ fn remote_reports(global: &Global, args: &ScanArgs, token: &Token, policy: &Poli
             let document = inventory_document(&inventory);
             let bytes = serde_json::to_vec(&document).context("serialising the inventory")?;
             let report = client.scan(&token.reveal(), bytes)?;
-            Ok(apply_local_policy(report, policy))
+            Ok(apply_local_policy(report, policy, started.elapsed().as_secs_f64()))
         })
         .collect()
 }
@@ -334,7 +346,7 @@ fn remote_reports(global: &Global, args: &ScanArgs, token: &Token, policy: &Poli
 fn inventory_document(inventory: &Inventory) -> serde_json::Value {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
     let meta = microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch);
-    microscanner_report::write_sbom(inventory, microscanner_report::SbomFormat::Json, &meta)
+    microscanner_report::sbom_document(inventory, microscanner_report::SbomFormat::Json, &meta)
 }
 
 /// `--dry-run`: writes what would be sent, sends nothing.

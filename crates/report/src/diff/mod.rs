@@ -21,14 +21,52 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use microscanner_model::{
-    FailOn, Finding, FixState, PackageIdentity, REPORT_SCHEMA_VERSION, Report, Severity, Summary,
+    Finding, FixState, PackageIdentity, REPORT_SCHEMA_VERSION, Report, SeverityCounts, Summary, sort_findings,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::policy::{PolicyError, sort_findings};
+use crate::format::parse_name;
+use crate::policy::PolicyError;
 
 pub use table::render_diff_table;
+
+/// The formats `diff --format` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DiffFormat {
+    /// For people ([`render_diff_table`]).
+    Table,
+    /// The [`ReportDiff`] as JSON ([`render_diff_json`]).
+    Json,
+}
+
+impl DiffFormat {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Self; 2] = [Self::Table, Self::Json];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::Json => "json",
+        }
+    }
+}
+
+impl std::fmt::Display for DiffFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DiffFormat {
+    type Err = String;
+
+    /// Any case (`JSON`); an unknown name is an error that suggests the nearest one.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_name("diff format", s, &Self::ALL, Self::name)
+    }
+}
 
 /// One of the two reports compared: enough to say which scan it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,70 +93,6 @@ impl DiffSide {
             created_at: report.created_at.clone(),
             database_built_at: report.database.as_ref().map(|d| d.built_at.clone()),
             summary: report.summary,
-        }
-    }
-}
-
-/// Counts of findings by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeverityCounts {
-    /// All of them.
-    pub total: usize,
-    /// Critical.
-    pub critical: usize,
-    /// High.
-    pub high: usize,
-    /// Medium.
-    pub medium: usize,
-    /// Low.
-    pub low: usize,
-    /// Negligible.
-    pub negligible: usize,
-    /// Unknown.
-    pub unknown: usize,
-}
-
-impl SeverityCounts {
-    /// Counts the severities of `findings`.
-    pub fn count<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
-        let mut c = Self::default();
-        for f in findings {
-            c.total += 1;
-            *c.slot(f.severity) += 1;
-        }
-        c
-    }
-
-    /// The count of one severity.
-    pub fn of(&self, severity: Severity) -> usize {
-        match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::Negligible => self.negligible,
-            Severity::Unknown => self.unknown,
-        }
-    }
-
-    /// How many are at or above `threshold` (what a pipeline alerts on).
-    pub fn at_or_above(&self, threshold: Severity) -> usize {
-        Severity::ALL.into_iter().filter(|s| *s >= threshold).map(|s| self.of(s)).sum()
-    }
-
-    /// How many have a severity `fail_on` names (`diff --fail-on high,unknown`).
-    pub fn failing(&self, fail_on: FailOn) -> usize {
-        Severity::ALL.into_iter().filter(|s| fail_on.fails(*s)).map(|s| self.of(s)).sum()
-    }
-
-    fn slot(&mut self, severity: Severity) -> &mut usize {
-        match severity {
-            Severity::Critical => &mut self.critical,
-            Severity::High => &mut self.high,
-            Severity::Medium => &mut self.medium,
-            Severity::Low => &mut self.low,
-            Severity::Negligible => &mut self.negligible,
-            Severity::Unknown => &mut self.unknown,
         }
     }
 }
@@ -165,12 +139,13 @@ pub struct ReportDiff {
     pub current: DiffSide,
     /// Counts of new, fixed, changed and unchanged findings.
     pub summary: DiffSummary,
-    /// Findings shown in the new report that the old one did not have, most severe first.
+    /// Findings shown in the new report that the old one did not have, in
+    /// [`Finding::report_order`] (most severe first).
     pub new: Vec<Finding>,
     /// Findings shown in the old report that the new one no longer has (fixed, or the package
-    /// is gone), as the old report had them, most severe first.
+    /// is gone), as the old report had them, in [`Finding::report_order`].
     pub fixed: Vec<Finding>,
-    /// Findings in both that changed, most severe (after) first.
+    /// Findings in both that changed, in [`Finding::report_order`] of the new report's finding.
     pub changed: Vec<ChangedFinding>,
 }
 
@@ -340,14 +315,7 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         old_all.iter().zip(&seen).filter(|(f, seen)| !**seen && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
     sort_findings(&mut added);
     sort_findings(&mut fixed);
-    changed.sort_by(|a, b| {
-        (Reverse(a.after.severity), &a.after.id, &a.after.package.name, &a.after.package.location).cmp(&(
-            Reverse(b.after.severity),
-            &b.after.id,
-            &b.after.package.name,
-            &b.after.package.location,
-        ))
-    });
+    changed.sort_by(|a, b| a.after.report_order(&b.after));
     let summary = DiffSummary {
         new: SeverityCounts::count(&added),
         fixed: SeverityCounts::count(&fixed),
@@ -402,4 +370,18 @@ pub fn render_diff_json(d: &ReportDiff) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(d).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_in_any_case_and_typos_get_a_suggestion() {
+        assert_eq!("TABLE".parse::<DiffFormat>(), Ok(DiffFormat::Table));
+        assert_eq!("json".parse::<DiffFormat>(), Ok(DiffFormat::Json));
+        let err = "jsno".parse::<DiffFormat>().unwrap_err();
+        assert!(err.contains("did you mean json?"), "{err}");
+        assert!(err.contains("expected one of table, json"), "{err}");
+    }
 }

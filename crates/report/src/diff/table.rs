@@ -2,9 +2,9 @@
 //! escaped ([`escape_controls`]) before it is laid out: the colours are the only escape sequences
 //! written, and no data starts a line.
 
-use microscanner_model::{Finding, FixState, Severity};
+use microscanner_model::{Finding, FixState, Severity, SeverityCounts};
 
-use super::{DiffSide, ReportDiff, SeverityCounts};
+use super::{DiffSide, ReportDiff};
 use crate::text::escape_controls;
 
 /// The width the table fits in.
@@ -68,7 +68,7 @@ impl Writer {
         if let Some(db) = &side.database_built_at {
             facts.push(format!("database {}", escape_controls(db)));
         }
-        facts.push(plural(side.summary.total, "finding"));
+        facts.push(plural(side.summary.counts.total, "finding"));
         if side.summary.suppressed > 0 {
             facts.push(format!("{} suppressed", side.summary.suppressed));
         }

@@ -21,14 +21,14 @@
 use std::collections::{HashMap, HashSet};
 
 use microscanner_model::{
-    AffectedPackage, Evidence, Finding, FixState, Inventory, Package, PackageKind, Rating, RatingKind, Report,
-    Severity, Suppression, SuppressionKind,
+    AffectedPackage, Finding, FixState, Inventory, Package, PackageKind, Rating, RatingKind, Report, Severity,
+    Suppression, SuppressionKind,
 };
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use crate::sbom::{SbomFormat, SbomMeta, write_sbom};
+use crate::sbom::{SbomFormat, SbomMeta, SbomWithRefs, sbom_with_refs, uuid_from_hash};
 use crate::text::is_web_url;
 
 /// Property names we add to vulnerabilities, in the `microscanner:` namespace the SBOM uses.
@@ -44,8 +44,8 @@ const PROP_SUPPRESSION_EXPIRES: &str = "microscanner:suppression:expires";
 /// Renders `report` as CycloneDX 1.6 JSON with `vulnerabilities`.
 pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     let inventory = sbom_inventory(report);
-    let mut doc = write_sbom(&inventory, SbomFormat::CycloneDx, &sbom_meta(report));
-    let refs = component_refs(&doc, &inventory)?;
+    let SbomWithRefs { document: mut doc, package_refs } =
+        sbom_with_refs(&inventory, SbomFormat::CycloneDx, &sbom_meta(report));
     let lookup = PackageLookup::new(&inventory.packages);
     let mut seen = HashSet::new();
     let mut vulnerabilities = Vec::new();
@@ -55,25 +55,31 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     for finding in report.findings.iter().chain(&report.suppressed) {
         let component = lookup
             .find(&finding.package)
-            .and_then(|i| refs.get(i))
+            .and_then(|i| package_refs.get(i))
             .ok_or_else(|| internal("a finding's package has no component"))?;
-        let mut bom_ref = format!("{}@{component}", finding.id);
-        let mut n = 1;
-        while !seen.insert(bom_ref.clone()) {
-            n += 1;
-            bom_ref = format!("{}@{component}~{n}", finding.id);
-        }
+        let bom_ref = unique_ref(&mut seen, &finding.id, component);
         hasher.update(bom_ref.as_bytes());
         hasher.update([u8::from(finding.suppression.is_some())]);
         vulnerabilities.push(vulnerability(finding, &bom_ref, component));
     }
     let object = doc.as_object_mut().ok_or_else(|| internal("the SBOM is not an object"))?;
-    object.insert("serialNumber".to_owned(), json!(format!("urn:uuid:{}", uuid_from(&hasher.finalize()))));
+    object.insert("serialNumber".to_owned(), json!(format!("urn:uuid:{}", uuid_from_hash(&hasher.finalize()))));
     object.insert("vulnerabilities".to_owned(), Value::Array(vulnerabilities));
     let mut bytes = serde_json::to_vec_pretty(&doc)
         .map_err(|e| RenderError::Serialize { format: "cyclonedx", message: e.to_string() })?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The `bom-ref` of a vulnerability: `ID@COMPONENT`, with `~2`, `~3`... on repeats.
+fn unique_ref(seen: &mut HashSet<String>, id: &str, component: &str) -> String {
+    let mut bom_ref = format!("{id}@{component}");
+    let mut n = 1;
+    while !seen.insert(bom_ref.clone()) {
+        n += 1;
+        bom_ref = format!("{id}@{component}~{n}");
+    }
+    bom_ref
 }
 
 fn internal(message: &str) -> RenderError {
@@ -103,20 +109,11 @@ pub(super) fn sbom_meta(report: &Report) -> SbomMeta {
 
 /// An inventory package for an affected package the report's package list lacks.
 fn package_of(a: &AffectedPackage) -> Package {
-    Package {
-        kind: a.kind,
-        name: a.name.clone(),
-        version: a.version.clone(),
-        arch: None,
-        source_name: a.source_name.clone(),
-        source_version: None,
-        licenses: vec![],
-        purl: a.purl.clone(),
-        location: a.location.clone(),
-        evidence: Evidence::Installed,
-        layer: a.layer.clone(),
-        files: vec![],
-    }
+    Package::new(a.kind, a.name.as_str(), a.version.as_str())
+        .with_source_name(a.source_name.clone())
+        .with_purl(a.purl.as_str())
+        .with_location(a.location.as_str())
+        .with_layer(a.layer.clone())
 }
 
 /// Finds the inventory position of a finding's package by (kind, name, version, location).
@@ -142,36 +139,6 @@ impl PackageLookup {
     pub(super) fn find(&self, a: &AffectedPackage) -> Option<usize> {
         self.index.get(&(a.kind, a.name.clone(), a.version.clone(), a.location.clone())).copied()
     }
-}
-
-/// The `bom-ref` of each inventory package, read back from the SBOM the writer made (its
-/// `library` components, in package order), so they are the SBOM's by construction.
-fn component_refs(doc: &Value, inventory: &Inventory) -> Result<Vec<String>, RenderError> {
-    let components = doc["components"].as_array().ok_or_else(|| internal("the SBOM has no components"))?;
-    let refs: Vec<String> = components
-        .iter()
-        .filter(|c| c["type"] == "library")
-        .zip(&inventory.packages)
-        .filter(|(c, p)| c["purl"] == p.purl.as_str())
-        .filter_map(|(c, _)| c["bom-ref"].as_str().map(str::to_owned))
-        .collect();
-    if refs.len() == inventory.packages.len() {
-        Ok(refs)
-    } else {
-        Err(internal("the SBOM's components do not follow the package list"))
-    }
-}
-
-/// A UUID (RFC 4122 layout, version 5-like) from a hash.
-pub(super) fn uuid_from(hash: &[u8]) -> String {
-    let mut b = [0_u8; 16];
-    for (dst, src) in b.iter_mut().zip(hash) {
-        *dst = *src;
-    }
-    b[6] = (b[6] & 0x0f) | 0x50;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// One finding as a CycloneDX vulnerability affecting `component`.

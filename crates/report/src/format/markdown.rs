@@ -67,10 +67,10 @@ fn summary_table(out: &mut String, report: &Report) {
     let s = &report.summary;
     let severities: Vec<Severity> = Severity::ALL.iter().rev().copied().collect();
     let names: Vec<&str> = severities.iter().map(|s| title_case(*s)).collect();
-    let counts: Vec<String> = severities.iter().map(|sev| s.of(*sev).to_string()).collect();
+    let counts: Vec<String> = severities.iter().map(|sev| s.counts.of(*sev).to_string()).collect();
     let _ = writeln!(out, "| {} | Total |", names.join(" | "));
     let _ = writeln!(out, "|{}---:|", "---:|".repeat(severities.len()));
-    let _ = writeln!(out, "| {} | **{}** |", counts.join(" | "), s.total);
+    let _ = writeln!(out, "| {} | **{}** |", counts.join(" | "), s.counts.total);
     out.push('\n');
     let _ = writeln!(out, "{} fixable, {} known exploited (CISA KEV).", s.fixable, s.known_exploited);
     out.push('\n');

@@ -5,8 +5,8 @@ mod cyclonedx;
 mod html;
 mod json;
 mod junit;
+mod legacy;
 mod markdown;
-mod microscanner;
 mod sarif;
 mod spdx;
 mod table;
@@ -85,19 +85,36 @@ impl FromStr for ReportFormat {
 
     /// Any case (`JSON`, `Sarif`); an unknown name is an error that suggests the nearest one.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let word = s.trim();
-        Self::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(word)).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
-            let lower = word.to_ascii_lowercase();
-            let nearest = names
-                .iter()
-                .map(|n| (strsim::damerau_levenshtein(&lower, n), *n))
-                .filter(|(d, n)| *d <= 2 && *d < n.len())
-                .min();
-            let hint = nearest.map(|(_, n)| format!("; did you mean {n}?")).unwrap_or_default();
-            format!("unknown report format {s:?}{hint} (expected one of {})", names.join(", "))
-        })
+        parse_name("report format", s, &Self::ALL, Self::name)
     }
+}
+
+/// The one of `all` that `name` calls `given`, in any case. Every `--format` of the command line
+/// is read this way: an unknown name is an error that suggests the nearest name when one is close
+/// (`tabel`: did you mean table?) and lists them all.
+pub(crate) fn parse_name<T: Copy>(
+    what: &str,
+    given: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, String> {
+    let word = given.trim();
+    all.iter().copied().find(|f| name(*f).eq_ignore_ascii_case(word)).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|f| name(*f)).collect();
+        unknown_name(what, given, &names)
+    })
+}
+
+/// The error for a name that is none of `names`.
+fn unknown_name(what: &str, given: &str, names: &[&str]) -> String {
+    let lower = given.trim().to_ascii_lowercase();
+    let nearest = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(&lower, n), *n))
+        .filter(|(d, n)| *d <= 2 && *d < n.len())
+        .min();
+    let hint = nearest.map(|(_, n)| format!("; did you mean {n}?")).unwrap_or_default();
+    format!("unknown {what} {given:?}{hint} (expected one of {})", names.join(", "))
 }
 
 /// How to render.
@@ -138,7 +155,7 @@ pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) ->
     match format {
         ReportFormat::Table => table::render(report, options),
         ReportFormat::Json => json::render(report),
-        ReportFormat::Microscanner => microscanner::render(report, options.full_output),
+        ReportFormat::Microscanner => legacy::render(report, options.full_output),
         ReportFormat::Sarif => sarif::render(report),
         ReportFormat::Cyclonedx => cyclonedx::render(report),
         ReportFormat::Spdx => spdx::render(report),

@@ -8,13 +8,15 @@
 //! the suppression. The document namespace is derived from the SBOM's and the findings, so it
 //! differs from the plain SBOM of the same scan.
 
-use microscanner_model::{Finding, Inventory, Report, SuppressionKind};
+use std::collections::HashMap;
+
+use microscanner_model::{Finding, Report, SuppressionKind};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use super::cyclonedx::{PackageLookup, advisory_source, sbom_inventory, sbom_meta, uuid_from};
-use crate::sbom::{SbomFormat, write_sbom};
+use super::cyclonedx::{PackageLookup, advisory_source, sbom_inventory, sbom_meta};
+use crate::sbom::{SbomFormat, SbomWithRefs, sbom_with_refs, uuid_from_hash};
 use crate::text::is_web_url;
 
 /// Renders `report` as SPDX 2.3 JSON with advisory references.
@@ -22,37 +24,28 @@ pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     let inventory = sbom_inventory(report);
     let mut meta = sbom_meta(report);
     meta.created = spdx_timestamp(&meta.created);
-    let mut doc = write_sbom(&inventory, SbomFormat::Spdx, &meta);
-    let positions = package_positions(&doc, &inventory)?;
+    let SbomWithRefs { document: mut doc, package_refs } = sbom_with_refs(&inventory, SbomFormat::Spdx, &meta);
+    let positions = positions_by_id(&doc);
     let lookup = PackageLookup::new(&inventory.packages);
     let mut hasher = Sha256::new();
     hasher.update(doc["documentNamespace"].as_str().unwrap_or_default().as_bytes());
     hasher.update(b"\0advisories");
-    let findings: Vec<&Finding> = report.findings.iter().chain(&report.suppressed).collect();
-    for f in &findings {
+    for f in report.findings.iter().chain(&report.suppressed) {
         let position = lookup
             .find(&f.package)
-            .and_then(|i| positions.get(i))
+            .and_then(|i| package_refs.get(i))
+            .and_then(|id| positions.get(id.as_str()))
             .copied()
             .ok_or_else(|| internal("a finding's package is not in the document"))?;
         let reference = advisory_ref(f);
         hasher.update(reference.to_string().as_bytes());
-        let refs = doc
-            .get_mut("packages")
-            .and_then(Value::as_array_mut)
-            .and_then(|packages| packages.get_mut(position))
-            .and_then(|package| package.get_mut("externalRefs"))
-            .and_then(Value::as_array_mut)
-            .ok_or_else(|| internal("a package has no externalRefs"))?;
-        if !refs.contains(&reference) {
-            refs.push(reference);
-        }
+        add_reference(&mut doc, position, reference)?;
     }
     let object = doc.as_object_mut().ok_or_else(|| internal("the SBOM is not an object"))?;
     // the SBOM's namespace with our own UUID in place of its last segment
     let sbom_namespace = object.get("documentNamespace").and_then(Value::as_str).unwrap_or_default();
     let base = sbom_namespace.rsplit_once('/').map_or("https://microscanner.invalid/spdx", |(base, _)| base);
-    let namespace = format!("{base}/{}", uuid_from(&hasher.finalize()));
+    let namespace = format!("{base}/{}", uuid_from_hash(&hasher.finalize()));
     object.insert("documentNamespace".to_owned(), json!(namespace));
     object.insert("comment".to_owned(), json!(comment(report)));
     let mut bytes = serde_json::to_vec_pretty(&doc)
@@ -65,24 +58,25 @@ fn internal(message: &str) -> RenderError {
     RenderError::Serialize { format: "spdx", message: format!("internal: {message}") }
 }
 
-/// The position in `doc["packages"]` of each inventory package: the SBOM writer lists the image,
-/// the operating system, then the packages in order, each with its purl as the first external
-/// reference. Read back rather than assumed, and checked against the purls.
-fn package_positions(doc: &Value, inventory: &Inventory) -> Result<Vec<usize>, RenderError> {
-    let packages = doc["packages"].as_array().ok_or_else(|| internal("the SBOM has no packages"))?;
-    let with_purl = packages.iter().enumerate().filter(|(_, p)| {
-        p["externalRefs"].as_array().is_some_and(|refs| refs.iter().any(|r| r["referenceType"] == "purl"))
-    });
-    let positions: Vec<usize> = with_purl
-        .zip(&inventory.packages)
-        .filter(|((_, doc_pkg), pkg)| doc_pkg["externalRefs"][0]["referenceLocator"] == pkg.purl.as_str())
-        .map(|((i, _), _)| i)
-        .collect();
-    if positions.len() == inventory.packages.len() {
-        Ok(positions)
-    } else {
-        Err(internal("the SBOM's packages do not follow the package list"))
+/// The position in `doc["packages"]` of each `SPDXID`.
+fn positions_by_id(doc: &Value) -> HashMap<String, usize> {
+    let packages = doc["packages"].as_array().map_or(&[][..], Vec::as_slice);
+    packages.iter().enumerate().filter_map(|(i, p)| Some((p["SPDXID"].as_str()?.to_owned(), i))).collect()
+}
+
+/// Adds `reference` to the external references of the package at `position`, once.
+fn add_reference(doc: &mut Value, position: usize, reference: Value) -> Result<(), RenderError> {
+    let refs = doc
+        .get_mut("packages")
+        .and_then(Value::as_array_mut)
+        .and_then(|packages| packages.get_mut(position))
+        .and_then(|package| package.get_mut("externalRefs"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| internal("a package has no externalRefs"))?;
+    if !refs.contains(&reference) {
+        refs.push(reference);
     }
+    Ok(())
 }
 
 /// The `SECURITY`/`advisory` external reference of a finding.
@@ -118,10 +112,11 @@ fn advisory_ref(f: &Finding) -> Value {
 /// The document comment: what the advisory references are.
 fn comment(report: &Report) -> String {
     let s = &report.summary;
+    let c = &s.counts;
     format!(
         "microscanner vulnerability report: {} findings ({} critical, {} high, {} medium, {} low, {} negligible, {} \
          unknown), {} suppressed. Each finding is a SECURITY advisory reference on its package.",
-        s.total, s.critical, s.high, s.medium, s.low, s.negligible, s.unknown, s.suppressed
+        c.total, c.critical, c.high, c.medium, c.low, c.negligible, c.unknown, s.suppressed
     )
 }
 

@@ -425,12 +425,12 @@ fn summary(out: &mut String, report: &Report, paint: Paint, width: usize) {
         .iter()
         .rev()
         .map(|&sev| {
-            let count = format!("{}: {}", sev.as_str().to_ascii_uppercase(), s.of(sev));
-            if s.of(sev) > 0 { paint.severity(&count, sev) } else { count }
+            let count = format!("{}: {}", sev.as_str().to_ascii_uppercase(), s.counts.of(sev));
+            if s.counts.of(sev) > 0 { paint.severity(&count, sev) } else { count }
         })
         .collect();
-    push_wrapped(out, &format!("Total: {} ({})", s.total, counts.join(", ")), width, 7);
-    if s.total > 0 {
+    push_wrapped(out, &format!("Total: {} ({})", s.counts.total, counts.join(", ")), width, 7);
+    if s.counts.total > 0 {
         push_line(out, &format!("Fixable: {}, known exploited (KEV): {}", s.fixable, s.known_exploited));
     }
     if !report.suppressed.is_empty() {

@@ -10,7 +10,8 @@
 //!    `unknown` when asked) and that are not in the baseline fail the scan.
 //!
 //! Nothing here reads files or prints: the binary reads the ignore file, VEX documents and
-//! baseline, passes their bytes and names, and prints the notes [`apply`] returns.
+//! baseline, passes their bytes and names, and prints the notes [`apply`] returns. The findings
+//! are listed in [`Finding::report_order`].
 
 mod baseline;
 mod glob;
@@ -21,7 +22,8 @@ mod vex;
 use std::cmp::Reverse;
 
 use microscanner_model::{
-    Diagnostic, FailOn, Finding, FixState, PolicyVerdict, Report, Severity, Summary, Suppression, SuppressionKind,
+    Diagnostic, FailOn, Finding, FixState, JudgedFindings, PolicyVerdict, Severity, Suppression, SuppressionKind,
+    sort_findings,
 };
 use time::Date;
 
@@ -103,153 +105,170 @@ impl Policy {
     }
 }
 
-/// What [`apply`] made of the findings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied {
-    /// The findings shown, most severe first (then id, package).
-    pub shown: Vec<Finding>,
-    /// The findings hidden by VEX or the ignore file, each with its `suppression`, same order.
-    pub suppressed: Vec<Finding>,
-    /// The verdict, every field filled.
-    pub verdict: PolicyVerdict,
-    /// Things the user should know: a baseline file that does not exist yet and expired ignore
-    /// entries (warnings), entries without a reason (info). Each names the file (and entry).
-    pub notes: Vec<Diagnostic>,
-}
-
-impl Applied {
-    /// Writes the result into `report`: findings, suppressed, summary, policy verdict, and the
-    /// notes appended to its diagnostics.
-    pub fn write_into(self, report: &mut Report) {
-        report.summary = Summary::count(&self.shown, self.suppressed.len());
-        report.policy = self.verdict;
-        report.findings = self.shown;
-        report.suppressed = self.suppressed;
-        report.diagnostics.extend(self.notes);
-    }
-}
-
-/// Sorts findings the way reports list them: most severe first, then by id, package name,
-/// version and location.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (Reverse(a.severity), &a.id, &a.package.name, &a.package.version, &a.package.location).cmp(&(
-            Reverse(b.severity),
-            &b.id,
-            &b.package.name,
-            &b.package.version,
-            &b.package.location,
-        ))
-    });
-}
-
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
-/// Applies `policy` to the matcher's `findings`. A finding that already carries a suppression
-/// stays suppressed. Never fails: inputs were validated when they were parsed.
-pub fn apply(policy: &Policy, findings: Vec<Finding>) -> Applied {
-    let entries: &[IgnoreEntry] = policy.ignore.as_ref().map_or(&[], |i| &i.entries);
-    let ignore_source = policy.ignore.as_ref().map_or("", |i| i.source.as_str());
-    // per entry: findings it hid, and (expired entries) shown findings it would have hidden
-    let mut hid = vec![0usize; entries.len()];
-    let mut would_hide = vec![0usize; entries.len()];
-    let mut shown = Vec::new();
-    let mut suppressed = Vec::new();
+/// Applies `policy` to the matcher's `findings`: drops what `--severity` and `--ignore-unfixed`
+/// leave out, marks the baseline's findings, moves what VEX or the ignore file hides to
+/// `suppressed`, and gives the verdict, with notes on the policy's inputs. A finding that already
+/// carries a suppression stays suppressed. Never fails: inputs were validated when they were
+/// parsed.
+pub fn apply(policy: &Policy, findings: Vec<Finding>) -> JudgedFindings {
+    let mut judging = Judging::new(policy);
+    for f in findings.into_iter().filter(|f| policy.selects(f)) {
+        judging.judge(f);
+    }
+    judging.finish()
+}
 
-    for mut f in findings {
-        if !policy.severities.is_empty() && !policy.severities.contains(&f.severity) {
-            continue;
+impl Policy {
+    /// Whether `--severity` and `--ignore-unfixed` keep `f` at all.
+    fn selects(&self, f: &Finding) -> bool {
+        (self.severities.is_empty() || self.severities.contains(&f.severity))
+            && (!self.ignore_unfixed || f.fix.state == FixState::Fixed)
+    }
+
+    /// The ignore file's entries (none without one).
+    fn ignore_entries(&self) -> &[IgnoreEntry] {
+        self.ignore.as_ref().map_or(&[], |i| &i.entries)
+    }
+
+    /// The ignore file's name, as the user gave it.
+    fn ignore_source(&self) -> &str {
+        self.ignore.as_ref().map_or("", |i| i.source.as_str())
+    }
+
+    /// The verdict on the `shown` findings: those `--fail-on` names that are not in the baseline
+    /// fail the scan.
+    fn verdict(&self, shown: &[Finding]) -> PolicyVerdict {
+        let failing = self
+            .fail_on
+            .map_or(0, |fail_on| shown.iter().filter(|f| fail_on.fails(f.severity) && !f.in_baseline).count());
+        let mut severities = self.severities.clone();
+        severities.sort_by_key(|s| Reverse(*s));
+        severities.dedup();
+        PolicyVerdict {
+            fail_on: self.fail_on,
+            severities,
+            ignore_unfixed: self.ignore_unfixed,
+            baseline: self.baseline.as_ref().map(|b| b.source.clone()),
+            failing,
+            failed: failing > 0,
         }
-        if policy.ignore_unfixed && f.fix.state != FixState::Fixed {
-            continue;
+    }
+}
+
+/// The policy at work on one list of findings.
+struct Judging<'p> {
+    policy: &'p Policy,
+    /// Per ignore entry: how many findings it hid.
+    hid: Vec<usize>,
+    /// Per (expired) ignore entry: how many shown findings it would have hidden.
+    would_hide: Vec<usize>,
+    shown: Vec<Finding>,
+    suppressed: Vec<Finding>,
+}
+
+impl<'p> Judging<'p> {
+    fn new(policy: &'p Policy) -> Self {
+        let entries = policy.ignore_entries().len();
+        Self { policy, hid: vec![0; entries], would_hide: vec![0; entries], shown: Vec::new(), suppressed: Vec::new() }
+    }
+
+    /// Marks `f` when the baseline has it, and shows or suppresses it.
+    fn judge(&mut self, mut f: Finding) {
+        f.in_baseline = self.policy.baseline.as_ref().is_some_and(|b| b.contains(&f));
+        if f.suppression.is_none() {
+            f.suppression = vex_suppression(self.policy, &f).or_else(|| self.ignore_suppression(&f));
         }
-        f.in_baseline = policy.baseline.as_ref().is_some_and(|b| b.contains(&f));
-        if f.suppression.is_some() {
-            suppressed.push(f);
-            continue;
-        }
-        if let Some((doc, statement)) = vex::decide(&policy.vex, &f)
-            && statement.status.hides()
-        {
-            f.suppression = Some(Suppression {
-                kind: SuppressionKind::Vex,
-                source: doc.source.clone(),
-                reason: statement.impact_statement.clone().or_else(|| statement.status_notes.clone()),
-                status: Some(statement.status.as_str().to_owned()),
-                justification: statement.justification.clone(),
-                expires: None,
-            });
-            suppressed.push(f);
-            continue;
-        }
-        let matching: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].matches(&f)).collect();
-        if let Some(&i) = matching.iter().find(|&&i| !entries[i].is_expired(policy.today)) {
-            hid[i] += 1;
+        if f.suppression.is_some() { self.suppressed.push(f) } else { self.shown.push(f) }
+    }
+
+    /// The suppression of the first ignore entry in force that matches `f`; expired entries
+    /// that match count the findings they would have hidden.
+    fn ignore_suppression(&mut self, f: &Finding) -> Option<Suppression> {
+        let entries = self.policy.ignore_entries();
+        let today = self.policy.today;
+        let matching: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].matches(f)).collect();
+        if let Some(&i) = matching.iter().find(|&&i| !entries[i].is_expired(today)) {
+            self.hid[i] += 1;
             let entry = &entries[i];
-            f.suppression = Some(Suppression {
+            return Some(Suppression {
                 kind: SuppressionKind::IgnoreFile,
-                source: ignore_source.to_owned(),
+                source: self.policy.ignore_source().to_owned(),
                 reason: entry.reason.clone(),
                 status: None,
                 justification: None,
                 expires: entry.expires.map(|d| d.to_string()),
             });
-            suppressed.push(f);
-            continue;
         }
         for i in matching {
-            would_hide[i] += 1;
+            self.would_hide[i] += 1;
         }
-        shown.push(f);
+        None
     }
 
-    let mut notes = Vec::new();
-    if let Some(baseline) = policy.baseline.as_ref().filter(|b| b.is_missing()) {
-        notes.push(Diagnostic::warning(
-            &baseline.source,
-            "no baseline yet: every finding is new (the file does not exist; keep this scan's `--format json` \
-             report there for the next build to compare with)",
-        ));
+    /// The findings sorted, the notes and the verdict.
+    fn finish(mut self) -> JudgedFindings {
+        let notes = self.notes();
+        sort_findings(&mut self.shown);
+        sort_findings(&mut self.suppressed);
+        let verdict = self.policy.verdict(&self.shown);
+        JudgedFindings { shown: self.shown, suppressed: self.suppressed, verdict, notes }
     }
-    for (i, entry) in entries.iter().enumerate() {
-        if let Some(expires) = entry.expires.filter(|_| entry.is_expired(policy.today)) {
-            let effect = match would_hide[i] {
+
+    /// A baseline file that does not exist yet, then a note per ignore entry worth one.
+    fn notes(&self) -> Vec<Diagnostic> {
+        let mut notes = Vec::new();
+        if let Some(baseline) = self.policy.baseline.as_ref().filter(|b| b.is_missing()) {
+            notes.push(Diagnostic::warning(
+                &baseline.source,
+                "no baseline yet: every finding is new (the file does not exist; keep this scan's `--format json` \
+                 report there for the next build to compare with)",
+            ));
+        }
+        let entries = self.policy.ignore_entries().iter().enumerate();
+        notes.extend(entries.filter_map(|(i, entry)| self.entry_note(entry, i)));
+        notes
+    }
+
+    /// An expired entry (a warning saying what it no longer hides), or an entry that hides
+    /// findings without a reason (info).
+    fn entry_note(&self, entry: &IgnoreEntry, i: usize) -> Option<Diagnostic> {
+        let source = self.policy.ignore_source();
+        if let Some(expires) = entry.expires.filter(|_| entry.is_expired(self.policy.today)) {
+            let effect = match self.would_hide[i] {
                 0 => "it no longer applies; remove or renew it".to_owned(),
                 1 => "it no longer applies, so the finding it matches is shown again; renew or remove it".to_owned(),
                 n => {
                     format!("it no longer applies, so the {n} findings it matches are shown again; renew or remove it")
                 }
             };
-            notes.push(Diagnostic::warning(ignore_source, format!("{} expired on {expires}: {effect}", entry.label())));
-        } else if hid[i] > 0 && entry.reason.is_none() {
-            notes.push(Diagnostic::info(
-                ignore_source,
+            return Some(Diagnostic::warning(source, format!("{} expired on {expires}: {effect}", entry.label())));
+        }
+        (self.hid[i] > 0 && entry.reason.is_none()).then(|| {
+            Diagnostic::info(
+                source,
                 format!(
                     "{} hides {} without a `reason`; say why it is accepted",
                     entry.label(),
-                    plural(hid[i], "finding")
+                    plural(self.hid[i], "finding")
                 ),
-            ));
-        }
+            )
+        })
     }
+}
 
-    sort_findings(&mut shown);
-    sort_findings(&mut suppressed);
-    let failing = policy
-        .fail_on
-        .map_or(0, |fail_on| shown.iter().filter(|f| fail_on.fails(f.severity) && !f.in_baseline).count());
-    let mut severities = policy.severities.clone();
-    severities.sort_by_key(|s| Reverse(*s));
-    severities.dedup();
-    let verdict = PolicyVerdict {
-        fail_on: policy.fail_on,
-        severities,
-        ignore_unfixed: policy.ignore_unfixed,
-        baseline: policy.baseline.as_ref().map(|b| b.source.clone()),
-        failing,
-        failed: failing > 0,
-    };
-    Applied { shown, suppressed, verdict, notes }
+/// The suppression of the VEX statement that decides `f`, when it hides it.
+fn vex_suppression(policy: &Policy, f: &Finding) -> Option<Suppression> {
+    let (doc, statement) = vex::decide(&policy.vex, f)?;
+    statement.status.hides().then(|| Suppression {
+        kind: SuppressionKind::Vex,
+        source: doc.source.clone(),
+        reason: statement.impact_statement.clone().or_else(|| statement.status_notes.clone()),
+        status: Some(statement.status.as_str().to_owned()),
+        justification: statement.justification.clone(),
+        expires: None,
+    })
 }

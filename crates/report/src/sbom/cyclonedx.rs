@@ -13,8 +13,9 @@ const PROP_EVIDENCE: &str = "microscanner:package:evidence";
 const PROP_LAYER: &str = "microscanner:layer:diff_id";
 const PROP_CREATED_BY: &str = "microscanner:layer:created_by";
 
-/// The CycloneDX document.
-pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
+/// The CycloneDX document, and the `bom-ref` of each package.
+pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> (Value, Vec<String>) {
+    let refs: Vec<String> = inventory.packages.iter().enumerate().map(|(i, p)| bom_ref(i, p)).collect();
     let mut components: Vec<Value> = Vec::new();
     if let Some(os) = &inventory.os {
         components.push(json!({
@@ -25,7 +26,7 @@ pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
             "description": os.pretty_name,
         }));
     }
-    components.extend(inventory.packages.iter().enumerate().map(|(i, p)| component(i, p)));
+    components.extend(inventory.packages.iter().zip(&refs).map(|(p, r)| component(r, p)));
     let mut image_props = Vec::new();
     for (name, value) in [
         ("microscanner:image:source", Some(&inventory.image.source)),
@@ -47,7 +48,7 @@ pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
     if let Some(digest) = &inventory.image.config_digest {
         image["version"] = json!(digest);
     }
-    json!({
+    let document = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -59,11 +60,18 @@ pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
             "component": image,
         },
         "components": components,
-    })
+    });
+    (document, refs)
+}
+
+/// The `bom-ref` of the package at `index`: purls repeat when one package is found at two
+/// locations; the index keeps refs unique.
+fn bom_ref(index: usize, p: &Package) -> String {
+    format!("{}#{index}", p.purl)
 }
 
 /// One package as a CycloneDX component.
-fn component(index: usize, p: &Package) -> Value {
+fn component(bom_ref: &str, p: &Package) -> Value {
     let mut properties = vec![
         json!({ "name": PROP_LOCATION, "value": p.location }),
         json!({ "name": PROP_EVIDENCE, "value": serde_json::to_value(p.evidence).unwrap_or(Value::Null) }),
@@ -81,8 +89,7 @@ fn component(index: usize, p: &Package) -> Value {
         }
     }
     let mut c = json!({
-        // purls repeat when one package is found at two locations; the index keeps refs unique.
-        "bom-ref": format!("{}#{index}", p.purl),
+        "bom-ref": bom_ref,
         "type": "library",
         "name": p.name,
         "version": p.version,

@@ -1052,20 +1052,18 @@ impl<'s> Reader<'s> {
                 }
             }
         }
-        self.packages.push(Package {
-            kind,
-            name,
-            version,
-            arch: purl.qualifier("arch").filter(|a| !a.is_empty()).map(str::to_owned),
-            source_name: source_name.filter(|s| !s.is_empty()),
-            source_version: source_version.filter(|s| !s.is_empty()),
-            licenses: c.licenses,
-            purl: c.purl.to_owned(),
-            location: c.location.filter(|l| !l.is_empty()).unwrap_or_else(|| self.source_name.to_owned()),
-            evidence,
-            layer,
-            files: Vec::new(),
-        });
+        let location = c.location.filter(|l| !l.is_empty()).unwrap_or_else(|| self.source_name.to_owned());
+        self.packages.push(
+            Package::new(kind, name, version)
+                .with_arch(purl.qualifier("arch").filter(|a| !a.is_empty()).map(str::to_owned))
+                .with_source_name(source_name.filter(|s| !s.is_empty()))
+                .with_source_version(source_version.filter(|s| !s.is_empty()))
+                .with_licenses(c.licenses)
+                .with_purl(c.purl)
+                .with_location(location)
+                .with_evidence(evidence)
+                .with_layer(layer),
+        );
     }
 
     /// The inventory: the document's OS, else the one the OS packages' `distro` qualifiers name.
@@ -1385,6 +1383,7 @@ mod tests {
     /// and subpath, up to the type's own normalisation (lowercased names, PyPI's `_` → `-`), which
     /// this reader does not apply: it keeps names as the document spells them.
     #[test]
+    #[allow(clippy::disallowed_methods, reason = "a test reading the conformance suite from disk")]
     fn purl_spec_conformance() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/purl-spec-tests/tests");
         let mut files = vec![format!("{dir}/spec/specification-test.json")];

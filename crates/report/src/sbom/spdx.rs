@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::{SbomMeta, document_uuid};
 
-/// The SPDX document.
-pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
+/// The SPDX document, and the `SPDXID` of each package.
+pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> (Value, Vec<String>) {
     let mut packages = vec![json!({
         "SPDXID": "SPDXRef-Image",
         "name": inventory.image.name,
@@ -37,13 +37,13 @@ pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
         }));
         relationships.push(contains("SPDXRef-OperatingSystem"));
     }
-    for (index, package) in inventory.packages.iter().enumerate() {
-        let id = format!("SPDXRef-Package-{index}");
-        packages.push(spdx_package(&id, package));
-        relationships.push(contains(&id));
+    let ids: Vec<String> = (0..inventory.packages.len()).map(|index| format!("SPDXRef-Package-{index}")).collect();
+    for (package, id) in inventory.packages.iter().zip(&ids) {
+        packages.push(spdx_package(id, package));
+        relationships.push(contains(id));
     }
     let uuid = document_uuid(inventory, meta);
-    json!({
+    let document = json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
@@ -55,7 +55,8 @@ pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> Value {
         },
         "packages": packages,
         "relationships": relationships,
-    })
+    });
+    (document, ids)
 }
 
 /// `SPDXRef-Image CONTAINS id`.

@@ -6,98 +6,30 @@ severity filter, tick "fixable only" and "KEV only", counting the rows left visi
 step; then open the page again with JavaScript off. Screenshots go to SCREENSHOT_DIR.
 
 Talks the DevTools protocol over a pipe (--remote-debugging-pipe: NUL-separated JSON on file
-descriptors 3 and 4), as crates/cli/tests/support/register_page.py does, so it needs nothing but
-the standard library and Debian's chromium.
+descriptors 3 and 4) through crates/testkit/python/cdp_pipe.py, so it needs nothing but the
+standard library and Debian's chromium.
 
 usage: html_page.py CHROMIUM FILE SCREENSHOT_DIR SEARCH
 prints: one JSON object, {"widths": {"1400": {...}, "390": {...}}, "nojs": {...},
         "csp_violations": N, "exceptions": [...]}
 """
-import base64
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
+
+# the shared DevTools-over-a-pipe client: crates/testkit/python/cdp_pipe.py
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(_here[:_here.rindex(os.sep + "crates" + os.sep)], "crates", "testkit", "python"))
+from cdp_pipe import Browser  # noqa: E402
 
 chromium, page_file, shots, search = sys.argv[1:5]
 url = "file://" + os.path.abspath(page_file)
-
-to_chrome_r, to_chrome_w = os.pipe()
-from_chrome_r, from_chrome_w = os.pipe()
-profile = tempfile.mkdtemp(prefix="ms-chromium-")
-
-# The shell puts the pipe ends where Chromium expects them (3: commands in, 4: answers out).
-proc = subprocess.Popen(
-    ["/bin/sh", "-c", f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}',
-     chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-     "--hide-scrollbars", "--remote-debugging-pipe", f"--user-data-dir={profile}",
-     "--window-size=1400,900", "about:blank"],
-    pass_fds=(to_chrome_r, from_chrome_w),
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-os.close(to_chrome_r)
-os.close(from_chrome_w)
-reader = os.fdopen(from_chrome_r, "rb", buffering=0)
-writer = os.fdopen(to_chrome_w, "wb", buffering=0)
-pending = b""
-events = []
-next_id = 0
-
-
-def read_message(deadline):
-    global pending
-    while b"\0" not in pending:
-        if time.time() > deadline:
-            raise TimeoutError("chromium did not answer")
-        chunk = reader.read(65536)
-        if not chunk:
-            raise EOFError("chromium closed the pipe")
-        pending += chunk
-    raw, pending = pending.split(b"\0", 1)
-    return json.loads(raw)
-
-
-def call(method, params=None, session=None, timeout=60):
-    global next_id
-    next_id += 1
-    msg = {"id": next_id, "method": method, "params": params or {}}
-    if session:
-        msg["sessionId"] = session
-    writer.write(json.dumps(msg).encode() + b"\0")
-    deadline = time.time() + timeout
-    while True:
-        m = read_message(deadline)
-        if m.get("id") == next_id:
-            if "error" in m:
-                raise RuntimeError(f"{method}: {m['error']}")
-            return m.get("result", {})
-        events.append(m)
-
-
-def wait_event(name, session, timeout=60):
-    deadline = time.time() + timeout
-    while True:
-        for i, e in enumerate(events):
-            if e.get("method") == name and e.get("sessionId") == session:
-                events.pop(i)
-                return e
-        events.append(read_message(deadline))
-
-
-def evaluate(session, expression):
-    r = call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
-    if "exceptionDetails" in r:
-        raise RuntimeError(f"evaluate: {r['exceptionDetails']}")
-    return r.get("result", {}).get("value")
+browser = Browser(chromium, ["--window-size=1400,900"], timeout=60)
+call, wait_event, evaluate = browser.call, browser.wait_event, browser.evaluate
 
 
 def screenshot(session, name):
-    data = call("Page.captureScreenshot", {"format": "png"}, session)["data"]
-    with open(os.path.join(shots, name), "wb") as f:
-        f.write(base64.b64decode(data))
+    browser.screenshot(session, os.path.join(shots, name))
 
 
 def load(session):
@@ -222,11 +154,7 @@ def at_width(session, width, height):
 
 try:
     os.makedirs(shots, exist_ok=True)
-    target = call("Target.createTarget", {"url": "about:blank"})["targetId"]
-    session = call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    call("Page.enable", session=session)
-    call("Runtime.enable", session=session)
-    call("Log.enable", session=session)
+    session = browser.open_tab()
     widths = {str(w): at_width(session, w, h) for w, h in ((1400, 900), (390, 844))}
     # without JavaScript: every row shows and the filter bar stays hidden
     call("Emulation.setScriptExecutionDisabled", {"value": True}, session)
@@ -242,16 +170,9 @@ try:
     nojs["visible_rows"] = evaluate(session, VISIBLE_ROWS)
     nojs["filter_bar_visible"] = evaluate(
         session, "document.getElementById('findings-filters').getClientRects().length > 0")
-    violations = [e["params"]["entry"].get("text", "") for e in events if e.get("method") == "Log.entryAdded"
-                  and "Content Security Policy" in e["params"]["entry"].get("text", "")]
-    exceptions = [e["params"]["exceptionDetails"].get("text", "") for e in events
+    violations = browser.csp_violations()
+    exceptions = [e["params"]["exceptionDetails"].get("text", "") for e in browser.events
                   if e.get("method") == "Runtime.exceptionThrown"]
     print(json.dumps({"widths": widths, "nojs": nojs, "csp_violations": violations, "exceptions": exceptions}))
 finally:
-    try:
-        call("Browser.close", timeout=5)
-    except Exception:
-        pass
-    proc.kill()
-    proc.wait()
-    shutil.rmtree(profile, ignore_errors=True)
+    browser.close()

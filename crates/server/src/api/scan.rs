@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -93,6 +94,7 @@ async fn counted_scan(
     body: Body,
     limit: u32,
 ) -> Result<(Response, u32), ApiError> {
+    let started = Instant::now();
     is_json(headers)?;
     let bytes = read_body(state, headers, body).await?;
     let inventory =
@@ -114,7 +116,7 @@ async fn counted_scan(
     let json = tokio::task::spawn_blocking(move || {
         let lease = generation.lease()?;
         let policy = microscanner_report::policy::Policy::new(time::OffsetDateTime::now_utc().date());
-        let report = build_report(lease.db(), &lease.generation().info, &policy, inventory, &created_at)?;
+        let report = build_report(lease.db(), &lease.generation().info, &policy, inventory, &created_at, started)?;
         serde_json::to_vec(&report).map_err(crate::report::ReportError::from)
     })
     .await

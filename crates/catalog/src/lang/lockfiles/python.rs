@@ -21,16 +21,14 @@ struct TomlPackage {
     version: Option<String>,
 }
 
-fn parse_toml_lock(bytes: &[u8], what: &str) -> Result<TomlLock, ParseResult> {
-    let text = std::str::from_utf8(bytes).map_err(|_| (Vec::new(), vec![warn(format!("{what} is not UTF-8"))]))?;
-    toml::from_str(text).map_err(|e| (Vec::new(), vec![warn(format!("cannot parse {what}: {e}"))]))
-}
-
-/// Parses a `poetry.lock`: every `[[package]]`.
-pub fn parse_poetry(bytes: &[u8]) -> ParseResult {
-    let lock = match parse_toml_lock(bytes, "poetry.lock") {
-        Ok(l) => l,
-        Err(r) => return r,
+/// Every `[[package]]` with a version of a TOML lockfile (`what` names it in diagnostics).
+fn parse_toml_lock(bytes: &[u8], what: &str) -> ParseResult {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return (Vec::new(), vec![warn(format!("{what} is not UTF-8"))]);
+    };
+    let lock: TomlLock = match toml::from_str(text) {
+        Ok(lock) => lock,
+        Err(e) => return (Vec::new(), vec![warn(format!("cannot parse {what}: {e}"))]),
     };
     let mut pkgs: Vec<_> = lock
         .package
@@ -39,22 +37,17 @@ pub fn parse_poetry(bytes: &[u8]) -> ParseResult {
         .collect();
     dedup(&mut pkgs);
     (pkgs, Vec::new())
+}
+
+/// Parses a `poetry.lock`: every `[[package]]` with a version.
+pub fn parse_poetry(bytes: &[u8]) -> ParseResult {
+    parse_toml_lock(bytes, "poetry.lock")
 }
 
 /// Parses a `uv.lock`: every `[[package]]` with a version (the project itself included, as in
 /// `Cargo.lock`).
 pub fn parse_uv(bytes: &[u8]) -> ParseResult {
-    let lock = match parse_toml_lock(bytes, "uv.lock") {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let mut pkgs: Vec<_> = lock
-        .package
-        .iter()
-        .filter_map(|p| Some(lang_package(PackageKind::Pypi, &p.name, p.version.as_deref()?, Evidence::Declared)))
-        .collect();
-    dedup(&mut pkgs);
-    (pkgs, Vec::new())
+    parse_toml_lock(bytes, "uv.lock")
 }
 
 #[derive(Deserialize)]

@@ -226,17 +226,17 @@ fn summary(page: &mut String, report: &Report) {
     // the chart: one horizontal bar per severity on a log scale, so 3 critical beside 253 unknown
     // still has a bar to see; every bar is labelled with its count
     let (label_w, bar_w, count_w, row_h) = (100_u32, 260_u32, 56_u32, 30_u32);
-    let max = SEVERITIES.iter().map(|sev| s.of(*sev)).max().unwrap_or(0).max(1);
+    let max = SEVERITIES.iter().map(|sev| s.counts.of(*sev)).max().unwrap_or(0).max(1);
     let height = row_h * 6 + 10;
     page.push_str(&format!(
         "<figure class=\"chart\"><svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
          viewBox=\"0 0 {w} {height}\" role=\"img\" aria-labelledby=\"chart-title\">\n<title id=\"chart-title\">Findings by \
          severity: {}</title>\n",
-        SEVERITIES.iter().map(|sev| format!("{} {sev}", s.of(*sev))).collect::<Vec<_>>().join(", "),
+        SEVERITIES.iter().map(|sev| format!("{} {sev}", s.counts.of(*sev))).collect::<Vec<_>>().join(", "),
         w = label_w + bar_w + count_w,
     ));
     for (row, sev) in SEVERITIES.iter().enumerate() {
-        let count = s.of(*sev);
+        let count = s.counts.of(*sev);
         let y = 5 + row_h * u32::try_from(row).unwrap_or(0);
         let len = bar_length(count, max, bar_w);
         page.push_str(&format!(
@@ -253,7 +253,7 @@ fn summary(page: &mut String, report: &Report) {
          beside a large one; the numbers are the counts.</figcaption></figure>\n<div class=\"tiles\">\n",
     );
     for (label, n) in [
-        ("findings", s.total),
+        ("findings", s.counts.total),
         ("with a fix", s.fixable),
         ("known exploited", s.known_exploited),
         ("suppressed", s.suppressed),
@@ -435,11 +435,11 @@ fn filters(page: &mut String, report: &Report) {
          placeholder=\"package, CVE or alias\" autocomplete=\"off\" spellcheck=\"false\"></label>\n\
          <div class=\"chips\" role=\"group\" aria-label=\"Severity\">",
     );
-    for sev in SEVERITIES.iter().filter(|sev| s.of(**sev) > 0) {
+    for sev in SEVERITIES.iter().filter(|sev| s.counts.of(**sev) > 0) {
         page.push_str(&format!(
             "<button type=\"button\" class=\"chip chip-{sev}\" data-severity=\"{sev}\" aria-pressed=\"false\">{sev} \
              <b>{}</b></button>",
-            s.of(*sev)
+            s.counts.of(*sev)
         ));
     }
     page.push_str(&format!(

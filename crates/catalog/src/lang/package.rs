@@ -1,0 +1,62 @@
+//! Package construction shared by the language parsers: packages and their purls, warnings,
+//! JSON decoding with a diagnostic on failure, and deduplication. Locations are left empty here:
+//! the analyzer glue ([`super::parse_file`]) fills them in from the file's path.
+
+use microscanner_model::{Diagnostic, Evidence, Package, PackageKind, Purl};
+
+/// What a parser returns: the packages found, and the problems met.
+pub type ParseResult = (Vec<Package>, Vec<Diagnostic>);
+
+/// The purl of a package of `kind` named `name` at `version`, following each purl type's rules.
+pub fn purl_for(kind: PackageKind, name: &str, version: &str) -> Purl {
+    match kind {
+        PackageKind::Pypi => Purl::new("pypi", &super::python::normalize_name(name)).with_version(version),
+        PackageKind::Npm => match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+            Some((scope, n)) => Purl::new("npm", n).with_namespace(&format!("@{scope}")).with_version(version),
+            None => Purl::new("npm", name).with_version(version),
+        },
+        PackageKind::Golang => match name.rsplit_once('/') {
+            Some((ns, n)) => Purl::new("golang", n).with_namespace(ns).with_version(version),
+            None => Purl::new("golang", name).with_version(version),
+        },
+        PackageKind::Maven => match name.split_once(':') {
+            Some((group, artifact)) => Purl::new("maven", artifact).with_namespace(group).with_version(version),
+            None => Purl::new("maven", name).with_version(version),
+        },
+        PackageKind::Composer => match name.split_once('/') {
+            Some((vendor, n)) => Purl::new("composer", n).with_namespace(vendor).with_version(version),
+            None => Purl::new("composer", name).with_version(version),
+        },
+        other => Purl::new(other.purl_type(), name).with_version(version),
+    }
+}
+
+/// A language package of `kind` with its purl and no location yet (the analyzer glue fills it in).
+pub(crate) fn lang_package(kind: PackageKind, name: &str, version: &str, evidence: Evidence) -> Package {
+    Package::new(kind, name, version).with_purl(purl_for(kind, name, version).to_string()).with_evidence(evidence)
+}
+
+/// A warning with no location yet (the analyzer glue fills it in).
+pub(crate) fn warn(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::warning(String::new(), one_line(&message.into()))
+}
+
+/// A message cut to its first line (parser errors may carry multi-line snippets), bounded.
+fn one_line(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default().trim();
+    match first.char_indices().nth(300) {
+        Some((i, _)) => format!("{}...", &first[..i]),
+        None => first.to_owned(),
+    }
+}
+
+/// Deserializes JSON into `T`, turning failure into a diagnostic.
+pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, Diagnostic> {
+    serde_json::from_slice(bytes).map_err(|e| warn(format!("cannot parse {what}: {e}")))
+}
+
+/// Sorts packages and removes exact duplicates (same name, version and location).
+pub(crate) fn dedup(pkgs: &mut Vec<Package>) {
+    pkgs.sort_by(|a, b| (&a.name, &a.version, &a.location).cmp(&(&b.name, &b.version, &b.location)));
+    pkgs.dedup_by(|a, b| a.name == b.name && a.version == b.version && a.location == b.location);
+}

@@ -1,0 +1,129 @@
+//! The rpm analyzer glue: database paths, package fields, purls and diagnostics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a panic is the failure report
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "tests read their fixtures from disk; the crate's own code does no file I/O"
+)]
+
+use microscanner_catalog::os::{os_info, package_purl};
+use microscanner_catalog::rpm::RpmAnalyzer;
+use microscanner_catalog::{Analyzer, LayerFiles, Record};
+use microscanner_model::{Package, PackageKind};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{rel}")).unwrap()
+}
+
+fn analyze(path: &str, bytes: Vec<u8>) -> (Vec<Package>, Vec<String>) {
+    let a = RpmAnalyzer;
+    assert!(a.wants(path, bytes.len() as u64), "{path}");
+    let mut files = LayerFiles::new();
+    files.insert(path.to_owned(), bytes);
+    let out = a.analyze(&files);
+    let diags = out.diagnostics.iter().map(ToString::to_string).collect();
+    let pkgs = out
+        .records
+        .into_iter()
+        .flat_map(|r| match r {
+            Record::Packages { path: p, packages } => {
+                assert_eq!(p, path);
+                packages
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    (pkgs, diags)
+}
+
+#[test]
+fn wants_every_rpm_database_location() {
+    let a = RpmAnalyzer;
+    for dir in ["var/lib/rpm", "usr/lib/sysimage/rpm", "usr/share/rpm"] {
+        for file in ["Packages", "Packages.db", "rpmdb.sqlite"] {
+            assert!(a.wants(&format!("{dir}/{file}"), 1 << 20), "{dir}/{file}");
+        }
+        assert!(!a.wants(&format!("{dir}/Name"), 10));
+        assert!(a.wants(&format!("{dir}/rpmdb.sqlite-wal"), 10));
+        assert!(!a.wants(&format!("{dir}/rpmdb.sqlite-wal"), 0));
+        assert!(!a.wants(&format!("{dir}/rpmdb.sqlite-shm"), 10));
+    }
+    assert!(!a.wants("var/lib/rpm/Packages", u64::MAX));
+    assert!(!a.wants("home/x/var/lib/rpm/Packages", 10));
+}
+
+#[test]
+fn sqlite_mariner_packages() {
+    let (pkgs, diags) =
+        analyze("var/lib/rpm/rpmdb.sqlite", read("pkgdb-go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(pkgs.len(), 129, "no gpg-pubkey in this database");
+    let curl = pkgs.iter().find(|p| p.name == "curl").unwrap();
+    assert_eq!(curl.kind, PackageKind::Rpm);
+    assert_eq!(curl.version, "7.76.0-6.cm2");
+    assert_eq!(curl.source_name.as_deref(), Some("curl"));
+    assert_eq!(curl.source_version.as_deref(), Some("7.76.0-6.cm2"));
+    assert_eq!(curl.licenses, ["MIT"]);
+    assert_eq!(curl.location, "var/lib/rpm/rpmdb.sqlite");
+    assert!(curl.files.contains(&"/usr/bin/curl".to_owned()));
+    assert_eq!(curl.purl, "pkg:rpm/curl@7.76.0-6.cm2?arch=x86_64");
+    let os = os_info("mariner", "2.0", "etc/os-release");
+    assert_eq!(package_purl(curl, Some(&os)), "pkg:rpm/mariner/curl@7.76.0-6.cm2?arch=x86_64&distro=mariner-2.0");
+}
+
+#[test]
+fn bdb_with_epoch_and_source() {
+    let (pkgs, diags) =
+        analyze("var/lib/rpm/Packages", read("pkgdb-osv-scalibr/extractor/filesystem/os/rpm/testdata/Packages_epoch"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let [hello] = pkgs.as_slice() else { panic!("{pkgs:?}") };
+    assert_eq!(hello.version, "1:0.0.1-rls");
+    assert_eq!(hello.source_version.as_deref(), Some("1:0.0.1-rls"));
+    let rocky = os_info("rocky", "9.3", "etc/os-release");
+    assert_eq!(package_purl(hello, Some(&rocky)), "pkg:rpm/rocky/hello@0.0.1-rls?arch=x86_64&distro=rocky-9&epoch=1");
+    let (pkgs, _) = analyze("var/lib/rpm/Packages", read("pkgdb-go-rpmdb/pkg/testdata/libuuid/Packages"));
+    assert_eq!(pkgs[0].source_name.as_deref(), Some("util-linux"));
+    assert_eq!(pkgs[0].source_version.as_deref(), Some("2.32.1-42.el8_8"));
+}
+
+#[test]
+fn ndb_suse_packages() {
+    let (pkgs, diags) =
+        analyze("usr/lib/sysimage/rpm/Packages.db", read("pkgdb-go-rpmdb/pkg/testdata/sle15-bci/Packages.db"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(pkgs.len(), 35);
+    assert!(pkgs.iter().all(|p| p.location == "usr/lib/sysimage/rpm/Packages.db" && p.arch.is_some()));
+}
+
+#[test]
+fn junk_files_give_diagnostics_not_panics() {
+    let (pkgs, diags) = analyze(
+        "var/lib/rpm/Packages",
+        read("pkgdb-syft/syft/pkg/cataloger/redhat/testdata/glob-paths/var/lib/rpm/Packages"),
+    );
+    assert!(pkgs.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0].starts_with("var/lib/rpm/Packages: rpm database not read"), "{diags:?}");
+    // An empty file is no database and no news.
+    let (pkgs, diags) = analyze("var/lib/rpm/rpmdb.sqlite", Vec::new());
+    assert!(pkgs.is_empty() && diags.is_empty());
+    // A truncated NDB keeps what it can and says so.
+    let full = read("pkgdb-go-rpmdb/pkg/testdata/sle15-bci/Packages.db");
+    let (pkgs, diags) = analyze("var/lib/rpm/Packages.db", full[..full.len() / 2].to_vec());
+    assert!(!pkgs.is_empty() && pkgs.len() < 35);
+    assert!(!diags.is_empty());
+}
+
+#[test]
+fn non_empty_wal_is_reported() {
+    let mut files = LayerFiles::new();
+    files.insert("var/lib/rpm/rpmdb.sqlite".into(), read("pkgdb-go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"));
+    files.insert("var/lib/rpm/rpmdb.sqlite-wal".into(), vec![0x37, 0x7f, 0x06, 0x82]);
+    let out = RpmAnalyzer.analyze(&files);
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].location, "var/lib/rpm/rpmdb.sqlite-wal");
+}

@@ -1,0 +1,474 @@
+//! Hostile and big feed files (issue 23, item 7): memory follows bounds, not data size. Zip members
+//! are read with an inflated-size bound, text fields are cut (with a diagnostic), JSON lists, the
+//! Debian tracker export and EPSS CSV are streamed record by record in bounded chunks, and
+//! streaming gives the same records as reading the whole document.
+#![allow(clippy::unwrap_used, clippy::print_stderr)] // tests may unwrap and report figures
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use microscanner_feeds::build::{BuildOptions, BuildReport, NoProgress, build, collect_inputs};
+use microscanner_feeds::detect::{self, Format};
+use microscanner_feeds::{
+    CHUNK_PARTS, CHUNK_RECORDS, FeedError, MAX_DETAILS, MAX_REFERENCES, MAX_SUMMARY, MAX_VALUE, Sink, epss, osv,
+};
+use microscanner_vulndb::{Database, Records};
+use serde_json::{Value, json};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+fn record(id: &str) -> Value {
+    json!({
+        "schema_version": "1.6.0", "id": id, "modified": "2024-01-01T00:00:00Z", "summary": format!("{id} summary"),
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "pkg"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0"}]}]}]
+    })
+}
+
+fn build_from(paths: &[PathBuf], target: &Path) -> BuildReport {
+    let inputs = collect_inputs(paths).unwrap();
+    build(target, &inputs, &BuildOptions::default(), &NoProgress).unwrap()
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Every row of a query, each as one debug string, sorted.
+fn rows(db: &Path, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let mut out: Vec<String> = stmt
+        .query_map([], |r| {
+            let cols: Vec<rusqlite::types::Value> = (0..n).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+            Ok(format!("{cols:?}"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    out.sort();
+    out
+}
+
+/// A sink that keeps every chunk (and checks its size).
+#[derive(Default)]
+struct Chunks {
+    all: Records,
+    chunks: usize,
+}
+
+impl Sink for Chunks {
+    fn chunk(&mut self, records: Records) -> Result<(), FeedError> {
+        let parts = records.affected.len() + records.severities.len() + records.fix_statuses.len();
+        // A chunk ends after the record that fills it: one record's parts may pass the bound.
+        assert!(records.record_count() <= CHUNK_RECORDS, "{}", records.record_count());
+        assert!(parts <= CHUNK_PARTS + 1024, "{parts}");
+        self.chunks += 1;
+        self.all.extend(records);
+        Ok(())
+    }
+}
+
+/// Overwrites a little-endian u32 at `at`.
+fn put_u32(bytes: &mut [u8], at: usize, v: u32) {
+    bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Makes a member of a zip declare `declared` bytes (local header and central directory).
+fn forge_declared_size(zip: &mut [u8], name: &str, declared: u32) {
+    let mut patched = 0;
+    for at in 0..zip.len().saturating_sub(46) {
+        if zip[at..].starts_with(b"PK\x03\x04") {
+            let len = u16::from_le_bytes([zip[at + 26], zip[at + 27]]) as usize;
+            if &zip[at + 30..at + 30 + len] == name.as_bytes() {
+                put_u32(zip, at + 22, declared);
+                patched += 1;
+            }
+        } else if zip[at..].starts_with(b"PK\x01\x02") {
+            let len = u16::from_le_bytes([zip[at + 28], zip[at + 29]]) as usize;
+            if &zip[at + 46..at + 46 + len] == name.as_bytes() {
+                put_u32(zip, at + 24, declared);
+                patched += 1;
+            }
+        }
+    }
+    assert_eq!(patched, 2, "local header and central directory entry of {name}");
+}
+
+fn write_zip(members: &[(&str, Vec<u8>, zip::CompressionMethod)]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body, method) in members {
+        out.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(*method)).unwrap();
+        out.write_all(body).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_member_that_inflates_past_the_bound_is_a_diagnostic() {
+    // 20 MiB of summary deflates to ~20 KiB; the member then claims to be 200 bytes.
+    let mut bomb = record("BOMB-1");
+    bomb["summary"] = json!("a".repeat(20 * 1024 * 1024));
+    let deflated = zip::CompressionMethod::Deflated;
+    let mut bytes = write_zip(&[
+        ("A-1.json", serde_json::to_vec(&record("A-1")).unwrap(), deflated),
+        ("BOMB-1.json", serde_json::to_vec(&bomb).unwrap(), deflated),
+        ("A-2.json", serde_json::to_vec(&record("A-2")).unwrap(), deflated),
+    ]);
+    assert!(bytes.len() < 1024 * 1024, "{}", bytes.len());
+    forge_declared_size(&mut bytes, "BOMB-1.json", 200);
+
+    // In memory (`parse_zip`)...
+    let import = osv::parse_zip(&bytes, "all.zip").unwrap();
+    let ids: Vec<_> = import.records.advisories.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["A-1", "A-2"]);
+    let d = import.diagnostics.iter().find(|d| d.location == "all.zip!BOMB-1.json").unwrap();
+    assert!(d.message.contains("inflates past the bound") && d.message.contains("declares 200"), "{d:?}");
+
+    // ...and streamed by a build.
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("feed/PyPI/all.zip");
+    std::fs::create_dir_all(zip_path.parent().unwrap()).unwrap();
+    std::fs::write(&zip_path, &bytes).unwrap();
+    let db = dir.path().join("x.db");
+    let report = build_from(&[dir.path().join("feed")], &db);
+    assert!(report.diagnostics.iter().any(|d| d.message.contains("inflates past the bound")), "{report:?}");
+    let db = Database::open(&db).unwrap();
+    assert!(db.advisory("BOMB-1").unwrap().is_none());
+    assert!(db.advisory("A-1").unwrap().is_some() && db.advisory("A-2").unwrap().is_some());
+}
+
+#[test]
+fn a_10_mib_summary_is_stored_cut_with_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    let mut big = record("BIG-1");
+    big["summary"] = json!(format!("é{}", "s".repeat(10 * 1024 * 1024)));
+    big["details"] = json!("d".repeat(MAX_DETAILS + 1));
+    let refs: Vec<Value> = (0..3000).map(|i| json!({"type": "WEB", "url": format!("https://x.test/{i}")})).collect();
+    big["references"] = Value::Array(refs);
+    // One record as a document, and the same inside a list (the streamed path) under another id.
+    std::fs::write(feed.join("BIG-1.json"), serde_json::to_vec(&big).unwrap()).unwrap();
+    big["id"] = json!("BIG-2");
+    std::fs::write(feed.join("list.json"), serde_json::to_vec(&json!([record("SMALL-1"), big])).unwrap()).unwrap();
+    let db_path = dir.path().join("x.db");
+    let report = build_from(&[feed], &db_path);
+    let db = Database::open(&db_path).unwrap();
+    for id in ["BIG-1", "BIG-2"] {
+        let a = db.advisory(id).unwrap().unwrap().advisory;
+        let summary = a.summary.unwrap();
+        assert!(summary.len() <= MAX_SUMMARY && summary.len() > MAX_SUMMARY - 8, "{}", summary.len());
+        assert!(summary.starts_with('é') && summary.ends_with('…'));
+        assert!(a.details.unwrap().len() <= MAX_DETAILS);
+        assert_eq!(a.references.len(), MAX_REFERENCES);
+        let d = report.diagnostics.iter().find(|d| d.message.starts_with(&format!("{id}: "))).unwrap();
+        assert!(
+            d.message.contains(&format!("summary of {} bytes cut to {MAX_SUMMARY}", 10 * 1024 * 1024 + 2)),
+            "{d:?}"
+        );
+        assert!(d.message.contains("details of") && d.message.contains("3000 references cut to"), "{d:?}");
+    }
+    assert!(db.advisory("SMALL-1").unwrap().is_some());
+}
+
+#[test]
+fn a_json_list_record_over_the_bound_refuses_the_file_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.json");
+    let mut huge = record("HUGE-1");
+    huge["details"] = json!("d".repeat(18 * 1024 * 1024));
+    let list: Vec<Value> = (0..3000).map(|i| record(&format!("R-{i}"))).chain([huge]).collect();
+    std::fs::write(&path, serde_json::to_vec(&list).unwrap()).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("list.json", &path, &mut sink).unwrap_err().to_string();
+    assert!(err.contains("larger than the bound"), "{err}");
+    assert_eq!(sink.chunks, 0, "the check comes before any record is handed on");
+}
+
+#[test]
+fn a_damaged_zip_is_refused_whole_even_when_streamed() {
+    let stored = zip::CompressionMethod::Stored;
+    let mut members: Vec<(String, Vec<u8>)> =
+        (0..5000).map(|i| (format!("R-{i}.json"), serde_json::to_vec(&record(&format!("R-{i}"))).unwrap())).collect();
+    members.push(("LAST.json".into(), serde_json::to_vec(&record("LAST")).unwrap()));
+    let refs: Vec<(&str, Vec<u8>, zip::CompressionMethod)> =
+        members.iter().map(|(n, b)| (n.as_str(), b.clone(), stored)).collect();
+    let mut bytes = write_zip(&refs);
+    // Flip a byte of the last member's (stored) content: its CRC no longer matches.
+    let at = bytes.windows(6).rposition(|w| w == b"\"LAST\"").unwrap();
+    bytes[at + 1] = b'X';
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("all.zip");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("all.zip", &path, &mut sink).unwrap_err().to_string();
+    assert!(err.contains("corrupt zip"), "{err}");
+    assert_eq!(sink.chunks, 0);
+}
+
+#[test]
+fn a_big_zip_is_handed_on_in_bounded_chunks() {
+    let deflated = zip::CompressionMethod::Deflated;
+    let members: Vec<(String, Vec<u8>)> =
+        (0..7000).map(|i| (format!("R-{i}.json"), serde_json::to_vec(&record(&format!("R-{i}"))).unwrap())).collect();
+    let refs: Vec<(&str, Vec<u8>, zip::CompressionMethod)> =
+        members.iter().map(|(n, b)| (n.as_str(), b.clone(), deflated)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("all.zip");
+    std::fs::write(&path, write_zip(&refs)).unwrap();
+    let mut sink = Chunks::default();
+    let (format, rest) = detect::import_file("all.zip", &path, &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::OsvZip);
+    assert!(sink.chunks >= 3, "{}", sink.chunks);
+    sink.all.extend(rest.records);
+    let ids: Vec<String> = sink.all.advisories.iter().map(|a| a.id.clone()).collect();
+    let want: Vec<String> = (0..7000).map(|i| format!("R-{i}")).collect();
+    assert_eq!(ids, want, "every record, in member order");
+    assert_eq!(sink.all.affected.len(), 7000);
+}
+
+/// The JSON feed files of the fixtures (not zips, not CSV, not lists).
+fn fixture_json_files() -> Vec<PathBuf> {
+    collect_inputs(&microscanner_testkit::fixture_feed_paths())
+        .unwrap()
+        .into_iter()
+        .map(|i| i.path)
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect()
+}
+
+#[test]
+fn streamed_and_whole_document_imports_agree_on_every_fixture_json() {
+    let mut compared = 0usize;
+    let mut records = 0usize;
+    for path in fixture_json_files() {
+        let location = path.display().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        // The whole-document path: one `Value`, then dispatch.
+        let whole = match serde_json::from_slice::<Value>(&bytes) {
+            Ok(v) => detect::import_json(&location, v).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let in_memory = detect::import_bytes(&location, &bytes).map_err(|e| e.to_string());
+        let mut sink = Chunks::default();
+        let streamed = detect::import_file(&location, &path, &mut sink).map_err(|e| e.to_string());
+        match (whole, in_memory, streamed) {
+            (Ok(None), Ok(None), Ok(None)) => {}
+            (Ok(Some((f1, i1))), Ok(Some((f2, i2))), Ok(Some((f3, i3)))) => {
+                assert_eq!((f1, f1), (f2, f3), "{location}");
+                assert_eq!(i1.records, i2.records, "{location}");
+                sink.all.complete = i3.records.complete;
+                sink.all.extend(i3.records);
+                assert_eq!(i1.records, sink.all, "{location}");
+                assert_eq!((&i1.diagnostics, &i1.timestamp), (&i2.diagnostics, &i2.timestamp), "{location}");
+                assert_eq!((&i1.diagnostics, &i1.timestamp), (&i3.diagnostics, &i3.timestamp), "{location}");
+                records += i1.records.record_count();
+            }
+            (Err(_), Err(e2), Err(e3)) => assert_eq!(e2, e3, "{location}"),
+            other => panic!("{location}: {other:?}"),
+        }
+        compared += 1;
+    }
+    eprintln!("{compared} files, {records} records agree");
+    assert!(compared > 13_000 && records > 15_000, "{compared} {records}");
+}
+
+#[test]
+fn a_json_array_of_many_records_imports_all_of_them() {
+    // Every record of three complete OSV sets in one JSON array (big enough to be streamed in
+    // several chunks) gives the same database rows as the files one by one.
+    let f = fixtures();
+    let dirs = [f.join("osv-go-vulndb"), f.join("osv-rustsec"), f.join("osv-pypi-pypa/json")];
+    let mut seen = std::collections::HashSet::new();
+    let mut list = Vec::new();
+    for input in collect_inputs(&dirs).unwrap() {
+        let Ok(v) = serde_json::from_slice::<Value>(&std::fs::read(&input.path).unwrap()) else { continue };
+        if osv::looks_like_record(&v) && seen.insert(v["id"].as_str().unwrap().trim().to_owned()) {
+            list.push(v);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let array = dir.path().join("all-records.json");
+    std::fs::write(&array, serde_json::to_vec(&list).unwrap()).unwrap();
+    assert!(std::fs::metadata(&array).unwrap().len() > 8 * 1024 * 1024, "large enough to be streamed");
+    let (one_by_one, streamed) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let a = build_from(&dirs, &one_by_one);
+    let b = build_from(&[array], &streamed);
+    assert_eq!(a.written, b.written);
+    let total = count(&streamed, "SELECT COUNT(*) FROM advisories");
+    assert_eq!(total as usize, list.len());
+    assert!(total > 8000, "{total}");
+    for sql in [
+        "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories",
+        "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected",
+        "SELECT advisory_id, kind, value, score, source, scope FROM severities",
+        "SELECT advisory_id, alias, relation FROM aliases",
+        "SELECT advisory_id, kind, url FROM advisory_references",
+        "SELECT advisory_id, cwe FROM cwes",
+    ] {
+        assert_eq!(rows(&one_by_one, sql), rows(&streamed, sql), "{sql}");
+    }
+}
+
+/// One CVE entry of the Debian tracker export, in three releases.
+fn tracker_entry(i: usize, bug: usize, description: &str) -> Value {
+    json!({"description": description, "debianbug": bug, "scope": "remote", "releases": {
+        "bookworm": {"status": "resolved", "fixed_version": format!("1.{i}-1"), "urgency": "low"},
+        "bullseye": {"status": "open", "urgency": "medium", "nodsa": "Minor issue", "nodsa_reason": "ignored"},
+        "sid": {"status": "resolved", "fixed_version": "0", "urgency": "unimportant"}}})
+}
+
+/// A tracker export: `linux` with 3000 CVEs (the first with a 10 MiB description), then 400
+/// packages of 20, each also listing the previous one's first CVE (the first `linux`'s second, the
+/// last `linux`'s first), with another bug number.
+fn big_tracker() -> Value {
+    let text = "a remote attacker can cause a denial of service via a crafted file";
+    let mut packages = serde_json::Map::new();
+    let linux: serde_json::Map<String, Value> = (0..3000)
+        .map(|i| (format!("CVE-2026-{i}"), tracker_entry(i, 1_000_000 + i, if i == 0 { "" } else { text })))
+        .collect();
+    packages.insert("linux".into(), Value::Object(linux));
+    packages["linux"]["CVE-2026-0"]["description"] = json!("d".repeat(10 * 1024 * 1024));
+    for p in 0..400 {
+        let first = 3000 + p * 20;
+        let mut cves: serde_json::Map<String, Value> =
+            (first..first + 20).map(|i| (format!("CVE-2026-{i}"), tracker_entry(i, 1_000_000 + i, text))).collect();
+        let shared = match p {
+            0 => 1,
+            399 => 0,
+            _ => first - 20,
+        };
+        cves.insert(format!("CVE-2026-{shared}"), tracker_entry(shared, 2_000_000 + p, text));
+        packages.insert(format!("pkg{p:03}"), Value::Object(cves));
+    }
+    Value::Object(packages)
+}
+
+/// Every record of a kind as a sorted list of debug strings (order aside, the same records).
+fn sorted<T: std::fmt::Debug>(items: &[T]) -> Vec<String> {
+    let mut out: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_big_debian_tracker_export_is_streamed_in_bounded_chunks() {
+    let whole_value = big_tracker();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tracker.json");
+    std::fs::write(&path, serde_json::to_vec(&whole_value).unwrap()).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 8 * 1024 * 1024, "large enough for a build to stream it");
+    let (format, whole) = detect::import_json("tracker.json", whole_value).unwrap().unwrap();
+    assert_eq!(format, Format::DebianTracker);
+
+    let mut sink = Chunks::default();
+    let (format, rest) = detect::import_file("tracker.json", &path, &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::DebianTracker);
+    assert!(sink.chunks >= 5, "handed on while read, in bounded chunks: {}", sink.chunks);
+    sink.all.extend(rest.records);
+    let streamed = sink.all;
+    assert_eq!(sorted(&streamed.affected), sorted(&whole.records.affected));
+    assert_eq!(sorted(&streamed.fix_statuses), sorted(&whole.records.fix_statuses));
+    assert_eq!(sorted(&streamed.severities), sorted(&whole.records.severities));
+    assert_eq!(whole.records.fix_statuses.len(), 3 * (3000 + 400 * 21));
+    // One advisory per CVE within a chunk; `linux`'s first CVE is listed again 9000 entries later,
+    // in another chunk, and the database merges the two.
+    let copies = streamed.advisories.iter().filter(|a| a.id == "CVE-2026-0").count();
+    assert_eq!((copies, whole.records.advisories.len()), (2, 11_000));
+    // The 10 MiB description is cut to the bound, with a diagnostic naming the field, either way.
+    assert_eq!(rest.diagnostics, whole.diagnostics);
+    let d = &whole.diagnostics[0];
+    assert!(d.message.starts_with(&format!("CVE-2026-0: details of {} bytes cut to {MAX_DETAILS}", 10 << 20)), "{d:?}");
+
+    let db_path = dir.path().join("x.db");
+    let report = build_from(std::slice::from_ref(&path), &db_path);
+    assert_eq!(report.written.advisories, 11_000);
+    assert_eq!(count(&db_path, "SELECT COUNT(*) FROM fix_status"), 3 * (3000 + 400 * 21));
+    let db = Database::open(&db_path).unwrap();
+    let cve = db.advisory("CVE-2026-0").unwrap().unwrap();
+    assert!(cve.advisory.details.unwrap().len() <= MAX_DETAILS);
+    let bugs: Vec<&str> = cve.advisory.references.iter().map(|r| r.url.as_str()).collect();
+    assert!(bugs.contains(&"https://bugs.debian.org/1000000") && bugs.contains(&"https://bugs.debian.org/2000399"));
+    let mut packages: Vec<&str> = cve.fix_statuses.iter().map(|f| f.name.as_str()).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    assert_eq!(packages, ["linux", "pkg399"]);
+}
+
+#[test]
+fn a_tracker_package_over_the_value_bound_refuses_the_file_before_anything_is_written() {
+    let mut tracker = serde_json::Map::new();
+    for p in 0..1000 {
+        let cves = (0..5).map(|i| (format!("CVE-2026-{}", p * 5 + i), tracker_entry(i, i, "x"))).collect();
+        tracker.insert(format!("a{p:04}"), Value::Object(cves));
+    }
+    let huge = usize::try_from(MAX_VALUE).unwrap() + 1024 * 1024;
+    tracker.insert("zz".into(), json!({"CVE-1": tracker_entry(1, 1, &"d".repeat(huge))}));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tracker.json");
+    std::fs::write(&path, serde_json::to_vec(&tracker).unwrap()).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("tracker.json", &path, &mut sink).unwrap_err().to_string();
+    assert!(err.starts_with("tracker.json: ") && err.contains("larger than the bound"), "{err}");
+    assert_eq!(sink.chunks, 0, "the check comes before any record is handed on");
+}
+
+fn gzip(text: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn a_big_epss_csv_is_read_line_by_line_and_a_damaged_one_refused_whole() {
+    let mut text =
+        String::from("#model_version:v2025.03.14,score_date:2025-06-01T00:00:00+0000\ncve,epss,percentile\n");
+    for i in 0..10_000 {
+        writeln!(text, "CVE-2025-{i},0.{i:05},0.5").unwrap();
+    }
+    let long = format!("CVE-2025-99999,{}", "9".repeat(1 << 20));
+    writeln!(text, "{long}").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("epss_scores-current.csv.gz");
+    let mut bytes = gzip(text.as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut sink = Chunks::default();
+    let (format, rest) = detect::import_file("epss.csv.gz", &path, &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::Epss);
+    assert!(sink.chunks >= 4, "handed on while read, in bounded chunks: {}", sink.chunks);
+    sink.all.extend(rest.records);
+    assert_eq!(sink.all.epss.len(), 10_000);
+    assert!(sink.all.epss.iter().all(|s| s.date.as_deref() == Some("2025-06-01")));
+    assert_eq!(rest.timestamp.as_deref(), Some("2025-06-01"));
+    let over = format!("line of {} bytes, over the bound of {}; skipped", long.len(), epss::MAX_LINE);
+    assert_eq!(rest.diagnostics.len(), 1);
+    assert_eq!(
+        (rest.diagnostics[0].location.as_str(), rest.diagnostics[0].message.as_str()),
+        ("epss.csv.gz:10003", over.as_str())
+    );
+    // The same in memory.
+    let whole = epss::parse(&bytes, "epss.csv.gz").unwrap();
+    assert_eq!((whole.records.epss, whole.diagnostics), (sink.all.epss, rest.diagnostics));
+
+    // A damaged gzip stream (here it inflates to bytes that are not UTF-8 before its checksum
+    // would fail) is found by the checking pass: nothing is handed on.
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("epss.csv.gz", &path, &mut sink).unwrap_err().to_string();
+    assert!(err.starts_with("epss.csv.gz: gzip: ") || err.starts_with("epss.csv.gz: invalid utf-8"), "{err}");
+    assert_eq!(sink.chunks, 0);
+    // Cut short, it fails its checksum (at the end, after every line was read once).
+    std::fs::write(&path, &gzip(text.as_bytes())[..bytes.len() - 4]).unwrap();
+    let err = detect::import_file("epss.csv.gz", &path, &mut sink).unwrap_err().to_string();
+    assert!(err.starts_with("epss.csv.gz: gzip: "), "{err}");
+    assert_eq!(sink.chunks, 0);
+}

@@ -1,0 +1,17 @@
+//! Integration tests of microscanner-image.
+//!
+//! One test binary per crate (`tests/it/`): each file is a module; linking one binary instead of
+//! one per file is what keeps `cargo test` fast on a small machine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test code: a panic is the failure report, and notes go to the test's output"
+)]
+
+mod hostile;
+mod hostile_registry;
+mod registry;

@@ -1,0 +1,19 @@
+//! Integration tests of microscanner-matcher.
+//!
+//! One test binary per crate (`tests/it/`): each file is a module; linking one binary instead of
+//! one per file is what keeps `cargo test` fast on a small machine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test code: a panic is the failure report, and notes go to the test's output"
+)]
+
+mod common;
+mod database_reads;
+mod debian_tracker;
+mod languages;
+mod os_packages;
