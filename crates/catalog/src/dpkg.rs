@@ -1,6 +1,8 @@
 //! dpkg: `var/lib/dpkg/status`, the distroless `var/lib/dpkg/status.d/*` files and the
 //! `var/lib/dpkg/info/*.list` lists of installed files.
 
+use std::borrow::Cow;
+
 use microscanner_model::{Diagnostic, Package, PackageKind, Purl};
 
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
@@ -97,58 +99,67 @@ pub fn parse_list(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// One stanza's fields, in order. Continuation lines are folded into the field above.
-type Stanza<'a> = Vec<(&'a str, String)>;
+/// One stanza's fields, in order. Continuation lines are folded into the field above (the only
+/// case that copies: a one-line value borrows the file's text).
+type Stanza<'a> = Vec<(&'a str, Cow<'a, str>)>;
 
 /// Parses a dpkg status file (or one `status.d` entry) into installed packages.
 ///
 /// A package is listed when its `Status` field's last word is `installed` (whatever the wanted
 /// state: `deinstall ok installed` is still on disk). `status.d` files (distroless) carry no
 /// `Status` field, so `require_status` is false for them. A broken stanza is a diagnostic; the
-/// other stanzas are still read.
+/// other stanzas are still read. One stanza is held at a time, so memory follows the packages,
+/// not the file's descriptions.
 pub fn parse_status(bytes: &[u8], location: &str, require_status: bool) -> (Vec<Package>, Vec<Diagnostic>) {
     let text = String::from_utf8_lossy(bytes);
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
-    for (number, stanza) in stanzas(&text, location, &mut diagnostics).into_iter().enumerate() {
-        match stanza_package(&stanza, location, require_status) {
+    let mut number = 0;
+    for_each_stanza(&text, location, &mut diagnostics, |stanza, diagnostics| {
+        number += 1;
+        match stanza_package(stanza, location, require_status) {
             Ok(Some(package)) => packages.push(package),
             Ok(None) => {}
-            Err(reason) => diagnostics.push(Diagnostic::warning(location, format!("stanza {}: {reason}", number + 1))),
+            Err(reason) => diagnostics.push(Diagnostic::warning(location, format!("stanza {number}: {reason}"))),
         }
-    }
+    });
     (packages, diagnostics)
 }
 
-/// Splits deb822 text into stanzas of (field, value).
-fn stanzas<'a>(text: &'a str, location: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Stanza<'a>> {
-    let mut out = Vec::new();
+/// Splits deb822 text into stanzas of (field, value) and hands each to `on_stanza` in turn.
+fn for_each_stanza<'a>(
+    text: &'a str,
+    location: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+    mut on_stanza: impl FnMut(&Stanza<'a>, &mut Vec<Diagnostic>),
+) {
     let mut current: Stanza<'a> = Vec::new();
     for (line_no, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
+                on_stanza(&current, diagnostics);
+                current.clear();
             }
         } else if line.starts_with([' ', '\t']) {
             if let Some((_, value)) = current.last_mut() {
+                let value = value.to_mut();
                 value.push('\n');
                 value.push_str(line.trim());
             }
         } else if let Some((key, value)) = line.split_once(':') {
-            current.push((key.trim(), value.trim().to_owned()));
+            current.push((key.trim(), Cow::Borrowed(value.trim())));
         } else {
             diagnostics.push(Diagnostic::warning(location, format!("line {}: not a `Field: value` line", line_no + 1)));
         }
     }
     if !current.is_empty() {
-        out.push(current);
+        on_stanza(&current, diagnostics);
     }
-    out
 }
 
 /// Builds the package of one stanza; `Ok(None)` when it is not installed.
 fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> Result<Option<Package>, String> {
-    let field = |name: &str| stanza.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let field = |name: &str| stanza.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref());
     match field("Status") {
         Some(status) if status.split_whitespace().last() != Some("installed") => return Ok(None),
         None if require_status => return Ok(None),

@@ -81,18 +81,33 @@ pub fn build_inventory_cached(
             }
         }
     }
-    let results: Vec<&LayerResult> = position.iter().map(|&u| &obtained[u].0).collect();
+    let results = layer_results_in_order(obtained.into_iter().map(|(result, _)| result).collect(), &position);
     let meta: Vec<LayerMeta> = image
         .layers
         .iter()
         .map(|l| LayerMeta { diff_id: l.diff_id.clone(), created_by: l.created_by.clone() })
         .collect();
-    let mut merged = merge(&results, &meta);
+    let mut merged = merge(results, &meta);
     // The lost-evidence rule's checks that need the merged view (crate::lost).
     let lost_links = crate::lost::links(analyzers, &merged.symlinks, &merged.files);
     merged.diagnostics.extend(lost_links);
     merged.diagnostics.extend(crate::lost::missing_package_database(analyzers, merged.os.as_ref(), &merged.files));
     Ok((finish(image, merged, options), stats))
+}
+
+/// Every layer's result in image order, from the results of the distinct layers: each moves to
+/// its last position and is copied only for a layer that repeats an earlier one's diffID.
+fn layer_results_in_order(unique: Vec<LayerResult>, position: &[usize]) -> Vec<LayerResult> {
+    let mut last_use = vec![0; unique.len()];
+    for (at, &u) in position.iter().enumerate() {
+        last_use[u] = at;
+    }
+    let mut slots: Vec<Option<LayerResult>> = unique.into_iter().map(Some).collect();
+    position
+        .iter()
+        .enumerate()
+        .filter_map(|(at, &u)| if last_use[u] == at { slots[u].take() } else { slots[u].clone() })
+        .collect()
 }
 
 /// The index of the first layer of each distinct diffID, and for every layer the position of its
@@ -161,13 +176,14 @@ enum LayerOrigin {
 /// Attaches owned files and distro qualifiers to OS packages, reconciles installed and declared
 /// language packages, and sorts everything.
 fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory {
-    let Merged { mut packages, owned_files, os, diagnostics, .. } = merged;
+    let Merged { mut packages, mut owned_files, os, diagnostics, .. } = merged;
     for package in &mut packages {
         if package.kind == PackageKind::Deb {
             let with_arch = package.arch.as_ref().map(|a| format!("{}:{a}", package.name));
-            let files = with_arch.and_then(|k| owned_files.get(&k)).or_else(|| owned_files.get(&package.name));
+            // moved, not copied: a package's file list is its own
+            let files = with_arch.and_then(|k| owned_files.remove(&k)).or_else(|| owned_files.remove(&package.name));
             if let Some(files) = files {
-                package.files.clone_from(files);
+                package.files = files;
             }
         }
         if package.kind.is_os() {
@@ -176,8 +192,17 @@ fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory 
     }
     let reconcile = ReconcileOptions { drop_os_owned: options.drop_os_owned };
     let mut packages = reconcile_with(packages, reconcile);
-    packages.sort_by(|a, b| {
-        (a.kind, &a.name, &a.version, &a.arch, &a.location).cmp(&(b.kind, &b.name, &b.version, &b.arch, &b.location))
+    // unstable (no n/2 scratch copy of the packages) and still deterministic: what remains equal
+    // after the purl is the same package twice, which `dedup` folds
+    packages.sort_unstable_by(|a, b| {
+        (a.kind, &a.name, &a.version, &a.arch, &a.location, &a.purl).cmp(&(
+            b.kind,
+            &b.name,
+            &b.version,
+            &b.arch,
+            &b.location,
+            &b.purl,
+        ))
     });
     dedup(&mut packages);
     Inventory { image: image.info.clone(), os, packages, diagnostics }

@@ -6,6 +6,7 @@
 //! evidence file listed it without interruption.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use microscanner_model::{Diagnostic, LayerRef, OsInfo, Package};
 
@@ -46,77 +47,116 @@ struct PathState {
     history: Vec<(usize, Vec<Record>)>,
 }
 
-/// Applies the layers in order and returns what survives.
-pub fn merge<L: std::borrow::Borrow<LayerResult>>(layers: &[L], meta: &[LayerMeta]) -> Merged {
+/// Applies the layers in order and returns what survives. The results are consumed: each
+/// record moves from its layer to the merged view, so the packages of an image are held once
+/// (a status file of 250,000 stanzas is not copied twice on its way to the inventory).
+pub fn merge(layers: Vec<LayerResult>, meta: &[LayerMeta]) -> Merged {
     let mut paths: BTreeMap<String, PathState> = BTreeMap::new();
     let mut symlinks: BTreeMap<String, String> = BTreeMap::new();
     let mut diagnostics = Vec::new();
-    for (index, layer) in layers.iter().map(std::borrow::Borrow::borrow).enumerate() {
-        for dir in &layer.opaque_dirs {
-            remove_below(&mut paths, dir, false);
-            remove_below(&mut symlinks, dir, false);
-        }
-        for path in &layer.whiteouts {
-            remove_below(&mut paths, path, true);
-            remove_below(&mut symlinks, path, true);
-        }
-        let mut by_path: BTreeMap<&str, Vec<Record>> = BTreeMap::new();
-        for record in &layer.records {
-            by_path.entry(record.path()).or_default().push(record.clone());
-        }
-        for path in &layer.written {
-            symlinks.remove(path);
-            let records = by_path.remove(path.as_str()).unwrap_or_default();
-            paths.entry(path.clone()).or_default().history.push((index, records));
-        }
-        for (path, records) in by_path {
-            // Records at a path the walk did not mark written (defensive): treat as written.
-            paths.entry(path.to_owned()).or_default().history.push((index, records));
-        }
-        symlinks.extend(layer.symlinks.iter().map(|(k, v)| (k.clone(), v.clone())));
-        diagnostics.extend(layer.diagnostics.iter().cloned());
+    for (index, layer) in layers.into_iter().enumerate() {
+        apply_layer(&mut paths, &mut symlinks, index, layer, &mut diagnostics);
     }
+    // One shared reference per layer: a package points at it instead of copying its diffID and
+    // history line (which can be long), so 250,000 packages of one layer cost 250,000 pointers.
+    let layer_refs: Vec<Arc<LayerRef>> = meta
+        .iter()
+        .enumerate()
+        .map(|(index, m)| Arc::new(LayerRef { index, diff_id: m.diff_id.clone(), created_by: m.created_by.clone() }))
+        .collect();
     let mut merged = Merged { symlinks, diagnostics, ..Merged::default() };
+    merged.packages.reserve(surviving_packages(&paths));
     let mut best_os: Option<(u8, bool, OsInfo)> = None;
-    for state in paths.values() {
-        let Some((layer_index, records)) = state.history.last() else { continue };
-        // Each earlier version of the file's package set, once (a lookup per package, not a scan):
-        // a status file of n packages rewritten by k layers costs O(n·k), never O(n²).
-        let listed: Vec<(usize, HashSet<Identity<'_>>)> = if state.history.len() > 1 {
-            state.history.iter().map(|(index, records)| (*index, identities(records))).collect()
-        } else {
-            Vec::new()
-        };
+    let mut files = BTreeSet::new();
+    for (path, mut state) in paths {
+        let Some((layer_index, _)) = state.history.last() else { continue };
+        let layer_index = *layer_index;
+        let introduced = introducing_layers(&state.history, layer_index);
+        let Some((_, records)) = state.history.pop() else { continue };
+        let mut introduced = introduced.into_iter();
         for record in records {
             match record {
                 Record::Packages { packages, .. } => {
-                    for package in packages {
-                        let introduced = introducing_layer(&listed, package, *layer_index);
-                        let mut package = package.clone();
-                        package.layer = meta.get(introduced).map(|m| LayerRef {
-                            index: introduced,
-                            diff_id: m.diff_id.clone(),
-                            created_by: m.created_by.clone(),
-                        });
+                    for mut package in packages {
+                        let layer = introduced.next().unwrap_or(layer_index);
+                        package.layer = layer_refs.get(layer).cloned();
                         merged.packages.push(package);
                     }
                 }
                 Record::OwnedFiles { package, files, .. } => {
-                    merged.owned_files.entry(package.clone()).or_default().extend(files.iter().cloned());
+                    merged.owned_files.entry(package).or_default().extend(files);
                 }
                 Record::Os { path, priority, os } => {
                     let preferred = path == "etc/os-release";
-                    let better = best_os.as_ref().is_none_or(|(p, pref, _)| (*priority, preferred) > (*p, *pref));
+                    let better = best_os.as_ref().is_none_or(|(p, pref, _)| (priority, preferred) > (*p, *pref));
                     if better {
-                        best_os = Some((*priority, preferred, os.clone()));
+                        best_os = Some((priority, preferred, os));
                     }
                 }
             }
         }
+        files.insert(path);
     }
     merged.os = best_os.map(|(_, _, os)| os);
-    merged.files = paths.into_iter().filter(|(_, state)| !state.history.is_empty()).map(|(path, _)| path).collect();
+    merged.files = files;
     merged
+}
+
+/// Applies one layer's deletions, then its records, to the merged view.
+fn apply_layer(
+    paths: &mut BTreeMap<String, PathState>,
+    symlinks: &mut BTreeMap<String, String>,
+    index: usize,
+    layer: LayerResult,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let LayerResult { records, written, whiteouts, opaque_dirs, symlinks: links, diagnostics: found } = layer;
+    for dir in &opaque_dirs {
+        remove_below(paths, dir, false);
+        remove_below(symlinks, dir, false);
+    }
+    for path in &whiteouts {
+        remove_below(paths, path, true);
+        remove_below(symlinks, path, true);
+    }
+    let mut by_path: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+    for record in records {
+        by_path.entry(record.path().to_owned()).or_default().push(record);
+    }
+    for path in written {
+        symlinks.remove(&path);
+        let records = by_path.remove(&path).unwrap_or_default();
+        paths.entry(path).or_default().history.push((index, records));
+    }
+    for (path, records) in by_path {
+        // Records at a path the walk did not mark written (defensive): treat as written.
+        paths.entry(path).or_default().history.push((index, records));
+    }
+    symlinks.extend(links);
+    diagnostics.extend(found);
+}
+
+/// How many packages the surviving versions of the files list, to size the merged list once.
+fn surviving_packages(paths: &BTreeMap<String, PathState>) -> usize {
+    let records = paths.values().filter_map(|state| state.history.last()).flat_map(|(_, records)| records);
+    records.map(|r| if let Record::Packages { packages, .. } = r { packages.len() } else { 0 }).sum()
+}
+
+/// For each package of the newest version of a file (in order), the layer that introduced it:
+/// each earlier version's package set is hashed once (a lookup per package, not a scan), so a
+/// status file of n packages rewritten by k layers costs O(n·k), never O(n²).
+fn introducing_layers(history: &[(usize, Vec<Record>)], last: usize) -> Vec<usize> {
+    let Some((_, newest)) = history.last() else { return Vec::new() };
+    let packages = newest.iter().filter_map(|r| match r {
+        Record::Packages { packages, .. } => Some(packages.iter()),
+        _ => None,
+    });
+    if history.len() == 1 {
+        return packages.flatten().map(|_| last).collect();
+    }
+    let listed: Vec<(usize, HashSet<Identity<'_>>)> =
+        history.iter().map(|(index, records)| (*index, identities(records))).collect();
+    packages.flatten().map(|package| introducing_layer(&listed, package, last)).collect()
 }
 
 /// What tells two layers' copies of one package apart ([`Package::identity`]).
@@ -170,6 +210,10 @@ fn remove_below<V>(map: &mut BTreeMap<String, V>, path: &str, inclusive: bool) {
 /// Keeps only the first of packages that are identical in every reported field (the same
 /// package listed twice by one database).
 pub(crate) fn dedup(packages: &mut Vec<Package>) {
-    let mut seen = HashSet::new();
-    packages.retain(|p| seen.insert((p.purl.clone(), p.location.clone())));
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(packages.len());
+        packages.iter().map(|p| seen.insert((p.purl.as_str(), p.location.as_str()))).collect()
+    };
+    let mut keep = keep.into_iter();
+    packages.retain(|_| keep.next().unwrap_or(true));
 }

@@ -1,6 +1,7 @@
 //! Findings: one vulnerability in one package, with every identifier, rating and fix we know.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +24,9 @@ pub struct AffectedPackage {
     pub purl: String,
     /// Where in the image it was found.
     pub location: String,
-    /// The layer that introduced it.
+    /// The layer that introduced it (shared with the package it came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub layer: Option<LayerRef>,
+    pub layer: Option<Arc<LayerRef>>,
 }
 
 impl AffectedPackage {

@@ -1,5 +1,7 @@
 //! Packages found in an image.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// What kind of package database or evidence a package came from. It fixes the purl type and
@@ -124,9 +126,10 @@ pub struct Package {
     pub location: String,
     /// Installed, declared in a lockfile, or both.
     pub evidence: Evidence,
-    /// The layer that introduced this package, once the merge step has attributed it.
+    /// The layer that introduced this package, once the merge step has attributed it. Shared:
+    /// every package of a layer points at one `LayerRef` (the same JSON as a copy each).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub layer: Option<LayerRef>,
+    pub layer: Option<Arc<LayerRef>>,
     /// Files the package owns (dpkg `info/*.list`, rpm file lists), as absolute paths. Used to
     /// attribute language packages to the OS package that ships them; not part of reports.
     #[serde(default, skip_serializing)]
@@ -204,7 +207,7 @@ impl Package {
 
     /// Introduced by this layer.
     #[must_use]
-    pub fn with_layer(mut self, layer: Option<LayerRef>) -> Self {
+    pub fn with_layer(mut self, layer: Option<Arc<LayerRef>>) -> Self {
         self.layer = layer;
         self
     }

@@ -12,7 +12,7 @@ pub mod policy;
 pub mod sbom;
 pub mod text;
 
-pub use format::{RenderError, RenderOptions, ReportFormat, render};
+pub use format::{RenderError, RenderOptions, ReportFormat, render, render_to};
 pub use sbom::{
     INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, SbomWithRefs,
     read_sbom, sbom_document, sbom_with_refs,

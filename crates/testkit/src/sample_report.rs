@@ -24,7 +24,7 @@ fn package(kind: PackageKind, name: &str, version: &str, purl: &str, location: &
         .with_source_name((name == "libssl1.1").then(|| "openssl".to_owned()))
         .with_purl(purl)
         .with_location(location)
-        .with_layer(Some(layer(index)))
+        .with_layer(Some(std::sync::Arc::new(layer(index))))
 }
 
 fn affected(p: &Package) -> AffectedPackage {

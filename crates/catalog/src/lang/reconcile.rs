@@ -5,7 +5,8 @@
 //! the OS package already stands for them (Debian's `python3-pip` owns
 //! `/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/`).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use microscanner_model::{Evidence, Package, PackageKind};
 
@@ -32,14 +33,16 @@ pub fn reconcile(packages: Vec<Package>) -> Vec<Package> {
 /// The key two pieces of evidence must share to be the same package: kind, the name as the
 /// ecosystem compares it (PEP 503 for PyPI, case-insensitive for NuGet and Composer) and the
 /// version (PyPI trailing `.0` release segments ignored: `2.2.0` == `2.2`).
-fn key(p: &Package) -> (PackageKind, String, String) {
+fn key(p: &Package) -> (PackageKind, Cow<'_, str>, Cow<'_, str>) {
     match p.kind {
-        PackageKind::Pypi => (p.kind, normalize_name(&p.name), pep440_trim(&p.version)),
+        PackageKind::Pypi => (p.kind, Cow::Owned(normalize_name(&p.name)), Cow::Owned(pep440_trim(&p.version))),
         PackageKind::Nuget | PackageKind::Composer => {
-            (p.kind, p.name.to_ascii_lowercase(), p.version.to_ascii_lowercase())
+            (p.kind, Cow::Owned(p.name.to_ascii_lowercase()), Cow::Owned(p.version.to_ascii_lowercase()))
         }
-        PackageKind::Golang => (p.kind, p.name.clone(), p.version.trim_start_matches('v').to_owned()),
-        _ => (p.kind, p.name.clone(), p.version.clone()),
+        PackageKind::Golang => {
+            (p.kind, Cow::Borrowed(p.name.as_str()), Cow::Borrowed(p.version.trim_start_matches('v')))
+        }
+        _ => (p.kind, Cow::Borrowed(p.name.as_str()), Cow::Borrowed(p.version.as_str())),
     }
 }
 
@@ -85,42 +88,60 @@ fn owned_by_os(location: &str, owned: &HashSet<&str>) -> bool {
 }
 
 /// Reconciles the packages of one image (OS packages pass through unchanged).
-pub fn reconcile_with(packages: Vec<Package>, options: ReconcileOptions) -> Vec<Package> {
-    let (os, lang): (Vec<Package>, Vec<Package>) = packages.into_iter().partition(|p| p.kind.is_os());
-    let owned: HashSet<&str> = if options.drop_os_owned {
-        os.iter().flat_map(|p| p.files.iter().map(|f| f.trim_end_matches('/'))).collect()
-    } else {
-        HashSet::new()
-    };
-    let lang: Vec<Package> = lang
-        .into_iter()
-        .filter(|p| !(options.drop_os_owned && p.evidence != Evidence::Declared && owned_by_os(&p.location, &owned)))
-        .collect();
-
-    let installed_keys: HashSet<_> = lang.iter().filter(|p| p.evidence != Evidence::Declared).map(key).collect();
-    let declared_keys: HashSet<_> = lang.iter().filter(|p| p.evidence != Evidence::Installed).map(key).collect();
-
-    let mut out_lang = Vec::with_capacity(lang.len());
-    let mut declared_seen: HashMap<(PackageKind, String, String), ()> = HashMap::new();
-    for mut p in lang {
-        let k = key(&p);
-        match p.evidence {
-            Evidence::Declared => {
-                if installed_keys.contains(&k) || declared_seen.insert(k, ()).is_some() {
-                    continue; // folded into the installed package, or already reported
-                }
-            }
-            Evidence::Installed | Evidence::Both => {
-                if declared_keys.contains(&k) {
-                    p.evidence = Evidence::Both;
-                }
-            }
-        }
-        out_lang.push(p);
+pub fn reconcile_with(mut packages: Vec<Package>, options: ReconcileOptions) -> Vec<Package> {
+    // In place: no second list of every package, and no copied names (the keys borrow).
+    if options.drop_os_owned {
+        let keep: Vec<bool> = {
+            let owned: HashSet<&str> = packages
+                .iter()
+                .filter(|p| p.kind.is_os())
+                .flat_map(|p| p.files.iter().map(|f| f.trim_end_matches('/')))
+                .collect();
+            let dropped =
+                |p: &Package| !p.kind.is_os() && p.evidence != Evidence::Declared && owned_by_os(&p.location, &owned);
+            packages.iter().map(|p| !dropped(p)).collect()
+        };
+        let mut keep = keep.into_iter();
+        packages.retain(|_| keep.next().unwrap_or(true));
     }
-    let mut out = os;
-    out.extend(out_lang);
-    out
+    let mut decisions = evidence_decisions(&packages).into_iter();
+    packages.retain_mut(|p| match decisions.next() {
+        Some(Some(evidence)) => {
+            p.evidence = evidence;
+            true
+        }
+        Some(None) => false,
+        None => true,
+    });
+    packages
+}
+
+/// For each package, its evidence once the lockfiles and the installed metadata are put
+/// together, or `None` when it is dropped (a declaration folded into the installed package, or
+/// one already reported). OS packages keep theirs.
+fn evidence_decisions(packages: &[Package]) -> Vec<Option<Evidence>> {
+    let lang = || packages.iter().filter(|p| !p.kind.is_os());
+    let installed_keys: HashSet<_> = lang().filter(|p| p.evidence != Evidence::Declared).map(key).collect();
+    let declared_keys: HashSet<_> = lang().filter(|p| p.evidence != Evidence::Installed).map(key).collect();
+    let mut declared_seen = HashSet::new();
+    packages
+        .iter()
+        .map(|p| {
+            if p.kind.is_os() {
+                return Some(p.evidence);
+            }
+            let k = key(p);
+            if p.evidence == Evidence::Declared {
+                // folded into the installed package, or already reported
+                let dropped = installed_keys.contains(&k) || !declared_seen.insert(k);
+                (!dropped).then_some(Evidence::Declared)
+            } else if declared_keys.contains(&k) {
+                Some(Evidence::Both)
+            } else {
+                Some(p.evidence)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub(crate) mod scan;
 pub(crate) mod serve;
 pub(crate) mod version;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 /// Options every command sees.
@@ -105,20 +106,29 @@ pub(crate) fn write_output(output: Option<&std::path::Path>, document: &serde_js
 /// never replaced, and a symbolic link keeps pointing where it did
 /// ([`microscanner_vulndb::OutputFile`]).
 pub(crate) fn write_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    write_with(output, &mut |out| Ok(out.write_all(bytes)?))
+}
+
+/// Writes what `write` produces to `output`, as [`write_bytes`] does, without holding it whole:
+/// a streaming writer (the JSON report) goes straight to the file or to stdout.
+pub(crate) fn write_with(
+    output: Option<&std::path::Path>,
+    write: &mut dyn FnMut(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    use std::io::Write as _;
     match output {
         Some(path) if path.as_os_str() != "-" => {
             warn_if_format_name(path);
             // The error names the path and its cause in its message: not chained, so said once.
             let failed = |e: microscanner_vulndb::Error| anyhow::anyhow!("writing the output: {e}");
             let mut file = microscanner_vulndb::OutputFile::create(path).map_err(failed)?;
-            file.write_all(bytes).with_context(|| format!("writing the output: {}", file.path().display()))?;
+            write(&mut file).with_context(|| format!("writing the output: {}", file.path().display()))?;
             file.commit().map_err(failed)?;
         }
         _ => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes).and_then(|()| stdout.flush()).context("writing to stdout")?;
+            write(&mut stdout).context("writing to stdout")?;
+            stdout.flush().context("writing to stdout")?;
         }
     }
     Ok(())

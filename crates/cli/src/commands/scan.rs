@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use microscanner_model::{Diagnostic, DiagnosticLevel, Inventory, REPORT_SCHEMA_VERSION, Report, Severity};
 use microscanner_report::policy::{Baseline, IgnoreFile, Policy, VexDocument};
 use microscanner_report::text::{escape_controls, one_line};
-use microscanner_report::{RenderOptions, ReportFormat, render};
+use microscanner_report::{RenderOptions, ReportFormat, render, render_to};
 use microscanner_vulndb::Database;
 
 use microscanner_server::client::Client;
@@ -18,7 +18,7 @@ use microscanner_server::report::{apply_local_policy, build_report, database_inf
 use microscanner_server::token::Token;
 
 use crate::commands::inventory::{SourceArgs, inventories};
-use crate::commands::{Global, db_path, parse_severity, write_bytes};
+use crate::commands::{Global, db_path, parse_severity, write_bytes, write_with};
 use crate::exit::Outcome;
 
 /// The ignore file read from the working directory when `--ignore-file` is not given.
@@ -252,16 +252,23 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
             template: template.clone(),
             full_output: args.full_output,
         };
-        let bytes = if args.source.all_platforms {
-            render_platforms(&reports, &args.target, *format, &options)?
-        } else {
-            let report = reports.first().context("the target named no image")?;
-            render(report, *format, &options).with_context(|| format!("writing the {format} report"))?
+        let tee = i == 0 && args.tee && output.is_some();
+        if args.source.all_platforms {
+            let bytes = render_platforms(&reports, &args.target, *format, &options)?;
+            write_bytes(output.as_deref(), &bytes)?;
+            if tee {
+                write_bytes(None, &bytes)?;
+            }
+            continue;
+        }
+        let report = reports.first().context("the target named no image")?;
+        let mut write = |out: &mut dyn std::io::Write| {
+            render_to(report, *format, &options, out).with_context(|| format!("writing the {format} report"))
         };
-        write_bytes(output.as_deref(), &bytes)?;
+        write_with(output.as_deref(), &mut write)?;
         // --tee: the first report on stdout as well
-        if i == 0 && args.tee && output.is_some() {
-            write_bytes(None, &bytes)?;
+        if tee {
+            write_with(None, &mut write)?;
         }
     }
     let outcome = reports.iter().map(|r| outcome(r, args)).max_by_key(|o| severity_of(*o)).unwrap_or(Outcome::Success);

@@ -148,13 +148,36 @@ pub enum RenderError {
         /// What went wrong.
         message: String,
     },
+    /// The destination refused the bytes (a full disk, a closed pipe).
+    #[error("{0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Renders `report` in `format` into `out`. The `json` format streams: the document is never held
+/// whole, so a report of 250,000 packages costs the report, not the report and its text too.
+/// The other formats are rendered, then written.
+pub fn render_to(
+    report: &Report,
+    format: ReportFormat,
+    options: &RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
+    if format == ReportFormat::Json {
+        return json::write(report, out);
+    }
+    out.write_all(&render(report, format, options)?)?;
+    Ok(())
 }
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
     match format {
         ReportFormat::Table => table::render(report, options),
-        ReportFormat::Json => json::render(report),
+        ReportFormat::Json => {
+            let mut bytes = Vec::new();
+            json::write(report, &mut bytes)?;
+            Ok(bytes)
+        }
         ReportFormat::Microscanner => legacy::render(report, options.full_output),
         ReportFormat::Sarif => sarif::render(report),
         ReportFormat::Cyclonedx => cyclonedx::render(report),

@@ -1031,10 +1031,12 @@ impl<'s> Reader<'s> {
                 Evidence::Installed
             }
         };
-        let layer = c.layer.map(|diff_id| LayerRef {
-            index: self.layer(&diff_id, c.created_by.as_deref()),
-            diff_id,
-            created_by: c.created_by.clone(),
+        let layer = c.layer.map(|diff_id| {
+            std::sync::Arc::new(LayerRef {
+                index: self.layer(&diff_id, c.created_by.as_deref()),
+                diff_id,
+                created_by: c.created_by.clone(),
+            })
         });
         if kind.is_os() {
             self.os_packages += 1;

@@ -64,7 +64,7 @@ fn hostile_report() -> Report {
     f.primary_url = Some("javascript:alert(3)".into());
     f.title = Some("</td></tr></table><script src=\"https://evil.invalid/x.js\"></script>".into());
     if let Some(layer) = &mut f.package.layer {
-        layer.created_by = Some("RUN echo '<style>body{display:none}</style>'".into());
+        std::sync::Arc::make_mut(layer).created_by = Some("RUN echo '<style>body{display:none}</style>'".into());
     }
     r.packages[3].name = evil.into();
     r.packages[3].version = f.package.version.clone();

@@ -83,7 +83,7 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
             created_by: Some((*created_by).to_owned()),
         })
         .collect();
-    let merged = merge(&results, &meta);
+    let merged = merge(results, &meta);
     let mut packages = merged.packages;
     for p in &mut packages {
         if p.kind.is_os() {

@@ -1,10 +1,11 @@
 //! `package-lock.json` / `npm-shrinkwrap.json`, lockfile versions 1 (nested `dependencies`) and
 //! 2-3 (flat `packages` keyed by `node_modules/...` paths).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use microscanner_model::{Evidence, PackageKind};
 use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
 
 use crate::lang::{ParseResult, dedup, from_json, lang_package, warn};
 
@@ -16,7 +17,7 @@ struct Lock {
     #[serde(default, rename = "lockfileVersion")]
     lockfile_version: Option<serde_json::Value>,
     #[serde(default)]
-    packages: Option<BTreeMap<String, V2Package>>,
+    packages: Option<V2Packages>,
     #[serde(default)]
     dependencies: Option<BTreeMap<String, V1Dependency>>,
 }
@@ -78,6 +79,84 @@ fn walk_v1(deps: &BTreeMap<String, V1Dependency>, depth: usize, out: &mut ParseR
     }
 }
 
+/// The v2/v3 `packages` map, read entry by entry (never held as a map: a lock of a million
+/// entries costs its packages, not the packages and a parsed copy of the file).
+#[derive(Default)]
+struct V2Packages {
+    /// The registry packages, in file order.
+    found: Vec<microscanner_model::Package>,
+    /// Workspace links: (the name installed under `node_modules`, the key the link resolves to).
+    links: Vec<(String, String)>,
+    /// The version of each entry outside `node_modules` (workspace members, `file:` folders):
+    /// what a link resolves to. npm writes links only to such folders.
+    folders: HashMap<String, String>,
+}
+
+impl V2Packages {
+    /// Takes in one entry of the map.
+    fn add(&mut self, key: &str, p: V2Package) {
+        if key.is_empty() {
+            return; // the root project
+        }
+        let Some(name) = name_from_key(key) else {
+            // a member directory: reported through its link
+            if let Some(version) = p.version {
+                self.folders.insert(key.to_owned(), version);
+            }
+            return;
+        };
+        if p.link {
+            if let Some(resolved) = p.resolved {
+                self.links.push((name.to_owned(), resolved));
+            }
+            return;
+        }
+        let name = p.name.as_deref().unwrap_or(name);
+        if let Some(v) = &p.version
+            && !is_non_registry(v)
+            && !name.is_empty()
+        {
+            self.found.push(lang_package(PackageKind::Npm, name, v, Evidence::Declared));
+        }
+    }
+
+    /// The packages: the registry ones, then each link with its member's version.
+    fn into_packages(self) -> Vec<microscanner_model::Package> {
+        let Self { mut found, links, folders } = self;
+        for (name, resolved) in links {
+            if let Some(v) = folders.get(&resolved) {
+                found.push(lang_package(PackageKind::Npm, &name, v, Evidence::Declared));
+            }
+        }
+        found
+    }
+}
+
+impl<'de> Deserialize<'de> for V2Packages {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(V2PackagesVisitor)
+    }
+}
+
+/// Reads the `packages` map one entry at a time into [`V2Packages`].
+struct V2PackagesVisitor;
+
+impl<'de> Visitor<'de> for V2PackagesVisitor {
+    type Value = V2Packages;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a map of package paths to package entries")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<V2Packages, A::Error> {
+        let mut packages = V2Packages::default();
+        while let Some((key, entry)) = map.next_entry::<String, V2Package>()? {
+            packages.add(&key, entry);
+        }
+        Ok(packages)
+    }
+}
+
 /// Parses a package-lock: the `packages` map when present (v2, v3), else the v1 tree.
 /// The root project (`""` key) and workspace links are not reported.
 pub fn parse(bytes: &[u8]) -> ParseResult {
@@ -86,29 +165,8 @@ pub fn parse(bytes: &[u8]) -> ParseResult {
         Err(d) => return (Vec::new(), vec![d]),
     };
     let mut out: ParseResult = (Vec::new(), Vec::new());
-    if let Some(packages) = &lock.packages {
-        for (key, p) in packages {
-            if key.is_empty() {
-                continue;
-            }
-            // A workspace member: `node_modules/NAME` links to the member's directory, whose
-            // own entry holds the version.
-            if p.link {
-                let member = p.resolved.as_deref().and_then(|r| packages.get(r));
-                if let (Some(name), Some(v)) = (name_from_key(key), member.and_then(|m| m.version.as_deref())) {
-                    out.0.push(lang_package(PackageKind::Npm, name, v, Evidence::Declared));
-                }
-                continue;
-            }
-            // member directories themselves are reported through their link
-            let Some(name) = name_from_key(key).map(|n| p.name.as_deref().unwrap_or(n)) else { continue };
-            if let Some(v) = &p.version
-                && !is_non_registry(v)
-                && !name.is_empty()
-            {
-                out.0.push(lang_package(PackageKind::Npm, name, v, Evidence::Declared));
-            }
-        }
+    if let Some(packages) = lock.packages {
+        out.0 = packages.into_packages();
     } else if let Some(deps) = &lock.dependencies {
         walk_v1(deps, 0, &mut out);
     } else if lock.lockfile_version.is_none() {
