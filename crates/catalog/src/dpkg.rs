@@ -226,7 +226,7 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
-        assert_eq!(packages[0].purl, "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64".replace("%2B", "+"));
+        assert_eq!(packages[0].purl, "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64");
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::{Analyzer, LayerResult};
 
 /// Bumped whenever the meaning of a [`LayerResult`] changes without any analyzer's version
 /// changing (the merge reads a field differently, a record kind is added): part of every
-/// [`layer_key`], so results from before the change are misses, never stale hits.
-pub const LAYER_RESULT_VERSION: u32 = 2;
+/// [`layer_key`], so results from before the change are misses, never stale hits. 3: purls in
+/// canonical form (`+` in a version is `%2B`).
+pub const LAYER_RESULT_VERSION: u32 = 3;
 
 /// The key a layer's result is stored under, or `None` when the layer cannot be stored (it has
 /// no content digest: a `dir:` root filesystem can change under the same name).

@@ -15,5 +15,5 @@ pub mod text;
 pub use format::{RenderError, RenderOptions, ReportFormat, render, render_to};
 pub use sbom::{
     INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, SbomWithRefs,
-    read_sbom, sbom_document, sbom_with_refs,
+    canonical_purl, read_sbom, sbom_document, sbom_with_refs,
 };

@@ -21,7 +21,8 @@
 //!   equal (ignoring case), the version only when the pattern gives one, and qualifiers only
 //!   those both sides carry (`pkg:deb/debian/libssl1.1` covers every version and architecture;
 //!   `pkg:npm/foo` does not cover `pkg:npm/foobar`). With `*`, a glob over the finding's purl as
-//!   the report writes it (`pkg:maven/org.apache.logging.log4j/*`).
+//!   the report writes it, or percent-decoded (`pkg:maven/org.apache.logging.log4j/*`;
+//!   `pkg:deb/debian/libssl1.1@*+deb11u*` and `...@*%2Bdeb11u*` both work).
 //! - `paths`: the finding's location (the file the package was found in) or one of its parent
 //!   directories matches one of the globs: `*` and `?` stay within one path segment, `**`
 //!   crosses segments, and a leading `/` or `./` is ignored (`opt/venv` covers everything under
@@ -106,7 +107,11 @@ fn name_matches(pattern: &str, name: &str) -> bool {
 
 fn purl_matches(pattern: &str, purl: &str) -> bool {
     if pattern.contains('*') {
-        return glob::matches_star_only(&pattern.to_lowercase(), &purl.to_lowercase());
+        // the purl as written (`%2B`) or decoded (`+`): a pattern may spell it either way
+        let pattern = pattern.to_lowercase();
+        let purl = purl.to_lowercase();
+        return glob::matches_star_only(&pattern, &purl)
+            || glob::matches_star_only(&pattern, &super::purl::decode(&purl));
     }
     match (ParsedPurl::parse(pattern), ParsedPurl::parse(purl)) {
         (Some(pattern), Some(purl)) => pattern.covers(&purl),

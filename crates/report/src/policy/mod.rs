@@ -16,7 +16,7 @@
 mod baseline;
 mod glob;
 mod ignore;
-mod purl;
+pub(crate) mod purl;
 mod vex;
 
 use std::cmp::Reverse;

@@ -16,23 +16,27 @@ pub(crate) struct ParsedPurl {
     pub(crate) qualifiers: Vec<(String, String)>,
 }
 
-/// Decodes `%XX` escapes; invalid escapes are kept as written.
-fn decode(s: &str) -> String {
+/// Percent-decodes `s` (`%2B` → `+`); a `%` not followed by two hex digits stays as it is. The
+/// one decoder of purls: the policy's patterns and the SBOM reader both use it.
+pub(crate) fn decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && let Ok(text) = std::str::from_utf8(hex)
-            && let Ok(b) = u8::from_str_radix(text, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|&c| char::from(c).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
         }
-        out.push(bytes[i]);
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }

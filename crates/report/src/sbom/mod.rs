@@ -4,7 +4,7 @@ mod cyclonedx;
 mod json;
 pub use json::SCHEMA_VERSION as INVENTORY_SCHEMA_VERSION;
 mod read;
-pub use read::{MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomReadError, read_sbom};
+pub use read::{MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomReadError, canonical_purl, read_sbom};
 mod spdx;
 
 use microscanner_model::Inventory;

@@ -38,6 +38,7 @@
 //! with the document, so time is linear in the input, apart from sorting the packages as the
 //! catalog sorts them (n log n in their number).
 
+use crate::policy::purl::decode;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
@@ -1278,28 +1279,21 @@ fn parse_purl(s: &str) -> Result<ParsedPurl, &'static str> {
     })
 }
 
-/// Percent-decodes `s` (`%2B` → `+`); a `%` not followed by two hex digits stays as it is.
-fn decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
+/// The canonical form of the purl `s` (as the purl spec's conformance suite prints it): parsed
+/// and printed again by [`microscanner_model::Purl`]. A purl microscanner emits is its own canonical
+/// form; a test holds every purl of a real image to that. `Err` names why `s` is not a purl.
+pub fn canonical_purl(s: &str) -> Result<String, &'static str> {
+    let parsed = parse_purl(s)?;
+    if parsed.subpath.is_some() {
+        return Err("it has a subpath, which microscanner never emits");
     }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|&c| char::from(c).to_digit(16));
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
+    let mut purl = microscanner_model::Purl::new(&parsed.ty, &parsed.name)
+        .with_namespace(parsed.namespace.as_deref().unwrap_or_default())
+        .with_version(parsed.version.as_deref().unwrap_or_default());
+    for (key, value) in &parsed.qualifiers {
+        purl = purl.with_qualifier(key, value);
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Ok(purl.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -151,6 +151,11 @@ fn ignore_entry_conditions_package_purl_and_paths() {
     assert!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl1.1@1.1.1n-0+deb11u4', reason: r}").is_empty());
     assert!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl', reason: r}").is_empty());
     assert_eq!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/*', reason: r}"), ["CVE-2023-0286"]);
+    // a glob over the purl as written (`%2B`, the canonical form) or decoded (`+`)
+    for glob in ["pkg:deb/debian/libssl1.1@*+deb11u3*", "pkg:deb/debian/libssl1.1@*%2Bdeb11u3*"] {
+        assert_eq!(hidden(&format!("- {{id: CVE-2023-0286, purl: '{glob}', reason: r}}")), ["CVE-2023-0286"], "{glob}");
+    }
+    assert!(hidden("- {id: CVE-2023-0286, purl: 'pkg:deb/debian/libssl1.1@*+deb11u4*', reason: r}").is_empty());
     // paths: a parent directory or a glob
     assert_eq!(hidden("- {id: CVE-2019-12781, paths: [/opt/venv], reason: r}"), ["CVE-2019-12781"]);
     assert_eq!(hidden("- {id: CVE-2019-12781, paths: ['**/Django-*.dist-info'], reason: r}"), ["CVE-2019-12781"]);
