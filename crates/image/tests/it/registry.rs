@@ -252,7 +252,7 @@ fn docker_config_cred_helper_gives_access() {
     )
     .unwrap();
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["credential_helper_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args(["registry::credential_helper_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env("PATH", path)
         .env(HELPER_CONFIG_VAR, &config)
         .output()
