@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use microscanner_testkit::postgres::PgServer;
@@ -30,33 +29,10 @@ fn microscanner() -> Command {
     c
 }
 
-/// The test database, built once per test binary from the fixture feeds.
+/// The test database: the in-image tests' (`support/in_image.rs`), built once for the whole test
+/// binary from the same fixture feeds.
 fn db() -> &'static Path {
-    static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("service-db-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("microscanner.db");
-        let f = microscanner_testkit::fixtures_dir();
-        let vunnel = f.join("feeds-vunnel-fixtures/tests/unit/providers");
-        let mut cmd = microscanner();
-        cmd.args(["db", "build", "--db"]).arg(&db);
-        for feed in [
-            f.join("osv-pypi-pypa/json"),
-            f.join("osv-rustsec"),
-            f.join("osv-go-vulndb"),
-            f.join("osv-ghsa-subset"),
-            f.join("debian-security-tracker/CVEDB-mirror/data/DSA/list"),
-            vunnel.join("debian/test-fixtures/input/debian.json"),
-            vunnel.join("nvd/test-fixtures/full-page.json"),
-            f.join("kev-cisa/known_exploited_vulnerabilities.json"),
-        ] {
-            cmd.arg("--from").arg(feed);
-        }
-        let out = cmd.output().unwrap();
-        assert!(out.status.success(), "db build: {}", String::from_utf8_lossy(&out.stderr));
-        db
-    })
+    crate::support_in_image::db()
 }
 
 /// `oci:` of debian12-app; `None` (skip) without the images, a failure under CI.
