@@ -6,7 +6,6 @@
 
 use microscanner_model::{Diagnostic, Package, PackageKind};
 
-use crate::os::package_purl;
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
 /// Where apk keeps its database (apk-tools 2 and the `usr/` location of apk-tools 3).
@@ -46,7 +45,7 @@ impl Analyzer for ApkAnalyzer {
             }
             let (mut packages, diags) = parse(bytes);
             for p in &mut packages {
-                p.location = path.clone();
+                p.location = path.as_str().into();
             }
             out.diagnostics.extend(diags.into_iter().map(|d| Diagnostic { location: path.clone(), ..d }));
             out.records.push(Record::Packages { path: path.clone(), packages });
@@ -83,14 +82,14 @@ impl Stanza {
             diags.push(Diagnostic::warning(DB_PATHS[0], format!("line {}: {what}; skipped", self.line)));
             return;
         };
+        // no purl yet: the inventory step gives OS packages theirs, naming the distro
         let p = Package::new(PackageKind::Apk, name, version)
             .with_arch(self.arch)
             .with_source_name(self.origin)
             .with_licenses(self.license.into_iter().collect())
             .with_location(DB_PATHS[0])
             .with_files(self.files);
-        let purl = package_purl(&p, None);
-        packages.push(p.with_purl(purl));
+        packages.push(p);
     }
 }
 

@@ -172,13 +172,13 @@ fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> 
         Some(source) => parse_source(source, version),
         None => (name.to_owned(), version.to_owned()),
     };
-    let purl = deb_purl(name, version, arch.as_deref(), "debian", None);
+    // no purl yet: an OS package's purl names its distro, which the inventory step knows
+    // (`crate::os::package_purl`); a placeholder here would cost an allocation a stanza
     Ok(Some(
         Package::new(PackageKind::Deb, name, version)
             .with_arch(arch)
             .with_source_name(Some(source_name))
             .with_source_version(Some(source_version))
-            .with_purl(purl)
             .with_location(location),
     ))
 }
@@ -226,7 +226,8 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
-        assert_eq!(packages[0].purl, "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64");
+        assert_eq!(packages[0].purl, "", "set by the inventory step, which knows the distro");
+        assert_eq!(crate::os::package_purl(&packages[0], None), "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64");
     }
 
     #[test]

@@ -181,13 +181,14 @@ fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory 
         if package.kind == PackageKind::Deb {
             let with_arch = package.arch.as_ref().map(|a| format!("{}:{a}", package.name));
             // moved, not copied: a package's file list is its own
-            let files = with_arch.and_then(|k| owned_files.remove(&k)).or_else(|| owned_files.remove(&package.name));
+            let files =
+                with_arch.and_then(|k| owned_files.remove(&k)).or_else(|| owned_files.remove(package.name.as_str()));
             if let Some(files) = files {
                 package.files = files;
             }
         }
         if package.kind.is_os() {
-            package.purl = crate::os::package_purl(package, os.as_ref());
+            package.purl = crate::os::package_purl(package, os.as_ref()).into();
         }
     }
     let reconcile = ReconcileOptions { drop_os_owned: options.drop_os_owned };

@@ -65,7 +65,7 @@ pub fn merge(layers: Vec<LayerResult>, meta: &[LayerMeta]) -> Merged {
         .map(|(index, m)| Arc::new(LayerRef { index, diff_id: m.diff_id.clone(), created_by: m.created_by.clone() }))
         .collect();
     let mut merged = Merged { symlinks, diagnostics, ..Merged::default() };
-    merged.packages.reserve(surviving_packages(&paths));
+    let mut chunks: Vec<Vec<Package>> = Vec::new();
     let mut best_os: Option<(u8, bool, OsInfo)> = None;
     let mut files = BTreeSet::new();
     for (path, mut state) in paths {
@@ -76,12 +76,12 @@ pub fn merge(layers: Vec<LayerResult>, meta: &[LayerMeta]) -> Merged {
         let mut introduced = introduced.into_iter();
         for record in records {
             match record {
-                Record::Packages { packages, .. } => {
-                    for mut package in packages {
+                Record::Packages { mut packages, .. } => {
+                    for package in &mut packages {
                         let layer = introduced.next().unwrap_or(layer_index);
                         package.layer = layer_refs.get(layer).cloned();
-                        merged.packages.push(package);
                     }
+                    chunks.push(packages);
                 }
                 Record::OwnedFiles { package, files, .. } => {
                     merged.owned_files.entry(package).or_default().extend(files);
@@ -97,6 +97,7 @@ pub fn merge(layers: Vec<LayerResult>, meta: &[LayerMeta]) -> Merged {
         }
         files.insert(path);
     }
+    merged.packages = concat_in_place(chunks);
     merged.os = best_os.map(|(_, _, os)| os);
     merged.files = files;
     merged
@@ -136,10 +137,20 @@ fn apply_layer(
     diagnostics.extend(found);
 }
 
-/// How many packages the surviving versions of the files list, to size the merged list once.
-fn surviving_packages(paths: &BTreeMap<String, PathState>) -> usize {
-    let records = paths.values().filter_map(|state| state.history.last()).flat_map(|(_, records)| records);
-    records.map(|r| if let Record::Packages { packages, .. } = r { packages.len() } else { 0 }).sum()
+/// The packages of every surviving file, in order, as one list built around the largest file's
+/// own list: its packages are never copied, so a status file of 250,000 stanzas is not held twice
+/// while the list is assembled (growing a large allocation is a remap, not a copy).
+fn concat_in_place(mut chunks: Vec<Vec<Package>>) -> Vec<Package> {
+    let Some(largest) = chunks.iter().enumerate().max_by_key(|(_, c)| c.len()).map(|(i, _)| i) else {
+        return Vec::new();
+    };
+    let mut all = chunks.get_mut(largest).map(std::mem::take).unwrap_or_default();
+    let after: Vec<Vec<Package>> = chunks.split_off(largest + 1);
+    let before: Vec<Package> = chunks.into_iter().flatten().collect();
+    all.reserve(before.len() + after.iter().map(Vec::len).sum::<usize>());
+    all.splice(0..0, before);
+    all.extend(after.into_iter().flatten());
+    all
 }
 
 /// For each package of the newest version of a file (in order), the layer that introduced it:

@@ -4,7 +4,6 @@
 use microscanner_model::{Diagnostic, Package, PackageKind};
 use microscanner_rpmdb::RpmPackage;
 
-use crate::os::package_purl;
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
 /// The directories rpm keeps its database in (`_dbpath`): the classic one, the one Fedora 36+,
@@ -104,13 +103,12 @@ pub fn to_package(p: RpmPackage, location: &str) -> Package {
         }
         None => (None, None),
     };
-    let pkg = Package::new(PackageKind::Rpm, p.name, version)
+    // no purl yet: the inventory step gives OS packages theirs, naming the distro
+    Package::new(PackageKind::Rpm, p.name, version)
         .with_arch(p.arch)
         .with_source_name(source_name)
         .with_source_version(source_version)
         .with_licenses(p.license.into_iter().collect())
         .with_location(location)
-        .with_files(p.files);
-    let purl = package_purl(&pkg, None);
-    pkg.with_purl(purl)
+        .with_files(p.files)
 }

@@ -424,7 +424,7 @@ mod tests {
 
     fn sample() -> LayerResult {
         let package = Package::new(PackageKind::Deb, "curl", "7.88.1-10")
-            .with_arch(Some("amd64".into()))
+            .with_arch(Some("amd64"))
             .with_licenses(vec!["MIT".into()])
             .with_location("/var/lib/dpkg/status")
             .with_files(vec!["/usr/bin/curl".into()]);

@@ -17,10 +17,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use microscanner_model::{Coverage, CoveredEcosystem, DiagnosticLevel, Inventory, Package, PackageKind, Skipped};
 
+use crate::MatchError;
 use crate::lookup::Unmatched;
 
-pub(crate) struct CoverageBuilder<'a> {
-    db_ecosystems: &'a HashMap<String, u64>,
+pub(crate) struct CoverageBuilder {
+    /// The database's entry count of each ecosystem looked up (counted when first met: counting
+    /// every ecosystem of the database would read its whole `affected` index on every scan).
+    db_ecosystems: HashMap<String, u64>,
     packages: usize,
     looked_up: usize,
     ecosystems: BTreeMap<String, usize>,
@@ -30,8 +33,8 @@ pub(crate) struct CoverageBuilder<'a> {
     complete: bool,
 }
 
-impl<'a> CoverageBuilder<'a> {
-    pub(crate) fn new(inventory: &Inventory, db_ecosystems: &'a HashMap<String, u64>) -> Self {
+impl CoverageBuilder {
+    pub(crate) fn new(inventory: &Inventory) -> Self {
         let mut skipped = Vec::new();
         let mut complete = true;
         for d in inventory.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Warning) {
@@ -49,7 +52,7 @@ impl<'a> CoverageBuilder<'a> {
             });
         }
         Self {
-            db_ecosystems,
+            db_ecosystems: HashMap::new(),
             packages: inventory.packages.len(),
             looked_up: 0,
             ecosystems: BTreeMap::new(),
@@ -59,15 +62,25 @@ impl<'a> CoverageBuilder<'a> {
         }
     }
 
-    /// The number of database entries of `ecosystem`, counting the package as covered by it.
-    pub(crate) fn ecosystem(&mut self, ecosystem: &str) -> u64 {
+    /// The number of database entries of `ecosystem` (`count` asks the database, once per
+    /// ecosystem), counting the package as covered by it.
+    pub(crate) fn ecosystem(
+        &mut self,
+        ecosystem: &str,
+        count: impl FnOnce() -> Result<u64, microscanner_vulndb::Error>,
+    ) -> Result<u64, MatchError> {
         match self.ecosystems.get_mut(ecosystem) {
             Some(n) => *n += 1,
             None => {
                 self.ecosystems.insert(ecosystem.to_owned(), 1);
             }
         }
-        self.db_ecosystems.get(ecosystem).copied().unwrap_or(0)
+        if let Some(n) = self.db_ecosystems.get(ecosystem) {
+            return Ok(*n);
+        }
+        let n = count().map_err(MatchError::db("ecosystems"))?;
+        self.db_ecosystems.insert(ecosystem.to_owned(), n);
+        Ok(n)
     }
 
     /// A package was looked up in the database.

@@ -6,7 +6,6 @@
 //! one Debian source, one library in several lockfiles).
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use microscanner_model::{
@@ -18,7 +17,7 @@ use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState, FixSt
 
 use crate::coverage::CoverageBuilder;
 use crate::group::{self, Matched};
-use crate::lookup::{LookupKey, Unmatched, lookup_key};
+use crate::lookup::{LookupKey, lookup_key};
 use crate::memo::{Memo, PackageData, undecided};
 use crate::vulnerability::{MatchedGroup, Vulnerability, vulnerability};
 use crate::{MatchError, MatchOutput, fix};
@@ -48,12 +47,6 @@ pub(crate) struct Evaluated {
     bad_version: Option<String>,
 }
 
-/// One package to look up: its index in the inventory and its key.
-struct PackageLookup<'a> {
-    index: usize,
-    key: LookupKey<'a>,
-}
-
 /// What looking the packages up found (bad versions by package index, for the coverage).
 #[derive(Default)]
 struct Matches {
@@ -62,23 +55,29 @@ struct Matches {
     bad_versions: Vec<(usize, String)>,
 }
 
-/// Matches every package of `inventory` ([`crate::match_inventory`]).
+/// Matches every package of `inventory` ([`crate::match_inventory`]) in one pass with one
+/// connection and one memo: nothing is held per package but its findings, so the match of a
+/// lockfile of a million entries costs what its distinct names cost in the memo.
 pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    let keys: Vec<_> = inventory.packages.iter().map(|p| (p, lookup_key(p, inventory.os.as_ref()))).collect();
-    let db_ecosystems = ecosystem_entries(db, &keys)?;
-    let mut coverage = CoverageBuilder::new(inventory, &db_ecosystems);
-    let mut lookups: Vec<PackageLookup<'_>> = Vec::with_capacity(inventory.packages.len());
-    for (index, (package, key)) in keys.into_iter().enumerate() {
-        match key {
-            Ok(key) if coverage.ecosystem(key.ecosystem) > 0 => {
-                coverage.looked_up();
-                lookups.push(PackageLookup { index, key });
+    let mut coverage = CoverageBuilder::new(inventory);
+    let mut memo = Memo::new(db);
+    let mut matches = Matches::default();
+    for (index, package) in inventory.packages.iter().enumerate() {
+        let key = match lookup_key(package, inventory.os.as_ref()) {
+            Ok(key) => key,
+            Err(why) => {
+                coverage.unmatched(package, &why);
+                continue;
             }
-            Ok(_) => {}
-            Err(why) => coverage.unmatched(package, &why),
+        };
+        if coverage.ecosystem(key.ecosystem, || db.ecosystem_entries(key.ecosystem))? == 0 {
+            continue;
+        }
+        coverage.looked_up();
+        if let Some(evaluated) = evaluated(&mut memo, package.kind, &key)? {
+            matches.add(index, &key, package, &evaluated);
         }
     }
-    let matches = match_packages(db, inventory, &lookups)?;
     for (i, why) in &matches.bad_versions {
         if let Some(package) = inventory.packages.get(*i) {
             coverage.bad_version(package, why);
@@ -87,37 +86,6 @@ pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, M
     let mut findings = matches.findings;
     sort_findings(&mut findings);
     Ok(MatchOutput { findings, coverage: coverage.finish(), diagnostics: matches.diagnostics })
-}
-
-/// The entry counts of the ecosystems looked up only: counting every ecosystem of the database
-/// reads its whole `affected` index, on every scan.
-fn ecosystem_entries(
-    db: &Database,
-    keys: &[(&Package, Result<LookupKey<'_>, Unmatched>)],
-) -> Result<HashMap<String, u64>, MatchError> {
-    let mut db_ecosystems: HashMap<String, u64> = HashMap::new();
-    for (_, key) in keys {
-        if let Ok(key) = key
-            && !db_ecosystems.contains_key(key.ecosystem)
-        {
-            let n = db.ecosystem_entries(key.ecosystem).map_err(MatchError::db("ecosystems"))?;
-            db_ecosystems.insert(key.ecosystem.to_owned(), n);
-        }
-    }
-    Ok(db_ecosystems)
-}
-
-/// Matches every looked-up package with one connection and one memo.
-fn match_packages(db: &Database, inventory: &Inventory, lookups: &[PackageLookup<'_>]) -> Result<Matches, MatchError> {
-    let mut memo = Memo::new(db);
-    let mut out = Matches::default();
-    for lookup in lookups {
-        let Some(package) = inventory.packages.get(lookup.index) else { continue };
-        if let Some(evaluated) = evaluated(&mut memo, package.kind, &lookup.key)? {
-            out.add(lookup, package, &evaluated);
-        }
-    }
-    Ok(out)
 }
 
 /// What matching `key` gave, from the memo when another package shared the key; `None` when the
@@ -138,19 +106,19 @@ fn evaluated(memo: &mut Memo<'_>, kind: PackageKind, key: &LookupKey<'_>) -> Res
 
 impl Matches {
     /// Adds what matching `package` under its key gave: its diagnostics and its findings.
-    fn add(&mut self, lookup: &PackageLookup<'_>, package: &Package, evaluated: &Evaluated) {
+    fn add(&mut self, index: usize, key: &LookupKey<'_>, package: &Package, evaluated: &Evaluated) {
         let label = || format!("{} {} {}", package.kind.purl_type(), package.name, package.version);
         if let Some(why) = &evaluated.bad_version {
             self.diagnostics.push(Diagnostic::warning(
-                &package.location,
+                package.location.as_str(),
                 format!("{}: version cannot be compared, its advisories were not evaluated: {why}", label()),
             ));
-            self.bad_versions.push((lookup.index, why.clone()));
+            self.bad_versions.push((index, why.clone()));
         }
         for (id, why) in &evaluated.undecided {
             self.diagnostics.push(undecided(&package.location, &label(), id, why));
         }
-        let affected = AffectedPackage::new(package, lookup.key.name);
+        let affected = AffectedPackage::new(package, key.name);
         self.findings.extend(evaluated.vulnerabilities.iter().map(|v| v.finding(affected.clone())));
     }
 }

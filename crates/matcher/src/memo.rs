@@ -4,6 +4,8 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+use microscanner_model::CompactString;
 use std::rc::Rc;
 
 use microscanner_model::Diagnostic;
@@ -132,7 +134,7 @@ impl Listed {
 }
 
 /// Everything the database says about one (ecosystem, name).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct PackageData {
     /// Affected entries, in advisory-id order.
     pub(crate) entries: Vec<Entry>,
@@ -159,7 +161,12 @@ impl PackageData {
 /// share it.
 pub(crate) struct Memo<'db> {
     db: &'db Database,
-    packages: HashMap<String, HashMap<String, Rc<PackageData>>>,
+    /// By ecosystem, then name. Names are compact (most are stored inline), and every name the
+    /// database has nothing for shares [`Memo::nothing`], so a lockfile of a million distinct
+    /// packages costs a map entry each, not a decoded record each.
+    packages: HashMap<String, HashMap<CompactString, Rc<PackageData>>>,
+    /// The one answer for every name the database has nothing for.
+    nothing: Rc<PackageData>,
     advisories: HashMap<String, Option<Rc<AdvisoryBrief>>>,
     kev: HashMap<String, Option<KevEntry>>,
     epss: HashMap<String, Option<EpssScore>>,
@@ -168,7 +175,14 @@ pub(crate) struct Memo<'db> {
 impl<'db> Memo<'db> {
     /// An empty memo over `db`.
     pub(crate) fn new(db: &'db Database) -> Self {
-        Self { db, packages: HashMap::new(), advisories: HashMap::new(), kev: HashMap::new(), epss: HashMap::new() }
+        Self {
+            db,
+            packages: HashMap::new(),
+            nothing: Rc::new(PackageData::default()),
+            advisories: HashMap::new(),
+            kev: HashMap::new(),
+            epss: HashMap::new(),
+        }
     }
 
     /// The affected entries (and, with `statuses`, the fix states) of a package.
@@ -181,12 +195,7 @@ impl<'db> Memo<'db> {
         if let Some(hit) = self.packages.get(ecosystem).and_then(|m| m.get(name)) {
             return Ok(Rc::clone(hit));
         }
-        let mut data = PackageData {
-            entries: Vec::new(),
-            statuses: Vec::new(),
-            broken: Vec::new(),
-            evaluated: RefCell::new(HashMap::new()),
-        };
+        let mut data = PackageData::default();
         self.db
             .for_each_affected(ecosystem, name, |row| {
                 let ranges = serde_json::from_str::<Vec<osv::Range>>(row.ranges);
@@ -211,8 +220,9 @@ impl<'db> Memo<'db> {
             st.sort_by(|a, b| a.advisory_id.cmp(&b.advisory_id));
             data.statuses = st;
         }
-        let data = Rc::new(data);
-        self.packages.entry(ecosystem.to_owned()).or_default().insert(name.to_owned(), Rc::clone(&data));
+        let data =
+            if data.entries.is_empty() && data.broken.is_empty() { Rc::clone(&self.nothing) } else { Rc::new(data) };
+        self.packages.entry(ecosystem.to_owned()).or_default().insert(name.into(), Rc::clone(&data));
         Ok(data)
     }
 

@@ -35,11 +35,11 @@ impl AffectedPackage {
     pub fn new(package: &Package, matched_name: &str) -> Self {
         Self {
             kind: package.kind,
-            name: package.name.clone(),
-            version: package.version.clone(),
+            name: package.name.as_str().to_owned(),
+            version: package.version.as_str().to_owned(),
             source_name: (matched_name != package.name).then(|| matched_name.to_owned()),
-            purl: package.purl.clone(),
-            location: package.location.clone(),
+            purl: package.purl.as_str().to_owned(),
+            location: package.location.as_str().to_owned(),
             layer: package.layer.clone(),
         }
     }

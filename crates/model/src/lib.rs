@@ -16,6 +16,9 @@ mod report;
 mod severity;
 
 pub use advisory_id::{cmp_ids, cve_key};
+/// The string type of [`Package`]'s text fields: up to 24 bytes inline, so the name, version,
+/// architecture and location of most packages cost no allocation of their own.
+pub use compact_str::CompactString;
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use finding::{
     AffectedPackage, Epss, Finding, FindingIdentity, Fix, FixState, Kev, MatchDetail, PackageIdentity, Rating,

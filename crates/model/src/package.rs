@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// What kind of package database or evidence a package came from. It fixes the purl type and
@@ -99,31 +100,37 @@ pub struct LayerRef {
 }
 
 /// One package found in the image.
+///
+/// An image can list hundreds of thousands of packages (a 250,000-stanza dpkg status, a
+/// lockfile of a million entries), so a package is kept small: its text fields are
+/// [`CompactString`]s, stored inline up to 24 bytes (a name, a version, an architecture, a
+/// location such as `/var/lib/dpkg/status` cost no allocation), and its layer is a shared
+/// pointer. The JSON is the same as with `String`s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     /// Which package database or ecosystem it belongs to.
     pub kind: PackageKind,
     /// The package name as its ecosystem spells it (binary package name for OS packages).
-    pub name: String,
+    pub name: CompactString,
     /// The installed version, verbatim.
-    pub version: String,
+    pub version: CompactString,
     /// The architecture, for OS packages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arch: Option<String>,
+    pub arch: Option<CompactString>,
     /// The source package name (dpkg `Source:`, apk origin, rpm source rpm), which distro
     /// advisories are keyed by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_name: Option<String>,
+    pub source_name: Option<CompactString>,
     /// The source package version, when it differs from the binary one (binNMUs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_version: Option<String>,
+    pub source_version: Option<CompactString>,
     /// Declared licenses, verbatim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<String>,
     /// The package URL.
-    pub purl: String,
+    pub purl: CompactString,
     /// The path inside the image of the file that says the package is there.
-    pub location: String,
+    pub location: CompactString,
     /// Installed, declared in a lockfile, or both.
     pub evidence: Evidence,
     /// The layer that introduced this package, once the merge step has attributed it. Shared:
@@ -139,7 +146,7 @@ pub struct Package {
 impl Package {
     /// An installed package of `kind` named `name` at `version`, with no purl, location or
     /// anything else yet: add them with the `with_*` setters.
-    pub fn new(kind: PackageKind, name: impl Into<String>, version: impl Into<String>) -> Self {
+    pub fn new(kind: PackageKind, name: impl Into<CompactString>, version: impl Into<CompactString>) -> Self {
         Self {
             kind,
             name: name.into(),
@@ -148,8 +155,8 @@ impl Package {
             source_name: None,
             source_version: None,
             licenses: Vec::new(),
-            purl: String::new(),
-            location: String::new(),
+            purl: CompactString::default(),
+            location: CompactString::default(),
             evidence: Evidence::Installed,
             layer: None,
             files: Vec::new(),
@@ -158,22 +165,22 @@ impl Package {
 
     /// With this architecture.
     #[must_use]
-    pub fn with_arch(mut self, arch: Option<String>) -> Self {
-        self.arch = arch;
+    pub fn with_arch(mut self, arch: Option<impl Into<CompactString>>) -> Self {
+        self.arch = arch.map(Into::into);
         self
     }
 
     /// With this source package name.
     #[must_use]
-    pub fn with_source_name(mut self, source_name: Option<String>) -> Self {
-        self.source_name = source_name;
+    pub fn with_source_name(mut self, source_name: Option<impl Into<CompactString>>) -> Self {
+        self.source_name = source_name.map(Into::into);
         self
     }
 
     /// With this source package version.
     #[must_use]
-    pub fn with_source_version(mut self, source_version: Option<String>) -> Self {
-        self.source_version = source_version;
+    pub fn with_source_version(mut self, source_version: Option<impl Into<CompactString>>) -> Self {
+        self.source_version = source_version.map(Into::into);
         self
     }
 
@@ -186,14 +193,14 @@ impl Package {
 
     /// With this package URL.
     #[must_use]
-    pub fn with_purl(mut self, purl: impl Into<String>) -> Self {
+    pub fn with_purl(mut self, purl: impl Into<CompactString>) -> Self {
         self.purl = purl.into();
         self
     }
 
     /// Found at this path in the image.
     #[must_use]
-    pub fn with_location(mut self, location: impl Into<String>) -> Self {
+    pub fn with_location(mut self, location: impl Into<CompactString>) -> Self {
         self.location = location.into();
         self
     }

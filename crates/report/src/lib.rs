@@ -14,6 +14,6 @@ pub mod text;
 
 pub use format::{RenderError, RenderOptions, ReportFormat, render, render_to};
 pub use sbom::{
-    INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomFormat, SbomMeta, SbomReadError, SbomWithRefs,
-    canonical_purl, read_sbom, sbom_document, sbom_with_refs,
+    INVENTORY_SCHEMA_VERSION, MAX_SBOM_PACKAGES, MAX_SBOM_STRING, Sbom, SbomFormat, SbomMeta, SbomReadError,
+    canonical_purl, read_sbom, sbom, sbom_document, write_sbom,
 };

@@ -64,7 +64,7 @@ fn findings(pkgs: &[Package]) -> (Vec<Finding>, Vec<Finding>) {
         matched: MatchDetail {
             ecosystem: ecosystem.into(),
             name: name.into(),
-            version: p.version.clone(),
+            version: p.version.as_str().to_owned(),
             advisories: vec![id.into()],
         },
         suppression: None,

@@ -280,21 +280,21 @@ fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
     let (mut pkgs, mut diags) = format.parse(path, bytes);
     let location = format!("/{path}");
     for p in &mut pkgs {
-        p.location = located(&location, std::mem::take(&mut p.location));
+        p.location = located(&location, &p.location).into();
     }
     for d in &mut diags {
-        d.location = located(&location, std::mem::take(&mut d.location));
+        d.location = located(&location, &d.location);
     }
     (pkgs, diags)
 }
 
 /// The location of evidence a parser found in the file at `location`: the file itself when the
 /// parser left it empty, `/outer.jar!inner.jar` for nested evidence, unchanged when absolute.
-fn located(location: &str, inner: String) -> String {
+fn located(location: &str, inner: &str) -> String {
     if inner.is_empty() {
         location.to_owned()
     } else if inner.starts_with('/') {
-        inner
+        inner.to_owned()
     } else {
         format!("{location}!{inner}")
     }
@@ -401,8 +401,8 @@ mod tests {
 
     #[test]
     fn nested_locations_name_the_outer_file() {
-        assert_eq!(located("/a.jar", String::new()), "/a.jar");
-        assert_eq!(located("/a.jar", "b.jar".into()), "/a.jar!b.jar");
-        assert_eq!(located("/a.jar", "/abs".into()), "/abs");
+        assert_eq!(located("/a.jar", ""), "/a.jar");
+        assert_eq!(located("/a.jar", "b.jar"), "/a.jar!b.jar");
+        assert_eq!(located("/a.jar", "/abs"), "/abs");
     }
 }

@@ -36,9 +36,11 @@ pub fn reconcile(packages: Vec<Package>) -> Vec<Package> {
 fn key(p: &Package) -> (PackageKind, Cow<'_, str>, Cow<'_, str>) {
     match p.kind {
         PackageKind::Pypi => (p.kind, Cow::Owned(normalize_name(&p.name)), Cow::Owned(pep440_trim(&p.version))),
-        PackageKind::Nuget | PackageKind::Composer => {
-            (p.kind, Cow::Owned(p.name.to_ascii_lowercase()), Cow::Owned(p.version.to_ascii_lowercase()))
-        }
+        PackageKind::Nuget | PackageKind::Composer => (
+            p.kind,
+            Cow::Owned(p.name.as_str().to_ascii_lowercase()),
+            Cow::Owned(p.version.as_str().to_ascii_lowercase()),
+        ),
         PackageKind::Golang => {
             (p.kind, Cow::Borrowed(p.name.as_str()), Cow::Borrowed(p.version.trim_start_matches('v')))
         }
@@ -119,29 +121,41 @@ pub fn reconcile_with(mut packages: Vec<Package>, options: ReconcileOptions) -> 
 /// For each package, its evidence once the lockfiles and the installed metadata are put
 /// together, or `None` when it is dropped (a declaration folded into the installed package, or
 /// one already reported). OS packages keep theirs.
+///
+/// The language packages are sorted by [`key`] (as indices: 4 bytes each, and the keys borrow
+/// the names), so each group of equal keys is decided on its own, with no set of every key:
+/// a lockfile of a million entries costs a million indices, not a million hashed keys.
 fn evidence_decisions(packages: &[Package]) -> Vec<Option<Evidence>> {
-    let lang = || packages.iter().filter(|p| !p.kind.is_os());
-    let installed_keys: HashSet<_> = lang().filter(|p| p.evidence != Evidence::Declared).map(key).collect();
-    let declared_keys: HashSet<_> = lang().filter(|p| p.evidence != Evidence::Installed).map(key).collect();
-    let mut declared_seen = HashSet::new();
-    packages
-        .iter()
-        .map(|p| {
-            if p.kind.is_os() {
-                return Some(p.evidence);
-            }
-            let k = key(p);
-            if p.evidence == Evidence::Declared {
+    let mut decisions: Vec<Option<Evidence>> = packages.iter().map(|p| Some(p.evidence)).collect();
+    let at = |i: u32| packages.get(i as usize);
+    let mut order: Vec<u32> = (0..packages.len())
+        .filter(|&i| packages.get(i).is_some_and(|p| !p.kind.is_os()))
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    // by key, then by position: within a group the first declaration is the first in the image
+    order.sort_unstable_by(|&a, &b| at(a).map(key).cmp(&at(b).map(key)).then(a.cmp(&b)));
+    for group in order.chunk_by(|&a, &b| at(a).map(key) == at(b).map(key)) {
+        let members = || group.iter().filter_map(|&i| at(i));
+        let installed = members().any(|p| p.evidence != Evidence::Declared);
+        let declared = members().any(|p| p.evidence != Evidence::Installed);
+        let mut declaration_kept = false;
+        for (&i, p) in group.iter().zip(members()) {
+            let decision = if p.evidence == Evidence::Declared {
                 // folded into the installed package, or already reported
-                let dropped = installed_keys.contains(&k) || !declared_seen.insert(k);
+                let dropped = installed || declaration_kept;
+                declaration_kept = true;
                 (!dropped).then_some(Evidence::Declared)
-            } else if declared_keys.contains(&k) {
+            } else if declared {
                 Some(Evidence::Both)
             } else {
                 Some(p.evidence)
+            };
+            if let Some(slot) = decisions.get_mut(i as usize) {
+                *slot = decision;
             }
-        })
-        .collect()
+        }
+    }
+    decisions
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub fn package_purl(p: &Package, os: Option<&OsInfo>) -> String {
         PackageKind::Deb => "debian",
         PackageKind::Apk => "alpine",
         PackageKind::Rpm => "",
-        _ => return p.purl.clone(),
+        _ => return p.purl.as_str().to_owned(),
     };
     // Only use the OS as namespace when it plausibly owns this package format.
     let os = os.filter(|o| !o.family.is_empty());
@@ -56,7 +56,7 @@ mod tests {
     use crate::os::os_info;
 
     fn pkg(kind: PackageKind, name: &str, version: &str, arch: &str) -> Package {
-        Package::new(kind, name, version).with_arch(Some(arch.into()))
+        Package::new(kind, name, version).with_arch(Some(arch))
     }
 
     #[test]

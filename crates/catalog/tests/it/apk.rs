@@ -43,7 +43,8 @@ fn alpine_321_complete_database() {
     assert_eq!(musl.licenses, ["MIT"]);
     assert_eq!(musl.files, ["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]);
     assert_eq!(musl.kind, PackageKind::Apk);
-    assert_eq!(musl.purl, "pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64");
+    assert_eq!(musl.purl, "", "the inventory step sets OS purls");
+    assert_eq!(package_purl(musl, None), "pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64");
     let os = os_info("alpine", "3.21.3", "etc/os-release");
     assert_eq!(package_purl(musl, Some(&os)), "pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64&distro=alpine-3.21");
     // Every `R:` line is an owned file of some package.

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use microscanner_report::{SbomFormat, SbomMeta, sbom_document};
+use microscanner_report::{SbomFormat, SbomMeta, write_sbom};
 
 use crate::commands::inventory::{SourceArgs, inventories};
-use crate::commands::{Global, LayerCacheArgs, write_output};
+use crate::commands::{Global, LayerCacheArgs, write_with};
 use crate::exit::Outcome;
 
 /// Arguments of `microscanner sbom`.
@@ -56,7 +56,7 @@ pub(crate) fn run(global: &Global, args: &SbomArgs) -> anyhow::Result<Outcome> {
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
     let meta = SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch);
-    let document = sbom_document(&inventory, args.format, &meta);
-    write_output(args.output.as_deref(), &document)?;
+    // streamed: an image of a million packages is never held as JSON
+    write_with(args.output.as_deref(), &mut |out| Ok(write_sbom(&inventory, args.format, &meta, out)?))?;
     Ok(Outcome::Success)
 }

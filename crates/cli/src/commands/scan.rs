@@ -341,19 +341,27 @@ fn remote_reports(
     inventories
         .into_iter()
         .map(|inventory| {
-            let document = inventory_document(&inventory);
-            let bytes = serde_json::to_vec(&document).context("serialising the inventory")?;
+            let bytes = serde_json::to_vec(&microscanner_report::sbom(
+                &inventory,
+                microscanner_report::SbomFormat::Json,
+                &inventory_meta(),
+            ))
+            .context("serialising the inventory")?;
             let report = client.scan(&token.reveal(), bytes)?;
             Ok(apply_local_policy(report, policy, started.elapsed().as_secs_f64()))
         })
         .collect()
 }
 
-/// The inventory document the server is sent (microscanner inventory JSON).
-fn inventory_document(inventory: &Inventory) -> serde_json::Value {
+/// The facts of the inventory document the server is sent (microscanner inventory JSON).
+fn inventory_meta() -> microscanner_report::SbomMeta {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok());
-    let meta = microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch);
-    microscanner_report::sbom_document(inventory, microscanner_report::SbomFormat::Json, &meta)
+    microscanner_report::SbomMeta::now(env!("CARGO_PKG_VERSION"), epoch)
+}
+
+/// The inventory document the server is sent, as a value (`--dry-run` shows it).
+fn inventory_document(inventory: &Inventory) -> serde_json::Value {
+    microscanner_report::sbom_document(inventory, microscanner_report::SbomFormat::Json, &inventory_meta())
 }
 
 /// `--dry-run`: writes what would be sent, sends nothing.

@@ -166,11 +166,11 @@ fn expected(lines: &[&Line], packages: &[Package]) -> Option<Pairs> {
             match line.what.as_str() {
                 "<not-affected>" => {}
                 w if w.starts_with('<') => {
-                    out.insert((p.name.clone(), line.advisory.clone()));
+                    out.insert((p.name.to_string(), line.advisory.clone()));
                 }
                 fixed => {
                     queries.push(format!("cmp\t{}\t{fixed}", source_of(p).1));
-                    pending.push((p.name.clone(), line.advisory.clone()));
+                    pending.push((p.name.to_string(), line.advisory.clone()));
                 }
             }
         }
@@ -244,8 +244,8 @@ fn current_packages_get_no_dsa_or_dla_findings() {
         for p in &packages {
             let mut p = p.clone();
             if let Some(v) = newest.get(source_of(&p).0) {
-                p.version = (*v).to_owned();
-                p.source_version = Some((*v).to_owned());
+                p.version = (*v).into();
+                p.source_version = Some((*v).into());
             }
             current.push(p);
         }

@@ -10,7 +10,7 @@ use microscanner_model::{Diagnostic, Finding, FixState, Inventory, Package, Pack
 
 fn deb(name: &str, version: &str, source: Option<&str>) -> Package {
     let mut p = pkg(PackageKind::Deb, name, version);
-    p.source_name = source.map(str::to_owned);
+    p.source_name = source.map(Into::into);
     p.location = "/var/lib/dpkg/status".into();
     p
 }

@@ -20,15 +20,18 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::io::Write as _;
+
 use microscanner_model::{
-    AffectedPackage, Finding, FixState, Inventory, Package, PackageKind, Rating, RatingKind, Report, Severity,
-    Suppression, SuppressionKind,
+    AffectedPackage, Finding, FixState, Package, PackageKind, Rating, RatingKind, Report, Severity, Suppression,
+    SuppressionKind,
 };
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use crate::sbom::{SbomFormat, SbomMeta, SbomWithRefs, sbom_with_refs, uuid_from_hash};
+use crate::sbom::cyclonedx::{Bom, bom_ref};
+use crate::sbom::{PackageList, SbomMeta, Subject, uuid_from_hash};
 use crate::text::is_web_url;
 
 /// Property names we add to vulnerabilities, in the `microscanner:` namespace the SBOM uses.
@@ -41,34 +44,43 @@ const PROP_SUPPRESSION_KIND: &str = "microscanner:suppression:kind";
 const PROP_SUPPRESSION_SOURCE: &str = "microscanner:suppression:source";
 const PROP_SUPPRESSION_EXPIRES: &str = "microscanner:suppression:expires";
 
-/// Renders `report` as CycloneDX 1.6 JSON with `vulnerabilities`.
-pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
-    let inventory = sbom_inventory(report);
-    let SbomWithRefs { document: mut doc, package_refs } =
-        sbom_with_refs(&inventory, SbomFormat::CycloneDx, &sbom_meta(report));
-    let lookup = PackageLookup::new(&inventory.packages);
+/// Writes `report` as CycloneDX 1.6 JSON with `vulnerabilities` to `out`, one component at a
+/// time.
+pub(super) fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+    let packages = ReportPackages::new(report);
+    let subject = packages.subject(report);
+    let mut bom = Bom::new(subject, &sbom_meta(report));
     let mut seen = HashSet::new();
     let mut vulnerabilities = Vec::new();
     let mut hasher = Sha256::new();
-    hasher.update(doc["serialNumber"].as_str().unwrap_or_default().as_bytes());
+    hasher.update(bom.serial_number.as_bytes());
     hasher.update(b"\0vulnerabilities");
-    for finding in report.findings.iter().chain(&report.suppressed) {
-        let component = lookup
-            .find(&finding.package)
-            .and_then(|i| package_refs.get(i))
-            .ok_or_else(|| internal("a finding's package has no component"))?;
-        let bom_ref = unique_ref(&mut seen, &finding.id, component);
+    for (finding, index) in packages.findings(report) {
+        let package = subject.packages.get(index).ok_or_else(|| internal("a finding's package has no component"))?;
+        let component = bom_ref(index, package);
+        let bom_ref = unique_ref(&mut seen, &finding.id, &component);
         hasher.update(bom_ref.as_bytes());
         hasher.update([u8::from(finding.suppression.is_some())]);
-        vulnerabilities.push(vulnerability(finding, &bom_ref, component));
+        vulnerabilities.push(vulnerability(finding, &bom_ref, &component));
     }
-    let object = doc.as_object_mut().ok_or_else(|| internal("the SBOM is not an object"))?;
-    object.insert("serialNumber".to_owned(), json!(format!("urn:uuid:{}", uuid_from_hash(&hasher.finalize()))));
-    object.insert("vulnerabilities".to_owned(), Value::Array(vulnerabilities));
-    let mut bytes = serde_json::to_vec_pretty(&doc)
-        .map_err(|e| RenderError::Serialize { format: "cyclonedx", message: e.to_string() })?;
-    bytes.push(b'\n');
-    Ok(bytes)
+    bom.serial_number = format!("urn:uuid:{}", uuid_from_hash(&hasher.finalize()));
+    bom.vulnerabilities = Some(vulnerabilities);
+    write_pretty(out, &bom, "cyclonedx")
+}
+
+/// Writes `document` pretty-printed, with a final newline, without holding it whole.
+pub(super) fn write_pretty(
+    out: &mut dyn std::io::Write,
+    document: &impl serde::Serialize,
+    format: &'static str,
+) -> Result<(), RenderError> {
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, document).map_err(|e| {
+        if e.is_io() { RenderError::Write(e.into()) } else { RenderError::Serialize { format, message: e.to_string() } }
+    })?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The `bom-ref` of a vulnerability: `ID@COMPONENT`, with `~2`, `~3`... on repeats.
@@ -86,25 +98,75 @@ fn internal(message: &str) -> RenderError {
     RenderError::Serialize { format: "cyclonedx", message: format!("internal: {message}") }
 }
 
-/// The inventory whose SBOM a vulnerability report carries: the report's packages in their order
-/// (so ids and `bom-ref`s are those of `microscanner sbom`), then any package a finding names
-/// that the list lacks (a report assembled elsewhere), so every finding has a component.
-pub(super) fn sbom_inventory(report: &Report) -> Inventory {
-    let mut packages = report.packages.clone();
-    let mut lookup = PackageLookup::new(&report.packages);
-    for finding in report.findings.iter().chain(&report.suppressed) {
-        if lookup.find(&finding.package).is_none() {
-            lookup.insert(&finding.package, packages.len());
-            packages.push(package_of(&finding.package));
-        }
-    }
-    Inventory { image: report.image.clone(), os: report.os.clone(), packages, diagnostics: vec![] }
-}
-
 /// The SBOM facts of a report: its generator's version and its own time, so the same report
 /// gives the same document.
 pub(super) fn sbom_meta(report: &Report) -> SbomMeta {
     SbomMeta { tool_version: report.generator.version.clone(), created: report.created_at.clone() }
+}
+
+/// What (kind, name, version, location) a finding's package and an inventory package are
+/// matched by.
+type PackageKey<'a> = (PackageKind, &'a str, &'a str, &'a str);
+
+/// The packages of the SBOM a vulnerability report carries: the report's packages in their
+/// order (so ids and `bom-ref`s are those of `microscanner sbom`), then any package a finding
+/// names that the list lacks (a report assembled elsewhere), so every finding has a component;
+/// and the position of each finding's package among them. Only the findings' packages are
+/// indexed: the report's list is read once and never copied.
+pub(super) struct ReportPackages {
+    /// Packages that findings name and the report's list lacks, in order of first mention.
+    extra: Vec<Package>,
+    /// For each finding, then each suppressed finding, the document position of its package.
+    positions: Vec<usize>,
+}
+
+impl ReportPackages {
+    /// The packages of `report`'s SBOM.
+    pub(super) fn new(report: &Report) -> Self {
+        let findings = || report.findings.iter().chain(&report.suppressed);
+        let mut position: HashMap<PackageKey<'_>, Option<usize>> =
+            findings().map(|f| (affected_key(&f.package), None)).collect();
+        for (i, p) in report.packages.iter().enumerate() {
+            let key = (p.kind, p.name.as_str(), p.version.as_str(), p.location.as_str());
+            if let Some(slot) = position.get_mut(&key)
+                && slot.is_none()
+            {
+                // the first of equal packages wins
+                *slot = Some(i);
+            }
+        }
+        let mut extra = Vec::new();
+        let positions = findings()
+            .map(|f| {
+                let slot = position.entry(affected_key(&f.package)).or_default();
+                *slot.get_or_insert_with(|| {
+                    extra.push(package_of(&f.package));
+                    report.packages.len() + extra.len() - 1
+                })
+            })
+            .collect();
+        Self { extra, positions }
+    }
+
+    /// What the SBOM describes.
+    pub(super) fn subject<'a>(&'a self, report: &'a Report) -> Subject<'a> {
+        Subject {
+            image: &report.image,
+            os: report.os.as_ref(),
+            packages: PackageList { listed: &report.packages, extra: &self.extra },
+            diagnostics: &[],
+        }
+    }
+
+    /// Each finding, then each suppressed finding, with the document position of its package.
+    pub(super) fn findings<'a>(&'a self, report: &'a Report) -> impl Iterator<Item = (&'a Finding, usize)> {
+        report.findings.iter().chain(&report.suppressed).zip(self.positions.iter().copied())
+    }
+}
+
+/// The key of a finding's package.
+fn affected_key(a: &AffectedPackage) -> PackageKey<'_> {
+    (a.kind, &a.name, &a.version, &a.location)
 }
 
 /// An inventory package for an affected package the report's package list lacks.
@@ -114,31 +176,6 @@ fn package_of(a: &AffectedPackage) -> Package {
         .with_purl(a.purl.as_str())
         .with_location(a.location.as_str())
         .with_layer(a.layer.clone())
-}
-
-/// Finds the inventory position of a finding's package by (kind, name, version, location).
-pub(super) struct PackageLookup {
-    index: HashMap<(PackageKind, String, String, String), usize>,
-}
-
-impl PackageLookup {
-    /// Indexes `packages`; the first of equal packages wins.
-    pub(super) fn new(packages: &[Package]) -> Self {
-        let mut index = HashMap::with_capacity(packages.len());
-        for (i, p) in packages.iter().enumerate() {
-            index.entry((p.kind, p.name.clone(), p.version.clone(), p.location.clone())).or_insert(i);
-        }
-        Self { index }
-    }
-
-    fn insert(&mut self, a: &AffectedPackage, i: usize) {
-        self.index.entry((a.kind, a.name.clone(), a.version.clone(), a.location.clone())).or_insert(i);
-    }
-
-    /// The position of the package a finding is about.
-    pub(super) fn find(&self, a: &AffectedPackage) -> Option<usize> {
-        self.index.get(&(a.kind, a.name.clone(), a.version.clone(), a.location.clone())).copied()
-    }
 }
 
 /// One finding as a CycloneDX vulnerability affecting `component`.

@@ -482,7 +482,7 @@ mod tests {
             database: None,
         };
         let musl = Package::new(PackageKind::Apk, "musl", "1.1.18-r2")
-            .with_arch(Some("x86_64".into()))
+            .with_arch(Some("x86_64"))
             .with_licenses(vec!["MIT".into(), "BSD".into()])
             .with_purl("pkg:apk/alpine/musl@1.1.18-r2")
             .with_location("/lib/apk/db/installed");

@@ -153,17 +153,21 @@ pub enum RenderError {
     Write(#[from] std::io::Error),
 }
 
-/// Renders `report` in `format` into `out`. The `json` format streams: the document is never held
-/// whole, so a report of 250,000 packages costs the report, not the report and its text too.
-/// The other formats are rendered, then written.
+/// Renders `report` in `format` into `out`. The `json`, `cyclonedx` and `spdx` formats stream:
+/// the document is never held whole (a package is made as it is written), so a report of
+/// 250,000 packages costs the report, not the report and its text too. The other formats are
+/// rendered, then written.
 pub fn render_to(
     report: &Report,
     format: ReportFormat,
     options: &RenderOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
-    if format == ReportFormat::Json {
-        return json::write(report, out);
+    match format {
+        ReportFormat::Json => return json::write(report, out),
+        ReportFormat::Cyclonedx => return cyclonedx::write(report, out),
+        ReportFormat::Spdx => return spdx::write(report, out),
+        _ => {}
     }
     out.write_all(&render(report, format, options)?)?;
     Ok(())
@@ -180,8 +184,11 @@ pub fn render(report: &Report, format: ReportFormat, options: &RenderOptions) ->
         }
         ReportFormat::Microscanner => legacy::render(report, options.full_output),
         ReportFormat::Sarif => sarif::render(report),
-        ReportFormat::Cyclonedx => cyclonedx::render(report),
-        ReportFormat::Spdx => spdx::render(report),
+        ReportFormat::Cyclonedx | ReportFormat::Spdx => {
+            let mut bytes = Vec::new();
+            render_to(report, format, options, &mut bytes)?;
+            Ok(bytes)
+        }
         ReportFormat::Html => html::render(report),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Markdown => markdown::render(report),

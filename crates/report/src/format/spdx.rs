@@ -8,75 +8,36 @@
 //! the suppression. The document namespace is derived from the SBOM's and the findings, so it
 //! differs from the plain SBOM of the same scan.
 
-use std::collections::HashMap;
-
 use microscanner_model::{Finding, Report, SuppressionKind};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::RenderError;
-use super::cyclonedx::{PackageLookup, advisory_source, sbom_inventory, sbom_meta};
-use crate::sbom::{SbomFormat, SbomWithRefs, sbom_with_refs, uuid_from_hash};
+use super::cyclonedx::{ReportPackages, advisory_source, sbom_meta, write_pretty};
+use crate::sbom::spdx::Document;
+use crate::sbom::uuid_from_hash;
 use crate::text::is_web_url;
 
-/// Renders `report` as SPDX 2.3 JSON with advisory references.
-pub(super) fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
-    let inventory = sbom_inventory(report);
+/// Writes `report` as SPDX 2.3 JSON with advisory references to `out`, one package at a time.
+pub(super) fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+    let packages = ReportPackages::new(report);
     let mut meta = sbom_meta(report);
     meta.created = spdx_timestamp(&meta.created);
-    let SbomWithRefs { document: mut doc, package_refs } = sbom_with_refs(&inventory, SbomFormat::Spdx, &meta);
-    let positions = positions_by_id(&doc);
-    let lookup = PackageLookup::new(&inventory.packages);
+    let mut doc = Document::new(packages.subject(report), &meta);
     let mut hasher = Sha256::new();
-    hasher.update(doc["documentNamespace"].as_str().unwrap_or_default().as_bytes());
+    hasher.update(doc.document_namespace.as_bytes());
     hasher.update(b"\0advisories");
-    for f in report.findings.iter().chain(&report.suppressed) {
-        let position = lookup
-            .find(&f.package)
-            .and_then(|i| package_refs.get(i))
-            .and_then(|id| positions.get(id.as_str()))
-            .copied()
-            .ok_or_else(|| internal("a finding's package is not in the document"))?;
+    for (f, index) in packages.findings(report) {
         let reference = advisory_ref(f);
         hasher.update(reference.to_string().as_bytes());
-        add_reference(&mut doc, position, reference)?;
+        doc.add_reference(index, reference);
     }
-    let object = doc.as_object_mut().ok_or_else(|| internal("the SBOM is not an object"))?;
     // the SBOM's namespace with our own UUID in place of its last segment
-    let sbom_namespace = object.get("documentNamespace").and_then(Value::as_str).unwrap_or_default();
-    let base = sbom_namespace.rsplit_once('/').map_or("https://microscanner.invalid/spdx", |(base, _)| base);
+    let base = doc.document_namespace.rsplit_once('/').map_or("https://microscanner.invalid/spdx", |(base, _)| base);
     let namespace = format!("{base}/{}", uuid_from_hash(&hasher.finalize()));
-    object.insert("documentNamespace".to_owned(), json!(namespace));
-    object.insert("comment".to_owned(), json!(comment(report)));
-    let mut bytes = serde_json::to_vec_pretty(&doc)
-        .map_err(|e| RenderError::Serialize { format: "spdx", message: e.to_string() })?;
-    bytes.push(b'\n');
-    Ok(bytes)
-}
-
-fn internal(message: &str) -> RenderError {
-    RenderError::Serialize { format: "spdx", message: format!("internal: {message}") }
-}
-
-/// The position in `doc["packages"]` of each `SPDXID`.
-fn positions_by_id(doc: &Value) -> HashMap<String, usize> {
-    let packages = doc["packages"].as_array().map_or(&[][..], Vec::as_slice);
-    packages.iter().enumerate().filter_map(|(i, p)| Some((p["SPDXID"].as_str()?.to_owned(), i))).collect()
-}
-
-/// Adds `reference` to the external references of the package at `position`, once.
-fn add_reference(doc: &mut Value, position: usize, reference: Value) -> Result<(), RenderError> {
-    let refs = doc
-        .get_mut("packages")
-        .and_then(Value::as_array_mut)
-        .and_then(|packages| packages.get_mut(position))
-        .and_then(|package| package.get_mut("externalRefs"))
-        .and_then(Value::as_array_mut)
-        .ok_or_else(|| internal("a package has no externalRefs"))?;
-    if !refs.contains(&reference) {
-        refs.push(reference);
-    }
-    Ok(())
+    doc.document_namespace = namespace;
+    doc.comment = Some(comment(report));
+    write_pretty(out, &doc, "spdx")
 }
 
 /// The `SECURITY`/`advisory` external reference of a finding.

@@ -1,13 +1,15 @@
 //! SBOM writers: CycloneDX 1.6 JSON, SPDX 2.3 JSON and microscanner's own inventory JSON.
 
-mod cyclonedx;
+pub(crate) mod cyclonedx;
 mod json;
 pub use json::SCHEMA_VERSION as INVENTORY_SCHEMA_VERSION;
 mod read;
 pub use read::{MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomReadError, canonical_purl, read_sbom};
-mod spdx;
+pub(crate) mod spdx;
 
-use microscanner_model::Inventory;
+use std::io::Write as _;
+
+use microscanner_model::{Diagnostic, ImageInfo, Inventory, OsInfo, Package};
 use sha2::{Digest as _, Sha256};
 
 use crate::format::parse_name;
@@ -83,40 +85,144 @@ impl SbomMeta {
     }
 }
 
-/// `inventory` as a JSON document of `format`.
+/// What an SBOM describes: an image, its OS and its packages (borrowed, never copied).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    /// The image.
+    pub(crate) image: &'a ImageInfo,
+    /// Its operating system, when recognised.
+    pub(crate) os: Option<&'a OsInfo>,
+    /// Its packages.
+    pub(crate) packages: PackageList<'a>,
+    /// What the inventory noted (the inventory JSON carries them).
+    pub(crate) diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> Subject<'a> {
+    /// The subject of `inventory`.
+    pub(crate) fn of(inventory: &'a Inventory) -> Self {
+        Self {
+            image: &inventory.image,
+            os: inventory.os.as_ref(),
+            packages: PackageList { listed: &inventory.packages, extra: &[] },
+            diagnostics: &inventory.diagnostics,
+        }
+    }
+}
+
+/// The packages an SBOM lists, in order: a list, then any extra ones (a vulnerability report's
+/// finding may name a package its report's list lacks). Package `i` of the document is the
+/// `i`th of [`PackageList::iter`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PackageList<'a> {
+    /// The packages of the inventory or report.
+    pub(crate) listed: &'a [Package],
+    /// Packages added after them.
+    pub(crate) extra: &'a [Package],
+}
+
+impl<'a> PackageList<'a> {
+    /// Every package, in document order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a Package> + use<'a> {
+        self.listed.iter().chain(self.extra)
+    }
+
+    /// How many there are.
+    pub(crate) fn len(&self) -> usize {
+        self.listed.len() + self.extra.len()
+    }
+
+    /// The package at `index`, in document order.
+    pub(crate) fn get(&self, index: usize) -> Option<&'a Package> {
+        match index.checked_sub(self.listed.len()) {
+            None => self.listed.get(index),
+            Some(extra) => self.extra.get(extra),
+        }
+    }
+}
+
+/// A sequence written one element at a time, each as a `serde_json::Value` (whose object keys
+/// are in the order of their names): the packages of the inventory JSON, which keeps that order.
+#[derive(Debug)]
+pub(crate) struct AsValues<'a>(Subject<'a>);
+
+impl serde::Serialize for AsValues<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let Self(subject) = self;
+        let mut seq = serializer.serialize_seq(Some(subject.packages.len()))?;
+        for package in subject.packages.iter() {
+            seq.serialize_element(&serde_json::to_value(package).map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// An SBOM document of one of the [`SbomFormat`]s, over an inventory it borrows. It is written
+/// by serialising it (`serde_json::to_writer_pretty`), one package at a time: an image of a
+/// million packages is never held as JSON. [`sbom_document`] makes it a `serde_json::Value`.
+#[derive(Debug)]
+pub struct Sbom<'a>(Document<'a>);
+
+/// The document of each format.
+#[derive(Debug)]
+enum Document<'a> {
+    CycloneDx(Box<cyclonedx::Bom<'a>>),
+    Spdx(Box<spdx::Document<'a>>),
+    Json(Box<json::InventoryDocument<'a>>),
+}
+
+impl serde::Serialize for Sbom<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Document::CycloneDx(bom) => bom.serialize(serializer),
+            Document::Spdx(document) => document.serialize(serializer),
+            Document::Json(document) => document.serialize(serializer),
+        }
+    }
+}
+
+/// `inventory` as an SBOM of `format`, to be serialised.
+pub fn sbom<'a>(inventory: &'a Inventory, format: SbomFormat, meta: &'a SbomMeta) -> Sbom<'a> {
+    let subject = Subject::of(inventory);
+    match format {
+        SbomFormat::CycloneDx => Sbom(Document::CycloneDx(Box::new(cyclonedx::Bom::new(subject, meta)))),
+        SbomFormat::Spdx => Sbom(Document::Spdx(Box::new(spdx::Document::new(subject, meta)))),
+        SbomFormat::Json => Sbom(Document::Json(Box::new(json::InventoryDocument::new(subject, meta)))),
+    }
+}
+
+/// `inventory` as a JSON document of `format`, as a value (for tests and small documents; write
+/// [`sbom`] to stream one).
 pub fn sbom_document(inventory: &Inventory, format: SbomFormat, meta: &SbomMeta) -> serde_json::Value {
-    sbom_with_refs(inventory, format, meta).document
+    serde_json::to_value(sbom(inventory, format, meta)).unwrap_or(serde_json::Value::Null)
 }
 
-/// An SBOM document and the id it gives each package of the inventory it was built from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SbomWithRefs {
-    /// The document.
-    pub document: serde_json::Value,
-    /// For each inventory package, in order, the id the document knows it by: its CycloneDX
-    /// `bom-ref` or its SPDX `SPDXID`. Empty for the inventory JSON, which has no ids.
-    pub package_refs: Vec<String>,
+/// Writes `inventory` as an SBOM of `format` to `out`, pretty-printed with a final newline, one
+/// package at a time.
+///
+/// # Errors
+/// When `out` fails.
+pub fn write_sbom(
+    inventory: &Inventory,
+    format: SbomFormat,
+    meta: &SbomMeta,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &sbom(inventory, format, meta))?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
-/// `inventory` as a JSON document of `format`, with the id of each package in it (what a
-/// vulnerability report made of the SBOM refers to its packages by).
-pub fn sbom_with_refs(inventory: &Inventory, format: SbomFormat, meta: &SbomMeta) -> SbomWithRefs {
-    let (document, package_refs) = match format {
-        SbomFormat::CycloneDx => cyclonedx::document(inventory, meta),
-        SbomFormat::Spdx => spdx::document(inventory, meta),
-        SbomFormat::Json => (json::document(inventory, meta), Vec::new()),
-    };
-    SbomWithRefs { document, package_refs }
-}
-
-/// A stable UUID derived from the inventory and the time, so the same scan at the same time gives
-/// the same document and different scans differ.
-fn document_uuid(inventory: &Inventory, meta: &SbomMeta) -> Uuid {
+/// A stable UUID derived from the image, its packages and the time, so the same scan at the same
+/// time gives the same document and different scans differ.
+fn document_uuid(subject: &Subject<'_>, meta: &SbomMeta) -> Uuid {
     let mut hasher = Sha256::new();
-    hasher.update(inventory.image.name.as_bytes());
-    hasher.update(inventory.image.config_digest.as_deref().unwrap_or_default().as_bytes());
+    hasher.update(subject.image.name.as_bytes());
+    hasher.update(subject.image.config_digest.as_deref().unwrap_or_default().as_bytes());
     hasher.update(meta.created.as_bytes());
-    for p in &inventory.packages {
+    for p in subject.packages.iter() {
         hasher.update(p.purl.as_bytes());
         hasher.update(p.location.as_bytes());
     }

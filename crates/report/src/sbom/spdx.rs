@@ -1,62 +1,145 @@
 //! SPDX 2.3 JSON (<https://spdx.github.io/spdx-spec/v2.3/>).
 
-use microscanner_model::{Inventory, Package};
+use std::collections::HashMap;
+
+use microscanner_model::Package;
+use serde::Serialize;
+use serde::ser::SerializeSeq as _;
 use serde_json::{Value, json};
 
-use super::{SbomMeta, document_uuid};
+use super::{SbomMeta, Subject, document_uuid};
 
-/// The SPDX document, and the `SPDXID` of each package.
-pub(super) fn document(inventory: &Inventory, meta: &SbomMeta) -> (Value, Vec<String>) {
-    let mut packages = vec![json!({
-        "SPDXID": "SPDXRef-Image",
-        "name": inventory.image.name,
-        "versionInfo": inventory.image.config_digest.clone().unwrap_or_default(),
-        "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
-        "primaryPackagePurpose": "CONTAINER",
-        "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": "NOASSERTION",
-        "copyrightText": "NOASSERTION",
-    })];
-    let mut relationships = vec![json!({
-        "spdxElementId": "SPDXRef-DOCUMENT",
-        "relationshipType": "DESCRIBES",
-        "relatedSpdxElement": "SPDXRef-Image",
-    })];
-    if let Some(os) = &inventory.os {
-        packages.push(json!({
-            "SPDXID": "SPDXRef-OperatingSystem",
-            "name": os.family,
-            "versionInfo": os.version,
+/// An SPDX document over a [`Subject`]: its packages and relationships are built one at a time
+/// as the document is written. The fields are in the order of their names, as a
+/// `serde_json::Value` object keeps them, so the streamed bytes are those of the document as a
+/// value.
+#[derive(Debug, Serialize)]
+pub(crate) struct Document<'a> {
+    #[serde(rename = "SPDXID")]
+    spdx_id: &'static str,
+    /// What a vulnerability report adds to the document; none in a plain SBOM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) comment: Option<String>,
+    #[serde(rename = "creationInfo")]
+    creation_info: Value,
+    #[serde(rename = "dataLicense")]
+    data_license: &'static str,
+    /// `https://microscanner.invalid/spdx/UUID`, derived from the content.
+    #[serde(rename = "documentNamespace")]
+    pub(crate) document_namespace: String,
+    name: &'a str,
+    packages: Packages<'a>,
+    relationships: Relationships<'a>,
+    #[serde(rename = "spdxVersion")]
+    spdx_version: &'static str,
+}
+
+impl<'a> Document<'a> {
+    /// The SBOM of `subject`.
+    pub(crate) fn new(subject: Subject<'a>, meta: &SbomMeta) -> Self {
+        let uuid = document_uuid(&subject, meta);
+        Self {
+            spdx_id: "SPDXRef-DOCUMENT",
+            comment: None,
+            creation_info: json!({
+                "created": meta.created,
+                "creators": [format!("Tool: microscanner-{}", meta.tool_version)],
+            }),
+            data_license: "CC0-1.0",
+            document_namespace: format!("https://microscanner.invalid/spdx/{uuid}"),
+            name: &subject.image.name,
+            packages: Packages { subject, references: HashMap::new() },
+            relationships: Relationships(subject),
+            spdx_version: "SPDX-2.3",
+        }
+    }
+
+    /// Adds `reference` to the external references of the package at `index` (of the
+    /// subject's packages), once.
+    pub(crate) fn add_reference(&mut self, index: usize, reference: Value) {
+        let references = self.packages.references.entry(index).or_default();
+        if !references.contains(&reference) {
+            references.push(reference);
+        }
+    }
+}
+
+/// The `SPDXID` of the package at `index`.
+pub(crate) fn spdx_id(index: usize) -> String {
+    format!("SPDXRef-Package-{index}")
+}
+
+/// The `packages` array: the image, its operating system, then every package.
+#[derive(Debug)]
+struct Packages<'a> {
+    subject: Subject<'a>,
+    /// External references added to packages, by package index (a report's advisories).
+    references: HashMap<usize, Vec<Value>>,
+}
+
+impl Serialize for Packages<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let subject = &self.subject;
+        let mut seq = serializer.serialize_seq(Some(1 + usize::from(subject.os.is_some()) + subject.packages.len()))?;
+        seq.serialize_element(&json!({
+            "SPDXID": "SPDXRef-Image",
+            "name": subject.image.name,
+            "versionInfo": subject.image.config_digest.clone().unwrap_or_default(),
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "CONTAINER",
             "licenseConcluded": "NOASSERTION",
             "licenseDeclared": "NOASSERTION",
             "copyrightText": "NOASSERTION",
-        }));
-        relationships.push(contains("SPDXRef-OperatingSystem"));
+        }))?;
+        if let Some(os) = subject.os {
+            seq.serialize_element(&json!({
+                "SPDXID": "SPDXRef-OperatingSystem",
+                "name": os.family,
+                "versionInfo": os.version,
+                "downloadLocation": "NOASSERTION",
+                "filesAnalyzed": false,
+                "primaryPackagePurpose": "OPERATING-SYSTEM",
+                "licenseConcluded": "NOASSERTION",
+                "licenseDeclared": "NOASSERTION",
+                "copyrightText": "NOASSERTION",
+            }))?;
+        }
+        for (index, package) in subject.packages.iter().enumerate() {
+            let mut value = spdx_package(&spdx_id(index), package);
+            if let (Some(added), Some(Value::Array(refs))) =
+                (self.references.get(&index), value.get_mut("externalRefs"))
+            {
+                refs.extend(added.iter().filter(|r| !refs.contains(r)).cloned().collect::<Vec<_>>());
+            }
+            seq.serialize_element(&value)?;
+        }
+        seq.end()
     }
-    let ids: Vec<String> = (0..inventory.packages.len()).map(|index| format!("SPDXRef-Package-{index}")).collect();
-    for (package, id) in inventory.packages.iter().zip(&ids) {
-        packages.push(spdx_package(id, package));
-        relationships.push(contains(id));
+}
+
+/// The `relationships` array: the document describes the image, which contains its operating
+/// system and every package.
+#[derive(Debug)]
+struct Relationships<'a>(Subject<'a>);
+
+impl Serialize for Relationships<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(subject) = self;
+        let mut seq = serializer.serialize_seq(Some(1 + usize::from(subject.os.is_some()) + subject.packages.len()))?;
+        seq.serialize_element(&json!({
+            "spdxElementId": "SPDXRef-DOCUMENT",
+            "relationshipType": "DESCRIBES",
+            "relatedSpdxElement": "SPDXRef-Image",
+        }))?;
+        if subject.os.is_some() {
+            seq.serialize_element(&contains("SPDXRef-OperatingSystem"))?;
+        }
+        for index in 0..subject.packages.len() {
+            seq.serialize_element(&contains(&spdx_id(index)))?;
+        }
+        seq.end()
     }
-    let uuid = document_uuid(inventory, meta);
-    let document = json!({
-        "spdxVersion": "SPDX-2.3",
-        "dataLicense": "CC0-1.0",
-        "SPDXID": "SPDXRef-DOCUMENT",
-        "name": inventory.image.name,
-        "documentNamespace": format!("https://microscanner.invalid/spdx/{uuid}"),
-        "creationInfo": {
-            "created": meta.created,
-            "creators": [format!("Tool: microscanner-{}", meta.tool_version)],
-        },
-        "packages": packages,
-        "relationships": relationships,
-    });
-    (document, ids)
 }
 
 /// `SPDXRef-Image CONTAINS id`.

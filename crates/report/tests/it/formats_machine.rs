@@ -67,8 +67,8 @@ fn hostile_report() -> Report {
         std::sync::Arc::make_mut(layer).created_by = Some("RUN echo '<style>body{display:none}</style>'".into());
     }
     r.packages[3].name = evil.into();
-    r.packages[3].version = f.package.version.clone();
-    r.packages[3].location = f.package.location.clone();
+    r.packages[3].version = f.package.version.as_str().into();
+    r.packages[3].location = f.package.location.as_str().into();
     r.image.layers[2].created_by = Some("RUN echo '<style>body{display:none}</style>'".into());
     r.image.name = "oci:/x<iframe src=https://evil.invalid>".into();
     r.coverage.skipped[0].reason = "<a href=https://evil.invalid>click</a>".into();

@@ -87,7 +87,7 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
     let mut packages = merged.packages;
     for p in &mut packages {
         if p.kind.is_os() {
-            p.purl = package_purl(p, merged.os.as_ref());
+            p.purl = package_purl(p, merged.os.as_ref()).into();
         }
     }
     packages.sort_by(|a, b| {
@@ -203,12 +203,12 @@ type Key = (PackageKind, String, String, Option<String>, Option<String>, Option<
 fn key(p: &Package) -> Key {
     (
         p.kind,
-        p.name.clone(),
-        p.version.clone(),
-        p.arch.clone(),
-        p.source_name.clone(),
-        p.source_version.clone(),
-        p.purl.clone(),
+        p.name.to_string(),
+        p.version.to_string(),
+        p.arch.as_ref().map(ToString::to_string),
+        p.source_name.as_ref().map(ToString::to_string),
+        p.source_version.as_ref().map(ToString::to_string),
+        p.purl.to_string(),
     )
 }
 
@@ -293,7 +293,7 @@ fn check_round_trip(original: &Inventory) {
                 }
                 let licenses = |ps: &[Package]| {
                     let mut l: Vec<(String, String, String)> =
-                        ps.iter().map(|p| (p.name.clone(), p.version.clone(), p.licenses.join(", "))).collect();
+                        ps.iter().map(|p| (p.name.to_string(), p.version.to_string(), p.licenses.join(", "))).collect();
                     l.sort();
                     l
                 };
@@ -384,7 +384,8 @@ fn syft_graalvm_cyclonedx_fixture() {
 
     let expected = maven_components(&doc);
     assert!(!expected.is_empty());
-    let mut got: Vec<(String, String)> = read.packages.iter().map(|p| (p.name.clone(), p.version.clone())).collect();
+    let mut got: Vec<(String, String)> =
+        read.packages.iter().map(|p| (p.name.to_string(), p.version.to_string())).collect();
     got.sort();
     assert_eq!(got, expected);
     assert!(read.packages.iter().all(|p| p.kind == PackageKind::Maven));
