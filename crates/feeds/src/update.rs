@@ -39,10 +39,12 @@ pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
     "AlmaLinux",
     "Alpine",
     "Chainguard",
+    "ConanCenter",
     "crates.io",
     "Debian",
     "Go",
     "Hex",
+    "Julia",
     "Maven",
     "npm",
     "NuGet",
@@ -54,9 +56,14 @@ pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
     "Rocky Linux",
     "RubyGems",
     "SUSE",
+    "SwiftURL",
     "Ubuntu",
     "Wolfi",
 ];
+
+/// OSV ecosystems whose `all.zip` osv.dev may not publish (the schema names them, the data is
+/// young or absent): a 404 skips them instead of failing the update.
+const OPTIONAL_OSV_ECOSYSTEMS: &[&str] = &["ConanCenter", "Julia"];
 
 /// Alpine releases whose secdb is fetched (a release the server lacks is skipped).
 pub const ALPINE_RELEASES: &[&str] = &[
@@ -201,7 +208,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                 name: format!("osv:{eco}"),
                 base: OSV_BASE,
                 path: format!("/{}/all.zip", eco.replace(' ', "%20")),
-                optional: false,
+                optional: OPTIONAL_OSV_ECOSYSTEMS.iter().any(|o| o.eq_ignore_ascii_case(&eco)),
                 paged: false,
             });
         }

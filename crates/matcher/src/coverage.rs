@@ -29,6 +29,8 @@ pub(crate) struct CoverageBuilder {
     ecosystems: BTreeMap<String, usize>,
     /// (reason, kind) → count of OS packages not matched.
     unmatched: BTreeMap<(String, PackageKind), usize>,
+    /// kind → count of language packages no advisory ecosystem covers (CocoaPods).
+    no_ecosystem: BTreeMap<PackageKind, usize>,
     skipped: Vec<Skipped>,
     complete: bool,
 }
@@ -57,6 +59,7 @@ impl CoverageBuilder {
             looked_up: 0,
             ecosystems: BTreeMap::new(),
             unmatched: BTreeMap::new(),
+            no_ecosystem: BTreeMap::new(),
             skipped,
             complete,
         }
@@ -88,9 +91,14 @@ impl CoverageBuilder {
         self.looked_up += 1;
     }
 
-    /// An OS package could not be looked up.
+    /// A package could not be looked up.
     pub(crate) fn unmatched(&mut self, package: &Package, why: &Unmatched) {
         let reason = match why {
+            Unmatched::NoAdvisoryEcosystem => {
+                // a gap of the advisory data, not of the image: listed, but the scan is complete
+                *self.no_ecosystem.entry(package.kind).or_default() += 1;
+                return;
+            }
             Unmatched::UnknownOs => {
                 "unknown OS: the image's distribution was not recognised, so its OS packages were not matched"
                     .to_owned()
@@ -120,6 +128,13 @@ impl CoverageBuilder {
             self.complete = false;
             let plural = if count == 1 { "" } else { "s" };
             self.skipped.push(Skipped { what: format!("{count} {} package{plural}", kind.purl_type()), reason });
+        }
+        for (kind, count) in std::mem::take(&mut self.no_ecosystem) {
+            let plural = if count == 1 { "" } else { "s" };
+            self.skipped.push(Skipped {
+                what: format!("{count} {} package{plural}", kind.purl_type()),
+                reason: format!("no advisory database covers {} packages: listed, not matched", kind.purl_type()),
+            });
         }
         let mut ecosystems = Vec::with_capacity(self.ecosystems.len());
         for (ecosystem, packages) in self.ecosystems {

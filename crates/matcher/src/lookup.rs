@@ -43,6 +43,9 @@ pub enum Unmatched {
         /// The OS ecosystem.
         ecosystem: String,
     },
+    /// A language package of a kind no advisory ecosystem covers (CocoaPods: OSV has none). A
+    /// gap of the advisory data, not of the image.
+    NoAdvisoryEcosystem,
 }
 
 /// The OSV ecosystem of a language package kind; `None` for OS kinds (they use the distro's).
@@ -64,7 +67,7 @@ fn os_scheme(kind: PackageKind) -> Option<VersionScheme> {
 ///
 /// # Errors
 /// [`Unmatched`] for OS packages when the OS (or its advisory ecosystem) is unknown, or does not
-/// fit the package kind.
+/// fit the package kind; for language packages of a kind no advisory ecosystem covers.
 pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<LookupKey<'a>, Unmatched> {
     if let Some(ecosystem) = language_ecosystem(package.kind) {
         let version = if package.kind == PackageKind::Golang {
@@ -78,6 +81,9 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
             version,
             scheme: VersionScheme::from_osv_ecosystem(ecosystem),
         });
+    }
+    if !package.kind.is_os() {
+        return Err(Unmatched::NoAdvisoryEcosystem);
     }
     let os = os.ok_or(Unmatched::UnknownOs)?;
     let ecosystem =
@@ -142,12 +148,24 @@ mod tests {
             (PackageKind::Gem, "RubyGems", VersionScheme::RubyGems),
             (PackageKind::Composer, "Packagist", VersionScheme::Composer),
             (PackageKind::Nuget, "NuGet", VersionScheme::NuGet),
+            (PackageKind::Pub, "Pub", VersionScheme::Semver),
+            (PackageKind::Hex, "Hex", VersionScheme::Semver),
+            (PackageKind::Swift, "SwiftURL", VersionScheme::Semver),
+            (PackageKind::Conan, "ConanCenter", VersionScheme::Generic),
+            (PackageKind::Julia, "Julia", VersionScheme::Semver),
         ];
         for (kind, eco, scheme) in cases {
             let p = pkg(kind, "x", "1.0");
             let t = lookup_key(&p, None).unwrap();
             assert_eq!((t.ecosystem, t.scheme), (eco, scheme), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn cocoapods_has_no_advisory_ecosystem() {
+        let p = pkg(PackageKind::Cocoapods, "AppCenter/Core", "4.2.0");
+        assert_eq!(lookup_key(&p, None), Err(Unmatched::NoAdvisoryEcosystem));
+        assert_eq!(lookup_key(&p, Some(&os(Some("Debian:12")))), Err(Unmatched::NoAdvisoryEcosystem));
     }
 
     #[test]

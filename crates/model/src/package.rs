@@ -32,11 +32,26 @@ pub enum PackageKind {
     Composer,
     /// A NuGet package.
     Nuget,
+    /// A Dart / Flutter package (pub.dev).
+    Pub,
+    /// An Elixir / Erlang package (hex.pm).
+    Hex,
+    /// A Swift Package Manager package, named by its repository URL without the scheme
+    /// (`github.com/apple/swift-nio`).
+    Swift,
+    /// A CocoaPods pod (`AppCenter`, or a subspec `AppCenter/Core`). OSV has no CocoaPods
+    /// ecosystem: these are listed, not matched.
+    Cocoapods,
+    /// A C/C++ Conan package (ConanCenter).
+    Conan,
+    /// A Julia package (the General registry).
+    Julia,
 }
 
 impl PackageKind {
     /// The OSV ecosystem language packages of this kind are looked up in (`PyPI`, `npm`, ...);
-    /// `None` for OS kinds, whose ecosystem is their distro's release. The matcher keys its
+    /// `None` for OS kinds, whose ecosystem is their distro's release, and for CocoaPods, which no
+    /// OSV ecosystem covers. The matcher keys its
     /// lookups by it and the reports name it, so it is defined once, here.
     pub fn osv_ecosystem(self) -> Option<&'static str> {
         Some(match self {
@@ -48,6 +63,13 @@ impl PackageKind {
             Self::Gem => "RubyGems",
             Self::Composer => "Packagist",
             Self::Nuget => "NuGet",
+            Self::Pub => "Pub",
+            Self::Hex => "Hex",
+            Self::Swift => "SwiftURL",
+            Self::Conan => "ConanCenter",
+            Self::Julia => "Julia",
+            // no OSV ecosystem publishes CocoaPods advisories
+            Self::Cocoapods => return None,
             Self::Deb | Self::Apk | Self::Rpm => return None,
         })
     }
@@ -66,6 +88,12 @@ impl PackageKind {
             Self::Gem => "gem",
             Self::Composer => "composer",
             Self::Nuget => "nuget",
+            Self::Pub => "pub",
+            Self::Hex => "hex",
+            Self::Swift => "swift",
+            Self::Cocoapods => "cocoapods",
+            Self::Conan => "conan",
+            Self::Julia => "julia",
         }
     }
 

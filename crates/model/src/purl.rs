@@ -13,6 +13,7 @@ pub struct Purl {
     name: String,
     version: Option<String>,
     qualifiers: Vec<(String, String)>,
+    subpath: Option<String>,
 }
 
 impl Purl {
@@ -24,6 +25,7 @@ impl Purl {
             name: name.to_owned(),
             version: None,
             qualifiers: Vec::new(),
+            subpath: None,
         }
     }
 
@@ -51,6 +53,19 @@ impl Purl {
         if !value.is_empty() {
             self.qualifiers.push((key.to_ascii_lowercase(), value.to_owned()));
             self.qualifiers.sort();
+        }
+        self
+    }
+}
+
+impl Purl {
+    /// Sets the subpath (a CocoaPods subspec: `Core` of `AppCenter/Core`). Slashes separate
+    /// segments; empty, `.` and `..` segments are dropped, as the spec says.
+    #[must_use]
+    pub fn with_subpath(mut self, subpath: &str) -> Self {
+        let segments: Vec<&str> = subpath.split('/').filter(|s| !matches!(*s, "" | "." | "..")).collect();
+        if !segments.is_empty() {
+            self.subpath = Some(segments.join("/"));
         }
         self
     }
@@ -87,6 +102,10 @@ impl fmt::Display for Purl {
             let sep = if i == 0 { '?' } else { '&' };
             write!(f, "{sep}{k}={}", encode(v, b":"))?;
         }
+        if let Some(sub) = &self.subpath {
+            let segments: Vec<String> = sub.split('/').map(|s| encode(s, b"")).collect();
+            write!(f, "#{}", segments.join("/"))?;
+        }
         Ok(())
     }
 }
@@ -103,6 +122,14 @@ mod tests {
             .with_qualifier("distro", "debian-12")
             .with_qualifier("arch", "amd64");
         assert_eq!(p.to_string(), "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12");
+    }
+
+    #[test]
+    fn subpath_follows_qualifiers() {
+        let p = Purl::new("cocoapods", "AppCenter").with_version("4.2.0").with_subpath("Analytics");
+        assert_eq!(p.to_string(), "pkg:cocoapods/AppCenter@4.2.0#Analytics");
+        let p = Purl::new("cocoapods", "A").with_subpath("/./");
+        assert_eq!(p.to_string(), "pkg:cocoapods/A");
     }
 
     #[test]

@@ -18,7 +18,15 @@ pub fn scheme_for_osv_ecosystem(ecosystem: &str) -> VersionScheme {
         | "azure linux" | "centos" | "fedora" | "oracle linux" | "amazon linux" => VersionScheme::Rpm,
         "pypi" => VersionScheme::Pep440,
         "npm" => VersionScheme::Npm,
-        "crates.io" | "hex" | "pub" | "swifturl" | "bitnami" => VersionScheme::Semver,
+        // SemVer 2.0 is each of these ecosystems' own rule: Cargo, Elixir's `Version` (Hex),
+        // SwiftPM's `Version` (SwiftURL), Julia's `VersionNumber`. Dart's `pub_semver` is SemVer
+        // but orders a `+build` above the bare release, where SemVer precedence (and so this
+        // comparator) calls them equal: the only departure, and only on build-suffix ties.
+        "crates.io" | "hex" | "pub" | "swifturl" | "julia" | "bitnami" => VersionScheme::Semver,
+        // Conan's own `Version` splits on `.` and compares items as numbers, else as text
+        // (`1.1.1t` > `1.1.1s`), which is the generic scheme's rule; ConanCenter versions are
+        // not SemVer (`1.2.12`, `1.1.1t`, `cci.20230101`).
+        "conancenter" => VersionScheme::Generic,
         "go" => VersionScheme::Go,
         "maven" => VersionScheme::Maven,
         "rubygems" => VersionScheme::RubyGems,
@@ -55,6 +63,11 @@ mod tests {
             ("RubyGems", VersionScheme::RubyGems),
             ("NuGet", VersionScheme::NuGet),
             ("Packagist", VersionScheme::Composer),
+            ("Pub", VersionScheme::Semver),
+            ("Hex", VersionScheme::Semver),
+            ("SwiftURL", VersionScheme::Semver),
+            ("Julia", VersionScheme::Semver),
+            ("ConanCenter", VersionScheme::Generic),
             ("GIT", VersionScheme::Generic),
             ("Linux", VersionScheme::Generic),
             ("", VersionScheme::Generic),

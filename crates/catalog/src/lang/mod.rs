@@ -225,6 +225,69 @@ pub static FORMATS: &[Format] = &[
         path: |p| file_name(p) == "packages.lock.json",
         parser: Parser::Bytes(dotnet::parse_packages_lock),
     },
+    Format {
+        id: "dart-pubspec-lock",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "pubspec.lock",
+        parser: Parser::Bytes(lockfiles::dart::parse),
+    },
+    Format {
+        id: "elixir-mix-lock",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "mix.lock",
+        parser: Parser::Bytes(lockfiles::elixir::parse),
+    },
+    Format {
+        id: "swift-package-resolved",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "Package.resolved",
+        parser: Parser::Bytes(lockfiles::swift::parse),
+    },
+    Format {
+        id: "cocoapods-podfile-lock",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "Podfile.lock",
+        parser: Parser::Bytes(lockfiles::cocoapods::parse),
+    },
+    Format {
+        id: "gradle-lockfile",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p).ends_with("gradle.lockfile"),
+        parser: Parser::Bytes(lockfiles::gradle::parse),
+    },
+    Format {
+        id: "maven-pom",
+        version: 1,
+        size: METADATA,
+        path: paths::is_pom_xml,
+        parser: Parser::Bytes(lockfiles::maven::parse),
+    },
+    Format {
+        id: "conan-lock",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "conan.lock",
+        parser: Parser::Bytes(lockfiles::conan::parse),
+    },
+    Format {
+        id: "julia-manifest",
+        version: 1,
+        size: LOCKFILE,
+        path: paths::is_julia_manifest,
+        parser: Parser::Bytes(lockfiles::julia::parse),
+    },
+    Format {
+        id: "sbt-lock",
+        version: 1,
+        size: LOCKFILE,
+        path: |p| file_name(p) == "build.sbt.lock",
+        parser: Parser::Bytes(lockfiles::sbt::parse),
+    },
 ];
 
 /// The format whose analyzer id is `id` (`cargo-lock`), if there is one.
@@ -382,8 +445,21 @@ mod tests {
             ("go-mod", 1),
             ("nuget-lock", 1),
         ];
+        // issue #19: the formats Trivy reads beside ours, added after the first table
+        const ISSUE_19: [(&str, u32); 9] = [
+            ("dart-pubspec-lock", 1),
+            ("elixir-mix-lock", 1),
+            ("swift-package-resolved", 1),
+            ("cocoapods-podfile-lock", 1),
+            ("gradle-lockfile", 1),
+            ("maven-pom", 1),
+            ("conan-lock", 1),
+            ("julia-manifest", 1),
+            ("sbt-lock", 1),
+        ];
         let rows: Vec<(&str, u32)> = FORMATS.iter().map(|f| (f.id(), f.version())).collect();
         assert_eq!(rows.get(..FIRST.len()), Some(&FIRST[..]));
+        assert_eq!(rows.get(FIRST.len()..FIRST.len() + ISSUE_19.len()), Some(&ISSUE_19[..]));
         let ids: std::collections::BTreeSet<&str> = rows.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids.len(), rows.len(), "an id is used twice");
     }

@@ -27,6 +27,16 @@ pub fn purl_for(kind: PackageKind, name: &str, version: &str) -> Purl {
             Some((vendor, n)) => Purl::new("composer", n).with_namespace(vendor).with_version(version),
             None => Purl::new("composer", name).with_version(version),
         },
+        // `github.com/apple/swift-nio`: the host and owner are the namespace
+        PackageKind::Swift => match name.rsplit_once('/') {
+            Some((ns, n)) => Purl::new("swift", n).with_namespace(ns).with_version(version),
+            None => Purl::new("swift", name).with_version(version),
+        },
+        // a subspec (`AppCenter/Core`) is the pod's subpath
+        PackageKind::Cocoapods => match name.split_once('/') {
+            Some((pod, sub)) => Purl::new("cocoapods", pod).with_version(version).with_subpath(sub),
+            None => Purl::new("cocoapods", name).with_version(version),
+        },
         other => Purl::new(other.purl_type(), name).with_version(version),
     }
 }

@@ -109,6 +109,19 @@ pub(crate) fn is_requirements(path: &str) -> bool {
     name.ends_with(".txt") && name.starts_with("requirements") && !in_python_lib(path) && !in_node_modules(path)
 }
 
+/// A Maven `pom.xml` of a project (not one inside a local Maven repository, `.m2/repository/`,
+/// whose POMs describe downloaded artifacts, not the project's declared dependencies; nor a
+/// dependency's copy under `node_modules`).
+pub(crate) fn is_pom_xml(path: &str) -> bool {
+    file_name(path) == "pom.xml" && !path.contains("/.m2/repository/") && !in_node_modules(path)
+}
+
+/// A Julia `Manifest.toml`, or a version-specific `Manifest-v1.11.toml`.
+pub(crate) fn is_julia_manifest(path: &str) -> bool {
+    let name = file_name(path);
+    name == "Manifest.toml" || (name.starts_with("Manifest-v") && name.ends_with(".toml"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

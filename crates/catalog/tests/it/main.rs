@@ -13,6 +13,7 @@
 )]
 
 mod apk;
+mod coverage_doc;
 mod dpkg;
 mod hostile_archives;
 mod hostile_evidence;
@@ -20,6 +21,7 @@ mod lang_fixtures;
 mod lang_hostile;
 mod lang_images;
 mod lang_peer_fixtures;
+mod lang_trivy_formats;
 mod merge_model;
 mod os;
 mod rpm;

@@ -16,4 +16,5 @@ mod common;
 mod database_reads;
 mod debian_tracker;
 mod languages;
+mod new_ecosystems;
 mod os_packages;

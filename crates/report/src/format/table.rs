@@ -618,6 +618,11 @@ pub(super) fn language_name(kind: PackageKind) -> &'static str {
         PackageKind::Gem => "Ruby",
         PackageKind::Composer => "PHP",
         PackageKind::Nuget => ".NET",
+        PackageKind::Pub => "Dart",
+        PackageKind::Hex => "Elixir",
+        PackageKind::Swift | PackageKind::Cocoapods => "Swift",
+        PackageKind::Conan => "C/C++",
+        PackageKind::Julia => "Julia",
     }
 }
 

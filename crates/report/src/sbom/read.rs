@@ -993,7 +993,11 @@ impl<'s> Reader<'s> {
             ));
             return;
         };
-        let purl_name = package_name(kind, purl.namespace.as_deref(), &purl.name);
+        let mut purl_name = package_name(kind, purl.namespace.as_deref(), &purl.name);
+        // a CocoaPods subspec is the pod's subpath (`pkg:cocoapods/AppCenter@4.2.0#Core`)
+        if let (PackageKind::Cocoapods, Some(sub)) = (kind, purl.subpath.as_deref().filter(|s| !s.is_empty())) {
+            purl_name = format!("{purl_name}/{sub}");
+        }
         let name = match c.name {
             Some(doc_name) if same_name(kind, doc_name, &purl_name) => doc_name.to_owned(),
             _ => purl_name,
@@ -1127,6 +1131,12 @@ fn kind_of(ty: &str) -> Option<PackageKind> {
         "gem" => PackageKind::Gem,
         "composer" => PackageKind::Composer,
         "nuget" => PackageKind::Nuget,
+        "pub" => PackageKind::Pub,
+        "hex" => PackageKind::Hex,
+        "swift" => PackageKind::Swift,
+        "cocoapods" => PackageKind::Cocoapods,
+        "conan" => PackageKind::Conan,
+        "julia" => PackageKind::Julia,
         _ => return None,
     })
 }
@@ -1135,7 +1145,7 @@ fn kind_of(ty: &str) -> Option<PackageKind> {
 fn package_name(kind: PackageKind, namespace: Option<&str>, name: &str) -> String {
     match (kind, namespace.filter(|n| !n.is_empty())) {
         (PackageKind::Maven, Some(group)) => format!("{group}:{name}"),
-        (PackageKind::Golang | PackageKind::Composer, Some(ns)) => format!("{ns}/{name}"),
+        (PackageKind::Golang | PackageKind::Composer | PackageKind::Swift, Some(ns)) => format!("{ns}/{name}"),
         (PackageKind::Npm, Some(scope)) if scope.starts_with('@') => format!("{scope}/{name}"),
         (PackageKind::Npm, Some(scope)) => format!("@{scope}/{name}"),
         _ => name.to_owned(),
@@ -1284,12 +1294,10 @@ fn parse_purl(s: &str) -> Result<ParsedPurl, &'static str> {
 /// form; a test holds every purl of a real image to that. `Err` names why `s` is not a purl.
 pub fn canonical_purl(s: &str) -> Result<String, &'static str> {
     let parsed = parse_purl(s)?;
-    if parsed.subpath.is_some() {
-        return Err("it has a subpath, which microscanner never emits");
-    }
     let mut purl = microscanner_model::Purl::new(&parsed.ty, &parsed.name)
         .with_namespace(parsed.namespace.as_deref().unwrap_or_default())
-        .with_version(parsed.version.as_deref().unwrap_or_default());
+        .with_version(parsed.version.as_deref().unwrap_or_default())
+        .with_subpath(parsed.subpath.as_deref().unwrap_or_default());
     for (key, value) in &parsed.qualifiers {
         purl = purl.with_qualifier(key, value);
     }

@@ -508,8 +508,8 @@ fn trivy_cyclonedx_conventions() {
             { "type": "library", "group": "com.fasterxml.jackson.core", "name": "jackson-databind", "version": "2.15.2",
               "purl": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.15.2",
               "properties": props(&[("FilePath", "app/app.jar"), ("LayerDiffID", layer1)]) },
-            { "type": "library", "name": "openssl", "version": "3.1.0",
-              "purl": "pkg:conan/openssl@3.1.0", "properties": props(&[("LayerDiffID", layer1)]) },
+            { "type": "library", "name": "jsonlite", "version": "1.8.0",
+              "purl": "pkg:cran/jsonlite@1.8.0", "properties": props(&[("LayerDiffID", layer1)]) },
             { "type": "operating-system", "name": "debian", "version": "12.4",
               "properties": props(&[("Type", "debian"), ("Class", "os-pkgs")]) },
         ],
@@ -532,11 +532,11 @@ fn trivy_cyclonedx_conventions() {
     let jackson = by_name["com.fasterxml.jackson.core:jackson-databind"];
     assert_eq!((jackson.kind, jackson.location.as_str()), (PackageKind::Maven, "app/app.jar"));
     assert_eq!(jackson.layer.as_ref().map(|l| l.index), Some(1));
-    // The conan package is not dropped silently.
+    // The CRAN package (a purl type microscanner does not match) is not dropped silently.
     assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
     let d = &read.diagnostics[0];
     assert_eq!(d.level, DiagnosticLevel::Warning);
-    assert!(d.message.contains("components[3]") && d.message.contains("conan"), "{d}");
+    assert!(d.message.contains("components[3]") && d.message.contains("cran"), "{d}");
 }
 
 /// An SPDX document in the shape Syft writes (the image as a CONTAINER package with an `oci`
@@ -662,9 +662,9 @@ fn wrong_types_name_the_path() {
     assert!(matches!(e, SbomReadError::Invalid { ref path, .. } if path == "packages[3].version"), "{e:?}");
 
     let mut inv: Value = serde_json::from_slice(&write(&ubuntu, SbomFormat::Json)).unwrap();
-    inv["packages"][7]["kind"] = json!("conan");
+    inv["packages"][7]["kind"] = json!("cran");
     let e = err(&serde_json::to_vec(&inv).unwrap(), "inventory.json");
-    assert!(e.to_string().starts_with("inventory.json: packages[7].kind: unknown variant `conan`"), "{e}");
+    assert!(e.to_string().starts_with("inventory.json: packages[7].kind: unknown variant `cran`"), "{e}");
 }
 
 #[test]
@@ -720,7 +720,7 @@ fn unknown_purl_types_are_diagnostics() {
     let mut spdx: Value = serde_json::from_slice(&write(&original, SbomFormat::Spdx)).unwrap();
     let packages = spdx["packages"].as_array_mut().unwrap();
     packages.push(json!({ "SPDXID": "SPDXRef-extra", "name": "left-pad", "versionInfo": "1.0",
-        "externalRefs": [{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:cocoapods/left-pad@1.0" }] }));
+        "externalRefs": [{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:cran/left-pad@1.0" }] }));
     packages.push(json!({ "SPDXID": "SPDXRef-bad", "name": "bad", "versionInfo": "1",
         "externalRefs": [{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "not a purl" }] }));
     let n = packages.len();
@@ -729,8 +729,7 @@ fn unknown_purl_types_are_diagnostics() {
     assert_eq!(read.diagnostics.len(), 2, "{:?}", read.diagnostics);
     let messages: Vec<String> = read.diagnostics.iter().map(ToString::to_string).collect();
     assert!(
-        messages[0]
-            .starts_with(&format!("extra.spdx.json: packages[{}] (pkg:cocoapods/left-pad@1.0): purl type", n - 2)),
+        messages[0].starts_with(&format!("extra.spdx.json: packages[{}] (pkg:cran/left-pad@1.0): purl type", n - 2)),
         "{messages:?}"
     );
     assert!(

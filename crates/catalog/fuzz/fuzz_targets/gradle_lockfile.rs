@@ -1,0 +1,9 @@
+//! The `gradle.lockfile` parser: never panics, whatever the bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use microscanner_catalog::lang::lockfiles::gradle;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = gradle::parse(data);
+});

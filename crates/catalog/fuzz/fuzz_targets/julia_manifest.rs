@@ -1,0 +1,9 @@
+//! The `Manifest.toml` parser: never panics, whatever the bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use microscanner_catalog::lang::lockfiles::julia;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = julia::parse(data);
+});
