@@ -14,7 +14,8 @@
 //! `Chainguard`; OSV has no MinimOS feed), so `db build` may hold both. That gives no double
 //! findings: OSV's `CGA-…` records list the CVE and GHSA ids as aliases, and the matcher merges
 //! the advisories that matched one package through their aliases into one finding (the CVE
-//! reported, the CGA id an alias). Merging rather than preferring one source keeps what each has
+//! reported, the CGA id an alias; OSV spells them `upstream`, which the OSV importer reads as
+//! aliases for `CGA-` records). Merging rather than preferring one source keeps what each has
 //! alone: the secdb's `0` entries (never affected: a false positive the vendor closed) become fix
 //! states that silence every advisory of that id for the package, and OSV adds summaries and the
 //! advisories secdb has not caught up with. Either source alone gives the same fixed versions.

@@ -15,5 +15,6 @@
 mod common;
 mod database_reads;
 mod debian_tracker;
+mod distro_vendors;
 mod languages;
 mod os_packages;
