@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{FeedError, Import, Sink, alpine, debian, epss, kev, nvd, osv, stream};
+use crate::{FeedError, Import, Sink, alpine, amazon, debian, epss, kev, nvd, osv, stream};
 
 /// Bytes read from the start of a file to recognise it.
 const HEAD: u64 = 4096;
@@ -23,6 +23,10 @@ pub enum Format {
     DebianList,
     /// Alpine secdb JSON.
     AlpineSecdb,
+    /// A rolling apk distribution's secdb JSON (Wolfi, Chainguard, MinimOS: no `distroversion`).
+    VendorSecdb,
+    /// Amazon Linux ALAS `updateinfo.xml` (plain or gzip).
+    AmazonUpdateinfo,
     /// NVD CVE API 2.0 JSON.
     Nvd,
     /// CISA KEV JSON.
@@ -39,6 +43,8 @@ impl Format {
             Self::DebianTracker => "debian-tracker",
             Self::DebianList => "debian-list",
             Self::AlpineSecdb => "alpine-secdb",
+            Self::VendorSecdb => "vendor-secdb",
+            Self::AmazonUpdateinfo => "amazon-updateinfo",
             Self::Nvd => "nvd",
             Self::Kev => "kev",
             Self::Epss => "epss",
@@ -56,7 +62,11 @@ pub fn is_candidate(path: &Path) -> bool {
             .and_then(Path::file_name)
             .is_some_and(|d| matches!(d.to_string_lossy().as_ref(), "DSA" | "DLA" | "DTSA"));
     }
-    name.ends_with(".json") || name.ends_with(".zip") || name.ends_with(".csv") || name.ends_with(".csv.gz")
+    name.ends_with(".json")
+        || name.ends_with(".zip")
+        || name.ends_with(".csv")
+        || name.ends_with(".csv.gz")
+        || amazon::is_updateinfo_name(&name)
 }
 
 /// Detects the format of `bytes` (named `location`) and imports it. `Ok(None)` means "not a feed
@@ -66,6 +76,9 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
     let lower = location.to_ascii_lowercase();
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") || lower.ends_with(".zip") {
         return osv::parse_zip(bytes, location).map(|i| Some((Format::OsvZip, i)));
+    }
+    if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(bytes) {
+        return amazon::parse(bytes, location).map(|i| Some((Format::AmazonUpdateinfo, i)));
     }
     if bytes.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
         return epss::import_bytes(bytes, location).map(|i| i.map(|i| (Format::Epss, i)));
@@ -106,6 +119,9 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
         let reader = std::io::BufReader::new(file);
         return osv::import_zip(reader, location, Some(sink)).map(|i| Some((Format::OsvZip, i)));
     }
+    if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(&head) {
+        return amazon::import_file(location, file, sink).map(|i| Some((Format::AmazonUpdateinfo, i)));
+    }
     let csv = head.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz");
     if csv || epss::looks_like_epss(&head) {
         return epss::import_file(location, file, sink).map(|i| i.map(|i| (Format::Epss, i)));
@@ -130,6 +146,9 @@ pub fn import_json(location: &str, value: Value) -> Result<Option<(Format, Impor
     }
     if alpine::looks_like_secdb(&value) {
         return alpine::from_value(&value, location).map(|i| Some((Format::AlpineSecdb, i)));
+    }
+    if alpine::looks_like_vendor_secdb(&value) {
+        return alpine::from_value(&value, location).map(|i| Some((Format::VendorSecdb, i)));
     }
     let osv_like = match &value {
         Value::Array(items) => items.first().is_some_and(osv::looks_like_record),
@@ -172,6 +191,16 @@ mod tests {
         assert_eq!(f("a.json", br#"[{"id":"X-1","modified":"2020"}]"#), None, "an index, not records");
         assert_eq!(f("k.json", br#"{"catalogVersion":"1","vulnerabilities":[]}"#), Some(Format::Kev));
         assert_eq!(f("s.json", br#"{"distroversion":"v3.1","packages":[]}"#), Some(Format::AlpineSecdb));
+        let wolfi = br#"{"apkurl":"x","urlprefix":"https://packages.wolfi.dev","packages":[]}"#;
+        assert_eq!(f("security.json", wolfi), Some(Format::VendorSecdb));
+        assert_eq!(
+            f("updateinfo.xml", b"<?xml version=\"1.0\"?>\n<updates></updates>"),
+            Some(Format::AmazonUpdateinfo)
+        );
+        assert_eq!(f("x.xml", b"<updates>\n</updates>"), Some(Format::AmazonUpdateinfo));
+        assert!(is_candidate(Path::new("al2023/updateinfo.xml.gz")));
+        assert!(is_candidate(Path::new("repodata/0123abcd-updateinfo.xml.gz")));
+        assert!(!is_candidate(Path::new("repodata/repomd.xml")));
         assert_eq!(f("d.json", br#"{"pkg":{"CVE-1":{"releases":{}}}}"#), Some(Format::DebianTracker));
         assert_eq!(f("list", b"[01 Apr 2023] DLA-1-1 foo - x\n"), Some(Format::DebianList));
         assert_eq!(f("e.csv", b"cve,epss\nCVE-1-1,0.1\n"), Some(Format::Epss));

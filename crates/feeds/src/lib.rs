@@ -1,4 +1,5 @@
-//! Importers for public vulnerability feeds (OSV, Debian, Alpine, NVD, KEV, EPSS) and the database updater.
+//! Importers for public vulnerability feeds (OSV, Debian, Alpine and the apk vendors' secdb, Amazon
+//! Linux ALAS, NVD, KEV, EPSS) and the database updater.
 //!
 //! Each importer is a pure function from the bytes of one feed file to [`Import`]: records for
 //! [`microscanner_vulndb::Builder`] plus diagnostics. A bad record becomes a diagnostic and the rest
@@ -21,6 +22,7 @@
 //! bounds ([`MAX_SUMMARY`], [`MAX_DETAILS`], ...); anything cut is reported as a diagnostic.
 
 pub mod alpine;
+pub mod amazon;
 pub mod build;
 pub mod debian;
 pub mod detect;

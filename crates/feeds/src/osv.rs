@@ -297,11 +297,21 @@ fn add_record(rec: OsvRecord, import: &mut Import, loc: &dyn Fn() -> String) {
         });
     }
     let mut related = rec.related.unwrap_or_default();
-    related.extend(rec.upstream.unwrap_or_default());
+    let mut aliases = rec.aliases.unwrap_or_default();
+    // Chainguard's `CGA-…` records (ecosystems Wolfi and Chainguard) restate one upstream issue
+    // (its CVE and GHSA) for the vendor's packages: the same vulnerability, so `upstream` ids are
+    // aliases there. That joins a CGA record and the vendor secdb's record of the CVE that match
+    // one package into one finding (see `alpine`'s module documentation). Elsewhere `upstream`
+    // may list several issues an update fixes, kept apart as related ids.
+    if id.starts_with("CGA-") {
+        aliases.extend(rec.upstream.unwrap_or_default());
+    } else {
+        related.extend(rec.upstream.unwrap_or_default());
+    }
     let dropped = drop_long_severities(&mut out.severities, first_severity);
     let mut advisory = Advisory {
         id,
-        aliases: rec.aliases.unwrap_or_default(),
+        aliases,
         related,
         summary: rec.summary.filter(|s| !s.is_empty()),
         details: rec.details.filter(|s| !s.is_empty()),

@@ -23,6 +23,10 @@ use std::cmp::Ordering;
 use microscanner_model::{Rating, RatingKind, Severity};
 use microscanner_vulndb::{SeverityKind, cvss_base_score};
 
+/// Raters whose vendor words are a distribution's own (tier 1 for OS packages): the Debian
+/// tracker's urgencies and Amazon's ALAS severities (`microscanner_feeds::amazon::RATER`).
+const DISTRO_RATERS: &[&str] = &["debian", "amazon"];
+
 /// What a finding's ratings are chosen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Context<'a> {
@@ -166,8 +170,8 @@ pub fn choose(ctx: Context<'_>, advisories: &[Rated<'_>]) -> Choice {
                 }
                 None => {
                     let Some(severity) = Severity::from_vendor_word(&s.value) else { continue };
-                    let distro =
-                        s.source == "debian" || (s.source.starts_with("osv:") && s.source != "osv:database_specific");
+                    let distro = DISTRO_RATERS.contains(&s.source.as_str())
+                        || (s.source.starts_with("osv:") && s.source != "osv:database_specific");
                     let tier = match (distro, adv.matched) {
                         (true, _) => Tier::DistroVendor,
                         (false, true) => Tier::OwnVendor,

@@ -74,8 +74,14 @@ fn suse_sp(version: &str) -> String {
 /// The OSV ecosystem string for a release, where OSV publishes one (`Debian:12`, `Alpine:v3.19`,
 /// `Ubuntu:22.04:LTS`, `Rocky Linux:9`, `AlmaLinux:9`, `Red Hat:enterprise_linux:9`,
 /// `SUSE:Linux Enterprise Server 15 SP3`, `openSUSE:Leap 15.5`, `Photon OS:4.0`, `Wolfi`,
-/// `Chainguard`). `None` for distributions OSV does not cover (CentOS, Oracle, Fedora, Amazon,
-/// CBL-Mariner/Azure Linux) and for development releases (`sid`, Alpine `edge`).
+/// `Chainguard`, `MinimOS`), or where our own importer keys the vendor's data (Amazon Linux:
+/// `Amazon Linux:2`, `Amazon Linux:2023`, and `Amazon Linux:1` for every Amazon Linux AMI
+/// `2011.09`…`2018.03`, from ALAS `updateinfo.xml`). `None` for distributions without advisory
+/// data here (CentOS, Oracle, Fedora, CBL-Mariner/Azure Linux) and for development releases
+/// (`sid`, Alpine `edge`).
+///
+/// Wolfi, Chainguard and MinimOS are rolling: every `VERSION_ID` maps to the one ecosystem, which
+/// OSV's records (`CGA-…`) and the vendor's secdb share.
 ///
 /// Ubuntu LTS releases carry OSV's `:LTS` suffix, as the Ubuntu feed keys them; Red Hat
 /// advisories append the repository (`::appstream`, `::baseos`), so match that one by prefix.
@@ -84,6 +90,7 @@ pub fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
     match family {
         "wolfi" => return Some("Wolfi".to_owned()),
         "chainguard" => return Some("Chainguard".to_owned()),
+        "minimos" => return Some("MinimOS".to_owned()),
         "opensuse-tumbleweed" => return Some("openSUSE:Tumbleweed".to_owned()),
         _ => {}
     }
@@ -106,6 +113,9 @@ pub fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
         "sle-micro" | "sl-micro" => format!("SUSE:Linux Enterprise Micro {version}"),
         "opensuse-leap" => format!("openSUSE:Leap {version}"),
         "photon" => format!("Photon OS:{version}"),
+        // Amazon Linux 2 says `VERSION_ID="2"`, AL2023 `"2023"`, the old AMI `"2018.03"`.
+        "amzn" if version.contains('.') && version.starts_with("20") => "Amazon Linux:1".to_owned(),
+        "amzn" if matches!(version, "1" | "2" | "2022" | "2023") => format!("Amazon Linux:{version}"),
         _ => return None,
     })
 }
@@ -151,6 +161,7 @@ pub fn id_from_name(name: &str) -> Option<&'static str> {
         ("azure linux", "azurelinux"),
         ("wolfi", "wolfi"),
         ("chainguard", "chainguard"),
+        ("minimos", "minimos"),
     ];
     let n = name.to_ascii_lowercase();
     TABLE.iter().find(|(k, _)| n.contains(k)).map(|(_, id)| *id)
@@ -187,6 +198,14 @@ mod tests {
         assert_eq!(osv_ecosystem("opensuse-leap", "15.5").as_deref(), Some("openSUSE:Leap 15.5"));
         assert_eq!(osv_ecosystem("debian", "sid"), None);
         assert_eq!(osv_ecosystem("centos", "7"), None);
+        assert_eq!(osv_ecosystem("wolfi", "20230201").as_deref(), Some("Wolfi"));
+        assert_eq!(osv_ecosystem("chainguard", "20230214").as_deref(), Some("Chainguard"));
+        assert_eq!(osv_ecosystem("minimos", "20241031").as_deref(), Some("MinimOS"));
+        assert_eq!(osv_ecosystem("amzn", "2").as_deref(), Some("Amazon Linux:2"));
+        assert_eq!(osv_ecosystem("amzn", "2022").as_deref(), Some("Amazon Linux:2022"));
+        assert_eq!(osv_ecosystem("amzn", "2023").as_deref(), Some("Amazon Linux:2023"));
+        assert_eq!(osv_ecosystem("amzn", "2018.03").as_deref(), Some("Amazon Linux:1"));
+        assert_eq!(osv_ecosystem("amzn", "2024"), None);
     }
 
     #[test]

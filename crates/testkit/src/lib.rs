@@ -323,7 +323,8 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// Every real feed in `../shared/fixtures` (OSV of each ecosystem, the Debian DSA/DLA lists and
-/// tracker JSON, Alpine secdb, NVD, KEV, EPSS), as `db build --from` is given them: the database
+/// tracker JSON, Alpine secdb, the Wolfi/Chainguard/MinimOS secdb, Amazon ALAS updateinfo, NVD,
+/// KEV, EPSS), as `db build --from` is given them: the database
 /// the matcher and scan tests run against.
 pub fn fixture_feed_paths() -> Vec<PathBuf> {
     let f = fixtures_dir();
@@ -352,7 +353,35 @@ pub fn fixture_feed_paths() -> Vec<PathBuf> {
         paths.push(vuls.join(eco).join("osv/testdata/fixtures/all.zip"));
     }
     paths.push(vuls.join("wolfi/osv/testdata/fixtures/all.zip"));
+    paths.extend(vendor_secdb_paths());
+    paths.extend(amazon_updateinfo_paths());
     paths
+}
+
+/// The real secdb samples of the rolling apk vendors (Wolfi, Chainguard, MinimOS): vunnel's and
+/// vuls-data-update's test inputs.
+pub fn vendor_secdb_paths() -> Vec<PathBuf> {
+    let f = fixtures_dir();
+    let vuls = f.join("feeds-vuls-data-update-fixtures/pkg/fetch");
+    let vunnel = f.join("feeds-vunnel-fixtures/tests/unit/providers");
+    let mut paths: Vec<PathBuf> = ["wolfi", "chainguard", "minimos"]
+        .iter()
+        .map(|v| vunnel.join(v).join("test-fixtures/input/secdb/security.json"))
+        .collect();
+    paths.extend(
+        ["wolfi", "chainguard"].iter().map(|v| vuls.join(v).join("secdb/testdata/fixtures/happy/security.json")),
+    );
+    paths
+}
+
+/// The real Amazon Linux `updateinfo.xml.gz` samples of vuls-data-update (AL1, AL2, AL2022,
+/// AL2023 and three extras repositories), without its two deliberately broken files.
+pub fn amazon_updateinfo_paths() -> Vec<PathBuf> {
+    let dir = fixtures_dir().join("feeds-vuls-data-update-fixtures/pkg/fetch/amazon/testdata/fixtures");
+    ["1", "2", "2022", "2023", "2023_kernel-livepatch", "2023_nvidia", "2_kernel-5.15"]
+        .iter()
+        .map(|r| dir.join(format!("updateinfo_{r}.xml.gz")))
+        .collect()
 }
 
 /// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`

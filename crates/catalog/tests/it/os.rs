@@ -112,9 +112,13 @@ fn real_os_release_contents() {
     check(&detect("etc/os-release", cg.as_bytes().to_vec()).unwrap().1, "chainguard", "20230214", Some("Chainguard"));
     // Amazon Linux 2 and 2023.
     let al2 = "NAME=\"Amazon Linux\"\nVERSION=\"2\"\nID=\"amzn\"\nID_LIKE=\"centos rhel fedora\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n";
-    check(&detect("etc/os-release", al2.as_bytes().to_vec()).unwrap().1, "amzn", "2", None);
+    check(&detect("etc/os-release", al2.as_bytes().to_vec()).unwrap().1, "amzn", "2", Some("Amazon Linux:2"));
     let al2023 = "NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"2023\"\nPLATFORM_ID=\"platform:al2023\"\nPRETTY_NAME=\"Amazon Linux 2023.6.20241212\"\n";
-    check(&detect("etc/os-release", al2023.as_bytes().to_vec()).unwrap().1, "amzn", "2023", None);
+    check(&detect("etc/os-release", al2023.as_bytes().to_vec()).unwrap().1, "amzn", "2023", Some("Amazon Linux:2023"));
+    // MinimOS (trivy's fixture) and the old Amazon Linux AMI.
+    check(&os_release("minimos"), "minimos", "20241031", Some("MinimOS"));
+    let al1 = "NAME=\"Amazon Linux AMI\"\nVERSION=\"2018.03\"\nID=\"amzn\"\nVERSION_ID=\"2018.03\"\n";
+    check(&detect("etc/os-release", al1.as_bytes().to_vec()).unwrap().1, "amzn", "2018.03", Some("Amazon Linux:1"));
 }
 
 #[test]
@@ -143,7 +147,7 @@ fn release_file_fallbacks() {
     let al = detect("etc/alpine-release", b"3.19.1\n".to_vec()).unwrap().1;
     check(&al, "alpine", "3.19", Some("Alpine:v3.19"));
     let amzn = detect("etc/system-release", b"Amazon Linux release 2 (Karoo)\n".to_vec()).unwrap().1;
-    check(&amzn, "amzn", "2", None);
+    check(&amzn, "amzn", "2", Some("Amazon Linux:2"));
     let suse = detect(
         "etc/SuSE-release",
         b"SUSE Linux Enterprise Server 12 (x86_64)\nVERSION = 12\nPATCHLEVEL = 5\n".to_vec(),

@@ -472,3 +472,107 @@ fn a_big_epss_csv_is_read_line_by_line_and_a_damaged_one_refused_whole() {
     assert!(err.starts_with("epss.csv.gz: gzip: "), "{err}");
     assert_eq!(sink.chunks, 0);
 }
+
+/// One line, naming the file.
+fn one_line_naming(err: &FeedError, file: &str) {
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("{file}: ")), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}
+
+#[test]
+fn hostile_amazon_updateinfo_is_one_line_error_or_diagnostics() {
+    use microscanner_feeds::amazon;
+    let real = microscanner_testkit::amazon_updateinfo_paths();
+    let gz = std::fs::read(&real[3]).unwrap();
+    let mut xml = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut xml).unwrap();
+    // Truncated: the XML cut in the middle of an update, and the gzip stream cut short.
+    one_line_naming(&amazon::parse(&xml[..xml.len() / 2], "al2023.xml").unwrap_err(), "al2023.xml");
+    one_line_naming(&amazon::parse(&gz[..gz.len() / 2], "al2023.xml.gz").unwrap_err(), "al2023.xml.gz");
+    // Through detection and the streaming reader too, and nothing handed on before the error.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let cut = dir.path().join("updateinfo.xml.gz");
+    std::fs::write(&cut, &gz[..gz.len() - 20]).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("cut/updateinfo.xml.gz", &cut, &mut sink).unwrap_err();
+    one_line_naming(&err, "cut/updateinfo.xml.gz");
+    assert!(sink.all.is_empty());
+    // Huge: a 5 MiB title is one event over the bound (memory stays bounded), an error.
+    let huge = format!(
+        "<updates><update type=\"security\"><id>ALAS2023-1</id><title>{}</title></update></updates>",
+        "x".repeat(5 << 20)
+    );
+    let err = amazon::parse(huge.as_bytes(), "huge.xml").unwrap_err();
+    one_line_naming(&err, "huge.xml");
+    assert!(err.to_string().contains("more than"), "{err}");
+    // A long but bounded title is cut, with a diagnostic.
+    let long = format!(
+        "<updates><update type=\"security\"><id>ALAS2023-2023-9</id><title>{}</title><references><reference type=\"cve\" id=\"CVE-2023-1\"/></references>\
+         <pkglist><collection short=\"amazon-linux-2023\"><package name=\"a\" version=\"1\" release=\"1.amzn2023\" epoch=\"0\"/></collection></pkglist></update></updates>",
+        "t".repeat(100_000)
+    );
+    let i = amazon::parse(long.as_bytes(), "long.xml").unwrap();
+    assert!(i.records.advisories[0].summary.as_ref().unwrap().len() <= MAX_SUMMARY);
+    assert!(i.diagnostics.iter().any(|d| d.message.contains("title")), "{:?}", i.diagnostics);
+    // Wrong types: values that are not ids or versions are diagnostics, the rest is imported.
+    let odd = "<updates>\
+        <update type=\"security\"><id>ALAS2-2020-1</id><references><reference type=\"cve\" id=\"not a cve\"/><reference type=\"cve\" id=\"CVE-2020-1\"/></references>\
+          <pkglist><collection short=\"amazon-linux-2\">\
+            <package name=\"ok\" version=\"1.0\" release=\"1.amzn2\" epoch=\"0\"/>\
+            <package name=\"bad-epoch\" version=\"1.0\" release=\"1\" epoch=\"x\"/>\
+            <package name=\"no-version\" release=\"1\"/>\
+            <package name=\"spaced name\" version=\"1\" release=\"1\"/>\
+          </collection><collection short=\"fedora-39\"><package name=\"f\" version=\"1\" release=\"1\"/></collection></pkglist></update>\
+        <update type=\"security\"><id></id></update>\
+        <update type=\"security\"><id>ALAS2-2020-2</id><references><reference type=\"cve\" id=\"CVE-2020-2\"/></references></update>\
+      </updates>";
+    let i = amazon::parse(odd.as_bytes(), "odd.xml").unwrap();
+    let names: Vec<_> = i.records.affected.iter().map(|a| (a.advisory_id.as_str(), a.name.as_str())).collect();
+    assert_eq!(names, [("CVE-2020-1", "ok")]);
+    assert_eq!(i.diagnostics.len(), 3, "{:?}", i.diagnostics);
+    assert!(i.diagnostics.iter().all(|d| d.location.starts_with("odd.xml")));
+    // Not XML at all, another XML document, and an entity bomb's DTD (never expanded).
+    one_line_naming(&amazon::parse(b"\x00\x01binary", "bin.xml").unwrap_err(), "bin.xml");
+    one_line_naming(&amazon::parse(b"<repomd/>", "repomd.xml").unwrap_err(), "repomd.xml");
+    let bomb = "<?xml version=\"1.0\"?><!DOCTYPE updates [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\
+                <updates><update type=\"security\"><id>&b;</id></update></updates>";
+    one_line_naming(&amazon::parse(bomb.as_bytes(), "bomb.xml").unwrap_err(), "bomb.xml");
+}
+
+#[test]
+fn hostile_vendor_secdb_is_one_line_error_or_diagnostics() {
+    let real = std::fs::read(&microscanner_testkit::vendor_secdb_paths()[0]).unwrap();
+    // Truncated.
+    let err = detect::import_bytes("wolfi/security.json", &real[..real.len() / 2]).unwrap_err();
+    one_line_naming(&err, "wolfi/security.json");
+    // Wrong types: `packages` not a list is an error; odd entries are diagnostics or skipped.
+    let err = detect::import_bytes(
+        "w.json",
+        br#"{"apkurl":"x","urlprefix":"https://packages.wolfi.dev","packages":{"a":1}}"#,
+    )
+    .unwrap_err();
+    one_line_naming(&err, "w.json");
+    let odd = br#"{"apkurl":"x","urlprefix":"https://packages.wolfi.dev","archs":7,"packages":[
+        {"pkg":{"name":7,"secfixes":{"1-r0":["CVE-2020-1"]}}},
+        {"pkg":{"name":"a","secfixes":["CVE-2020-2"]}},
+        {"pkg":{"name":"b","secfixes":{"1-r0":{"x":1},"2-r0":"CVE-2020-3","3-r0":[5,"CVE-2020-4"]}}},
+        "text", null]}"#;
+    let (format, i) = detect::import_bytes("odd.json", odd).unwrap().unwrap();
+    assert_eq!(format, Format::VendorSecdb);
+    let got: Vec<_> = i.records.affected.iter().map(|a| (a.advisory_id.as_str(), a.name.as_str())).collect();
+    assert_eq!(got, [("CVE-2020-3", "b"), ("CVE-2020-4", "b")]);
+    assert!(i.diagnostics.iter().all(|d| d.location.starts_with("odd.json")), "{:?}", i.diagnostics);
+    // Huge: a 1 MiB package name and version are skipped with a diagnostic, not stored.
+    let big = "n".repeat(1 << 20);
+    let huge = format!(
+        r#"{{"apkurl":"x","urlprefix":"https://packages.cgr.dev","packages":[{{"pkg":{{"name":"{big}","secfixes":{{"1-r0":["CVE-2020-1"]}}}}}},{{"pkg":{{"name":"c","secfixes":{{"{big}":["CVE-2020-2"]}}}}}}]}}"#
+    );
+    let (_, i) = detect::import_bytes("huge.json", huge.as_bytes()).unwrap().unwrap();
+    assert!(i.records.affected.is_empty());
+    assert_eq!(i.diagnostics.len(), 2, "{:?}", i.diagnostics);
+    // A secdb of a distribution we do not know is refused, not filed under another.
+    let err = detect::import_bytes("x.json", br#"{"apkurl":"x","urlprefix":"https://example.org","packages":[]}"#)
+        .unwrap_err();
+    one_line_naming(&err, "x.json");
+}

@@ -12,6 +12,7 @@
     reason = "test code: a panic is the failure report, and notes go to the test's output"
 )]
 
+mod distro_feeds;
 mod fixtures;
 mod hostile_feeds;
 #[path = "common/server.rs"]

@@ -1,0 +1,193 @@
+//! The vendor feeds of Wolfi, Chainguard, MinimOS (secdb JSON) and Amazon Linux (ALAS
+//! `updateinfo.xml.gz`) on their real samples under `../shared/fixtures`: exact counts per file,
+//! a few records field by field, streaming equal to reading whole, and `db build --from` over the
+//! vendors' directory layouts.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)] // tests may unwrap and report figures
+
+use std::path::{Path, PathBuf};
+
+use microscanner_feeds::build::{BuildOptions, NoProgress, build, collect_inputs};
+use microscanner_feeds::detect::{self, Format};
+use microscanner_feeds::{FeedError, Import, Sink};
+use microscanner_vulndb::{Database, FixState, Records, SeverityKind};
+
+fn fixtures() -> PathBuf {
+    microscanner_testkit::fixtures_dir()
+}
+
+fn import(path: &Path) -> (Format, Import) {
+    let bytes = std::fs::read(path).unwrap();
+    detect::import_bytes(&path.display().to_string(), &bytes).unwrap().unwrap()
+}
+
+/// (affected entries, fix states, advisories) of an import.
+fn counts(i: &Import) -> (usize, usize, usize) {
+    (i.records.affected.len(), i.records.fix_statuses.len(), i.records.advisories.len())
+}
+
+/// The fixed version of `id` in package `name` (from its range).
+fn fixed(i: &Import, id: &str, name: &str) -> String {
+    let a = i.records.affected.iter().find(|a| a.advisory_id == id && a.name == name).unwrap();
+    a.ranges[0]["events"][1]["fixed"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn vendor_secdb_samples_import_exactly() {
+    let paths = microscanner_testkit::vendor_secdb_paths();
+    // vunnel wolfi, chainguard, minimos; vuls-data-update wolfi, chainguard. Affected entries are
+    // the fixes above `0`; `0` (never affected) gives only a fix state.
+    let expected = [
+        ("Wolfi", "wolfi-secdb", (53, 59, 59)),
+        ("Chainguard", "chainguard-secdb", (178, 197, 189)),
+        ("MinimOS", "minimos-secdb", (53, 59, 59)),
+        ("Wolfi", "wolfi-secdb", (80, 84, 84)),
+        ("Chainguard", "chainguard-secdb", (40, 40, 40)),
+    ];
+    let mut imports = Vec::new();
+    for (path, (ecosystem, source, n)) in paths.iter().zip(expected) {
+        let (format, i) = import(path);
+        assert_eq!(format, Format::VendorSecdb, "{}", path.display());
+        assert_eq!(counts(&i), n, "{}", path.display());
+        assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
+        assert!(i.records.affected.iter().all(|a| a.ecosystem == ecosystem));
+        assert!(i.records.advisories.iter().all(|a| a.source == source));
+        imports.push(i);
+    }
+    let wolfi = &imports[0];
+    assert_eq!(fixed(wolfi, "CVE-2022-3602", "openssl"), "3.0.7-r0");
+    assert_eq!(fixed(wolfi, "CVE-2022-43680", "expat"), "2.5.0-r0");
+    let a = wolfi.records.affected.iter().find(|a| a.name == "openssl").unwrap();
+    assert_eq!(a.purl.as_deref(), Some("pkg:apk/wolfi/openssl"));
+    let adv = wolfi.records.advisories.iter().find(|a| a.id == "CVE-2022-3602").unwrap();
+    assert_eq!(adv.references[0].url, "https://images.chainguard.dev/security/CVE-2022-3602");
+    // coreutils CVE-2016-2781 is under `0`: not affected, nothing to match.
+    let st = wolfi.records.fix_statuses.iter().find(|s| s.name == "coreutils").unwrap();
+    assert_eq!(
+        (st.advisory_id.as_str(), st.state, st.fixed_version.as_deref()),
+        ("CVE-2016-2781", FixState::NotAffected, None)
+    );
+    assert!(!wolfi.records.affected.iter().any(|a| a.name == "coreutils"));
+    assert_eq!(fixed(&imports[1], "CVE-2022-31130", "grafana"), "7.5.19-r0");
+    assert_eq!(imports[2].records.affected[0].purl.as_deref(), Some("pkg:apk/minimos/binutils"));
+    // vuls-data-update's aactl: GHSA ids kept beside the CVEs.
+    assert_eq!(fixed(&imports[3], "CVE-2024-29902", "aactl"), "0.4.12-r10");
+    assert_eq!(fixed(&imports[3], "GHSA-88jx-383q-w4qc", "aactl"), "0.4.12-r10");
+    let zero = imports[3].records.fix_statuses.iter().filter(|s| s.state == FixState::NotAffected).count();
+    assert_eq!(zero, 4);
+}
+
+/// A sink that keeps every chunk.
+#[derive(Default)]
+struct Keep(Records);
+
+impl Sink for Keep {
+    fn chunk(&mut self, records: Records) -> Result<(), FeedError> {
+        self.0.extend(records);
+        Ok(())
+    }
+}
+
+#[test]
+fn amazon_updateinfo_samples_import_exactly() {
+    let paths = microscanner_testkit::amazon_updateinfo_paths();
+    // Per file: the ecosystem, and (affected entries, fix states, advisories): one advisory per
+    // CVE, one entry per CVE and binary package name (architectures collapse).
+    let expected = [
+        ("Amazon Linux:1", (1, 1, 1)),
+        ("Amazon Linux:2", (2, 2, 2)),
+        ("Amazon Linux:2022", (8, 8, 4)),
+        ("Amazon Linux:2023", (42, 42, 2)),
+        ("Amazon Linux:2023:extras:kernel-livepatch", (1, 1, 1)),
+        ("Amazon Linux:2023:extras:nvidia", (6, 6, 1)),
+        ("Amazon Linux:2:extras:kernel-5.15", (208, 208, 13)),
+    ];
+    let mut imports = Vec::new();
+    for (path, (ecosystem, n)) in paths.iter().zip(expected) {
+        let (format, i) = import(path);
+        assert_eq!(format, Format::AmazonUpdateinfo, "{}", path.display());
+        assert_eq!(counts(&i), n, "{}", path.display());
+        assert!(i.diagnostics.is_empty(), "{}: {:?}", path.display(), i.diagnostics);
+        assert!(i.records.affected.iter().all(|a| a.ecosystem == ecosystem), "{}", path.display());
+        assert!(i.records.fix_statuses.iter().all(|s| s.state == FixState::Fixed && s.ecosystem == ecosystem));
+        // Streamed from the file in chunks: the same records.
+        let mut sink = Keep::default();
+        let location = path.display().to_string();
+        let (format, rest) = detect::import_file(&location, path, &mut sink).unwrap().unwrap();
+        assert_eq!(format, Format::AmazonUpdateinfo);
+        sink.0.extend(rest.records);
+        assert_eq!(sink.0, i.records, "{location}");
+        imports.push(i);
+    }
+    // AL1: ALAS-2011-1, httpd-devel; its RHSA reference is not a CVE.
+    assert_eq!(fixed(&imports[0], "CVE-2011-3192", "httpd-devel"), "2.2.21-1.18.amzn1");
+    let adv = &imports[0].records.advisories[0];
+    assert_eq!(adv.references[0].url, "https://alas.aws.amazon.com/ALAS-2011-1.html");
+    // AL2: ALAS2-2018-939, kernel, critical.
+    let al2 = &imports[1];
+    assert_eq!(fixed(al2, "CVE-2017-5754", "kernel"), "4.9.76-38.79.amzn2");
+    let adv = al2.records.advisories.iter().find(|a| a.id == "CVE-2017-5754").unwrap();
+    assert_eq!(adv.related, ["ALAS2-2018-939"]);
+    assert_eq!(adv.references[0].url, "https://alas.aws.amazon.com/AL2/ALAS-2018-939.html");
+    assert_eq!(adv.published.as_deref(), Some("2018-01-11T21:05:00Z"));
+    assert_eq!(adv.modified.as_deref(), Some("2018-01-16T01:28:00Z"));
+    let sev = al2.records.severities.iter().find(|s| s.advisory_id == "CVE-2017-5754").unwrap();
+    assert_eq!(
+        (sev.kind, sev.value.as_str(), sev.source.as_str(), sev.scope.as_str()),
+        (SeverityKind::Vendor, "critical", "amazon", "Amazon Linux:2/kernel")
+    );
+    assert_eq!(al2.timestamp.as_deref(), Some("2018-01-16T01:28:00Z"));
+    // AL2022: vim at epoch 2.
+    assert_eq!(fixed(&imports[2], "CVE-2021-3875", "vim-common-debuginfo"), "2:8.2.3512-1.amzn2022");
+    // AL2023: ALAS2023-2023-001, rsyslog and its 20 subpackages, "Important".
+    let al2023 = &imports[3];
+    assert_eq!(fixed(al2023, "CVE-2022-24903", "rsyslog"), "8.2204.0-3.amzn2023.0.2");
+    assert_eq!(fixed(al2023, "CVE-2014-3634", "rsyslog-openssl"), "8.2204.0-3.amzn2023.0.2");
+    let adv = al2023.records.advisories.iter().find(|a| a.id == "CVE-2014-3634").unwrap();
+    assert_eq!(
+        adv.summary.as_deref(),
+        Some("Amazon Linux 2023 - ALAS2023-2023-001: Important priority package update for rsyslog")
+    );
+    assert_eq!(adv.references[0].url, "https://alas.aws.amazon.com/AL2023/ALAS-2023-001.html");
+    let st = al2023.records.fix_statuses.iter().find(|s| s.name == "rsyslog").unwrap();
+    assert_eq!((st.urgency.as_deref(), st.note.as_deref()), (Some("important"), Some("ALAS2023-2023-001")));
+    // Extras: their own streams.
+    assert_eq!(fixed(&imports[6], "CVE-2022-0500", "kernel"), "5.15.43-20.123.amzn2");
+}
+
+#[test]
+fn the_vendor_directory_layouts_build_a_database() {
+    // `db build --from` over the vendors' directories as the fixtures hold them: vunnel's
+    // provider inputs (`<vendor>/test-fixtures/input/secdb/security.json`, beside OSV files for
+    // Chainguard) and vuls-data-update's Amazon fixtures directory, whose two broken files are
+    // diagnostics naming them.
+    let vunnel = fixtures().join("feeds-vunnel-fixtures/tests/unit/providers");
+    let amazon = fixtures().join("feeds-vuls-data-update-fixtures/pkg/fetch/amazon/testdata/fixtures");
+    let roots = vec![vunnel.join("wolfi"), vunnel.join("chainguard"), vunnel.join("minimos"), amazon];
+    let inputs = collect_inputs(&roots).unwrap();
+    assert!(inputs.iter().any(|i| i.path.ends_with("updateinfo_2023.xml.gz")));
+    assert!(!inputs.iter().any(|i| i.path.ends_with("repomd_valid.xml")), "only updateinfo XML is a feed");
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let target = dir.path().join("vendors.db");
+    let report = build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
+    let broken: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.location.contains("updateinfo_invalid"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(broken[0].contains("updateinfo_invalid_xml.xml.gz: ") && broken[0].contains("no <updates>"), "{broken:?}");
+    let kinds: Vec<_> =
+        report.sources.iter().map(|s| (s.name.rsplit('/').next().unwrap().to_owned(), s.kind.clone())).collect();
+    assert!(kinds.contains(&("fixtures".to_owned(), "amazon-updateinfo".to_owned())), "{kinds:?}");
+    assert!(kinds.contains(&("wolfi".to_owned(), "vendor-secdb".to_owned())), "{kinds:?}");
+    let db = Database::open(&target).unwrap();
+    let rsyslog = db.affected("Amazon Linux:2023", "rsyslog").unwrap();
+    let ids: Vec<&str> = rsyslog.iter().map(|a| a.advisory_id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2014-3634", "CVE-2022-24903"]);
+    assert_eq!(db.affected("Wolfi", "openssl").unwrap().len(), 3);
+    assert_eq!(db.affected("MinimOS", "openssl").unwrap().len(), 3);
+    // The extras' kernel is not the core release's.
+    assert!(db.affected("Amazon Linux:2", "kernel").unwrap().iter().all(|a| a.advisory_id.starts_with("CVE-2017-57")));
+    assert_eq!(db.affected("Amazon Linux:2:extras:kernel-5.15", "kernel").unwrap().len(), 13);
+}

@@ -1,0 +1,169 @@
+//! Amazon Linux (ALAS updateinfo) and Wolfi / Chainguard / MinimOS (secdb) packages against the
+//! fixture database: packages named and versioned as the samples' releases ship them get exactly
+//! the findings the samples imply, and a fix at or below the installed version is never reported.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(clippy::disallowed_methods, reason = "the test writes a feed file to build its database from")]
+
+use crate::common;
+
+use common::{db, inventory, os, pkg};
+use microscanner_feeds::build::{BuildOptions, NoProgress, build, collect_inputs};
+use microscanner_matcher::{MatchOutput, match_inventory};
+use microscanner_model::{FixState, Package, PackageKind, Severity};
+use microscanner_vulndb::Database;
+
+fn rpm(name: &str, version: &str) -> Package {
+    let mut p = pkg(PackageKind::Rpm, name, version);
+    p.location = "/var/lib/rpm/rpmdb.sqlite".into();
+    p
+}
+
+fn apk(name: &str, origin: &str, version: &str) -> Package {
+    let mut p = pkg(PackageKind::Apk, name, version);
+    p.source_name = Some(origin.into());
+    p.location = "/lib/apk/db/installed".into();
+    p
+}
+
+fn amazon(release: &str, packages: Vec<Package>) -> MatchOutput {
+    let inv = inventory(Some(os("amzn", release, &format!("Amazon Linux:{release}"))), packages);
+    match_inventory(&db(), &inv).unwrap()
+}
+
+/// (package, finding id) pairs, sorted.
+fn pairs(out: &MatchOutput) -> Vec<(String, String)> {
+    let mut v: Vec<_> = out.findings.iter().map(|f| (f.package.name.clone(), f.id.clone())).collect();
+    v.sort();
+    v
+}
+
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+}
+
+#[test]
+fn amazon_linux_2023_rsyslog_gets_the_two_cves_of_alas2023_2023_001() {
+    // ALAS2023-2023-001 fixes CVE-2014-3634 and CVE-2022-24903 in rsyslog 8.2204.0-3.amzn2023.0.2
+    // (and its subpackages); AL2023 shipped 8.2204.0-2.amzn2023 before it.
+    let out =
+        amazon("2023", vec![rpm("rsyslog", "8.2204.0-2.amzn2023"), rpm("rsyslog-openssl", "8.2204.0-2.amzn2023")]);
+    assert_eq!(
+        pairs(&out),
+        owned(&[
+            ("rsyslog", "CVE-2014-3634"),
+            ("rsyslog", "CVE-2022-24903"),
+            ("rsyslog-openssl", "CVE-2014-3634"),
+            ("rsyslog-openssl", "CVE-2022-24903"),
+        ])
+    );
+    let f = &out.findings[0];
+    assert_eq!(
+        (f.fix.state, f.fix.versions.as_slice()),
+        (FixState::Fixed, &["8.2204.0-3.amzn2023.0.2".to_owned()][..])
+    );
+    assert_eq!((f.severity, f.severity_source.as_str()), (Severity::High, "amazon"), "ALAS says Important");
+    assert_eq!(f.matched.ecosystem, "Amazon Linux:2023");
+    assert!(
+        f.aliases.is_empty() || !f.aliases.iter().any(|a| a.starts_with("CVE-")),
+        "one CVE per finding: {:?}",
+        f.aliases
+    );
+    // At the fixed version, above it, and at a later epoch-less build: nothing.
+    for v in ["8.2204.0-3.amzn2023.0.2", "8.2204.0-3.amzn2023.0.3", "8.2210.0-1.amzn2023"] {
+        assert!(amazon("2023", vec![rpm("rsyslog", v)]).findings.is_empty(), "{v}");
+    }
+    // The same package on another release is not judged by AL2023's advisory.
+    assert!(amazon("2", vec![rpm("rsyslog", "8.24.0-57.amzn2")]).findings.is_empty());
+}
+
+#[test]
+fn amazon_linux_2_kernel_gets_core_alas_only_never_the_extras() {
+    // ALAS2-2018-939: kernel fixed in 4.9.76-38.79.amzn2, critical; the kernel-5.15 extras
+    // topic's ALAS2KERNEL-5.15-2022-001 (13 CVEs, fixed in 5.15.43) is another repository.
+    let out = amazon("2", vec![rpm("kernel", "4.9.75-25.55.amzn2")]);
+    assert_eq!(pairs(&out), owned(&[("kernel", "CVE-2017-5715"), ("kernel", "CVE-2017-5754")]));
+    assert!(out.findings.iter().all(|f| f.severity == Severity::Critical));
+    assert!(out.findings.iter().all(|f| f.fix.versions == ["4.9.76-38.79.amzn2"]));
+    // A 4.14 core kernel is past the fix: no finding, and none of the 5.15 extras' CVEs.
+    assert!(amazon("2", vec![rpm("kernel", "4.14.355-275.582.amzn2")]).findings.is_empty());
+    // AL2022's vim at epoch 2: a build below the fix, at epoch 2, is affected; an epoch-less
+    // 9.0 (epoch 0) is below any epoch-2 version in rpm's order, so it is affected too.
+    let out = amazon("2022", vec![rpm("vim-common-debuginfo", "2:8.2.3500-1.amzn2022")]);
+    assert_eq!(out.findings.len(), 4);
+    assert!(out.findings.iter().all(|f| f.fix.versions == ["2:8.2.3512-1.amzn2022"]));
+    assert!(amazon("2022", vec![rpm("vim-common-debuginfo", "2:8.2.3512-1.amzn2022")]).findings.is_empty());
+    // Amazon Linux 1 (any 20xx.yy AMI release).
+    let out = amazon("1", vec![rpm("httpd-devel", "2.2.20-1.11.amzn1")]);
+    assert_eq!(pairs(&out), owned(&[("httpd-devel", "CVE-2011-3192")]));
+}
+
+fn rolling(family: &str, ecosystem: &str, packages: Vec<Package>) -> MatchOutput {
+    let inv = inventory(Some(os(family, "20230201", ecosystem)), packages);
+    match_inventory(&db(), &inv).unwrap()
+}
+
+#[test]
+fn wolfi_chainguard_and_minimos_packages_get_the_secdb_fixes() {
+    // Wolfi's secdb (vunnel sample): openssl 3.0.7-r0 fixes CVE-2022-3358, -3602, -3786;
+    // libcrypto3 is a subpackage of origin openssl. coreutils' CVE-2016-2781 is under `0`.
+    let packages = || {
+        vec![
+            apk("libcrypto3", "openssl", "3.0.6-r1"),
+            apk("coreutils", "coreutils", "9.1-r0"),
+            apk("expat", "expat", "2.4.9-r0"),
+        ]
+    };
+    let want = owned(&[
+        ("expat", "CVE-2022-43680"),
+        ("libcrypto3", "CVE-2022-3358"),
+        ("libcrypto3", "CVE-2022-3602"),
+        ("libcrypto3", "CVE-2022-3786"),
+    ]);
+    let out = rolling("wolfi", "Wolfi", packages());
+    assert_eq!(pairs(&out), want);
+    let f = out.findings.iter().find(|f| f.id == "CVE-2022-3602").unwrap();
+    assert_eq!(f.fix.versions, ["3.0.7-r0"]);
+    // MinimOS publishes the same fixes in its own secdb and ecosystem.
+    assert_eq!(pairs(&rolling("minimos", "MinimOS", packages())), want);
+    // At or above the fix: nothing (expat 2.5.0-r0 fixes CVE-2022-43680, 2.4.9-r0 the other).
+    let fixed =
+        rolling("wolfi", "Wolfi", vec![apk("libcrypto3", "openssl", "3.0.7-r0"), apk("expat", "expat", "2.5.0-r1")]);
+    assert!(fixed.findings.is_empty(), "{:?}", pairs(&fixed));
+    // Chainguard's secdb: grafana 7.5.19-r0 fixes five CVEs.
+    let out = rolling("chainguard", "Chainguard", vec![apk("grafana", "grafana", "7.5.18-r2")]);
+    assert_eq!(out.findings.len(), 5, "{:?}", pairs(&out));
+    assert!(rolling("chainguard", "Chainguard", vec![apk("grafana", "grafana", "7.5.19-r0")]).findings.is_empty());
+    // Wolfi's data is not Alpine's: the same openssl in an Alpine image is judged by Alpine.
+    assert!(rolling("wolfi", "Alpine:v3.11", vec![apk("libcrypto3", "openssl", "3.0.7-r0")]).findings.is_empty());
+}
+
+#[test]
+fn a_chainguard_osv_record_and_the_secdb_cve_are_one_finding() {
+    // CGA-xcpc-gm23-prj9 (real, vunnel's Chainguard OSV input): syncthing fixed in 2.0.14-r1 in
+    // Wolfi, upstream CVE-2025-68121 and GHSA-qgxr-kfqx-v5q9. The secdb lists the same fix under
+    // both ids. Together: one finding, not three.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let secdb = dir.path().join("security.json");
+    std::fs::write(
+        &secdb,
+        r#"{"apkurl":"{{urlprefix}}/{{reponame}}/{{arch}}/{{pkg.name}}-{{pkg.ver}}.apk","archs":["x86_64"],"reponame":"os",
+           "urlprefix":"https://packages.wolfi.dev",
+           "packages":[{"pkg":{"name":"syncthing","secfixes":{"2.0.14-r1":["CVE-2025-68121","GHSA-qgxr-kfqx-v5q9"]}}}]}"#,
+    )
+    .unwrap();
+    let cga = microscanner_testkit::fixtures_dir()
+        .join("feeds-vunnel-fixtures/tests/unit/providers/chainguard/test-fixtures/input/osv/CGA-xcpc-gm23-prj9.json");
+    let target = dir.path().join("merged.db");
+    let inputs = collect_inputs(&[cga, secdb]).unwrap();
+    build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
+    let db = Database::open(&target).unwrap();
+    let inv = inventory(Some(os("wolfi", "20230201", "Wolfi")), vec![apk("syncthing", "syncthing", "2.0.14-r0")]);
+    let out = match_inventory(&db, &inv).unwrap();
+    assert_eq!(out.findings.len(), 1, "{:?}", pairs(&out));
+    let f = &out.findings[0];
+    assert_eq!(f.id, "CVE-2025-68121");
+    assert_eq!(f.aliases, ["CGA-xcpc-gm23-prj9", "GHSA-qgxr-kfqx-v5q9"]);
+    assert_eq!(f.fix.versions, ["2.0.14-r1"]);
+    let inv = inventory(Some(os("wolfi", "20230201", "Wolfi")), vec![apk("syncthing", "syncthing", "2.0.14-r1")]);
+    assert!(match_inventory(&db, &inv).unwrap().findings.is_empty());
+}
