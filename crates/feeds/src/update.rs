@@ -27,6 +27,14 @@ pub const DEBIAN_TRACKER_BASE: &str = "https://security-tracker.debian.org";
 pub const DEBIAN_SALSA_BASE: &str = "https://salsa.debian.org";
 /// Alpine secdb.
 pub const ALPINE_BASE: &str = "https://secdb.alpinelinux.org";
+/// The rolling apk distributions' secdbs: (feed group and distro id, advisory ecosystem, base
+/// URL, path). Each is `{urlprefix}/{reponame}/security.json` of the secdb's own header, as
+/// vunnel's providers fetch them. MinimOS is not fetched: its address is not confirmed, and under
+/// a mirror its path would be Wolfi's (`/os/security.json`); `db build --from` reads a copy.
+pub const VENDOR_SECDBS: &[(&str, &str, &str, &str)] = &[
+    ("wolfi", "Wolfi", "https://packages.wolfi.dev", "/os/security.json"),
+    ("chainguard", "Chainguard", "https://packages.cgr.dev", "/chainguard/security.json"),
+];
 /// The NVD API.
 pub const NVD_BASE: &str = "https://services.nvd.nist.gov";
 /// CISA.
@@ -72,7 +80,7 @@ pub const ALPINE_RELEASES: &[&str] = &[
 ];
 
 /// Feed groups that `--feeds` can name.
-pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "nvd", "kev", "epss"];
+pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "wolfi", "chainguard", "nvd", "kev", "epss"];
 
 /// NVD page size (the API maximum).
 const NVD_PAGE: u64 = 2000;
@@ -242,6 +250,11 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                     paged: false,
                 });
             }
+        }
+    }
+    for &(id, ecosystem, base, path) in VENDOR_SECDBS {
+        if group(id) && wants(ecosystem) {
+            feeds.push(Feed { name: format!("{id}-secdb"), base, path: path.into(), optional: false, paged: false });
         }
     }
     if group("nvd") {
@@ -722,6 +735,11 @@ mod tests {
         let deb = plan(&UpdateOptions { ecosystems: Some(vec!["debian".into()]), ..UpdateOptions::default() });
         assert!(deb.iter().any(|f| f.name == "debian-dsa"));
         assert!(!deb.iter().any(|f| f.name.starts_with("alpine")));
+        let wolfi = plan(&UpdateOptions { ecosystems: Some(vec!["wolfi".into()]), ..UpdateOptions::default() });
+        let urls: Vec<_> =
+            wolfi.iter().filter(|f| !f.name.starts_with("osv:")).map(|f| format!("{}{}", f.base, f.path)).collect();
+        assert!(urls.contains(&"https://packages.wolfi.dev/os/security.json".to_owned()), "{urls:?}");
+        assert!(!urls.iter().any(|u| u.contains("cgr.dev")), "{urls:?}");
     }
 
     #[test]

@@ -197,6 +197,31 @@ fn a_local_directory_mirror_works_too() {
 }
 
 #[test]
+fn the_wolfi_and_chainguard_secdbs_are_fetched_at_their_upstream_paths() {
+    let dir = workdir("secdbmirror");
+    let root = dir.join("mirror");
+    let providers = fixtures().join("feeds-vunnel-fixtures/tests/unit/providers");
+    for (path, vendor) in [("os/security.json", "wolfi"), ("chainguard/security.json", "chainguard")] {
+        let src = providers.join(vendor).join("test-fixtures/input/secdb/security.json");
+        let dest = root.join(path);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&src, &dest).unwrap();
+    }
+    let db = dir.join("s.db");
+    let opts = UpdateOptions {
+        origin: Origin::parse(root.to_str().unwrap()),
+        feeds: Some(vec!["wolfi".into(), "chainguard".into()]),
+        ..UpdateOptions::default()
+    };
+    let report = update(&db, &opts, &NoProgress).unwrap();
+    assert!(report.rebuilt());
+    assert_eq!(report.downloaded, ["wolfi-secdb", "chainguard-secdb"]);
+    let ecosystems: Vec<String> =
+        Database::open(&db).unwrap().ecosystems().unwrap().into_iter().map(|(e, _)| e).collect();
+    assert_eq!(ecosystems, ["Chainguard", "Wolfi"], "each vendor's secdb in its own ecosystem");
+}
+
+#[test]
 fn nvd_is_paged_and_a_new_response_timestamp_is_not_a_change() {
     let server = Server::start();
     let pages = fixtures().join("feeds-vuls-data-update-fixtures/pkg/fetch/nvd/api/cve/testdata/fixtures/3_pages");
