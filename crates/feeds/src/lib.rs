@@ -31,6 +31,7 @@ pub mod kev;
 mod loose;
 pub mod nvd;
 pub mod osv;
+pub mod repo_metadata;
 mod stream;
 pub use stream::{MAX_RECORD, MAX_VALUE};
 pub mod update;

@@ -16,8 +16,8 @@ use microscanner_atomic_file::Stale;
 use microscanner_vulndb::{Database, hash_file};
 use serde::{Deserialize, Serialize};
 
-use crate::FeedError;
 use crate::build::{BuildOptions, BuildReport, Input, Progress, build, canonical_ecosystem};
+use crate::{FeedError, repo_metadata};
 
 /// osv.dev's bucket.
 pub const OSV_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -80,7 +80,17 @@ pub const ALPINE_RELEASES: &[&str] = &[
 ];
 
 /// Feed groups that `--feeds` can name.
-pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "wolfi", "chainguard", "nvd", "kev", "epss"];
+pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "nvd", "kev", "epss"];
+
+/// Amazon Linux's repositories: (release, `mirror.list` path under [`AMAZON_BASE`]). The
+/// supported releases only: Amazon Linux 1 (EOL 2023-12-31) and the 2022 preview are not fetched
+/// (`db build --from` reads copies of their updateinfo).
+pub const AMAZON_REPOSITORIES: &[(&str, &str)] =
+    &[("2", "/2/core/latest/x86_64/mirror.list"), ("2023", "/al2023/core/mirrors/latest/x86_64/mirror.list")];
+/// Where Amazon Linux's mirror lists are.
+pub const AMAZON_BASE: &str = "https://cdn.amazonlinux.com";
+/// The hosts a `mirror.list` may send us to.
+const AMAZON_HOSTS: &[&str] = &["amazonlinux.com", "amazonaws.com"];
 
 /// NVD page size (the API maximum).
 const NVD_PAGE: u64 = 2000;
@@ -100,8 +110,20 @@ pub struct Feed {
     pub path: String,
     /// A 404 means "not published" (an Alpine release that does not exist), not a failure.
     pub optional: bool,
+    /// How it is fetched.
+    pub fetch: Fetch,
+}
+
+/// How a feed is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// One file at the feed's path.
+    Whole,
     /// NVD: page through the API.
-    pub paged: bool,
+    NvdPages,
+    /// An rpm repository's `updateinfo.xml`: the feed's path is a `mirror.list`, which names the
+    /// repository, whose `repodata/repomd.xml` names the file ([`crate::repo_metadata`]).
+    RepoUpdateinfo,
 }
 
 /// Where feeds come from.
@@ -217,7 +239,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                 base: OSV_BASE,
                 path: format!("/{}/all.zip", eco.replace(' ', "%20")),
                 optional: OPTIONAL_OSV_ECOSYSTEMS.iter().any(|o| o.eq_ignore_ascii_case(&eco)),
-                paged: false,
+                fetch: Fetch::Whole,
             });
         }
     }
@@ -227,7 +249,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
             base: DEBIAN_TRACKER_BASE,
             path: "/tracker/data/json".into(),
             optional: false,
-            paged: false,
+            fetch: Fetch::Whole,
         });
         for list in ["DSA", "DLA"] {
             feeds.push(Feed {
@@ -235,7 +257,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                 base: DEBIAN_SALSA_BASE,
                 path: format!("/security-tracker-team/security-tracker/-/raw/master/data/{list}/list"),
                 optional: false,
-                paged: false,
+                fetch: Fetch::Whole,
             });
         }
     }
@@ -247,14 +269,31 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                     base: ALPINE_BASE,
                     path: format!("/{release}/{repo}.json"),
                     optional: true,
-                    paged: false,
+                    fetch: Fetch::Whole,
                 });
             }
         }
     }
     for &(id, ecosystem, base, path) in VENDOR_SECDBS {
         if group(id) && wants(ecosystem) {
-            feeds.push(Feed { name: format!("{id}-secdb"), base, path: path.into(), optional: false, paged: false });
+            feeds.push(Feed {
+                name: format!("{id}-secdb"),
+                base,
+                path: path.into(),
+                optional: false,
+                fetch: Fetch::Whole,
+            });
+        }
+    }
+    if group("amazon") && wants("Amazon Linux") {
+        for &(release, path) in AMAZON_REPOSITORIES {
+            feeds.push(Feed {
+                name: format!("amazon:{release}"),
+                base: AMAZON_BASE,
+                path: path.into(),
+                optional: false,
+                fetch: Fetch::RepoUpdateinfo,
+            });
         }
     }
     if group("nvd") {
@@ -263,7 +302,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
             base: NVD_BASE,
             path: "/rest/json/cves/2.0".into(),
             optional: false,
-            paged: true,
+            fetch: Fetch::NvdPages,
         });
     }
     if group("kev") {
@@ -272,7 +311,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
             base: KEV_BASE,
             path: "/sites/default/files/feeds/known_exploited_vulnerabilities.json".into(),
             optional: false,
-            paged: false,
+            fetch: Fetch::Whole,
         });
     }
     if group("epss") {
@@ -281,7 +320,7 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
             base: EPSS_BASE,
             path: "/epss_scores-current.csv.gz".into(),
             optional: false,
-            paged: false,
+            fetch: Fetch::Whole,
         });
     }
     feeds
@@ -463,7 +502,10 @@ impl<'a> Fetcher<'a> {
         incoming: &Path,
         have_db: bool,
     ) -> Result<Option<Fetched>, FeedError> {
-        if !feed.paged || matches!(self.options.origin, Origin::Directory(_)) {
+        if feed.fetch == Fetch::RepoUpdateinfo {
+            return self.fetch_repo_updateinfo(feed, state, cache, incoming, have_db);
+        }
+        if feed.fetch != Fetch::NvdPages || matches!(self.options.origin, Origin::Directory(_)) {
             let file = file_name_of(&feed.name, None);
             let url = self.url_of(feed, "");
             return Ok(self
@@ -497,6 +539,67 @@ impl<'a> Fetcher<'a> {
             }
         }
         Ok(Some(Fetched { files }))
+    }
+
+    /// Fetches a repository's updateinfo: its `mirror.list` and `repomd.xml` (small, read anew
+    /// each time: the repository's address changes with each release), then the file itself,
+    /// cached and conditional like every feed. Under a mirror or a directory the repository is
+    /// found at the upstream address's path.
+    fn fetch_repo_updateinfo(
+        &self,
+        feed: &Feed,
+        state: &DownloadCacheState,
+        cache: &Path,
+        incoming: &Path,
+        have_db: bool,
+    ) -> Result<Option<Fetched>, FeedError> {
+        let base = file_name_of(&feed.name, None);
+        let list_url = self.url_of(feed, "");
+        let Some(list) = self.fetch_small(&list_url, &format!("{base}.mirror-list"), feed.optional, incoming)? else {
+            return Ok(None);
+        };
+        let mirror = repo_metadata::mirror_of(&list, AMAZON_HOSTS)
+            .ok_or_else(|| FeedError::malformed(&list_url, "names no repository address on the vendor's hosts"))?;
+        let repository = match &self.options.origin {
+            Origin::Upstream => mirror.clone(),
+            Origin::Mirror(url) => format!("{url}{}", repo_metadata::path_of(&mirror)),
+            Origin::Directory(dir) => {
+                dir.join(repo_metadata::path_of(&mirror).trim_start_matches('/')).display().to_string()
+            }
+        };
+        let repomd_url = format!("{repository}/repodata/repomd.xml");
+        let repomd = self
+            .fetch_small(&repomd_url, &format!("{base}.repomd.xml"), false, incoming)?
+            .ok_or_else(|| FeedError::Download { url: repomd_url.clone(), message: "404 Not Found".into() })?;
+        let href = repo_metadata::updateinfo_location(&repomd).map_err(|e| FeedError::malformed(&repomd_url, e))?;
+        let url = format!("{repository}/{href}");
+        // named as the importer recognises an updateinfo file
+        let file = format!("{base}-updateinfo.xml.gz");
+        Ok(self
+            .fetch_one(&url, &file, false, false, state, cache, incoming, have_db)?
+            .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }))
+    }
+
+    /// Fetches a small document (a mirror list, a repository index) unconditionally and reads it,
+    /// at most [`repo_metadata::MAX_REPOMD`] bytes. `None`: optional and absent.
+    fn fetch_small(
+        &self,
+        url: &str,
+        file: &str,
+        optional: bool,
+        incoming: &Path,
+    ) -> Result<Option<Vec<u8>>, FeedError> {
+        let Some((path, _)) =
+            self.fetch_one(url, file, optional, false, &DownloadCacheState::default(), incoming, incoming, false)?
+        else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(repo_metadata::MAX_REPOMD as u64 + 1).read_to_end(&mut bytes))
+            .map_err(|e| FeedError::Io { location: url.to_owned(), source: e })?;
+        let _ = std::fs::remove_file(&path);
+        Ok(Some(bytes))
     }
 
     /// Fetches one URL (or local file) into `incoming/<file>`. Returns the path to build from and,
@@ -724,7 +827,7 @@ mod tests {
         let all = plan(&UpdateOptions::default());
         assert!(all.iter().any(|f| f.name == "osv:PyPI" && f.path == "/PyPI/all.zip"));
         assert!(all.iter().any(|f| f.path == "/Rocky%20Linux/all.zip"));
-        assert!(all.iter().any(|f| f.name == "nvd" && f.paged));
+        assert!(all.iter().any(|f| f.name == "nvd" && f.fetch == Fetch::NvdPages));
         let some = plan(&UpdateOptions {
             ecosystems: Some(vec!["pypi".into(), "rust".into()]),
             feeds: Some(vec!["osv".into(), "kev".into()]),

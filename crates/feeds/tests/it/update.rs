@@ -284,3 +284,46 @@ fn a_server_that_accepts_and_never_answers_fails_at_the_stall_timeout() {
     assert!(!db.exists(), "no database from a failed first update");
     drop(held);
 }
+
+#[test]
+fn amazon_linux_updateinfo_is_found_through_its_mirror_list_and_repomd() {
+    // A directory laid out as cdn.amazonlinux.com is: each release's mirror.list names the
+    // repository (by an upstream URL, whose path the mirror keeps), whose repomd.xml names the
+    // updateinfo file.
+    let dir = workdir("amazonmirror");
+    let root = dir.join("mirror");
+    let amazon = fixtures().join("feeds-vuls-data-update-fixtures/pkg/fetch/amazon/testdata/fixtures");
+    let link = |path: &str, src: PathBuf| {
+        let dest = root.join(path);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(src, dest).unwrap();
+    };
+    for (list, repo, updateinfo) in [
+        ("2/core/latest/x86_64/mirror.list", "2/core/2.0/x86_64/6b0225cc", "updateinfo_2.xml.gz"),
+        ("al2023/core/mirrors/latest/x86_64/mirror.list", "al2023/core/guids/3a1b/x86_64", "updateinfo_2023.xml.gz"),
+    ] {
+        let list_path = root.join(list);
+        std::fs::create_dir_all(list_path.parent().unwrap()).unwrap();
+        std::fs::write(&list_path, format!("https://cdn.amazonlinux.com/{repo}/\n")).unwrap();
+        link(&format!("{repo}/repodata/repomd.xml"), amazon.join("repomd_valid.xml"));
+        link(&format!("{repo}/repodata/updateinfo.xml.gz"), amazon.join(updateinfo));
+    }
+    let db = dir.join("a.db");
+    let opts = UpdateOptions {
+        origin: Origin::parse(root.to_str().unwrap()),
+        feeds: Some(vec!["amazon".into()]),
+        ..UpdateOptions::default()
+    };
+    let report = update(&db, &opts, &NoProgress).unwrap();
+    assert_eq!(report.downloaded, ["amazon:2", "amazon:2023"]);
+    let ecosystems: Vec<String> =
+        Database::open(&db).unwrap().ecosystems().unwrap().into_iter().map(|(e, _)| e).collect();
+    assert!(ecosystems.contains(&"Amazon Linux:2".to_owned()), "{ecosystems:?}");
+    assert!(ecosystems.contains(&"Amazon Linux:2023".to_owned()), "{ecosystems:?}");
+    assert!(!update(&db, &opts, &NoProgress).unwrap().rebuilt(), "same content: no rebuild");
+
+    // A mirror list that sends us elsewhere is refused, naming the list.
+    std::fs::write(root.join("2/core/latest/x86_64/mirror.list"), "https://evil.example/x/\n").unwrap();
+    let err = update(&dir.join("b.db"), &opts, &NoProgress).unwrap_err().to_string();
+    assert!(err.contains("mirror.list") && err.contains("no repository address"), "{err}");
+}
