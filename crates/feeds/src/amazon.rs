@@ -47,11 +47,11 @@ use flate2::bufread::MultiGzDecoder;
 use microscanner_model::Diagnostic;
 use microscanner_vulndb::{Advisory, Affected, FixState, FixStatus, Reference, SeverityKind, SeverityRating};
 use quick_xml::Reader;
-use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::Value;
 
+use crate::xml::{Bounded, attr};
 use crate::{FeedError, Import, MAX_ID, MAX_IDS, MAX_SUMMARY, Out, Sink, cut_text, introduced_zero_range, newest};
 
 /// Source name of the advisories.
@@ -68,8 +68,6 @@ pub const MAX_EVENT: u64 = 4 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 32;
 /// Most packages kept per update (a kernel ALAS lists about 100).
 pub const MAX_PACKAGES: usize = 16 * 1024;
-/// Most bytes handed to the XML reader at once.
-const FILL: usize = 64 * 1024;
 /// Longest severity word kept.
 const MAX_WORD: usize = 64;
 
@@ -140,51 +138,6 @@ fn read<R: BufRead>(mut input: R, location: &str, out: &mut Out<'_>) -> Result<(
     }
 }
 
-/// A reader that refuses to go past [`MAX_XML`] bytes in all and [`MAX_EVENT`] bytes since
-/// [`Bounded::mark`] (the start of the current event).
-struct Bounded<R> {
-    inner: R,
-    total: u64,
-    since_mark: u64,
-}
-
-impl<R> Bounded<R> {
-    fn mark(&mut self) {
-        self.since_mark = 0;
-    }
-}
-
-impl<R: BufRead> Read for Bounded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Bounded<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if self.total > MAX_XML {
-            return Err(std::io::Error::other(format!("more than {MAX_XML} bytes of XML")));
-        }
-        if self.since_mark > MAX_EVENT {
-            return Err(std::io::Error::other(format!("an XML tag or text of more than {MAX_EVENT} bytes")));
-        }
-        // Handed on in small pieces, so the bound is checked while an event is read, even when
-        // the input is one slice in memory.
-        let buf = self.inner.fill_buf()?;
-        Ok(&buf[..buf.len().min(FILL)])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.total = self.total.saturating_add(n as u64);
-        self.since_mark = self.since_mark.saturating_add(n as u64);
-        self.inner.consume(n);
-    }
-}
-
 /// The text field of an `<update>` being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -226,7 +179,7 @@ struct Doc<'o, 'a> {
 }
 
 fn read_xml<R: BufRead>(input: R, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
-    let mut reader = Reader::from_reader(Bounded { inner: input, total: 0, since_mark: 0 });
+    let mut reader = Reader::from_reader(Bounded::new(input, MAX_XML, MAX_EVENT));
     let mut doc = Doc { out, location, stack: Vec::new(), update: None, field: None, updates: 0 };
     let mut buf = Vec::new();
     let mut seen_root = false;
@@ -301,18 +254,6 @@ fn check_root(e: &BytesStart<'_>) -> Result<(), String> {
     }
     let name: String = String::from_utf8_lossy(e.local_name().as_ref()).chars().take(64).collect();
     Err(format!("the root element is <{name}>, not <updates>: not an updateinfo document"))
-}
-
-/// The value of attribute `key`, with entities resolved.
-fn attr(e: &BytesStart<'_>, key: &[u8]) -> Result<Option<String>, String> {
-    for a in e.attributes() {
-        let a = a.map_err(|e| e.to_string())?;
-        if a.key.local_name().as_ref() == key {
-            let v = a.normalized_value(XmlVersion::Implicit1_0).map_err(|e| e.to_string())?;
-            return Ok(Some(v.trim().to_owned()));
-        }
-    }
-    Ok(None)
 }
 
 /// A value that can be an id, a package name or a version: not empty, at most [`MAX_ID`] bytes,

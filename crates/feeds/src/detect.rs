@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{FeedError, Import, Sink, alpine, amazon, debian, epss, kev, nvd, osv, stream};
+use crate::{FeedError, Import, Sink, alpine, amazon, debian, epss, kev, mariner, nvd, oracle, osv, oval, stream};
 
 /// Bytes read from the start of a file to recognise it.
 const HEAD: u64 = 4096;
@@ -27,6 +27,10 @@ pub enum Format {
     VendorSecdb,
     /// Amazon Linux ALAS `updateinfo.xml` (plain or gzip).
     AmazonUpdateinfo,
+    /// Oracle Linux ELSA OVAL (`com.oracle.elsa-*.xml`).
+    OracleOval,
+    /// CBL-Mariner / Azure Linux OVAL (`cbl-mariner-2.0-oval.xml`, `azurelinux-3.0-oval.xml`).
+    MarinerOval,
     /// NVD CVE API 2.0 JSON.
     Nvd,
     /// CISA KEV JSON.
@@ -45,6 +49,8 @@ impl Format {
             Self::AlpineSecdb => "alpine-secdb",
             Self::VendorSecdb => "vendor-secdb",
             Self::AmazonUpdateinfo => "amazon-updateinfo",
+            Self::OracleOval => "oracle-oval",
+            Self::MarinerOval => "azurelinux-oval",
             Self::Nvd => "nvd",
             Self::Kev => "kev",
             Self::Epss => "epss",
@@ -67,6 +73,34 @@ pub fn is_candidate(path: &Path) -> bool {
         || name.ends_with(".csv")
         || name.ends_with(".csv.gz")
         || amazon::is_updateinfo_name(&name)
+        || oracle::is_elsa_name(&name)
+        || mariner::is_mariner_name(&name)
+}
+
+/// Which vendor's OVAL a document is, from its name and first bytes: `None` for OVAL of another
+/// vendor (Red Hat, SUSE, Debian, Ubuntu: not read here) or not OVAL at all.
+fn oval_vendor(lower_name: &str, head: &[u8]) -> Option<Format> {
+    if oracle::is_elsa_name(lower_name) {
+        return Some(Format::OracleOval);
+    }
+    if mariner::is_mariner_name(lower_name) {
+        return Some(Format::MarinerOval);
+    }
+    if !oval::looks_like_oval(head) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(HEAD as usize)]);
+    if text.contains("Oracle Errata System") || text.contains("oval:com.oracle.elsa:") {
+        Some(Format::OracleOval)
+    } else if text.contains("oval:com.microsoft.cbl-mariner:")
+        || text.contains("oval:com.microsoft.azurelinux:")
+        || text.contains("CBL-Mariner OVAL")
+        || text.contains("Azure Linux OVAL")
+    {
+        Some(Format::MarinerOval)
+    } else {
+        None
+    }
 }
 
 /// Detects the format of `bytes` (named `location`) and imports it. `Ok(None)` means "not a feed
@@ -79,6 +113,12 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
     }
     if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(bytes) {
         return amazon::parse(bytes, location).map(|i| Some((Format::AmazonUpdateinfo, i)));
+    }
+    match oval_vendor(&lower, bytes) {
+        Some(Format::OracleOval) => return oracle::parse(bytes, location).map(|i| Some((Format::OracleOval, i))),
+        Some(_) => return mariner::parse(bytes, location).map(|i| Some((Format::MarinerOval, i))),
+        None if oval::looks_like_oval(bytes) => return Ok(None),
+        None => {}
     }
     if bytes.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz") {
         return epss::import_bytes(bytes, location).map(|i| i.map(|i| (Format::Epss, i)));
@@ -121,6 +161,14 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
     }
     if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(&head) {
         return amazon::import_file(location, file, sink).map(|i| Some((Format::AmazonUpdateinfo, i)));
+    }
+    match oval_vendor(&lower, &head) {
+        Some(Format::OracleOval) => {
+            return oracle::import_file(location, file, sink).map(|i| Some((Format::OracleOval, i)));
+        }
+        Some(_) => return mariner::import_file(location, file, sink).map(|i| Some((Format::MarinerOval, i))),
+        None if oval::looks_like_oval(&head) => return Ok(None),
+        None => {}
     }
     let csv = head.starts_with(&[0x1f, 0x8b]) || lower.ends_with(".csv") || lower.ends_with(".csv.gz");
     if csv || epss::looks_like_epss(&head) {

@@ -29,12 +29,16 @@ pub mod detect;
 pub mod epss;
 pub mod kev;
 mod loose;
+pub mod mariner;
 pub mod nvd;
+pub mod oracle;
 pub mod osv;
+pub mod oval;
 pub mod repo_metadata;
 mod stream;
 pub use stream::{MAX_RECORD, MAX_VALUE};
 pub mod update;
+mod xml;
 
 use microscanner_model::Diagnostic;
 use microscanner_vulndb::{Advisory, Records, Reference};

@@ -70,7 +70,7 @@ pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, M
                 continue;
             }
         };
-        if coverage.ecosystem(key.ecosystem, || db.ecosystem_entries(key.ecosystem))? == 0 {
+        if coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))? == 0 {
             continue;
         }
         coverage.looked_up();
@@ -91,7 +91,7 @@ pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, M
 /// What matching `key` gave, from the memo when another package shared the key; `None` when the
 /// database has nothing for its (ecosystem, name).
 fn evaluated(memo: &mut Memo<'_>, kind: PackageKind, key: &LookupKey<'_>) -> Result<Option<Rc<Evaluated>>, MatchError> {
-    let data = memo.package(key.ecosystem, key.name, kind.is_os())?;
+    let data = memo.package(&key.ecosystem, key.name, kind.is_os())?;
     if data.entries.is_empty() && data.broken.is_empty() {
         return Ok(None);
     }

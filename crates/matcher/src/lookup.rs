@@ -18,8 +18,9 @@ use microscanner_version::VersionScheme;
 /// The database key (ecosystem, name) a package is looked up by, and the version compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupKey<'a> {
-    /// The ecosystem looked up (`PyPI`, `Debian:12`).
-    pub ecosystem: &'a str,
+    /// The ecosystem looked up (`PyPI`, `Debian:12`; an Oracle Ksplice package
+    /// `Oracle Linux:8:ksplice1`).
+    pub ecosystem: Cow<'a, str>,
     /// The name looked up (the source package for Debian and Ubuntu).
     pub name: &'a str,
     /// The version compared (the source version for Debian binNMUs, `1.21.3` for `go1.21.3`).
@@ -76,7 +77,7 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
             Cow::Borrowed(package.version.as_str())
         };
         return Ok(LookupKey {
-            ecosystem,
+            ecosystem: Cow::Borrowed(ecosystem),
             name: &package.name,
             version,
             scheme: VersionScheme::from_osv_ecosystem(ecosystem),
@@ -105,6 +106,15 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
         PackageKind::Apk => (source.unwrap_or(&package.name), package.version.as_str()),
         // rpm: advisories list binary packages.
         _ => (package.name.as_str(), package.version.as_str()),
+    };
+    // Oracle's Ksplice packages are their own stream: looked up where the importer keys Ksplice
+    // fixes (`Oracle Linux:8:ksplice1`), never among the ordinary fixes, and the other way round
+    // (see `microscanner_model::distro::oracle_ksplice_stream`).
+    let ecosystem = match microscanner_model::distro::oracle_ksplice_stream(version) {
+        Some(label) if package.kind == PackageKind::Rpm && ecosystem.starts_with("Oracle Linux:") => {
+            Cow::Owned(format!("{ecosystem}:{}", label.to_ascii_lowercase()))
+        }
+        _ => Cow::Borrowed(ecosystem),
     };
     Ok(LookupKey { ecosystem, name, version: Cow::Borrowed(version), scheme })
 }
@@ -157,7 +167,7 @@ mod tests {
         for (kind, eco, scheme) in cases {
             let p = pkg(kind, "x", "1.0");
             let t = lookup_key(&p, None).unwrap();
-            assert_eq!((t.ecosystem, t.scheme), (eco, scheme), "{kind:?}");
+            assert_eq!((t.ecosystem.as_ref(), t.scheme), (eco, scheme), "{kind:?}");
         }
     }
 
@@ -174,7 +184,7 @@ mod tests {
         p.source_name = Some("openssl".into());
         let o = os(Some("Debian:12"));
         let t = lookup_key(&p, Some(&o)).unwrap();
-        assert_eq!((t.ecosystem, t.name, t.version.as_ref()), ("Debian:12", "openssl", "3.0.11-1~deb12u2"));
+        assert_eq!((t.ecosystem.as_ref(), t.name, t.version.as_ref()), ("Debian:12", "openssl", "3.0.11-1~deb12u2"));
         // binNMU: the source version is compared.
         let mut p = pkg(PackageKind::Deb, "bzip2", "1.0.8-5+b1");
         p.source_name = Some("bzip2".into());
@@ -200,6 +210,19 @@ mod tests {
             (t.name, t.version.as_ref(), t.scheme),
             ("bind-export-libs", "32:9.11.26-3.el8", VersionScheme::Rpm)
         );
+    }
+
+    #[test]
+    fn oracle_ksplice_packages_are_their_own_stream() {
+        let o = OsInfo { family: "ol".into(), ecosystem: Some("Oracle Linux:8".into()), ..OsInfo::default() };
+        let p = pkg(PackageKind::Rpm, "openssl-libs", "1:1.1.1g-15.ksplice1.el8_3");
+        assert_eq!(lookup_key(&p, Some(&o)).unwrap().ecosystem, "Oracle Linux:8:ksplice1");
+        let p = pkg(PackageKind::Rpm, "openssl-libs", "1:1.1.1g-15.el8_3");
+        assert_eq!(lookup_key(&p, Some(&o)).unwrap().ecosystem, "Oracle Linux:8");
+        // Only Oracle has the rule.
+        let r = OsInfo { family: "rocky".into(), ecosystem: Some("Rocky Linux:8".into()), ..OsInfo::default() };
+        let p = pkg(PackageKind::Rpm, "x", "1-1.ksplice1.el8");
+        assert_eq!(lookup_key(&p, Some(&r)).unwrap().ecosystem, "Rocky Linux:8");
     }
 
     #[test]

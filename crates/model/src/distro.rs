@@ -76,9 +76,10 @@ fn suse_sp(version: &str) -> String {
 /// `SUSE:Linux Enterprise Server 15 SP3`, `openSUSE:Leap 15.5`, `Photon OS:4.0`, `Wolfi`,
 /// `Chainguard`, `MinimOS`), or where our own importer keys the vendor's data (Amazon Linux:
 /// `Amazon Linux:2`, `Amazon Linux:2023`, and `Amazon Linux:1` for every Amazon Linux AMI
-/// `2011.09`…`2018.03`, from ALAS `updateinfo.xml`). `None` for distributions without advisory
-/// data here (CentOS, Oracle, Fedora, CBL-Mariner/Azure Linux) and for development releases
-/// (`sid`, Alpine `edge`).
+/// `2011.09`…`2018.03`, from ALAS `updateinfo.xml`; Oracle Linux: `Oracle Linux:8` from ELSA
+/// OVAL; `CBL-Mariner:2.0` and `Azure Linux:3.0` from their OVAL). `None` for distributions
+/// without advisory data here (CentOS, Fedora) and for development releases (`sid`, Alpine
+/// `edge`).
 ///
 /// Wolfi, Chainguard and MinimOS are rolling: every `VERSION_ID` maps to the one ecosystem, which
 /// OSV's records (`CGA-…`) and the vendor's secdb share.
@@ -113,11 +114,33 @@ pub fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
         "sle-micro" | "sl-micro" => format!("SUSE:Linux Enterprise Micro {version}"),
         "opensuse-leap" => format!("openSUSE:Leap {version}"),
         "photon" => format!("Photon OS:{version}"),
+        // Oracle ELSA OVAL (`oracle` importer): os-release `ID="ol"`, `VERSION_ID="8.9"`
+        // (https://docs.oracle.com/en/operating-systems/oracle-linux/ : `/etc/os-release`), keyed
+        // by major release.
+        "ol" => format!("Oracle Linux:{}", major(version)),
+        // CBL-Mariner / Azure Linux OVAL (`mariner` importer): `ID=mariner VERSION_ID="2.0"`,
+        // `ID=azurelinux VERSION_ID="3.0"` (https://github.com/microsoft/azurelinux,
+        // `SPECS/mariner-release` / `SPECS/azurelinux-release`).
+        "mariner" => format!("CBL-Mariner:{version}"),
+        "azurelinux" => format!("Azure Linux:{version}"),
         // Amazon Linux 2 says `VERSION_ID="2"`, AL2023 `"2023"`, the old AMI `"2018.03"`.
         "amzn" if version.contains('.') && version.starts_with("20") => "Amazon Linux:1".to_owned(),
         "amzn" if matches!(version, "1" | "2" | "2022" | "2023") => format!("Amazon Linux:{version}"),
         _ => return None,
     })
+}
+
+/// Oracle's Ksplice stream of an rpm version: the `ksplice…` part of its release
+/// (`2:1.1.1g-15.ksplice1.el8_3` → `ksplice1`), `None` for an ordinary package.
+///
+/// Oracle ships Ksplice user-space packages as a separate stream: a fixed version of one stream
+/// says nothing about a package of another, so advisories are matched only within one stream
+/// (Trivy's rule: compare only when both or neither are ksplice, and the same ksplice label).
+/// ELSA fixes in a Ksplice stream are keyed in `Oracle Linux:N:<label>` and a Ksplice package is
+/// looked up there; an ordinary package in `Oracle Linux:N`.
+pub fn oracle_ksplice_stream(version: &str) -> Option<&str> {
+    let release = version.rsplit_once('-').map(|(_, r)| r)?;
+    release.split('.').find(|part| part.to_ascii_lowercase().starts_with("ksplice"))
 }
 
 /// The purl namespace of the distribution's OS packages (`debian`, `alpine`, `rocky`, `rhel`):
@@ -206,6 +229,13 @@ mod tests {
         assert_eq!(osv_ecosystem("amzn", "2023").as_deref(), Some("Amazon Linux:2023"));
         assert_eq!(osv_ecosystem("amzn", "2018.03").as_deref(), Some("Amazon Linux:1"));
         assert_eq!(osv_ecosystem("amzn", "2024"), None);
+        assert_eq!(osv_ecosystem("ol", "8").as_deref(), Some("Oracle Linux:8"));
+        assert_eq!(os_info("ol", "9.4", "x").ecosystem.as_deref(), Some("Oracle Linux:9"));
+        assert_eq!(os_info("mariner", "2.0.20230107", "x").ecosystem.as_deref(), Some("CBL-Mariner:2.0"));
+        assert_eq!(os_info("azurelinux", "3.0", "x").ecosystem.as_deref(), Some("Azure Linux:3.0"));
+        assert_eq!(oracle_ksplice_stream("2:1.1.1g-15.ksplice1.el8_3"), Some("ksplice1"));
+        assert_eq!(oracle_ksplice_stream("1:1.1.1g-15.el8_3"), None);
+        assert_eq!(oracle_ksplice_stream("ksplice1"), None);
     }
 
     #[test]

@@ -323,7 +323,8 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// Every real feed in `../shared/fixtures` (OSV of each ecosystem, the Debian DSA/DLA lists and
-/// tracker JSON, Alpine secdb, the Wolfi/Chainguard/MinimOS secdb, Amazon ALAS updateinfo, NVD,
+/// tracker JSON, Alpine secdb, the Wolfi/Chainguard/MinimOS secdb, Amazon ALAS updateinfo, the
+/// Oracle and CBL-Mariner/Azure Linux OVAL samples, NVD,
 /// KEV, EPSS), as `db build --from` is given them: the database
 /// the matcher and scan tests run against.
 pub fn fixture_feed_paths() -> Vec<PathBuf> {
@@ -355,6 +356,7 @@ pub fn fixture_feed_paths() -> Vec<PathBuf> {
     paths.push(vuls.join("wolfi/osv/testdata/fixtures/all.zip"));
     paths.extend(vendor_secdb_paths());
     paths.extend(amazon_updateinfo_paths());
+    paths.extend(vendor_oval_paths());
     paths
 }
 
@@ -382,6 +384,22 @@ pub fn amazon_updateinfo_paths() -> Vec<PathBuf> {
         .iter()
         .map(|r| dir.join(format!("updateinfo_{r}.xml.gz")))
         .collect()
+}
+
+/// The OVAL samples of Oracle Linux (vunnel's `mock_data`, `mock_ksplice_data`,
+/// `mock_per_arch_data`: real ELSA definitions) and of CBL-Mariner 2.0 / Azure Linux 3.0
+/// (vunnel's truncated OVAL files), in that order.
+pub fn vendor_oval_paths() -> Vec<PathBuf> {
+    let vunnel = fixtures_dir().join("feeds-vunnel-fixtures/tests/unit/providers");
+    let oracle = vunnel.join("oracle/test-fixtures");
+    let mariner = vunnel.join("mariner/test-fixtures");
+    vec![
+        oracle.join("mock_data"),
+        oracle.join("mock_ksplice_data"),
+        oracle.join("mock_per_arch_data"),
+        mariner.join("mariner-truncated-2.0-oval.xml"),
+        mariner.join("azure-linux-truncated-3.0-oval.xml"),
+    ]
 }
 
 /// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`

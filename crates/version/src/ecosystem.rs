@@ -15,7 +15,7 @@ pub fn scheme_for_osv_ecosystem(ecosystem: &str) -> VersionScheme {
             VersionScheme::Apk
         }
         "red hat" | "rocky linux" | "almalinux" | "suse" | "opensuse" | "mageia" | "photon os" | "openeuler"
-        | "azure linux" | "centos" | "fedora" | "oracle linux" | "amazon linux" => VersionScheme::Rpm,
+        | "azure linux" | "cbl-mariner" | "centos" | "fedora" | "oracle linux" | "amazon linux" => VersionScheme::Rpm,
         "pypi" => VersionScheme::Pep440,
         "npm" => VersionScheme::Npm,
         // SemVer 2.0 is each of these ecosystems' own rule: Cargo, Elixir's `Version` (Hex),

@@ -53,15 +53,15 @@ fn os_release_fixtures() {
     check(&os_release("rhel"), "rhel", "9", Some("Red Hat:enterprise_linux:9"));
     check(&os_release("centos"), "centos", "7", None);
     check(&os_release("centos-stream"), "centos", "8", None);
-    check(&os_release("oracle"), "ol", "8", None);
+    check(&os_release("oracle"), "ol", "8", Some("Oracle Linux:8"));
     check(&os_release("fedora"), "fedora", "42", None);
     check(&os_release("sles"), "sles", "15.3", Some("SUSE:Linux Enterprise Server 15 SP3"));
     check(&os_release("opensuseleap-15.2.1"), "opensuse-leap", "15.2.1", Some("openSUSE:Leap 15.2.1"));
     check(&os_release("opensuseleap-42.3"), "opensuse-leap", "42.3", Some("openSUSE:Leap 42.3"));
     check(&os_release("opensusetumbleweed"), "opensuse-tumbleweed", "20220412", Some("openSUSE:Tumbleweed"));
     check(&os_release("slemicro"), "sle-micro", "5.3", Some("SUSE:Linux Enterprise Micro 5.3"));
-    check(&os_release("mariner-2.0"), "mariner", "2.0", None);
-    check(&os_release("azurelinux-3.0"), "azurelinux", "3.0", None);
+    check(&os_release("mariner-2.0"), "mariner", "2.0", Some("CBL-Mariner:2.0"));
+    check(&os_release("azurelinux-3.0"), "azurelinux", "3.0", Some("Azure Linux:3.0"));
     check(&os_release("photon"), "photon", "4.0", Some("Photon OS:4.0"));
     // No ID: recognised from NAME.
     check(&os_release("no-id"), "alpine", "3.15", Some("Alpine:v3.15"));
@@ -160,7 +160,7 @@ fn release_file_fallbacks() {
     check(&photon, "photon", "3.0", Some("Photon OS:3.0"));
     let mariner =
         detect("etc/mariner-release", b"CBL-Mariner 2.0.20220226\nMARINER_BUILD_NUMBER=0d3b1b4\n".to_vec()).unwrap().1;
-    check(&mariner, "mariner", "2.0", None);
+    check(&mariner, "mariner", "2.0", Some("CBL-Mariner:2.0"));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! End to end on Amazon Linux 2023 and Wolfi roots: `db build --from` over the vendors' fixture
 //! directories, then `scan dir:ROOT` of a root with the vendor's `os-release` and a package
 //! database (an `rpmdb.sqlite` written by the real `rpm`, an apk `installed` of real Wolfi
-//! package names and versions) gets exactly the findings the samples imply.
+//! package names and versions) gets exactly the findings the samples imply; a CBL-Mariner 2.0
+//! root with the real `rpmdb.sqlite` of a Mariner image against Microsoft's OVAL sample.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -187,4 +188,101 @@ fn a_wolfi_root_gets_the_secdb_findings() {
     );
     assert_eq!(report["os"]["ecosystem"], "Wolfi", "{}", report["os"]);
     assert!(matches!(code, Some(0 | 4)), "{code:?}");
+}
+
+/// A database built by the binary from the CBL-Mariner / Azure Linux OVAL fixture directory.
+fn mariner_db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("distro-scan-oval-db-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("microscanner.db");
+        let f = microscanner_testkit::fixtures_dir();
+        let out = microscanner()
+            .args(["db", "build", "--db"])
+            .arg(&db)
+            .arg("--from")
+            .arg(f.join("feeds-vunnel-fixtures/tests/unit/providers/mariner"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "db build: {}", String::from_utf8_lossy(&out.stderr));
+        db
+    })
+}
+
+/// A CBL-Mariner 2.0 root: the real `rpmdb.sqlite` of a CBL-Mariner 2.0 image (go-rpmdb's
+/// fixture, 129 packages) and the `os-release` of its `mariner-release` package (Trivy's fixture
+/// of it: `ID=mariner VERSION_ID="2.0"`, as github.com/microsoft/azurelinux writes it).
+fn mariner_root() -> tempfile::TempDir {
+    let f = microscanner_testkit::fixtures_dir();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::create_dir_all(root.path().join("var/lib/rpm")).unwrap();
+    std::fs::copy(
+        f.join("pkgdb-trivy/pkg/fanal/analyzer/os/release/testdata/mariner-2.0"),
+        root.path().join("etc/os-release"),
+    )
+    .unwrap();
+    std::fs::copy(
+        f.join("pkgdb-go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"),
+        root.path().join("var/lib/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    root
+}
+
+#[test]
+fn a_cbl_mariner_2_root_with_the_real_rpmdb_gets_the_oval_findings() {
+    let root = mariner_root();
+    let scan_mariner = |root: &Path| {
+        let out = microscanner()
+            .args(["scan", &format!("dir:{}", root.display()), "-f", "json", "--no-cache", "--db"])
+            .arg(mariner_db())
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let mut found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["package"]["name"].as_str().unwrap().to_owned(), f["id"].as_str().unwrap().to_owned()))
+            .collect();
+        found.sort();
+        (out.status.code(), found, report)
+    };
+    // The image as it is: its glibc 2.34-2.cm2 is at or below the sample's glibc check
+    // (CVE-2023-0687, "less than or equal 2.35-4"), which Microsoft marks Not Applicable: nothing.
+    let (code, found, report) = scan_mariner(root.path());
+    assert_eq!(report["os"]["ecosystem"], "CBL-Mariner:2.0", "{}", report["os"]);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(code, Some(0));
+    let text = report.to_string();
+    assert!(text.contains("\"glibc\"") && text.contains("2.34-2.cm2"), "glibc inventoried");
+    if !microscanner_testkit::require(tool_exists("rpm") && tool_exists("rpmbuild"), "rpm and rpmbuild") {
+        return;
+    }
+    // With golang and mysql of CBL-Mariner 2.0 added to the real database by the real `rpm`:
+    // below the sample's fixes (1.20.7-1.cm2, 8.0.33-1.cm2), and bind at the last affected build.
+    let work = tempfile::tempdir().unwrap();
+    rpmdb(
+        root.path(),
+        work.path(),
+        &[("golang", "1.20.6", "1.cm2"), ("mysql", "8.0.32", "1.cm2"), ("bind", "9.16.33", "1.cm2")],
+    );
+    let (code, found, report) = scan_mariner(root.path());
+    assert_eq!(
+        found,
+        pairs(&[
+            ("bind", "CVE-2022-3736"),
+            ("golang", "CVE-2023-29404"),
+            ("mysql", "CVE-2023-21977"),
+            ("mysql", "CVE-2023-21980"),
+        ]),
+        "{report}"
+    );
+    assert_eq!(code, Some(4), "Critical and High findings fail the scan");
+    let golang = report["findings"].as_array().unwrap().iter().find(|f| f["package"]["name"] == "golang").unwrap();
+    assert_eq!(golang["severity"], "critical");
+    assert_eq!(golang["fix"]["versions"][0], "1.20.7-1.cm2");
 }

@@ -191,3 +191,122 @@ fn the_vendor_directory_layouts_build_a_database() {
     assert!(db.affected("Amazon Linux:2", "kernel").unwrap().iter().all(|a| a.advisory_id.starts_with("CVE-2017-57")));
     assert_eq!(db.affected("Amazon Linux:2:extras:kernel-5.15", "kernel").unwrap().len(), 13);
 }
+
+/// The (ecosystem, name, introduced, fixed or last affected) of `id`'s entries, sorted.
+fn entries(i: &Import, id: &str) -> Vec<(String, String, String, String)> {
+    let mut v: Vec<_> = i
+        .records
+        .affected
+        .iter()
+        .filter(|a| a.advisory_id == id)
+        .map(|a| {
+            let events = &a.ranges[0]["events"];
+            let end = events[1].as_object().unwrap().iter().next().map(|(k, v)| format!("{k} {}", v.as_str().unwrap()));
+            (a.ecosystem.clone(), a.name.clone(), events[0]["introduced"].as_str().unwrap().to_owned(), end.unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn oracle_elsa_oval_samples_import_exactly() {
+    use microscanner_feeds::oracle;
+    let paths = microscanner_testkit::vendor_oval_paths();
+    // (affected, fix states, advisories): one advisory per CVE, an entry per binary package.
+    let expected = [(40, 40, 6), (12, 12, 2), (32, 32, 6)];
+    let mut imports = Vec::new();
+    for (path, n) in paths[..3].iter().zip(expected) {
+        let (format, i) = import(path);
+        assert_eq!(format, Format::OracleOval, "{}", path.display());
+        assert_eq!(counts(&i), n, "{}", path.display());
+        assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
+        assert!(i.records.advisories.iter().all(|a| a.source == oracle::SOURCE));
+        imports.push(i);
+    }
+    let plain = &imports[0];
+    assert_eq!(plain.timestamp.as_deref(), Some("2018-10-12T00:00:00Z"));
+    let bind = entries(plain, "CVE-2007-0493");
+    assert_eq!(bind.len(), 8);
+    assert!(bind.contains(&("Oracle Linux:5".into(), "bind".into(), "0".into(), "fixed 30:9.3.3-8.el5".into())));
+    let a = plain.records.advisories.iter().find(|a| a.id == "CVE-2007-0493").unwrap();
+    assert_eq!(a.related, ["ELSA-2007-0057"]);
+    assert_eq!(a.published.as_deref(), Some("2007-06-26"));
+    assert_eq!(a.references[0].url, "http://linux.oracle.com/errata/ELSA-2007-0057.html");
+    assert_eq!(a.summary.as_deref(), Some("ELSA-2007-0057:  Moderate: bind security update  (MODERATE)"));
+    let s = plain.records.severities.iter().find(|s| s.advisory_id == "CVE-2007-0493").unwrap();
+    assert_eq!((s.value.as_str(), s.source.as_str(), s.scope.as_str()), ("moderate", "oracle", "Oracle Linux:5/bind"));
+    // UEK: its own package names, a `0:` epoch left out.
+    assert!(entries(plain, "CVE-2018-7492").contains(&(
+        "Oracle Linux:6".into(),
+        "kernel-uek".into(),
+        "0".into(),
+        "fixed 2.6.39-400.302.2.el6uek".into()
+    )));
+    // Ksplice fixes are a stream of their own.
+    let ksplice = entries(&imports[1], "CVE-2021-3449");
+    assert_eq!(ksplice.len(), 6);
+    assert!(ksplice.iter().all(|e| e.0 == "Oracle Linux:8:ksplice1"), "{ksplice:?}");
+    assert!(ksplice.contains(&(
+        "Oracle Linux:8:ksplice1".into(),
+        "openssl-libs".into(),
+        "0".into(),
+        "fixed 2:1.1.1g-15.ksplice1.el8_3".into()
+    )));
+    // Per architecture: the lowest fixed build (x86_64's) for rsyslog; OL10 firefox.
+    let per_arch = &imports[2];
+    assert!(entries(per_arch, "CVE-2022-24903").contains(&(
+        "Oracle Linux:7".into(),
+        "rsyslog".into(),
+        "0".into(),
+        "fixed 8.24.0-57.0.1.el7_9.3".into()
+    )));
+    assert_eq!(
+        entries(per_arch, "CVE-2025-6424"),
+        [("Oracle Linux:10".into(), "firefox".into(), "0".into(), "fixed 128.12.0-1.0.1.el10_0".into())]
+    );
+    assert!(entries(per_arch, "CVE-2024-2307").contains(&(
+        "Oracle Linux:8".into(),
+        "osbuild".into(),
+        "0".into(),
+        "fixed 110-1.el8".into()
+    )));
+    // Streaming gives the same records.
+    let mut sink = Keep::default();
+    let (_, rest) = detect::import_file("mock_data", &paths[0], &mut sink).unwrap().unwrap();
+    assert_eq!(sink.0.affected.len() + rest.records.affected.len(), 40);
+}
+
+#[test]
+fn mariner_and_azure_linux_oval_samples_import_exactly() {
+    use microscanner_feeds::mariner;
+    let paths = microscanner_testkit::vendor_oval_paths();
+    let (format, m) = import(&paths[3]);
+    assert_eq!(format, Format::MarinerOval);
+    // 5 definitions; glibc CVE-2023-0687 is "Not Applicable".
+    assert_eq!(counts(&m), (4, 4, 4));
+    assert!(m.records.advisories.iter().all(|a| a.source == mariner::SOURCE));
+    assert!(!m.records.affected.iter().any(|a| a.name == "glibc"));
+    assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+    assert_eq!(
+        entries(&m, "CVE-2023-29404"),
+        [("CBL-Mariner:2.0".into(), "golang".into(), "1.19.0.cm2".into(), "fixed 1.20.7-1.cm2".into())]
+    );
+    assert_eq!(
+        entries(&m, "CVE-2022-3736"),
+        [("CBL-Mariner:2.0".into(), "bind".into(), "0".into(), "last_affected 9.16.33-1.cm2".into())]
+    );
+    let st = m.records.fix_statuses.iter().find(|s| s.advisory_id == "CVE-2022-3736").unwrap();
+    assert_eq!((st.state, st.fixed_version.as_deref()), (FixState::Unfixed, None));
+    let s = m.records.severities.iter().find(|s| s.advisory_id == "CVE-2023-21980").unwrap();
+    assert_eq!((s.value.as_str(), s.kind, s.scope.as_str()), ("high", SeverityKind::Vendor, "CBL-Mariner:2.0/mysql"));
+    assert_eq!(m.timestamp.as_deref(), Some("2023-05-11T12:02:01.195098043Z"));
+    let (format, az) = import(&paths[4]);
+    assert_eq!(format, Format::MarinerOval);
+    assert_eq!(counts(&az), (3, 3, 3));
+    assert!(az.diagnostics.is_empty(), "{:?}", az.diagnostics);
+    assert_eq!(
+        entries(&az, "CVE-2024-24258"),
+        [("Azure Linux:3.0".into(), "freeglut".into(), "0".into(), "fixed 3.4.0-1.azl3".into())]
+    );
+}

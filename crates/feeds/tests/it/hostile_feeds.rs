@@ -576,3 +576,88 @@ fn hostile_vendor_secdb_is_one_line_error_or_diagnostics() {
         .unwrap_err();
     one_line_naming(&err, "x.json");
 }
+
+#[test]
+fn hostile_oracle_oval_is_one_line_error_or_diagnostics() {
+    use microscanner_feeds::oracle;
+    let real = std::fs::read(&microscanner_testkit::vendor_oval_paths()[2]).unwrap();
+    // Truncated: cut inside a definition, and through detection and the file reader too,
+    // nothing handed on before the error.
+    one_line_naming(&oracle::parse(&real[..real.len() / 2], "elsa.xml").unwrap_err(), "elsa.xml");
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let cut = dir.path().join("com.oracle.elsa-2022.xml");
+    std::fs::write(&cut, &real[..real.len() - 30]).unwrap();
+    let mut sink = Chunks::default();
+    let err = detect::import_file("cut/com.oracle.elsa-2022.xml", &cut, &mut sink).unwrap_err();
+    one_line_naming(&err, "cut/com.oracle.elsa-2022.xml");
+    assert!(sink.all.is_empty());
+    // Huge: a 5 MiB description is one event over the bound.
+    let huge = format!(
+        "<oval_definitions><definitions><definition id=\"d\"><metadata><description>{}</description></metadata></definition></definitions></oval_definitions>",
+        "x".repeat(5 << 20)
+    );
+    let err = oracle::parse(huge.as_bytes(), "huge.xml").unwrap_err();
+    one_line_naming(&err, "huge.xml");
+    assert!(err.to_string().contains("more than"), "{err}");
+    // Entity bomb: a DTD's entities are never expanded; using one is an error.
+    let bomb = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\
+        <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>\
+        <oval_definitions><definitions><definition id=\"d\"><metadata><title>&lol3;</title></metadata></definition></definitions></oval_definitions>";
+    one_line_naming(&oracle::parse(bomb.as_bytes(), "bomb.xml").unwrap_err(), "bomb.xml");
+    // Deep nesting of criteria.
+    let deep = format!("<oval_definitions><definitions><definition id=\"d\">{}", "<criteria>".repeat(100));
+    one_line_naming(&oracle::parse(deep.as_bytes(), "deep.xml").unwrap_err(), "deep.xml");
+    // Not OVAL at all.
+    one_line_naming(&oracle::parse(b"<updates/>", "x.xml").unwrap_err(), "x.xml");
+    // Wrong types: a criterion that is not a package check, a version with spaces, no release,
+    // no ELSA id: diagnostics, the good package still imported.
+    let odd = "<oval_definitions><definitions>\
+        <definition id=\"oval:com.oracle.elsa:def:1\"><metadata><title>ELSA-2024-1: x (IMPORTANT)</title>\
+          <reference source=\"CVE\" ref_id=\"CVE-2024-1\" ref_url=\"u\"/><reference source=\"CVE\" ref_id=\"not a cve\"/></metadata>\
+          <criteria operator=\"AND\"><criterion test_ref=\"t\" comment=\"Oracle Linux 9 is installed\"/>\
+            <criteria operator=\"OR\"><criterion test_ref=\"t\" comment=\"good is earlier than 0:1.0-1.el9\"/>\
+            <criterion test_ref=\"t\" comment=\"bad is earlier than 1 0\"/><criterion test_ref=\"t\" comment=\"odd\"/></criteria></criteria>\
+          <criterion test_ref=\"t\" comment=\"loose is earlier than 1.0-1\"/></definition>\
+        <definition id=\"oval:x:def:2\"><metadata><title>no id</title></metadata><criteria><criterion test_ref=\"t\" comment=\"a is earlier than 1-1\"/></criteria></definition>\
+      </definitions></oval_definitions>";
+    let i = oracle::parse(odd.as_bytes(), "odd.xml").unwrap();
+    let names: Vec<&str> = i.records.affected.iter().map(|a| a.name.as_str()).collect();
+    // A criterion beside the top `AND` is one more term of it: still under Oracle Linux 9.
+    assert_eq!(names, ["good", "loose"]);
+    assert!(i.records.affected.iter().all(|a| a.ecosystem == "Oracle Linux:9"));
+    assert_eq!(i.records.advisories[0].related, ["ELSA-2024-1"]);
+    assert_eq!(i.diagnostics.len(), 2, "{:?}", i.diagnostics);
+    for d in &i.diagnostics {
+        assert!(!d.message.contains('\n'), "{}", d.message);
+    }
+}
+
+#[test]
+fn hostile_mariner_oval_is_one_line_error_or_diagnostics() {
+    use microscanner_feeds::mariner;
+    let real = std::fs::read(&microscanner_testkit::vendor_oval_paths()[3]).unwrap();
+    one_line_naming(&mariner::parse(&real[..real.len() - 40], "cm2.xml").unwrap_err(), "cm2.xml");
+    one_line_naming(&mariner::parse(&real[..real.len() / 3], "cm2.xml").unwrap_err(), "cm2.xml");
+    let huge = format!("<oval_definitions><states><rpminfo_state id=\"s\"><evr>{}</evr>", "9".repeat(5 << 20));
+    one_line_naming(&mariner::parse(huge.as_bytes(), "huge.xml").unwrap_err(), "huge.xml");
+    one_line_naming(&mariner::parse(b"<oval_definitions>&xxe;</oval_definitions>", "e.xml").unwrap_err(), "e.xml");
+    // Wrong types: an unknown operation, a version without a dist tag, a test that is not
+    // defined, a state with spaces: nothing matched from them, diagnostics, no error.
+    let odd = "<oval_definitions><definitions>\
+        <definition id=\"d1\"><metadata><title>t</title><reference source=\"CVE\" ref_id=\"CVE-2024-1\"/><severity>High</severity></metadata>\
+          <criteria><criterion test_ref=\"t1\"/><criterion test_ref=\"t2\"/><criterion test_ref=\"missing\"/></criteria></definition>\
+        <definition id=\"d2\"><metadata><title>t</title><reference source=\"CVE\" ref_id=\"CVE-2024-2\"/></metadata>\
+          <criteria><criterion test_ref=\"t3\"/></criteria></definition>\
+      </definitions><tests>\
+        <rpminfo_test id=\"t1\"><object object_ref=\"o1\"/><state state_ref=\"s1\"/></rpminfo_test>\
+        <rpminfo_test id=\"t2\"><object object_ref=\"o1\"/><state state_ref=\"s2\"/></rpminfo_test>\
+        <rpminfo_test id=\"t3\"><object object_ref=\"o2\"/><state state_ref=\"s3\"/></rpminfo_test>\
+      </tests><objects><rpminfo_object id=\"o1\"><name>ok</name></rpminfo_object><rpminfo_object id=\"o2\"><name>notag</name></rpminfo_object></objects>\
+      <states><rpminfo_state id=\"s1\"><evr operation=\"less than\">0:1.0-1.cm2</evr></rpminfo_state>\
+        <rpminfo_state id=\"s2\"><evr operation=\"pattern match\">^1</evr></rpminfo_state>\
+        <rpminfo_state id=\"s3\"><evr operation=\"less than\">0:1.0-1.el9</evr></rpminfo_state></states></oval_definitions>";
+    let i = mariner::parse(odd.as_bytes(), "odd.xml").unwrap();
+    let got: Vec<(&str, &str)> = i.records.affected.iter().map(|a| (a.name.as_str(), a.ecosystem.as_str())).collect();
+    assert_eq!(got, [("ok", "CBL-Mariner:2.0")]);
+    assert_eq!(i.diagnostics.len(), 2, "{:?}", i.diagnostics);
+}

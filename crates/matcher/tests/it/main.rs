@@ -15,6 +15,7 @@
 mod common;
 mod database_reads;
 mod debian_tracker;
+mod distro_oval;
 mod distro_vendors;
 mod languages;
 mod new_ecosystems;
