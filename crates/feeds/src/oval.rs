@@ -9,10 +9,10 @@
 //! streams it event by event (`quick-xml`) and keeps only what the vendor's mapping asks for:
 //! at `</definition>` the vendor picks the criterion leaves that are package checks (with a
 //! context of its own, such as the release), and only the tests, objects and states those
-//! leaves reach are kept. At the end each pick is resolved to a [`Check`]: the package name, the
+//! leaves reach are kept. At the end each pick is resolved to a `Check`: the package name, the
 //! comparison and the `evr`. Leaves that do not reach an `evr` state (signature keys,
 //! architectures, the release's own test) resolve to nothing and are dropped. A vendor may
-//! instead read the check from the criterion itself ([`Pick::known`]): Oracle's criterion
+//! instead read the check from the criterion itself (`Pick::known`): Oracle's criterion
 //! comments state it (`bind is earlier than 30:9.3.3-8.el5`), as Trivy and vunnel read them.
 //!
 //! # Bounds
