@@ -157,16 +157,25 @@ impl PackageData {
     }
 }
 
+/// How many names with nothing in the database one match remembers (about 3 MiB of map): enough
+/// for every repeated name of a real image (Debian binaries of one source, a lockfile's
+/// duplicates), while the names an image can bring are unbounded.
+const ABSENT_MEMO_BOUND: usize = 65_536;
+
 /// The memo of one match: every database read, decoded, kept for the packages and findings that
 /// share it.
 pub(crate) struct Memo<'db> {
     db: &'db Database,
     /// By ecosystem, then name. Names are compact (most are stored inline), and every name the
-    /// database has nothing for shares [`Memo::nothing`], so a lockfile of a million distinct
-    /// packages costs a map entry each, not a decoded record each.
+    /// database has nothing for shares [`Memo::nothing`]. Names the database has something for
+    /// are bounded by the database; names it has nothing for come from the image, so only the
+    /// first [`ABSENT_MEMO_BOUND`] are remembered: a lockfile of a million distinct names costs
+    /// a query each, not a map entry each.
     packages: HashMap<String, HashMap<CompactString, Rc<PackageData>>>,
     /// The one answer for every name the database has nothing for.
     nothing: Rc<PackageData>,
+    /// How many names the memo remembers as having nothing.
+    absent: usize,
     advisories: HashMap<String, Option<Rc<AdvisoryBrief>>>,
     kev: HashMap<String, Option<KevEntry>>,
     epss: HashMap<String, Option<EpssScore>>,
@@ -179,6 +188,7 @@ impl<'db> Memo<'db> {
             db,
             packages: HashMap::new(),
             nothing: Rc::new(PackageData::default()),
+            absent: 0,
             advisories: HashMap::new(),
             kev: HashMap::new(),
             epss: HashMap::new(),
@@ -220,8 +230,15 @@ impl<'db> Memo<'db> {
             st.sort_by(|a, b| a.advisory_id.cmp(&b.advisory_id));
             data.statuses = st;
         }
-        let data =
-            if data.entries.is_empty() && data.broken.is_empty() { Rc::clone(&self.nothing) } else { Rc::new(data) };
+        let data = if data.entries.is_empty() && data.broken.is_empty() {
+            if self.absent >= ABSENT_MEMO_BOUND {
+                return Ok(Rc::clone(&self.nothing));
+            }
+            self.absent += 1;
+            Rc::clone(&self.nothing)
+        } else {
+            Rc::new(data)
+        };
         self.packages.entry(ecosystem.to_owned()).or_default().insert(name.into(), Rc::clone(&data));
         Ok(data)
     }
