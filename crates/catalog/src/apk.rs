@@ -4,7 +4,7 @@
 //! `P` name, `V` version, `A` arch, `L` license, `o` origin (the source package Alpine's advisories
 //! are keyed by), `F` a directory and `R` a file in the last `F` directory.
 
-use microscanner_model::{Diagnostic, Package, PackageKind};
+use microscanner_model::{CompactString, Diagnostic, Package, PackageKind};
 
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
@@ -44,8 +44,9 @@ impl Analyzer for ApkAnalyzer {
                 continue;
             }
             let (mut packages, diags) = parse(bytes);
+            let location = std::sync::Arc::new(CompactString::from(path.as_str()));
             for p in &mut packages {
-                p.location = path.as_str().into();
+                p.set_shared_location(std::sync::Arc::clone(&location));
             }
             out.diagnostics.extend(diags.into_iter().map(|d| Diagnostic { location: path.clone(), ..d }));
             out.records.push(Record::Packages { path: path.clone(), packages });

@@ -216,7 +216,7 @@ mod tests {
         let (packages, diagnostics) = parse_status(STATUS_TEXT.as_bytes(), "/var/lib/dpkg/status", true);
         let got: Vec<_> = packages
             .iter()
-            .map(|p| (p.name.as_str(), p.version.as_str(), p.source_name.as_deref(), p.source_version.as_deref()))
+            .map(|p| (p.name.as_str(), p.version.as_str(), p.source_name(), p.source_version()))
             .collect();
         assert_eq!(
             got,
@@ -226,7 +226,7 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
-        assert_eq!(packages[0].purl, "", "set by the inventory step, which knows the distro");
+        assert_eq!(packages[0].purl(), "pkg:deb/bzip2@1.0.8-5%2Bb1", "the distro is the inventory step's to add");
         assert_eq!(crate::os::package_purl(&packages[0], None), "pkg:deb/debian/bzip2@1.0.8-5%2Bb1?arch=amd64");
     }
 

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::lang::reconcile::{ReconcileOptions, reconcile_with};
 use crate::layer::analyze_layer;
-use crate::merge::{LayerMeta, Merged, dedup, merge};
+use crate::merge::{LayerMeta, Merged, merge, sort_and_dedup};
 use crate::store::{LayerStore, layer_key};
 use crate::{Analyzer, LayerResult};
 
@@ -179,32 +179,21 @@ fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory 
     let Merged { mut packages, mut owned_files, os, diagnostics, .. } = merged;
     for package in &mut packages {
         if package.kind == PackageKind::Deb {
-            let with_arch = package.arch.as_ref().map(|a| format!("{}:{a}", package.name));
+            let with_arch = package.arch().map(|a| format!("{}:{a}", package.name));
             // moved, not copied: a package's file list is its own
             let files =
                 with_arch.and_then(|k| owned_files.remove(&k)).or_else(|| owned_files.remove(package.name.as_str()));
             if let Some(files) = files {
-                package.files = files;
+                package.set_files(files);
             }
         }
         if package.kind.is_os() {
-            package.purl = crate::os::package_purl(package, os.as_ref()).into();
+            let purl = crate::os::package_purl(package, os.as_ref());
+            package.set_purl(purl);
         }
     }
     let reconcile = ReconcileOptions { drop_os_owned: options.drop_os_owned };
     let mut packages = reconcile_with(packages, reconcile);
-    // unstable (no n/2 scratch copy of the packages) and still deterministic: what remains equal
-    // after the purl is the same package twice, which `dedup` folds
-    packages.sort_unstable_by(|a, b| {
-        (a.kind, &a.name, &a.version, &a.arch, &a.location, &a.purl).cmp(&(
-            b.kind,
-            &b.name,
-            &b.version,
-            &b.arch,
-            &b.location,
-            &b.purl,
-        ))
-    });
-    dedup(&mut packages);
+    sort_and_dedup(&mut packages);
     Inventory { image: image.info.clone(), os, packages, diagnostics }
 }

@@ -5,6 +5,7 @@
 //! wrote the same path again. Every package is attributed to the lowest layer from which its
 //! evidence file listed it without interruption.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
@@ -218,13 +219,17 @@ fn remove_below<V>(map: &mut BTreeMap<String, V>, path: &str, inclusive: bool) {
     }
 }
 
-/// Keeps only the first of packages that are identical in every reported field (the same
-/// package listed twice by one database).
-pub(crate) fn dedup(packages: &mut Vec<Package>) {
-    let keep: Vec<bool> = {
-        let mut seen = HashSet::with_capacity(packages.len());
-        packages.iter().map(|p| seen.insert((p.purl.as_str(), p.location.as_str()))).collect()
-    };
-    let mut keep = keep.into_iter();
-    packages.retain(|_| keep.next().unwrap_or(true));
+/// Sorts packages (kind, name, version, architecture, location, then purl) and keeps one of
+/// each run identical in those fields: the same package listed twice by one database. The sort
+/// is unstable (no scratch copy of half the list) and still deterministic: what it leaves in any
+/// order is equal in every field it keeps. No set of keys is built, and the purl (derived for a
+/// language package, not stored) is made only to break a tie.
+pub(crate) fn sort_and_dedup(packages: &mut Vec<Package>) {
+    fn order(a: &Package, b: &Package) -> Ordering {
+        (a.kind, &a.name, &a.version, a.arch(), a.location())
+            .cmp(&(b.kind, &b.name, &b.version, b.arch(), b.location()))
+            .then_with(|| a.purl().cmp(&b.purl()))
+    }
+    packages.sort_unstable_by(order);
+    packages.dedup_by(|a, b| order(a, b) == Ordering::Equal);
 }

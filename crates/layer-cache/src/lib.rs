@@ -339,7 +339,7 @@ fn encode(result: &LayerResult) -> Result<Vec<u8>, LayerCacheError> {
                 path: path.clone(),
                 packages: packages
                     .iter()
-                    .map(|p| StoredPackage { package: p.clone(), files: p.files.clone() })
+                    .map(|p| StoredPackage { package: p.clone(), files: p.files().to_vec() })
                     .collect(),
             },
             Record::OwnedFiles { path, package, files } => {
@@ -385,7 +385,7 @@ fn decode(bytes: &[u8]) -> Result<LayerResult, String> {
                 packages: packages
                     .into_iter()
                     .map(|StoredPackage { mut package, files }| {
-                        package.files = files;
+                        package.set_files(files);
                         package
                     })
                     .collect(),

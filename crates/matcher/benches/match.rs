@@ -85,7 +85,7 @@ fn inventory(db_path: &std::path::Path, age: Age) -> Inventory {
         if kind == PackageKind::Deb {
             for bin in [name.clone(), format!("lib{name}1"), format!("{name}-common")] {
                 let mut p = package(kind, &bin, &version, "/var/lib/dpkg/status");
-                p.source_name = Some(name.as_str().into());
+                p.set_source_name(Some(name.as_str().into()));
                 packages.push(p);
             }
         } else {

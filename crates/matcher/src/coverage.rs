@@ -118,7 +118,7 @@ impl CoverageBuilder {
     pub(crate) fn bad_version(&mut self, package: &Package, why: &str) {
         self.complete = false;
         self.skipped.push(Skipped {
-            what: format!("{} {} {} ({})", package.kind.purl_type(), package.name, package.version, package.location),
+            what: format!("{} {} {} ({})", package.kind.purl_type(), package.name, package.version, package.location()),
             reason: format!("version cannot be compared, advisories for it were not evaluated: {why}"),
         });
     }

@@ -110,13 +110,13 @@ impl Matches {
         let label = || format!("{} {} {}", package.kind.purl_type(), package.name, package.version);
         if let Some(why) = &evaluated.bad_version {
             self.diagnostics.push(Diagnostic::warning(
-                package.location.as_str(),
+                package.location(),
                 format!("{}: version cannot be compared, its advisories were not evaluated: {why}", label()),
             ));
             self.bad_versions.push((index, why.clone()));
         }
         for (id, why) in &evaluated.undecided {
-            self.diagnostics.push(undecided(&package.location, &label(), id, why));
+            self.diagnostics.push(undecided(package.location(), &label(), id, why));
         }
         let affected = AffectedPackage::new(package, key.name);
         self.findings.extend(evaluated.vulnerabilities.iter().map(|v| v.finding(affected.clone())));

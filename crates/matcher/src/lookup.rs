@@ -95,12 +95,12 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
     if os_scheme(package.kind) != Some(scheme) {
         return Err(Unmatched::WrongOs { ecosystem: ecosystem.to_owned() });
     }
-    let source = package.source_name.as_deref().filter(|s| !s.is_empty());
+    let source = package.source_name().filter(|s| !s.is_empty());
     let (name, version) = match package.kind {
         // dpkg: advisories name the source package and its version.
         PackageKind::Deb => (
             source.unwrap_or(&package.name),
-            package.source_version.as_deref().filter(|v| !v.is_empty()).unwrap_or(&package.version),
+            package.source_version().filter(|v| !v.is_empty()).unwrap_or(&package.version),
         ),
         // apk: secdb is keyed by the origin; origin and subpackages share one version.
         PackageKind::Apk => (source.unwrap_or(&package.name), package.version.as_str()),
@@ -181,14 +181,14 @@ mod tests {
     #[test]
     fn debian_binary_is_matched_as_its_source_with_the_source_version() {
         let mut p = pkg(PackageKind::Deb, "libssl3", "3.0.11-1~deb12u2");
-        p.source_name = Some("openssl".into());
+        p.set_source_name(Some("openssl".into()));
         let o = os(Some("Debian:12"));
         let t = lookup_key(&p, Some(&o)).unwrap();
         assert_eq!((t.ecosystem.as_ref(), t.name, t.version.as_ref()), ("Debian:12", "openssl", "3.0.11-1~deb12u2"));
         // binNMU: the source version is compared.
         let mut p = pkg(PackageKind::Deb, "bzip2", "1.0.8-5+b1");
-        p.source_name = Some("bzip2".into());
-        p.source_version = Some("1.0.8-5".into());
+        p.set_source_name(Some("bzip2".into()));
+        p.set_source_version(Some("1.0.8-5".into()));
         assert_eq!(lookup_key(&p, Some(&o)).unwrap().version, "1.0.8-5");
         // No Source field: the package is its own source.
         let p = pkg(PackageKind::Deb, "bash", "5.2.15-2+b2");
@@ -199,11 +199,11 @@ mod tests {
     #[test]
     fn apk_uses_origin_and_rpm_the_binary_name() {
         let mut p = pkg(PackageKind::Apk, "libcrypto3", "3.1.4-r5");
-        p.source_name = Some("openssl".into());
+        p.set_source_name(Some("openssl".into()));
         let o = OsInfo { family: "alpine".into(), ecosystem: Some("Alpine:v3.19".into()), ..OsInfo::default() };
         assert_eq!(lookup_key(&p, Some(&o)).unwrap().name, "openssl");
         let mut p = pkg(PackageKind::Rpm, "bind-export-libs", "32:9.11.26-3.el8");
-        p.source_name = Some("bind".into());
+        p.set_source_name(Some("bind".into()));
         let o = OsInfo { family: "rocky".into(), ecosystem: Some("Rocky Linux:8".into()), ..OsInfo::default() };
         let t = lookup_key(&p, Some(&o)).unwrap();
         assert_eq!(

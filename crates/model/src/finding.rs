@@ -38,8 +38,8 @@ impl AffectedPackage {
             name: package.name.as_str().to_owned(),
             version: package.version.as_str().to_owned(),
             source_name: (matched_name != package.name).then(|| matched_name.to_owned()),
-            purl: package.purl.as_str().to_owned(),
-            location: package.location.as_str().to_owned(),
+            purl: package.purl().into_owned(),
+            location: package.location().to_owned(),
             layer: package.layer.clone(),
         }
     }

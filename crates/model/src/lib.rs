@@ -27,7 +27,7 @@ pub use finding::{
 pub use inventory::{ImageInfo, Inventory, LayerInfo};
 pub use os::OsInfo;
 pub use package::{Evidence, LayerRef, Package, PackageKind};
-pub use purl::Purl;
+pub use purl::{Purl, pep503_name};
 pub use report::{
     Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, JudgedFindings, PolicyVerdict,
     REPORT_SCHEMA_VERSION, Report, ScanResult, ScanRun, SeverityCounts, Skipped, Summary,

@@ -1,9 +1,12 @@
 //! Packages found in an image.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use compact_str::CompactString;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Purl;
 
 /// What kind of package database or evidence a package came from. It fixes the purl type and
 /// the version scheme the matcher compares with.
@@ -130,107 +133,224 @@ pub struct LayerRef {
 /// One package found in the image.
 ///
 /// An image can list hundreds of thousands of packages (a 250,000-stanza dpkg status, a
-/// lockfile of a million entries), so a package is kept small: its text fields are
-/// [`CompactString`]s, stored inline up to 24 bytes (a name, a version, an architecture, a
-/// location such as `/var/lib/dpkg/status` cost no allocation), and its layer is a shared
-/// pointer. The JSON is the same as with `String`s.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// lockfile of a million entries), so a package is 80 bytes: its name and version are
+/// [`CompactString`]s (inline up to 24 bytes), its location and layer are shared pointers (every
+/// package of one file shares one location), its purl is derived from its kind, name and version
+/// unless it differs from that (an OS package's distro qualifiers), and what only some packages
+/// have (architecture, source package, licenses, owned files) is kept in one boxed record that a
+/// language package does not pay for. The JSON is the same as when every field was a string of
+/// its own (see the `Serialize` impl).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
     /// Which package database or ecosystem it belongs to.
     pub kind: PackageKind,
+    /// Installed, declared in a lockfile, or both.
+    pub evidence: Evidence,
     /// The package name as its ecosystem spells it (binary package name for OS packages).
     pub name: CompactString,
     /// The installed version, verbatim.
     pub version: CompactString,
-    /// The architecture, for OS packages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arch: Option<CompactString>,
-    /// The source package name (dpkg `Source:`, apk origin, rpm source rpm), which distro
-    /// advisories are keyed by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_name: Option<CompactString>,
-    /// The source package version, when it differs from the binary one (binNMUs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_version: Option<CompactString>,
-    /// Declared licenses, verbatim.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub licenses: Vec<String>,
-    /// The package URL.
-    pub purl: CompactString,
-    /// The path inside the image of the file that says the package is there.
-    pub location: CompactString,
-    /// Installed, declared in a lockfile, or both.
-    pub evidence: Evidence,
+    /// The path inside the image of the file that says the package is there ([`Package::location`]).
+    location: Option<Arc<CompactString>>,
     /// The layer that introduced this package, once the merge step has attributed it. Shared:
     /// every package of a layer points at one `LayerRef` (the same JSON as a copy each).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Arc<LayerRef>>,
-    /// Files the package owns (dpkg `info/*.list`, rpm file lists), as absolute paths. Used to
-    /// attribute language packages to the OS package that ships them; not part of reports.
-    #[serde(default, skip_serializing)]
-    pub files: Vec<String>,
+    /// What only some packages have; `None` when all of it is empty.
+    details: Option<Box<Details>>,
+}
+
+/// The fields of a [`Package`] that most language packages leave empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Details {
+    arch: Option<CompactString>,
+    source_name: Option<CompactString>,
+    source_version: Option<CompactString>,
+    licenses: Vec<String>,
+    /// The purl, when it is not the one [`Purl::for_package`] derives.
+    purl: Option<CompactString>,
+    files: Vec<String>,
+}
+
+impl Details {
+    fn is_empty(&self) -> bool {
+        self.arch.is_none()
+            && self.source_name.is_none()
+            && self.source_version.is_none()
+            && self.licenses.is_empty()
+            && self.purl.is_none()
+            && self.files.is_empty()
+    }
 }
 
 impl Package {
-    /// An installed package of `kind` named `name` at `version`, with no purl, location or
-    /// anything else yet: add them with the `with_*` setters.
+    /// An installed package of `kind` named `name` at `version`, with no location or anything
+    /// else yet: add them with the `with_*` setters. Its purl is the one its kind derives from
+    /// the name and version until [`Package::with_purl`] says otherwise.
     pub fn new(kind: PackageKind, name: impl Into<CompactString>, version: impl Into<CompactString>) -> Self {
         Self {
             kind,
+            evidence: Evidence::Installed,
             name: name.into(),
             version: version.into(),
-            arch: None,
-            source_name: None,
-            source_version: None,
-            licenses: Vec::new(),
-            purl: CompactString::default(),
-            location: CompactString::default(),
-            evidence: Evidence::Installed,
+            location: None,
             layer: None,
-            files: Vec::new(),
+            details: None,
         }
+    }
+
+    /// The record of rarely set fields, made on first use.
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    /// Drops the record of rarely set fields when everything in it is empty.
+    fn tidy(&mut self) {
+        if self.details.as_ref().is_some_and(|d| d.is_empty()) {
+            self.details = None;
+        }
+    }
+
+    /// The architecture, for OS packages.
+    pub fn arch(&self) -> Option<&str> {
+        self.details.as_ref()?.arch.as_deref()
+    }
+
+    /// The source package name (dpkg `Source:`, apk origin, rpm source rpm), which distro
+    /// advisories are keyed by.
+    pub fn source_name(&self) -> Option<&str> {
+        self.details.as_ref()?.source_name.as_deref()
+    }
+
+    /// The source package version, when it differs from the binary one (binNMUs).
+    pub fn source_version(&self) -> Option<&str> {
+        self.details.as_ref()?.source_version.as_deref()
+    }
+
+    /// Declared licenses, verbatim.
+    pub fn licenses(&self) -> &[String] {
+        self.details.as_ref().map_or(&[], |d| &d.licenses)
+    }
+
+    /// Files the package owns (dpkg `info/*.list`, rpm file lists), as absolute paths. Used to
+    /// attribute language packages to the OS package that ships them; not part of reports.
+    pub fn files(&self) -> &[String] {
+        self.details.as_ref().map_or(&[], |d| &d.files)
+    }
+
+    /// The package URL: the one set with [`Package::with_purl`], else the one its kind derives
+    /// from its name and version ([`Purl::for_package`]).
+    pub fn purl(&self) -> Cow<'_, str> {
+        match self.details.as_ref().and_then(|d| d.purl.as_deref()) {
+            Some(purl) => Cow::Borrowed(purl),
+            None => Cow::Owned(Purl::for_package(self.kind, &self.name, &self.version).to_string()),
+        }
+    }
+
+    /// The path inside the image of the file that says the package is there (empty until an
+    /// analyzer says it).
+    pub fn location(&self) -> &str {
+        self.location.as_deref().map_or("", CompactString::as_str)
+    }
+
+    /// The shared location, for giving it to other packages of the same file.
+    pub fn shared_location(&self) -> Option<&Arc<CompactString>> {
+        self.location.as_ref()
     }
 
     /// With this architecture.
     #[must_use]
     pub fn with_arch(mut self, arch: Option<impl Into<CompactString>>) -> Self {
-        self.arch = arch.map(Into::into);
+        self.set_arch(arch.map(Into::into));
         self
+    }
+
+    /// Sets the architecture.
+    pub fn set_arch(&mut self, arch: Option<CompactString>) {
+        self.details_mut().arch = arch;
+        self.tidy();
     }
 
     /// With this source package name.
     #[must_use]
     pub fn with_source_name(mut self, source_name: Option<impl Into<CompactString>>) -> Self {
-        self.source_name = source_name.map(Into::into);
+        self.set_source_name(source_name.map(Into::into));
         self
+    }
+
+    /// Sets the source package name.
+    pub fn set_source_name(&mut self, source_name: Option<CompactString>) {
+        self.details_mut().source_name = source_name;
+        self.tidy();
     }
 
     /// With this source package version.
     #[must_use]
     pub fn with_source_version(mut self, source_version: Option<impl Into<CompactString>>) -> Self {
-        self.source_version = source_version.map(Into::into);
+        self.set_source_version(source_version.map(Into::into));
         self
+    }
+
+    /// Sets the source package version.
+    pub fn set_source_version(&mut self, source_version: Option<CompactString>) {
+        self.details_mut().source_version = source_version;
+        self.tidy();
     }
 
     /// With these declared licenses.
     #[must_use]
     pub fn with_licenses(mut self, licenses: Vec<String>) -> Self {
-        self.licenses = licenses;
+        self.set_licenses(licenses);
         self
+    }
+
+    /// Sets the declared licenses.
+    pub fn set_licenses(&mut self, licenses: Vec<String>) {
+        self.details_mut().licenses = licenses;
+        self.tidy();
     }
 
     /// With this package URL.
     #[must_use]
     pub fn with_purl(mut self, purl: impl Into<CompactString>) -> Self {
-        self.purl = purl.into();
+        self.set_purl(purl);
         self
     }
 
-    /// Found at this path in the image.
+    /// Sets the package URL. The one the kind derives is not stored: a language package keeps no
+    /// copy of what its name and version already say.
+    pub fn set_purl(&mut self, purl: impl Into<CompactString>) {
+        let purl = purl.into();
+        let derived = Purl::for_package(self.kind, &self.name, &self.version).to_string();
+        self.details_mut().purl = (purl != derived).then_some(purl);
+        self.tidy();
+    }
+
+    /// Found at this path in the image. Each call makes a location of its own; a parser that
+    /// finds many packages in one file gives them one with [`Package::with_shared_location`].
     #[must_use]
     pub fn with_location(mut self, location: impl Into<CompactString>) -> Self {
-        self.location = location.into();
+        self.set_location(location);
         self
+    }
+
+    /// Sets the location (see [`Package::with_location`]).
+    pub fn set_location(&mut self, location: impl Into<CompactString>) {
+        let location = location.into();
+        if self.location() != location {
+            self.location = Some(Arc::new(location));
+        }
+    }
+
+    /// Found in the file at `location`, shared with the other packages of that file.
+    #[must_use]
+    pub fn with_shared_location(mut self, location: Arc<CompactString>) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// Sets the shared location (see [`Package::with_shared_location`]).
+    pub fn set_shared_location(&mut self, location: Arc<CompactString>) {
+        self.location = Some(location);
     }
 
     /// With this evidence (installed is the default).
@@ -250,12 +370,139 @@ impl Package {
     /// Owning these files.
     #[must_use]
     pub fn with_files(mut self, files: Vec<String>) -> Self {
-        self.files = files;
+        self.set_files(files);
         self
+    }
+
+    /// Sets the files the package owns.
+    pub fn set_files(&mut self, files: Vec<String>) {
+        self.details_mut().files = files;
+        self.tidy();
+    }
+
+    /// Takes the files the package owns, leaving none.
+    pub fn take_files(&mut self) -> Vec<String> {
+        let files = self.details.as_mut().map(|d| std::mem::take(&mut d.files)).unwrap_or_default();
+        self.tidy();
+        files
     }
 
     /// The identity used to tell whether two layers hold "the same" package.
     pub fn identity(&self) -> (PackageKind, &str, &str, Option<&str>) {
-        (self.kind, &self.name, &self.version, self.arch.as_deref())
+        (self.kind, &self.name, &self.version, self.arch())
+    }
+}
+
+/// A package as its JSON spells it, borrowed for writing: the shape `Package` had when every
+/// field was a string of its own, kept so reports and caches do not change.
+#[derive(Serialize)]
+struct PackageOut<'a> {
+    kind: PackageKind,
+    name: &'a str,
+    version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arch: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    licenses: &'a [String],
+    purl: Cow<'a, str>,
+    location: &'a str,
+    evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a LayerRef>,
+}
+
+impl Serialize for Package {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        PackageOut {
+            kind: self.kind,
+            name: &self.name,
+            version: &self.version,
+            arch: self.arch(),
+            source_name: self.source_name(),
+            source_version: self.source_version(),
+            licenses: self.licenses(),
+            purl: self.purl(),
+            location: self.location(),
+            evidence: self.evidence,
+            layer: self.layer.as_deref(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// A package as its JSON spells it, read (owned fields; `files` is never written, but read when
+/// present).
+#[derive(Deserialize)]
+struct PackageIn {
+    kind: PackageKind,
+    name: CompactString,
+    version: CompactString,
+    #[serde(default)]
+    arch: Option<CompactString>,
+    #[serde(default)]
+    source_name: Option<CompactString>,
+    #[serde(default)]
+    source_version: Option<CompactString>,
+    #[serde(default)]
+    licenses: Vec<String>,
+    purl: CompactString,
+    location: CompactString,
+    evidence: Evidence,
+    #[serde(default)]
+    layer: Option<Arc<LayerRef>>,
+    #[serde(default)]
+    files: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Package {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let p = PackageIn::deserialize(deserializer)?;
+        let mut package = Self::new(p.kind, p.name, p.version)
+            .with_arch(p.arch)
+            .with_source_name(p.source_name)
+            .with_source_version(p.source_version)
+            .with_licenses(p.licenses)
+            .with_purl(p.purl)
+            .with_location(p.location)
+            .with_evidence(p.evidence)
+            .with_layer(p.layer)
+            .with_files(p.files);
+        package.tidy();
+        Ok(package)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_package_stays_small() {
+        // a lockfile of a million entries is a million of these (issue 23's memory target)
+        assert!(size_of::<Package>() <= 80, "{} bytes", size_of::<Package>());
+    }
+
+    #[test]
+    fn a_derived_purl_is_not_stored_and_json_is_unchanged() {
+        let npm = Package::new(PackageKind::Npm, "@babel/core", "7.0.0").with_purl("pkg:npm/%40babel/core@7.0.0");
+        assert!(npm.details.is_none(), "the derived purl costs nothing");
+        let deb = Package::new(PackageKind::Deb, "bash", "5.2-1")
+            .with_arch(Some("amd64"))
+            .with_purl("pkg:deb/debian/bash@5.2-1?arch=amd64")
+            .with_location("/var/lib/dpkg/status");
+        let json = serde_json::to_value(&deb).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "deb", "name": "bash", "version": "5.2-1", "arch": "amd64",
+                "purl": "pkg:deb/debian/bash@5.2-1?arch=amd64", "location": "/var/lib/dpkg/status",
+                "evidence": "installed"})
+        );
+        let back: Package = serde_json::from_value(json).unwrap();
+        assert_eq!(back, deb);
+        assert_eq!(npm.purl(), "pkg:npm/%40babel/core@7.0.0");
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::PackageKind;
+
 /// A package URL: `pkg:TYPE/NAMESPACE/NAME@VERSION?QUALIFIERS`.
 ///
 /// Only building and printing live here; components are percent-encoded as the purl spec
@@ -59,6 +61,33 @@ impl Purl {
 }
 
 impl Purl {
+    /// The purl of a package of `kind` named `name` at `version`, following each purl type's
+    /// rules for splitting a namespace off the name. An OS package's purl also names its distro
+    /// and architecture, which only the inventory knows: this is its purl without them.
+    pub fn for_package(kind: PackageKind, name: &str, version: &str) -> Self {
+        let split = |ty: &str, at: Option<(&str, &str)>| match at {
+            Some((ns, n)) => Self::new(ty, n).with_namespace(ns).with_version(version),
+            None => Self::new(ty, name).with_version(version),
+        };
+        match kind {
+            PackageKind::Pypi => Self::new("pypi", &pep503_name(name)).with_version(version),
+            PackageKind::Npm => match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+                Some((scope, n)) => Self::new("npm", n).with_namespace(&format!("@{scope}")).with_version(version),
+                None => Self::new("npm", name).with_version(version),
+            },
+            // `github.com/apple/swift-nio`: the host and owner are the namespace
+            PackageKind::Golang | PackageKind::Swift => split(kind.purl_type(), name.rsplit_once('/')),
+            PackageKind::Maven => split("maven", name.split_once(':')),
+            PackageKind::Composer => split("composer", name.split_once('/')),
+            // a subspec (`AppCenter/Core`) is the pod's subpath
+            PackageKind::Cocoapods => match name.split_once('/') {
+                Some((pod, sub)) => Self::new("cocoapods", pod).with_version(version).with_subpath(sub),
+                None => Self::new("cocoapods", name).with_version(version),
+            },
+            other => Self::new(other.purl_type(), name).with_version(version),
+        }
+    }
+
     /// Sets the subpath (a CocoaPods subspec: `Core` of `AppCenter/Core`). Slashes separate
     /// segments; empty, `.` and `..` segments are dropped, as the spec says.
     #[must_use]
@@ -69,6 +98,25 @@ impl Purl {
         }
         self
     }
+}
+
+/// A Python distribution name normalised as PEP 503 says: lowercase, runs of `-`, `_`, `.`
+/// become one `-`. The purl of a PyPI package names it so.
+pub fn pep503_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Percent-encodes everything but the purl spec's unreserved characters (and `extra`): the

@@ -28,7 +28,7 @@ fn package(kind: PackageKind, name: &str, version: &str, purl: &str, location: &
 }
 
 fn affected(p: &Package) -> AffectedPackage {
-    AffectedPackage::new(p, p.source_name.as_deref().unwrap_or(&p.name))
+    AffectedPackage::new(p, p.source_name().unwrap_or(&p.name))
 }
 
 fn cvss3(source: &str, vector: &str, score: f64) -> Rating {

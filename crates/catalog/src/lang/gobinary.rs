@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(i.deps, vec![("c/d".into(), "v2.0.0".into()), ("e".into(), "v0.1.0".into())]);
         let (p, _) = packages(&i);
         assert_eq!(p.len(), 3, "stdlib and two deps; the (devel) main module is not a package");
-        assert_eq!(p[1].purl, "pkg:golang/c/d@v2.0.0");
+        assert_eq!(p[1].purl(), "pkg:golang/c/d@v2.0.0");
     }
 
     #[test]

@@ -317,7 +317,7 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
     poms.dedup();
     for (g, a, v) in poms {
         let mut p = lang_package(PackageKind::Maven, &format!("{g}:{a}"), &v, Evidence::Installed);
-        p.location = loc.into();
+        p.set_location(loc);
         w.pkgs.push(p);
     }
 }

@@ -24,6 +24,7 @@ pub mod rustbinary;
 
 use std::ops::RangeInclusive;
 
+use microscanner_model::CompactString;
 pub use package::{ParseResult, purl_for};
 pub(crate) use package::{dedup, from_json, lang_package, warn};
 use paths::file_name;
@@ -342,8 +343,16 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Option<ParseResult> {
 fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
     let (mut pkgs, mut diags) = format.parse(path, bytes);
     let location = format!("/{path}");
+    // every package the parser left unlocated shares the file's location
+    let shared = std::sync::Arc::new(CompactString::from(location.as_str()));
     for p in &mut pkgs {
-        p.location = located(&location, &p.location).into();
+        match p.location() {
+            "" => p.set_shared_location(std::sync::Arc::clone(&shared)),
+            inner => {
+                let located = located(&location, inner);
+                p.set_location(located);
+            }
+        }
     }
     for d in &mut diags {
         d.location = located(&location, &d.location);

@@ -45,10 +45,11 @@ pub fn parse_package_json(bytes: &[u8]) -> ParseResult {
         return (Vec::new(), vec![warn("package.json name is longer than npm allows")]);
     }
     let mut p = lang_package(PackageKind::Npm, name, version, Evidence::Installed);
-    p.licenses = licenses_of(pj.license.as_ref());
-    if p.licenses.is_empty() {
-        p.licenses = licenses_of(pj.licenses.as_ref());
+    let mut licenses = licenses_of(pj.license.as_ref());
+    if licenses.is_empty() {
+        licenses = licenses_of(pj.licenses.as_ref());
     }
+    p.set_licenses(licenses);
     (vec![p], Vec::new())
 }
 
@@ -60,8 +61,8 @@ mod tests {
     fn scoped() {
         let (p, d) = parse_package_json(br#"{"name":"@babel/core","version":"7.0.0","license":"MIT"}"#);
         assert!(d.is_empty());
-        assert_eq!(p[0].purl, "pkg:npm/%40babel/core@7.0.0");
-        assert_eq!(p[0].licenses, vec!["MIT".to_owned()]);
+        assert_eq!(p[0].purl(), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(p[0].licenses(), vec!["MIT".to_owned()]);
     }
 
     #[test]

@@ -9,41 +9,12 @@ pub type ParseResult = (Vec<Package>, Vec<Diagnostic>);
 
 /// The purl of a package of `kind` named `name` at `version`, following each purl type's rules.
 pub fn purl_for(kind: PackageKind, name: &str, version: &str) -> Purl {
-    match kind {
-        PackageKind::Pypi => Purl::new("pypi", &super::python::normalize_name(name)).with_version(version),
-        PackageKind::Npm => match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-            Some((scope, n)) => Purl::new("npm", n).with_namespace(&format!("@{scope}")).with_version(version),
-            None => Purl::new("npm", name).with_version(version),
-        },
-        PackageKind::Golang => match name.rsplit_once('/') {
-            Some((ns, n)) => Purl::new("golang", n).with_namespace(ns).with_version(version),
-            None => Purl::new("golang", name).with_version(version),
-        },
-        PackageKind::Maven => match name.split_once(':') {
-            Some((group, artifact)) => Purl::new("maven", artifact).with_namespace(group).with_version(version),
-            None => Purl::new("maven", name).with_version(version),
-        },
-        PackageKind::Composer => match name.split_once('/') {
-            Some((vendor, n)) => Purl::new("composer", n).with_namespace(vendor).with_version(version),
-            None => Purl::new("composer", name).with_version(version),
-        },
-        // `github.com/apple/swift-nio`: the host and owner are the namespace
-        PackageKind::Swift => match name.rsplit_once('/') {
-            Some((ns, n)) => Purl::new("swift", n).with_namespace(ns).with_version(version),
-            None => Purl::new("swift", name).with_version(version),
-        },
-        // a subspec (`AppCenter/Core`) is the pod's subpath
-        PackageKind::Cocoapods => match name.split_once('/') {
-            Some((pod, sub)) => Purl::new("cocoapods", pod).with_version(version).with_subpath(sub),
-            None => Purl::new("cocoapods", name).with_version(version),
-        },
-        other => Purl::new(other.purl_type(), name).with_version(version),
-    }
+    Purl::for_package(kind, name, version)
 }
 
-/// A language package of `kind` with its purl and no location yet (the analyzer glue fills it in).
+/// A language package of `kind` (its purl derived from the name and version) and no location yet (the analyzer glue fills it in).
 pub(crate) fn lang_package(kind: PackageKind, name: &str, version: &str, evidence: Evidence) -> Package {
-    Package::new(kind, name, version).with_purl(purl_for(kind, name, version).to_string()).with_evidence(evidence)
+    Package::new(kind, name, version).with_evidence(evidence)
 }
 
 /// A warning with no location yet (the analyzer glue fills it in).
@@ -71,13 +42,9 @@ pub(crate) fn from_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &s
 /// every run.
 pub(crate) fn dedup(pkgs: &mut Vec<Package>) {
     pkgs.sort_unstable_by(|a, b| {
-        (&a.name, &a.version, &a.location, &a.purl, a.evidence).cmp(&(
-            &b.name,
-            &b.version,
-            &b.location,
-            &b.purl,
-            b.evidence,
-        ))
+        (&a.name, &a.version, a.location(), a.evidence)
+            .cmp(&(&b.name, &b.version, b.location(), b.evidence))
+            .then_with(|| a.purl().cmp(&b.purl()))
     });
-    pkgs.dedup_by(|a, b| a.name == b.name && a.version == b.version && a.location == b.location);
+    pkgs.dedup_by(|a, b| a.name == b.name && a.version == b.version && a.location() == b.location());
 }

@@ -39,7 +39,7 @@ fn to_packages<'a>(
     let mut pkgs: Vec<_> = list
         .filter_map(|p| {
             let mut pkg = lang_package(PackageKind::Composer, &p.name, p.version.as_deref()?, evidence);
-            pkg.licenses = licenses_of(p.license.as_ref());
+            pkg.set_licenses(licenses_of(p.license.as_ref()));
             Some(pkg)
         })
         .collect();

@@ -10,23 +10,7 @@ use super::{ParseResult, lang_package, warn};
 /// The largest metadata member of an `.egg` archive we inflate.
 const MAX_EGG_MEMBER: u64 = 4 * 1024 * 1024;
 
-/// A name normalised as PEP 503 says: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
+pub use microscanner_model::pep503_name as normalize_name;
 
 /// The header fields of a core-metadata file we use.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -87,7 +71,7 @@ pub fn parse_metadata(bytes: &[u8]) -> ParseResult {
     match (md.name, md.version) {
         (Some(name), Some(version)) if !name.is_empty() && !version.is_empty() => {
             let mut p = lang_package(PackageKind::Pypi, &name, &version, Evidence::Installed);
-            p.licenses = md.licenses;
+            p.set_licenses(md.licenses);
             (vec![p], Vec::new())
         }
         _ => (Vec::new(), vec![warn("Python metadata has no Name or Version")]),
@@ -128,7 +112,7 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(p[0].name, "Django");
         assert_eq!(p[0].version, "2.2");
-        assert_eq!(p[0].purl, "pkg:pypi/django@2.2");
-        assert_eq!(p[0].licenses, vec!["BSD".to_owned()]);
+        assert_eq!(p[0].purl(), "pkg:pypi/django@2.2");
+        assert_eq!(p[0].licenses(), vec!["BSD".to_owned()]);
     }
 }

@@ -97,10 +97,10 @@ pub fn reconcile_with(mut packages: Vec<Package>, options: ReconcileOptions) -> 
             let owned: HashSet<&str> = packages
                 .iter()
                 .filter(|p| p.kind.is_os())
-                .flat_map(|p| p.files.iter().map(|f| f.trim_end_matches('/')))
+                .flat_map(|p| p.files().iter().map(|f| f.trim_end_matches('/')))
                 .collect();
             let dropped =
-                |p: &Package| !p.kind.is_os() && p.evidence != Evidence::Declared && owned_by_os(&p.location, &owned);
+                |p: &Package| !p.kind.is_os() && p.evidence != Evidence::Declared && owned_by_os(p.location(), &owned);
             packages.iter().map(|p| !dropped(p)).collect()
         };
         let mut keep = keep.into_iter();
@@ -197,7 +197,7 @@ mod tests {
         let out = reconcile(pkgs.clone());
         let lang: Vec<_> = out.iter().filter(|p| !p.kind.is_os()).collect();
         assert_eq!(lang.len(), 3, "{lang:#?}");
-        assert!(lang.iter().all(|p| !p.location.starts_with("/usr/lib/python3")));
+        assert!(lang.iter().all(|p| !p.location().starts_with("/usr/lib/python3")));
         let django = lang.iter().find(|p| p.name == "Django").unwrap();
         assert_eq!(django.evidence, Evidence::Both);
         let flask = lang.iter().find(|p| p.name == "flask").unwrap();

@@ -57,7 +57,7 @@ pub fn parse_gemspec(bytes: &[u8]) -> ParseResult {
     match (name, version) {
         (Some(n), Some(v)) if !n.is_empty() && !v.is_empty() => {
             let mut p = lang_package(PackageKind::Gem, &n, &v, Evidence::Installed);
-            p.licenses = licenses;
+            p.set_licenses(licenses);
             (vec![p], Vec::new())
         }
         _ => (Vec::new(), vec![warn("gemspec has no literal name or version")]),
@@ -83,8 +83,8 @@ end
         let (p, d) = parse_gemspec(spec);
         assert!(d.is_empty());
         assert_eq!((p[0].name.as_str(), p[0].version.as_str()), ("rake", "13.0.3"));
-        assert_eq!(p[0].licenses, vec!["MIT".to_owned()]);
-        assert_eq!(p[0].purl, "pkg:gem/rake@13.0.3");
+        assert_eq!(p[0].licenses(), vec!["MIT".to_owned()]);
+        assert_eq!(p[0].purl(), "pkg:gem/rake@13.0.3");
         let (p, d) = parse_gemspec(b"Gem::Specification.new do |spec|\n  spec.name = NAME\nend\n");
         assert!(p.is_empty());
         assert_eq!(d.len(), 1, "a name that is not a literal is never evaluated");

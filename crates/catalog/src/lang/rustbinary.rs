@@ -101,7 +101,7 @@ mod tests {
             {"name":"cc","version":"1.0.0","source":"crates.io","kind":"build"}]}"#;
         let (pkgs, diags) = parse_audit_json(json);
         assert!(diags.is_empty());
-        let got: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        let got: Vec<_> = pkgs.iter().map(|p| p.purl().into_owned()).collect();
         assert_eq!(got, vec!["pkg:cargo/app@0.1.0", "pkg:cargo/regex@1.5.4"]);
     }
 }

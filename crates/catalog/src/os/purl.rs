@@ -28,7 +28,7 @@ pub fn package_purl(p: &Package, os: Option<&OsInfo>) -> String {
         PackageKind::Deb => "debian",
         PackageKind::Apk => "alpine",
         PackageKind::Rpm => "",
-        _ => return p.purl.as_str().to_owned(),
+        _ => return p.purl().into_owned(),
     };
     // Only use the OS as namespace when it plausibly owns this package format.
     let os = os.filter(|o| !o.family.is_empty());
@@ -38,7 +38,7 @@ pub fn package_purl(p: &Package, os: Option<&OsInfo>) -> String {
         _ => (None, p.version.as_str()),
     };
     let mut purl = Purl::new(p.kind.purl_type(), &p.name).with_namespace(namespace).with_version(version);
-    if let Some(arch) = &p.arch {
+    if let Some(arch) = &p.arch() {
         purl = purl.with_qualifier("arch", arch);
     }
     if let Some(e) = epoch {

@@ -21,7 +21,7 @@ fn read(rel: &str) -> Vec<u8> {
 /// `name version origin` triples, `;`-separated, in database order.
 fn triples(rel: &str) -> Vec<String> {
     let (pkgs, _) = parse(&read(rel));
-    pkgs.iter().map(|p| format!("{} {} {}", p.name, p.version, p.source_name.as_deref().unwrap_or("-"))).collect()
+    pkgs.iter().map(|p| format!("{} {} {}", p.name, p.version, p.source_name().unwrap_or("-"))).collect()
 }
 
 fn expect(list: &str) -> Vec<String> {
@@ -39,19 +39,19 @@ fn alpine_321_complete_database() {
     assert_eq!(pkgs.len(), 39);
     assert!(diags.is_empty(), "{diags:?}");
     let musl = pkgs.iter().find(|p| p.name == "musl").unwrap();
-    assert_eq!(musl.arch.as_deref(), Some("x86_64"));
-    assert_eq!(musl.licenses, ["MIT"]);
-    assert_eq!(musl.files, ["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]);
+    assert_eq!(musl.arch(), Some("x86_64"));
+    assert_eq!(musl.licenses(), ["MIT"]);
+    assert_eq!(musl.files(), ["/lib/ld-musl-x86_64.so.1", "/lib/libc.musl-x86_64.so.1"]);
     assert_eq!(musl.kind, PackageKind::Apk);
-    assert_eq!(musl.purl, "", "the inventory step sets OS purls");
+    assert_eq!(musl.purl(), "pkg:apk/musl@1.2.5-r9", "the distro is the inventory step's to add");
     assert_eq!(package_purl(musl, None), "pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64");
     let os = os_info("alpine", "3.21.3", "etc/os-release");
     assert_eq!(package_purl(musl, Some(&os)), "pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64&distro=alpine-3.21");
     // Every `R:` line is an owned file of some package.
     let text = String::from_utf8(read(rel)).unwrap();
     let r_lines = text.lines().filter(|l| l.starts_with("R:")).count();
-    assert_eq!(pkgs.iter().map(|p| p.files.len()).sum::<usize>(), r_lines);
-    assert!(pkgs.iter().all(|p| p.files.iter().all(|f| f.starts_with('/') && !f.starts_with("//"))));
+    assert_eq!(pkgs.iter().map(|p| p.files().len()).sum::<usize>(), r_lines);
+    assert!(pkgs.iter().all(|p| p.files().iter().all(|f| f.starts_with('/') && !f.starts_with("//"))));
 }
 
 #[test]
@@ -92,8 +92,8 @@ fn syft_databases() {
     let (pkgs, diags) = parse(&read(&format!("{dir}/corrupt/lib/apk/db/installed")));
     assert_eq!(pkgs.len(), 1);
     assert_eq!(pkgs[0].name, "alpine-baselayout-data");
-    assert_eq!(pkgs[0].source_name.as_deref(), Some("alpine-baselayout"));
-    assert!(pkgs[0].files.contains(&"/etc/fstab".to_owned()));
+    assert_eq!(pkgs[0].source_name(), Some("alpine-baselayout"));
+    assert!(pkgs[0].files().contains(&"/etc/fstab".to_owned()));
     assert!(!diags.is_empty());
     let m1 = "bash 5.2.21-r0 bash;busybox-binsh 1.36.1-r15 busybox;musl 1.2.4_git20230717-r4 musl;readline 8.2.1-r2 readline";
     assert_eq!(triples(&format!("{dir}/multiple-1/lib/apk/db/installed")), expect(m1));
@@ -114,7 +114,7 @@ fn analyzer_keys_records_by_path() {
     let [Record::Packages { path, packages }] = out.records.as_slice() else { panic!("{:?}", out.records) };
     assert_eq!(path, "lib/apk/db/installed");
     assert_eq!(packages.len(), 39);
-    assert!(packages.iter().all(|p| p.location == "lib/apk/db/installed"));
+    assert!(packages.iter().all(|p| p.location() == "lib/apk/db/installed"));
 }
 
 #[test]

@@ -125,10 +125,10 @@ fn syft_status_d_fixtures() {
     for name in ["single", "installed-size-4KB"] {
         let (packages, diagnostics) = syft_status_d(name);
         assert_eq!(name_versions(&packages), pairs(&[("apt", "1.8.2")]), "{name}");
-        assert_eq!(packages[0].source_name.as_deref(), Some("apt-dev"));
-        assert_eq!(packages[0].source_version.as_deref(), Some("1.8.2"));
-        assert_eq!(packages[0].arch.as_deref(), Some("amd64"));
-        assert_eq!(packages[0].location, format!("/var/lib/dpkg/status.d/{name}"));
+        assert_eq!(packages[0].source_name(), Some("apt-dev"));
+        assert_eq!(packages[0].source_version(), Some("1.8.2"));
+        assert_eq!(packages[0].arch(), Some("amd64"));
+        assert_eq!(packages[0].location(), format!("/var/lib/dpkg/status.d/{name}"));
         assert_eq!(packages[0].kind, PackageKind::Deb);
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
     }
@@ -137,7 +137,7 @@ fn syft_status_d_fixtures() {
     // util-linux are listed (syft's "multiple entries").
     let (packages, diagnostics) = syft_status_d("multiple");
     assert_eq!(name_versions(&packages), pairs(&[("tzdata", "2020a-0+deb10u1"), ("util-linux", "2.33.1-0.1")]));
-    assert_eq!(packages[0].source_name.as_deref(), Some("tzdata-dev"));
+    assert_eq!(packages[0].source_name(), Some("tzdata-dev"));
     assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
 
     // deinstall: "deinstall status packages are ignored" — `deinstall ok config-files` is not
@@ -174,16 +174,16 @@ fn syft_status_d_fixtures() {
     );
     let selinux = packages.iter().find(|p| p.name == "libselinux1").unwrap();
     assert_eq!(
-        (selinux.version.as_str(), selinux.source_name.as_deref(), selinux.source_version.as_deref()),
+        (selinux.version.as_str(), selinux.source_name(), selinux.source_version()),
         ("3.4-1+b6", Some("libselinux"), Some("3.4-1"))
     );
     let libc = packages.iter().find(|p| p.name == "libc6").unwrap();
-    assert_eq!((libc.source_name.as_deref(), libc.arch.as_deref()), (Some("glibc"), Some("arm64")));
+    assert_eq!((libc.source_name(), libc.arch()), (Some("glibc"), Some("arm64")));
 
     // libpam-runtime: one package, source pam.
     let (packages, _) = syft_status_d("libpam-runtime");
     assert_eq!(name_versions(&packages), pairs(&[("libpam-runtime", "1.5.2-6+deb12u1")]));
-    assert_eq!(packages[0].source_name.as_deref(), Some("pam"));
+    assert_eq!(packages[0].source_name(), Some("pam"));
 
     // doc-examples: the stanzas of the dpkg manual's relationship examples. Syft's relationship
     // test builds its own package objects from these; as a database, only the stanzas with a
@@ -199,7 +199,7 @@ fn syft_status_d_fixtures() {
             ("made-up-package-4", "3.0.0"),
         ])
     );
-    assert_eq!(packages[1].source_name.as_deref(), Some("glibc"));
+    assert_eq!(packages[1].source_name(), Some("glibc"));
     assert_eq!(diagnostics.len(), 11, "{diagnostics:?}");
 }
 
@@ -215,7 +215,7 @@ fn syft_image_fixtures_match_the_expected_file() {
     let status = syft_dir().join("testdata/image-dpkg/var/lib/dpkg/status");
     let (packages, diagnostics) = parse_status(&read(&status), "/var/lib/dpkg/status", true);
     assert_eq!(name_versions(&packages), entries("image-dpkg"));
-    assert_eq!(packages[0].source_name.as_deref(), Some("pam"));
+    assert_eq!(packages[0].source_name(), Some("pam"));
     // The leading `Package:` stanza has no Status: in a status file that is "not installed",
     // skipped without a diagnostic.
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -236,7 +236,7 @@ fn syft_image_fixtures_match_the_expected_file() {
     assert_eq!(files.keys().collect::<Vec<_>>(), ["var/lib/dpkg/status.d/libsqlite3-0"]);
     let packages = packages_of(&analyzer, &files);
     assert_eq!(name_versions(&packages), entries("image-distroless-deb"));
-    assert_eq!((packages[0].source_name.as_deref(), packages[0].arch.as_deref()), (Some("sqlite3"), Some("arm64")));
+    assert_eq!((packages[0].source_name(), packages[0].arch()), (Some("sqlite3"), Some("arm64")));
 
     // glob-paths: `var/lib/dpkg/status` holds no stanza, only a bogus line.
     let bogus = syft_dir().join("testdata/glob-paths/var/lib/dpkg/status");
@@ -303,7 +303,7 @@ fn scalibr_fixtures_match_the_expected_file() {
 fn scalibr_details_source_binnmu_and_broken_stanzas() {
     let (packages, diagnostics) = parse_status(&read(&scalibr_dir().join("testdata/dpkg/valid")), "/s", true);
     let extra = packages.iter().find(|p| p.name == "util-linux-extra").unwrap();
-    assert_eq!((extra.source_name.as_deref(), extra.source_version.as_deref()), (Some("util-linux"), Some("2.38.1-5")));
+    assert_eq!((extra.source_name(), extra.source_version()), (Some("util-linux"), Some("2.38.1-5")));
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
 
     // noversion / nopackage: the one broken stanza is a diagnostic, the others are listed.
@@ -375,10 +375,10 @@ fn trivy_valid_status_through_the_analyzer() {
     // 91 stanzas, of which `git` is `deinstall ok config-files`.
     assert_eq!(packages.len(), 90);
     assert!(packages.iter().all(|p| p.name != "git"));
-    assert!(packages.iter().all(|p| p.location == "/var/lib/dpkg/status" && p.kind == PackageKind::Deb));
+    assert!(packages.iter().all(|p| p.location() == "/var/lib/dpkg/status" && p.kind == PackageKind::Deb));
     let bash = packages.iter().find(|p| p.name == "bash").unwrap();
     assert_eq!(upstream(&bash.version), "4.4.18");
-    assert!(bash.purl.is_empty(), "the inventory step sets OS purls: {}", bash.purl);
+    assert_eq!(bash.purl(), "pkg:deb/bash@4.4.18-2ubuntu1", "the distro is the inventory step's to add");
     assert_eq!(owned, [("bash".to_owned(), vec!["/bin".to_owned(), "/bin/bash".to_owned()])]);
 
     // corrupsed: the stanza without a Status (and the `invalidpkg` one) are not installed, so
@@ -387,7 +387,7 @@ fn trivy_valid_status_through_the_analyzer() {
     let (packages, _) = parse_status(&status, "/var/lib/dpkg/status", true);
     let gcc = packages.iter().find(|p| p.name == "libgcc1").unwrap();
     assert_eq!(
-        (gcc.version.as_str(), gcc.source_name.as_deref(), gcc.source_version.as_deref()),
+        (gcc.version.as_str(), gcc.source_name(), gcc.source_version()),
         ("1:5.1.1-12ubuntu1", Some("gcc-5"), Some("5.1.1-12ubuntu1"))
     );
 }
@@ -433,7 +433,7 @@ Version: 3:3.0
         name_versions(&packages),
         pairs(&[("good-one", "1.0-1"), ("good-two", "2.0-1+b2"), ("good-three", "3:3.0")])
     );
-    assert_eq!(packages[1].source_version.as_deref(), Some("2.0-1"));
+    assert_eq!(packages[1].source_version(), Some("2.0-1"));
     let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages.len(), 3, "one diagnostic per broken stanza: {messages:?}");
     assert!(messages[0].starts_with("stanza 2:") && messages[0].contains("no Package"), "{messages:?}");

@@ -862,16 +862,16 @@ fn documented_exceptions() {
 fn evidence_and_locations_of_parsers() {
     let rel = "pkgdb-trivy/pkg/dependency/parser/nodejs/yarn/testdata/yarn_happy.lock";
     let (pkgs, _) = format("yarn-lock").parse(rel, &read(rel));
-    assert!(pkgs.iter().all(|p| p.evidence == Evidence::Declared && p.purl.starts_with("pkg:npm/")));
+    assert!(pkgs.iter().all(|p| p.evidence == Evidence::Declared && p.purl().starts_with("pkg:npm/")));
     let rel = "pkgdb-trivy/pkg/dependency/parser/java/jar/testdata/maven.war";
     let (pkgs, _) = format("java-archive").parse(rel, &read(rel));
     let jackson = pkgs.iter().find(|p| p.name.ends_with("jackson-databind")).unwrap();
-    assert_eq!(jackson.purl, "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10.6");
-    assert_eq!(jackson.location, "WEB-INF/lib/jackson-databind-2.9.10.6.jar", "nested location, relative to the war");
+    assert_eq!(jackson.purl(), "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10.6");
+    assert_eq!(jackson.location(), "WEB-INF/lib/jackson-databind-2.9.10.6.jar", "nested location, relative to the war");
     // through the glue, the nested location hangs off the archive's path
     let (pkgs, _) = parse_file("opt/app/maven.war", &read(rel)).unwrap();
-    assert!(pkgs.iter().any(|p| p.location == "/opt/app/maven.war!WEB-INF/lib/jackson-databind-2.9.10.6.jar"));
-    assert!(pkgs.iter().any(|p| p.location == "/opt/app/maven.war" && p.name == "com.example:web-app"));
+    assert!(pkgs.iter().any(|p| p.location() == "/opt/app/maven.war!WEB-INF/lib/jackson-databind-2.9.10.6.jar"));
+    assert!(pkgs.iter().any(|p| p.location() == "/opt/app/maven.war" && p.name == "com.example:web-app"));
 }
 
 /// trivy's analyzer-level fixtures carry the real file names (`yarn.lock`, `METADATA`,
@@ -1103,7 +1103,7 @@ fn analyzer_fixtures_through_the_path_glue() {
             failures.push(format!("{rel}\n  want {want:?}\n  got  {got:?}\n  diags {diags:?}"));
         }
         let loc = format!("/{path}");
-        assert!(pkgs.iter().all(|p| p.location.starts_with(&loc)), "{rel}: locations");
+        assert!(pkgs.iter().all(|p| p.location().starts_with(&loc)), "{rel}: locations");
     }
     assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }

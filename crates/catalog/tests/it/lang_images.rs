@@ -69,7 +69,7 @@ fn check_image(image: &str, archive: &str) {
     let Some((dir, pkgs)) = scan(image, archive) else { return };
     let installed = |kind: PackageKind, prefix: &str| -> Vec<&Package> {
         pkgs.iter()
-            .filter(|p| p.kind == kind && p.evidence != Evidence::Declared && p.location.starts_with(prefix))
+            .filter(|p| p.kind == kind && p.evidence != Evidence::Declared && p.location().starts_with(prefix))
             .collect()
     };
 
@@ -94,7 +94,7 @@ fn check_image(image: &str, archive: &str) {
     let got: BTreeSet<String> = installed(PackageKind::Pypi, "/")
         .iter()
         .map(|p| {
-            let dir = p.location.split(".dist-info").next().unwrap().split(".egg-info").next().unwrap();
+            let dir = p.location().split(".dist-info").next().unwrap().split(".egg-info").next().unwrap();
             let lib = &dir[..dir.rfind('/').unwrap()];
             format!("{lib}/ {}=={}", p.name, p.version)
         })
@@ -135,7 +135,7 @@ fn check_image(image: &str, archive: &str) {
     let got: BTreeSet<String> = pkgs
         .iter()
         .filter(|p| p.kind == PackageKind::Golang && p.evidence == Evidence::Installed)
-        .map(|p| format!("{} {}=={}", p.location, p.name, p.version))
+        .map(|p| format!("{} {}=={}", p.location(), p.name, p.version))
         .collect();
     assert_eq!(got, want, "{image}: go");
     if image == "podman-app" {
@@ -187,14 +187,17 @@ fn debian12_app_os_owned_python_is_attributed_to_dpkg() {
     let options = CatalogOptions { drop_os_owned: false, ..CatalogOptions::default() };
     let inv = build_inventory(&img, &microscanner_catalog::default_analyzers(), &options, &|_| {}).unwrap();
     let in_dist_packages =
-        |p: &&Package| p.kind == PackageKind::Pypi && p.location.starts_with("/usr/lib/python3/dist-packages/");
+        |p: &&Package| p.kind == PackageKind::Pypi && p.location().starts_with("/usr/lib/python3/dist-packages/");
     assert_eq!(inv.packages.iter().filter(in_dist_packages).count(), 3, "pip, setuptools, wheel before reconciling");
     let owners: Vec<_> = inv.packages.iter().filter(|p| p.kind.is_os() && p.name.starts_with("python3-pip")).collect();
-    assert!(owners.iter().any(|p| !p.files.is_empty()), "dpkg file lists are attached");
+    assert!(owners.iter().any(|p| !p.files().is_empty()), "dpkg file lists are attached");
 
     let rec = reconcile(inv.packages.clone());
     assert_eq!(rec.iter().filter(in_dist_packages).count(), 0);
-    assert_eq!(rec.iter().filter(|p| p.kind == PackageKind::Pypi && p.location.starts_with("/opt/venv/")).count(), 10);
+    assert_eq!(
+        rec.iter().filter(|p| p.kind == PackageKind::Pypi && p.location().starts_with("/opt/venv/")).count(),
+        10
+    );
     assert_eq!(rec.iter().filter(|p| p.kind.is_os()).count(), inv.packages.iter().filter(|p| p.kind.is_os()).count());
 
     let kept = microscanner_catalog::lang::reconcile::reconcile_with(

@@ -93,7 +93,7 @@ fn pubspec_lock_gives_trivys_packages() {
     }
     let (pkgs, _) =
         format("dart-pubspec-lock").parse("pubspec.lock", &read(&format!("{P}dart/pub/testdata/happy.lock")));
-    assert!(pkgs.iter().any(|p| p.purl == "pkg:pub/crypto@3.0.2"), "{pkgs:?}");
+    assert!(pkgs.iter().any(|p| p.purl() == "pkg:pub/crypto@3.0.2"), "{pkgs:?}");
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn package_resolved_gives_trivys_packages() {
     ));
     let rel = format!("{P}swift/swift/testdata/happy-v1-Package.resolved");
     let (pkgs, _) = format("swift-package-resolved").parse("Package.resolved", &read(&rel));
-    assert!(pkgs.iter().any(|p| p.purl == "pkg:swift/github.com/Quick/Nimble@9.2.1"), "{pkgs:?}");
+    assert!(pkgs.iter().any(|p| p.purl() == "pkg:swift/github.com/Quick/Nimble@9.2.1"), "{pkgs:?}");
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn podfile_lock_gives_trivys_packages() {
     assert!(got.is_empty() && !diags.is_empty(), "{got:?} {diags:?}");
     let rel = format!("{P}swift/cocoapods/testdata/happy.lock");
     let (pkgs, _) = format("cocoapods-podfile-lock").parse("Podfile.lock", &read(&rel));
-    assert!(pkgs.iter().any(|p| p.purl == "pkg:cocoapods/AppCenter@4.2.0#Analytics"), "{pkgs:?}");
+    assert!(pkgs.iter().any(|p| p.purl() == "pkg:cocoapods/AppCenter@4.2.0#Analytics"), "{pkgs:?}");
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn julia_manifest_gives_trivys_packages() {
     let rel = format!("{P}julia/manifest/testdata/dep_ext_v1.9/Manifest.toml");
     let (pkgs, _) = format("julia-manifest").parse("Manifest.toml", &read(&rel));
     assert_eq!(
-        pkgs.first().map(|p| p.purl.as_str()),
+        pkgs.first().map(|p| p.purl().into_owned()).as_deref(),
         Some("pkg:julia/AbstractFFTs@1.3.1?uuid=621f4979-c628-5d54-868e-fcf4e3e8185c")
     );
 }

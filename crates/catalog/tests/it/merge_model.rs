@@ -172,7 +172,7 @@ fn pipeline(layers: &[LayerOps]) -> BTreeMap<String, (String, usize)> {
     for p in inventory.packages {
         let layer = p.layer.as_ref().expect("every package is attributed to a layer");
         assert_eq!(layer.created_by.as_deref(), Some(format!("layer {}", layer.index).as_str()));
-        assert_eq!(p.location, format!("/{}", p.name));
+        assert_eq!(p.location(), format!("/{}", p.name));
         let previous = got.insert(p.name.to_string(), (p.version.to_string(), layer.index));
         assert!(previous.is_none(), "{} listed twice", p.name);
     }

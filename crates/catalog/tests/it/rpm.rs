@@ -64,12 +64,12 @@ fn sqlite_mariner_packages() {
     let curl = pkgs.iter().find(|p| p.name == "curl").unwrap();
     assert_eq!(curl.kind, PackageKind::Rpm);
     assert_eq!(curl.version, "7.76.0-6.cm2");
-    assert_eq!(curl.source_name.as_deref(), Some("curl"));
-    assert_eq!(curl.source_version.as_deref(), Some("7.76.0-6.cm2"));
-    assert_eq!(curl.licenses, ["MIT"]);
-    assert_eq!(curl.location, "var/lib/rpm/rpmdb.sqlite");
-    assert!(curl.files.contains(&"/usr/bin/curl".to_owned()));
-    assert_eq!(curl.purl, "", "the inventory step sets OS purls");
+    assert_eq!(curl.source_name(), Some("curl"));
+    assert_eq!(curl.source_version(), Some("7.76.0-6.cm2"));
+    assert_eq!(curl.licenses(), ["MIT"]);
+    assert_eq!(curl.location(), "var/lib/rpm/rpmdb.sqlite");
+    assert!(curl.files().contains(&"/usr/bin/curl".to_owned()));
+    assert_eq!(curl.purl(), "pkg:rpm/curl@7.76.0-6.cm2", "the distro is the inventory step's to add");
     assert_eq!(package_purl(curl, None), "pkg:rpm/curl@7.76.0-6.cm2?arch=x86_64");
     let os = os_info("mariner", "2.0", "etc/os-release");
     assert_eq!(package_purl(curl, Some(&os)), "pkg:rpm/mariner/curl@7.76.0-6.cm2?arch=x86_64&distro=mariner-2.0");
@@ -82,12 +82,12 @@ fn bdb_with_epoch_and_source() {
     assert!(diags.is_empty(), "{diags:?}");
     let [hello] = pkgs.as_slice() else { panic!("{pkgs:?}") };
     assert_eq!(hello.version, "1:0.0.1-rls");
-    assert_eq!(hello.source_version.as_deref(), Some("1:0.0.1-rls"));
+    assert_eq!(hello.source_version(), Some("1:0.0.1-rls"));
     let rocky = os_info("rocky", "9.3", "etc/os-release");
     assert_eq!(package_purl(hello, Some(&rocky)), "pkg:rpm/rocky/hello@0.0.1-rls?arch=x86_64&distro=rocky-9&epoch=1");
     let (pkgs, _) = analyze("var/lib/rpm/Packages", read("pkgdb-go-rpmdb/pkg/testdata/libuuid/Packages"));
-    assert_eq!(pkgs[0].source_name.as_deref(), Some("util-linux"));
-    assert_eq!(pkgs[0].source_version.as_deref(), Some("2.32.1-42.el8_8"));
+    assert_eq!(pkgs[0].source_name(), Some("util-linux"));
+    assert_eq!(pkgs[0].source_version(), Some("2.32.1-42.el8_8"));
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn ndb_suse_packages() {
         analyze("usr/lib/sysimage/rpm/Packages.db", read("pkgdb-go-rpmdb/pkg/testdata/sle15-bci/Packages.db"));
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(pkgs.len(), 35);
-    assert!(pkgs.iter().all(|p| p.location == "usr/lib/sysimage/rpm/Packages.db" && p.arch.is_some()));
+    assert!(pkgs.iter().all(|p| p.location() == "usr/lib/sysimage/rpm/Packages.db" && p.arch().is_some()));
 }
 
 #[test]

@@ -96,7 +96,7 @@ fn packages() -> Vec<Package> {
 }
 
 fn source_of(p: &Package) -> (&str, &str) {
-    (p.source_name.as_deref().unwrap_or(&p.name), p.source_version.as_deref().unwrap_or(&p.version))
+    (p.source_name().unwrap_or(&p.name), p.source_version().unwrap_or(&p.version))
 }
 
 /// A batch of dpkg comparisons in one Perl process: `cmp A B` answers -1/0/1, `max V...` the
@@ -245,7 +245,7 @@ fn current_packages_get_no_dsa_or_dla_findings() {
             let mut p = p.clone();
             if let Some(v) = newest.get(source_of(&p).0) {
                 p.version = (*v).into();
-                p.source_version = Some((*v).into());
+                p.set_source_version(Some((*v).into()));
             }
             current.push(p);
         }

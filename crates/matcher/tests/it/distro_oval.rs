@@ -12,7 +12,7 @@ use microscanner_model::{FixState, Package, PackageKind, Severity};
 
 fn rpm(name: &str, version: &str) -> Package {
     let mut p = pkg(PackageKind::Rpm, name, version);
-    p.location = "/var/lib/rpm/rpmdb.sqlite".into();
+    p.set_location("/var/lib/rpm/rpmdb.sqlite");
     p
 }
 

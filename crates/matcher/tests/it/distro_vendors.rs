@@ -14,14 +14,14 @@ use microscanner_vulndb::Database;
 
 fn rpm(name: &str, version: &str) -> Package {
     let mut p = pkg(PackageKind::Rpm, name, version);
-    p.location = "/var/lib/rpm/rpmdb.sqlite".into();
+    p.set_location("/var/lib/rpm/rpmdb.sqlite");
     p
 }
 
 fn apk(name: &str, origin: &str, version: &str) -> Package {
     let mut p = pkg(PackageKind::Apk, name, version);
-    p.source_name = Some(origin.into());
-    p.location = "/lib/apk/db/installed".into();
+    p.set_source_name(Some(origin.into()));
+    p.set_location("/lib/apk/db/installed");
     p
 }
 

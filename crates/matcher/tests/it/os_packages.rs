@@ -10,8 +10,8 @@ use microscanner_model::{Diagnostic, Finding, FixState, Inventory, Package, Pack
 
 fn deb(name: &str, version: &str, source: Option<&str>) -> Package {
     let mut p = pkg(PackageKind::Deb, name, version);
-    p.source_name = source.map(Into::into);
-    p.location = "/var/lib/dpkg/status".into();
+    p.set_source_name(source.map(Into::into));
+    p.set_location("/var/lib/dpkg/status");
     p
 }
 
@@ -103,7 +103,7 @@ fn alpine_origin_keys_the_secdb() {
     // Alpine 3.11 secdb: openssl fixed CVE-2019-1551 in 1.1.1d-r3, CVE-2019-1547/1549/1563 in
     // 1.1.1d-r1. libcrypto1.1 is a subpackage of origin openssl.
     let mut p = pkg(PackageKind::Apk, "libcrypto1.1", "1.1.1d-r2");
-    p.source_name = Some("openssl".into());
+    p.set_source_name(Some("openssl".into()));
     let inv = inventory(Some(os("alpine", "3.11", "Alpine:v3.11")), vec![p]);
     let out = match_inventory(&db(), &inv).unwrap();
     let ids: Vec<&str> = out.findings.iter().map(|f| f.id.as_str()).collect();
@@ -118,7 +118,7 @@ fn alpine_origin_keys_the_secdb() {
 fn almalinux_binary_rpms_and_the_summary_severity() {
     // ALSA-2021:2363 "Important: gupnp security update": gupnp fixed in 1.0.6-2.el8_4.
     let mut p = pkg(PackageKind::Rpm, "gupnp", "1.0.6-1.el8");
-    p.source_name = Some("gupnp".into());
+    p.set_source_name(Some("gupnp".into()));
     let inv = inventory(Some(os("almalinux", "8", "AlmaLinux:8")), vec![p]);
     let out = match_inventory(&db(), &inv).unwrap();
     let f = out.findings.iter().find(|f| f.id == "ALSA-2021:2363").unwrap();
@@ -199,9 +199,9 @@ fn inventory_warnings_and_unreadable_versions_make_the_scan_incomplete() {
 fn duplicate_packages_each_get_their_findings() {
     // The same library in two lockfiles, and two Debian binaries of one source.
     let mut a = pkg(PackageKind::Cargo, "smallvec", "1.6.0");
-    a.location = "/app/a/Cargo.lock".into();
+    a.set_location("/app/a/Cargo.lock");
     let mut b = a.clone();
-    b.location = "/app/b/Cargo.lock".into();
+    b.set_location("/app/b/Cargo.lock");
     let out = match_inventory(&db(), &inventory(None, vec![b, a])).unwrap();
     let locations: Vec<&str> =
         out.findings.iter().filter(|f| f.id == "CVE-2021-25900").map(|f| f.package.location.as_str()).collect();

@@ -127,7 +127,7 @@ impl ReportPackages {
         let mut position: HashMap<PackageKey<'_>, Option<usize>> =
             findings().map(|f| (affected_key(&f.package), None)).collect();
         for (i, p) in report.packages.iter().enumerate() {
-            let key = (p.kind, p.name.as_str(), p.version.as_str(), p.location.as_str());
+            let key = (p.kind, p.name.as_str(), p.version.as_str(), p.location());
             if let Some(slot) = position.get_mut(&key)
                 && slot.is_none()
             {

@@ -208,14 +208,14 @@ fn resources(report: &Report, full_output: bool) -> Vec<ResourceScan<'_>> {
         f.package.kind == p.kind
             && f.package.name == p.name
             && f.package.version == p.version
-            && f.package.location == p.location
+            && f.package.location == p.location()
     };
     let mut out = Vec::new();
     for p in &report.packages {
         let vulnerabilities: Vec<Vulnerability<'_>> =
             report.findings.iter().filter(|f| same(f, p)).map(|f| vulnerability(f, report)).collect();
         if full_output || !vulnerabilities.is_empty() {
-            let resource = resource(p.kind, &p.name, &p.version, p.arch.as_deref(), &p.licenses, report);
+            let resource = resource(p.kind, &p.name, &p.version, p.arch(), p.licenses(), report);
             out.push(ResourceScan { resource, scanned: true, vulnerabilities });
         }
     }

@@ -674,7 +674,7 @@ fn sections(report: &Report) -> Vec<Section<'_>> {
         targets(&report.findings).into_iter().map(|target| Section { target, packages: 0 }).collect();
     for p in &report.packages {
         let kind = p.kind;
-        let location = matches!(kind, PackageKind::Golang | PackageKind::Cargo).then_some(p.location.as_str());
+        let location = matches!(kind, PackageKind::Golang | PackageKind::Cargo).then_some(p.location());
         let same = |s: &Section<'_>| {
             if kind.is_os() { s.target.kind.is_os() } else { s.target.kind == kind && s.target.location == location }
         };

@@ -113,19 +113,19 @@ impl Serialize for Components<'_> {
 /// The `bom-ref` of the package at `index`: purls repeat when one package is found at two
 /// locations; the index keeps refs unique.
 pub(crate) fn bom_ref(index: usize, p: &Package) -> String {
-    format!("{}#{index}", p.purl)
+    format!("{}#{index}", p.purl())
 }
 
 /// One package as a CycloneDX component.
 fn component(bom_ref: &str, p: &Package) -> Value {
     let mut properties = vec![
-        json!({ "name": PROP_LOCATION, "value": p.location }),
+        json!({ "name": PROP_LOCATION, "value": p.location() }),
         json!({ "name": PROP_EVIDENCE, "value": serde_json::to_value(p.evidence).unwrap_or(Value::Null) }),
     ];
-    if let Some(source) = &p.source_name {
+    if let Some(source) = &p.source_name() {
         properties.push(json!({ "name": PROP_SOURCE_NAME, "value": source }));
     }
-    if let Some(version) = &p.source_version {
+    if let Some(version) = &p.source_version() {
         properties.push(json!({ "name": PROP_SOURCE_VERSION, "value": version }));
     }
     if let Some(layer) = &p.layer {
@@ -139,11 +139,11 @@ fn component(bom_ref: &str, p: &Package) -> Value {
         "type": "library",
         "name": p.name,
         "version": p.version,
-        "purl": p.purl,
+        "purl": p.purl(),
         "properties": properties,
     });
-    if !p.licenses.is_empty() {
-        c["licenses"] = Value::Array(p.licenses.iter().map(|l| json!({ "license": { "name": l } })).collect());
+    if !p.licenses().is_empty() {
+        c["licenses"] = Value::Array(p.licenses().iter().map(|l| json!({ "license": { "name": l } })).collect());
     }
     c
 }

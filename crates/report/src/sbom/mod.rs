@@ -223,8 +223,8 @@ fn document_uuid(subject: &Subject<'_>, meta: &SbomMeta) -> Uuid {
     hasher.update(subject.image.config_digest.as_deref().unwrap_or_default().as_bytes());
     hasher.update(meta.created.as_bytes());
     for p in subject.packages.iter() {
-        hasher.update(p.purl.as_bytes());
-        hasher.update(p.location.as_bytes());
+        hasher.update(p.purl().as_bytes());
+        hasher.update(p.location().as_bytes());
     }
     uuid_from_hash(&hasher.finalize())
 }

@@ -449,9 +449,9 @@ fn inventory_json(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomRead
         let path = format!("packages[{i}]");
         check_len(source_name, &path, "name", Some(&p.name))?;
         check_len(source_name, &path, "version", Some(&p.version))?;
-        check_len(source_name, &path, "purl", Some(&p.purl))?;
-        check_len(source_name, &path, "source_name", p.source_name.as_deref())?;
-        check_len(source_name, &path, "source_version", p.source_version.as_deref())?;
+        check_len(source_name, &path, "purl", Some(&p.purl()))?;
+        check_len(source_name, &path, "source_name", p.source_name())?;
+        check_len(source_name, &path, "source_version", p.source_version())?;
     }
     Ok(Inventory {
         image: doc.image,
@@ -1105,12 +1105,12 @@ impl<'s> Reader<'s> {
             image.layers = self.layers;
         }
         self.packages.sort_by(|a, b| {
-            (a.kind, &a.name, &a.version, &a.arch, &a.location).cmp(&(
+            (a.kind, &a.name, &a.version, &a.arch(), &a.location()).cmp(&(
                 b.kind,
                 &b.name,
                 &b.version,
-                &b.arch,
-                &b.location,
+                &b.arch(),
+                &b.location(),
             ))
         });
         Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics }

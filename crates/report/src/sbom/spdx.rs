@@ -149,7 +149,7 @@ fn contains(id: &str) -> Value {
 
 /// One package as an SPDX package.
 fn spdx_package(id: &str, p: &Package) -> Value {
-    let license = match p.licenses.as_slice() {
+    let license = match p.licenses() {
         [one] if is_spdx_expression(one) => one.clone(),
         _ => "NOASSERTION".to_owned(),
     };
@@ -162,13 +162,13 @@ fn spdx_package(id: &str, p: &Package) -> Value {
         "licenseConcluded": "NOASSERTION",
         "licenseDeclared": license,
         "copyrightText": "NOASSERTION",
-        "externalRefs": [{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl }],
+        "externalRefs": [{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": p.purl() }],
     });
-    if let (Some(name), Some(version)) = (&p.source_name, &p.source_version) {
+    if let (Some(name), Some(version)) = (&p.source_name(), &p.source_version()) {
         value["sourceInfo"] = json!(format!("built from source package {name} {version}"));
     }
-    if !p.licenses.is_empty() {
-        value["comment"] = json!(format!("declared license: {}", p.licenses.join(", ")));
+    if !p.licenses().is_empty() {
+        value["comment"] = json!(format!("declared license: {}", p.licenses().join(", ")));
     }
     value
 }

@@ -68,7 +68,7 @@ fn hostile_report() -> Report {
     }
     r.packages[3].name = evil.into();
     r.packages[3].version = f.package.version.as_str().into();
-    r.packages[3].location = f.package.location.as_str().into();
+    r.packages[3].set_location(f.package.location.as_str());
     r.image.layers[2].created_by = Some("RUN echo '<style>body{display:none}</style>'".into());
     r.image.name = "oci:/x<iframe src=https://evil.invalid>".into();
     r.coverage.skipped[0].reason = "<a href=https://evil.invalid>click</a>".into();

@@ -87,11 +87,17 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
     let mut packages = merged.packages;
     for p in &mut packages {
         if p.kind.is_os() {
-            p.purl = package_purl(p, merged.os.as_ref()).into();
+            p.set_purl(package_purl(p, merged.os.as_ref()));
         }
     }
     packages.sort_by(|a, b| {
-        (a.kind, &a.name, &a.version, &a.arch, &a.location).cmp(&(b.kind, &b.name, &b.version, &b.arch, &b.location))
+        (a.kind, &a.name, &a.version, &a.arch(), &a.location()).cmp(&(
+            b.kind,
+            &b.name,
+            &b.version,
+            &b.arch(),
+            &b.location(),
+        ))
     });
     Inventory {
         image: ImageInfo {
@@ -205,10 +211,10 @@ fn key(p: &Package) -> Key {
         p.kind,
         p.name.to_string(),
         p.version.to_string(),
-        p.arch.as_ref().map(ToString::to_string),
-        p.source_name.as_ref().map(ToString::to_string),
-        p.source_version.as_ref().map(ToString::to_string),
-        p.purl.to_string(),
+        p.arch().map(ToString::to_string),
+        p.source_name().map(ToString::to_string),
+        p.source_version().map(ToString::to_string),
+        p.purl().to_string(),
     )
 }
 
@@ -231,7 +237,7 @@ fn check_round_trip(original: &Inventory) {
         // The packages: the matcher's keys.
         let expected = sorted_keys(&original.packages, |p| {
             let mut k = key(p);
-            if format == SbomFormat::Spdx && p.source_version.is_none() {
+            if format == SbomFormat::Spdx && p.source_version().is_none() {
                 // spdx.rs writes `sourceInfo` only with both a source name and version (apk
                 // records the origin without a version): the name cannot come back.
                 k.4 = None;
@@ -254,7 +260,7 @@ fn check_round_trip(original: &Inventory) {
                 // Everything but the owned files, which no format writes (`Package::files` is not
                 // serialized: they only serve the catalog's attribution of language packages).
                 let mut without_files = original.clone();
-                without_files.packages.iter_mut().for_each(|p| p.files.clear());
+                without_files.packages.iter_mut().for_each(|p| drop(p.take_files()));
                 assert_eq!(read, without_files, "{what}");
             }
             SbomFormat::CycloneDx => {
@@ -263,8 +269,8 @@ fn check_round_trip(original: &Inventory) {
                 for (r, o) in read.packages.iter().zip(&original.packages) {
                     assert_eq!(key(r), key(o), "{what}");
                     assert_eq!(
-                        (&r.location, r.evidence, &r.licenses),
-                        (&o.location, o.evidence, &o.licenses),
+                        (&r.location(), r.evidence, &r.licenses()),
+                        (&o.location(), o.evidence, &o.licenses()),
                         "{what}"
                     );
                     let (rl, ol) = (r.layer.as_ref().unwrap(), o.layer.as_ref().unwrap());
@@ -288,12 +294,14 @@ fn check_round_trip(original: &Inventory) {
             SbomFormat::Spdx => {
                 // SPDX records no location, evidence or layer; licenses as one comment.
                 for p in &read.packages {
-                    assert_eq!(p.location, name, "{what}");
+                    assert_eq!(p.location(), name, "{what}");
                     assert!(p.layer.is_none(), "{what}");
                 }
                 let licenses = |ps: &[Package]| {
-                    let mut l: Vec<(String, String, String)> =
-                        ps.iter().map(|p| (p.name.to_string(), p.version.to_string(), p.licenses.join(", "))).collect();
+                    let mut l: Vec<(String, String, String)> = ps
+                        .iter()
+                        .map(|p| (p.name.to_string(), p.version.to_string(), p.licenses().join(", ")))
+                        .collect();
                     l.sort();
                     l
                 };
@@ -335,7 +343,7 @@ fn round_trip_ubuntu_image_with_language_packages() {
     ] {
         assert!(original.packages.iter().any(|p| p.kind == kind && p.name == name), "{kind:?} {name}");
     }
-    assert!(original.packages.iter().any(|p| p.source_version.as_ref().is_some_and(|s| *s != p.version)));
+    assert!(original.packages.iter().any(|p| p.source_version().is_some_and(|s| *s != p.version)));
     assert!(original.packages.iter().any(|p| p.kind == PackageKind::Deb && p.version.contains(':')));
     check_round_trip(&original);
 }
@@ -344,7 +352,7 @@ fn round_trip_ubuntu_image_with_language_packages() {
 fn round_trip_debian_12() {
     let original = debian_inventory();
     assert_eq!(original.os.as_ref().unwrap().ecosystem.as_deref(), Some("Debian:12"));
-    assert_eq!(original.packages[0].source_name.as_deref(), Some("pam"));
+    assert_eq!(original.packages[0].source_name(), Some("pam"));
     check_round_trip(&original);
 }
 
@@ -352,7 +360,7 @@ fn round_trip_debian_12() {
 fn round_trip_alpine() {
     let original = alpine_inventory();
     assert_eq!(original.packages.len(), 39);
-    assert!(original.packages.iter().any(|p| p.source_name.as_ref().is_some_and(|s| *s != p.name)));
+    assert!(original.packages.iter().any(|p| p.source_name().is_some_and(|s| *s != p.name)));
     check_round_trip(&original);
 }
 
@@ -524,13 +532,13 @@ fn trivy_cyclonedx_conventions() {
     assert_eq!(by_name.len(), 3, "{:?}", read.packages);
     let gcc = by_name["libgcc-s1"];
     assert_eq!(
-        (gcc.version.as_str(), gcc.arch.as_deref(), gcc.source_name.as_deref(), gcc.source_version.as_deref()),
+        (gcc.version.as_str(), gcc.arch(), gcc.source_name(), gcc.source_version()),
         ("1:12.2.0-14", Some("amd64"), Some("gcc-12"), Some("1:12.2.0-14"))
     );
     assert_eq!(gcc.layer.as_ref().map(|l| l.index), Some(0));
     assert_eq!(by_name["libstdc++6"].version, "12.2.0-14");
     let jackson = by_name["com.fasterxml.jackson.core:jackson-databind"];
-    assert_eq!((jackson.kind, jackson.location.as_str()), (PackageKind::Maven, "app/app.jar"));
+    assert_eq!((jackson.kind, jackson.location()), (PackageKind::Maven, "app/app.jar"));
     assert_eq!(jackson.layer.as_ref().map(|l| l.index), Some(1));
     // The CRAN package (a purl type microscanner does not match) is not dropped silently.
     assert_eq!(read.diagnostics.len(), 1, "{:?}", read.diagnostics);
@@ -572,11 +580,11 @@ fn syft_spdx_conventions() {
     assert_eq!(read.packages.len(), 2);
     let rpm = read.packages.iter().find(|p| p.kind == PackageKind::Rpm).unwrap();
     assert_eq!(
-        (rpm.name.as_str(), rpm.version.as_str(), rpm.source_name.as_deref(), rpm.source_version.as_deref()),
+        (rpm.name.as_str(), rpm.version.as_str(), rpm.source_name(), rpm.source_version()),
         ("openssl-libs", "1:3.0.7-24.el9", Some("openssl"), Some("1:3.0.7-24.el9"))
     );
-    assert_eq!(rpm.location, "/var/lib/rpm/rpmdb.sqlite");
-    assert_eq!(rpm.licenses, ["Apache-2.0"]);
+    assert_eq!(rpm.location(), "/var/lib/rpm/rpmdb.sqlite");
+    assert_eq!(rpm.licenses(), ["Apache-2.0"]);
     let py = read.packages.iter().find(|p| p.kind == PackageKind::Pypi).unwrap();
     assert_eq!((py.name.as_str(), py.version.as_str()), ("requests", "2.31.0"));
 }

@@ -76,7 +76,7 @@ mod tests {
     fn specs_and_subspec_purls() {
         assert_eq!(split_spec("AppCenter/Core (4.2.0)"), Some(("AppCenter/Core", "4.2.0")));
         assert_eq!(split_spec("AppCenter = 4.2.0"), None);
-        assert_eq!(pod_package("AppCenter/Core", "4.2.0").purl, "pkg:cocoapods/AppCenter@4.2.0#Core");
-        assert_eq!(pod_package("KeychainAccess", "4.2.1").purl, "pkg:cocoapods/KeychainAccess@4.2.1");
+        assert_eq!(pod_package("AppCenter/Core", "4.2.0").purl(), "pkg:cocoapods/AppCenter@4.2.0#Core");
+        assert_eq!(pod_package("KeychainAccess", "4.2.1").purl(), "pkg:cocoapods/KeychainAccess@4.2.1");
     }
 }

@@ -46,7 +46,7 @@ pub fn parse(bytes: &[u8]) -> ParseResult {
             pkgs.push(lang_package(PackageKind::Julia, name, version, Evidence::Declared).with_purl(purl.to_string()));
         }
     }
-    pkgs.sort_by(|a, b| (&a.name, &a.purl).cmp(&(&b.name, &b.purl)));
-    pkgs.dedup_by(|a, b| a.purl == b.purl);
+    pkgs.sort_by(|a, b| (&a.name, &a.purl()).cmp(&(&b.name, &b.purl())));
+    pkgs.dedup_by(|a, b| a.purl() == b.purl());
     (pkgs, diags)
 }
