@@ -1,6 +1,7 @@
 //! The analyzer interface: what every package or OS analyzer implements.
 
 use std::collections::BTreeMap;
+use std::io::{self, Read};
 
 use microscanner_model::{Diagnostic, OsInfo, Package};
 
@@ -44,6 +45,17 @@ pub trait Analyzer: Send + Sync {
     /// Analyzes files that [`Analyzer::wants`] accepted. The layer walk passes one file at a
     /// time; a map keeps the signature open to callers with several files of one layer.
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput;
+
+    /// Analyzes the one file at `path` as `content` streams it. The layer walk calls this when
+    /// this analyzer is the only reader of the file, so an analyzer that can parse a stream (a
+    /// lockfile of a million entries) never holds the file's bytes and its packages together.
+    /// The default reads the file whole and calls [`Analyzer::analyze`]. A read error is
+    /// returned, not turned into a diagnostic: it is the layer's, not the file's.
+    fn analyze_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
+        let mut bytes = Vec::new();
+        content.read_to_end(&mut bytes)?;
+        Ok(self.analyze(&LayerFiles::from([(path.to_owned(), bytes)])))
+    }
 }
 
 /// What an analyzer found in one layer. Every record is keyed by the path of the file it came
@@ -54,6 +66,17 @@ pub struct AnalyzerOutput {
     pub records: Vec<Record>,
     /// Problems met (a broken stanza, a truncated database).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl AnalyzerOutput {
+    /// Adds what a parser found in the file at `path`: a record of its packages (none when it
+    /// found none) and its diagnostics.
+    pub fn push(&mut self, path: &str, packages: Vec<Package>, diagnostics: Vec<Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+        if !packages.is_empty() {
+            self.records.push(Record::Packages { path: path.to_owned(), packages });
+        }
+    }
 }
 
 /// One piece of evidence, keyed by the file it came from.

@@ -137,6 +137,35 @@ fn run(analyzer: &dyn Analyzer, files: &LayerFiles, result: &mut LayerResult) {
     result.diagnostics.extend(output.diagnostics);
 }
 
+/// A layer's reader that keeps its first read error: a streaming parser turns a read error into
+/// a parse error of the file, but a read error is the layer's (a truncated or corrupt
+/// archive), reported as the walk reports it when files are read whole.
+struct ReadError<'a> {
+    inner: &'a mut dyn Read,
+    error: Option<io::Error>,
+}
+
+impl<'a> ReadError<'a> {
+    fn new(inner: &'a mut dyn Read) -> Self {
+        Self { inner, error: None }
+    }
+
+    /// `Err` with the first read error, if any.
+    fn into_result(self) -> io::Result<()> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl Read for ReadError<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if self.error.is_none() {
+                self.error = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
+}
+
 /// The visitor that feeds analyzers during the walk.
 struct Collector<'a> {
     analyzers: &'a [Box<dyn Analyzer>],
@@ -225,6 +254,20 @@ impl LayerVisitor for Collector<'_> {
     fn file(&mut self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<()> {
         // The walk calls `file` right after a `wants` that said yes, for the same entry.
         let wanting = std::mem::take(&mut self.pending);
+        if let [only] = wanting[..]
+            && !self.symlinked.contains_key(path)
+            && let Some(analyzer) = self.analyzers.get(only)
+        {
+            // one reader and no link to feed: the analyzer reads the stream itself
+            self.result.written.insert(path.to_owned());
+            let mut content = ReadError::new(content);
+            let output = analyzer.analyze_reader(path, &mut content);
+            content.into_result()?;
+            let output = output?;
+            self.result.records.extend(output.records);
+            self.result.diagnostics.extend(output.diagnostics);
+            return Ok(());
+        }
         let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
         content.read_to_end(&mut bytes)?;
         for link in self.symlinked.remove(path).unwrap_or_default() {

@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod ruby;
 pub mod rustbinary;
 
+use std::io::{self, Read};
 use std::ops::RangeInclusive;
 
 use microscanner_model::CompactString;
@@ -29,7 +30,7 @@ pub use package::{ParseResult, purl_for};
 pub(crate) use package::{dedup, from_json, lang_package, warn};
 use paths::file_name;
 
-use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+use crate::{Analyzer, AnalyzerOutput, LayerFiles};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -59,6 +60,9 @@ enum Parser {
     Bytes(fn(&[u8]) -> ParseResult),
     /// Reads the bytes and the file name (a Java archive's name is a fallback for its coordinates).
     Named(fn(&[u8], &str) -> ParseResult),
+    /// Reads the file as a stream: a lockfile that can list a million entries is parsed as the
+    /// layer walk reads it, so its bytes and its packages are never in memory together.
+    Reader(fn(&mut dyn Read) -> ParseResult),
 }
 
 /// One language file format: everything its analyzer needs, as one row of [`FORMATS`] (as Syft
@@ -154,7 +158,7 @@ pub static FORMATS: &[Format] = &[
         version: 1,
         size: LOCKFILE,
         path: paths::is_package_lock,
-        parser: Parser::Bytes(lockfiles::npm::parse),
+        parser: Parser::Reader(lockfiles::npm::parse_reader),
     },
     Format {
         id: "yarn-lock",
@@ -328,7 +332,19 @@ impl Format {
         match self.parser {
             Parser::Bytes(parse) => parse(bytes),
             Parser::Named(parse) => parse(bytes, file_name(path)),
+            Parser::Reader(parse) => parse(&mut &*bytes),
         }
+    }
+
+    /// Runs this format's parser over the file `content` streams: as it streams for a
+    /// [`Parser::Reader`] format, read whole first for the others.
+    pub fn parse_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<ParseResult> {
+        if let Parser::Reader(parse) = self.parser {
+            return Ok(parse(content));
+        }
+        let mut bytes = Vec::new();
+        content.read_to_end(&mut bytes)?;
+        Ok(self.parse(path, &bytes))
     }
 }
 
@@ -341,7 +357,11 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Option<ParseResult> {
 
 /// Runs `format`'s parser and fills in locations.
 fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
-    let (mut pkgs, mut diags) = format.parse(path, bytes);
+    locate(path, format.parse(path, bytes))
+}
+
+/// Fills in the locations of what a parser found in the file at `path`.
+fn locate(path: &str, (mut pkgs, mut diags): ParseResult) -> ParseResult {
     let location = format!("/{path}");
     // every package the parser left unlocated shares the file's location
     let shared = std::sync::Arc::new(CompactString::from(location.as_str()));
@@ -409,12 +429,18 @@ impl Analyzer for LangAnalyzer {
                 continue;
             }
             let (packages, diagnostics) = parse_with(self.format, path, bytes);
-            out.diagnostics.extend(diagnostics);
-            if !packages.is_empty() {
-                out.records.push(Record::Packages { path: path.clone(), packages });
-            }
+            out.push(path, packages, diagnostics);
         }
         out
+    }
+
+    fn analyze_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
+        let mut out = AnalyzerOutput::default();
+        if self.format.matches_path(path) {
+            let (packages, diagnostics) = locate(path, self.format.parse_reader(path, content)?);
+            out.push(path, packages, diagnostics);
+        }
+        Ok(out)
     }
 }
 

@@ -378,3 +378,22 @@ fn link_to_an_unread_file_of_another_layer_is_lost() {
     assert_eq!(debs(&inventory), 0);
     assert_lost(&inventory, "var/lib/dpkg/status", "a symbolic link to /data/status, where no file was read");
 }
+
+/// A package-lock is parsed as the walk streams it (issue 23: its bytes and its packages are never
+/// held together). A layer cut short inside it is the layer's read error, as for a file read
+/// whole: never a parse diagnostic of a lockfile that was fine, and never a partial list.
+#[test]
+fn a_layer_cut_inside_a_streamed_lockfile_is_a_read_error() {
+    let lock = br#"{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/lodash":{"version":"4.17.20"}}}"#;
+    let whole = layer_with(|t| push(t, header("app/package-lock.json", lock.len() as u64, b'0', false, |_| {}), lock));
+    let inventory = scan_layers(vec![whole.clone()]);
+    assert!(inventory.packages.iter().any(|p| p.name == "lodash"), "the streamed lockfile is read");
+    let cut = whole.len() - 1024 - 512 + lock.len() / 2;
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(dir.path(), &[TestLayer::new(whole[..cut].to_vec(), "RUN x")]);
+    let image = microscanner_image::open(&format!("oci:{}", dir.path().display()), &Limits::default()).unwrap();
+    let err = build_inventory(&image, &default_analyzers(), &CatalogOptions::default(), &|_| {})
+        .expect_err("a truncated layer is an error");
+    let message = err.to_string();
+    assert!(!message.contains('\n') && !message.contains("cannot parse"), "{message}");
+}

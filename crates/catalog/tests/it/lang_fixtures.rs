@@ -806,6 +806,27 @@ fn fixtures_match_peer_expectations() {
     assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Every format gives the same from the stream the layer walk hands it as from the file's bytes
+/// (a streaming parser, such as package-lock's, reads as the walk reads; the others read whole).
+#[test]
+fn streamed_and_whole_files_parse_alike() {
+    let mut streamed = 0;
+    for (rel, _) in EXPECTED {
+        let format = format_of(rel);
+        let bytes = read(rel);
+        let whole = format.parse(rel, &bytes);
+        let stream = format.parse_reader(rel, &mut bytes.as_slice()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(stream, whole, "{rel}");
+        streamed += usize::from(format.id() == "npm-package-lock" && !whole.0.is_empty());
+    }
+    assert!(streamed >= 5, "the streaming parser was exercised on {streamed} lockfiles");
+    // a lockfile cut short is a diagnostic naming it, as when read whole
+    let lock = read("pkgdb-trivy/pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json");
+    let (pkgs, diags) =
+        format("npm-package-lock").parse_reader("package-lock.json", &mut &lock[..lock.len() / 2]).unwrap();
+    assert!(pkgs.is_empty() && diags.iter().any(|d| d.message.contains("package-lock.json")), "{diags:?}");
+}
+
 /// Broken or non-matching inputs give nothing, and those that are broken say so.
 #[test]
 fn broken_fixtures_give_a_diagnostic() {

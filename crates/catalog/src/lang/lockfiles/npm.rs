@@ -2,6 +2,7 @@
 //! 2-3 (flat `packages` keyed by `node_modules/...` paths).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read};
 
 use microscanner_model::{Evidence, PackageKind};
 use serde::Deserialize;
@@ -160,10 +161,23 @@ impl<'de> Visitor<'de> for V2PackagesVisitor {
 /// Parses a package-lock: the `packages` map when present (v2, v3), else the v1 tree.
 /// The root project (`""` key) and workspace links are not reported.
 pub fn parse(bytes: &[u8]) -> ParseResult {
-    let lock: Lock = match from_json(bytes, "package-lock.json") {
-        Ok(l) => l,
-        Err(d) => return (Vec::new(), vec![d]),
-    };
+    match from_json(bytes, "package-lock.json") {
+        Ok(lock) => packages(lock),
+        Err(d) => (Vec::new(), vec![d]),
+    }
+}
+
+/// [`parse`] of a package-lock as it streams: its bytes are never held whole (a lock of a
+/// million entries is about 45 MiB of JSON).
+pub fn parse_reader(content: &mut dyn Read) -> ParseResult {
+    match serde_json::from_reader(io::BufReader::with_capacity(64 * 1024, content)) {
+        Ok(lock) => packages(lock),
+        Err(e) => (Vec::new(), vec![warn(format!("cannot parse package-lock.json: {e}"))]),
+    }
+}
+
+/// The packages of a parsed lock.
+fn packages(lock: Lock) -> ParseResult {
     let mut out: ParseResult = (Vec::new(), Vec::new());
     if let Some(packages) = lock.packages {
         out.0 = packages.into_packages();
