@@ -219,17 +219,11 @@ fn remove_below<V>(map: &mut BTreeMap<String, V>, path: &str, inclusive: bool) {
     }
 }
 
-/// Sorts packages (kind, name, version, architecture, location, then purl) and keeps one of
-/// each run identical in those fields: the same package listed twice by one database. The sort
-/// is unstable (no scratch copy of half the list) and still deterministic: what it leaves in any
-/// order is equal in every field it keeps. No set of keys is built, and the purl (derived for a
-/// language package, not stored) is made only to break a tie.
+/// Sorts packages in listing order ([`Package::cmp_listing`]) and keeps one of each run equal in
+/// it: the same package listed twice by one database. The sort is unstable (no scratch copy of
+/// half the list) and still deterministic: what it leaves in any order is equal in every field
+/// it keeps. No set of keys is built.
 pub(crate) fn sort_and_dedup(packages: &mut Vec<Package>) {
-    fn order(a: &Package, b: &Package) -> Ordering {
-        (a.kind, &a.name, &a.version, a.arch(), a.location())
-            .cmp(&(b.kind, &b.name, &b.version, b.arch(), b.location()))
-            .then_with(|| a.purl().cmp(&b.purl()))
-    }
-    packages.sort_unstable_by(order);
-    packages.dedup_by(|a, b| order(a, b) == Ordering::Equal);
+    packages.sort_unstable_by(Package::cmp_listing);
+    packages.dedup_by(|a, b| a.cmp_listing(b) == Ordering::Equal);
 }

@@ -1,6 +1,7 @@
 //! Packages found in an image.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use compact_str::CompactString;
@@ -385,6 +386,16 @@ impl Package {
         let files = self.details.as_mut().map(|d| std::mem::take(&mut d.files)).unwrap_or_default();
         self.tidy();
         files
+    }
+
+    /// The order of packages in an inventory and its reports: kind, name, version, architecture,
+    /// location, then the purl, which is made only to break a tie (a language package's is
+    /// derived, not stored). One definition for the scan and for an inventory read back from an
+    /// SBOM, so both list packages alike.
+    pub fn cmp_listing(&self, other: &Self) -> Ordering {
+        (self.kind, &self.name, &self.version, self.arch(), self.location())
+            .cmp(&(other.kind, &other.name, &other.version, other.arch(), other.location()))
+            .then_with(|| self.purl().cmp(&other.purl()))
     }
 
     /// The identity used to tell whether two layers hold "the same" package.

@@ -44,7 +44,7 @@ use std::fmt;
 
 use microscanner_model::distro::{id_from_name, normalize_id, osv_ecosystem, release_key};
 use microscanner_model::{
-    Diagnostic, Evidence, ImageInfo, Inventory, LayerInfo, LayerRef, OsInfo, Package, PackageKind,
+    Diagnostic, Evidence, ImageInfo, Inventory, LayerInfo, LayerRef, OsInfo, Package, PackageKind, pep503_name,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -1104,15 +1104,7 @@ impl<'s> Reader<'s> {
         if image.layers.is_empty() {
             image.layers = self.layers;
         }
-        self.packages.sort_by(|a, b| {
-            (a.kind, &a.name, &a.version, &a.arch(), &a.location()).cmp(&(
-                b.kind,
-                &b.name,
-                &b.version,
-                &b.arch(),
-                &b.location(),
-            ))
-        });
+        self.packages.sort_by(Package::cmp_listing);
         Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics }
     }
 }
@@ -1156,28 +1148,10 @@ fn package_name(kind: PackageKind, namespace: Option<&str>, name: &str) -> Strin
 /// case for the others.
 fn same_name(kind: PackageKind, doc_name: &str, purl_name: &str) -> bool {
     if kind == PackageKind::Pypi {
-        pep503(doc_name) == pep503(purl_name)
+        pep503_name(doc_name) == pep503_name(purl_name)
     } else {
         doc_name.eq_ignore_ascii_case(purl_name)
     }
-}
-
-/// A PyPI name normalised (PEP 503): lowercase, runs of `-`, `_`, `.` as one `-`.
-fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut dash = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 /// Whether a version starts with `EPOCH:`.
@@ -1394,7 +1368,7 @@ mod tests {
         for ty in ["deb", "apk", "rpm", "pypi", "npm", "golang", "cargo", "maven", "gem", "composer", "nuget"] {
             files.push(format!("{dir}/types/{ty}-test.json"));
         }
-        let fold = |s: &str| pep503(s);
+        let fold = |s: &str| pep503_name(s);
         let mut checked = 0;
         for file in files {
             let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();

@@ -90,15 +90,7 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
             p.set_purl(package_purl(p, merged.os.as_ref()));
         }
     }
-    packages.sort_by(|a, b| {
-        (a.kind, &a.name, &a.version, &a.arch(), &a.location()).cmp(&(
-            b.kind,
-            &b.name,
-            &b.version,
-            &b.arch(),
-            &b.location(),
-        ))
-    });
+    packages.sort_by(Package::cmp_listing);
     Inventory {
         image: ImageInfo {
             name: name.to_owned(),
