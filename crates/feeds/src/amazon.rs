@@ -46,12 +46,10 @@ use std::io::{BufRead, BufReader, Read, Seek};
 use flate2::bufread::MultiGzDecoder;
 use microscanner_model::Diagnostic;
 use microscanner_vulndb::{Advisory, Affected, FixState, FixStatus, Reference, SeverityKind, SeverityRating};
-use quick_xml::Reader;
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use serde_json::Value;
 
-use crate::xml::{Bounded, attr};
+use crate::xml::{self, Handler, Shape, attr, token};
 use crate::{FeedError, Import, MAX_ID, MAX_IDS, MAX_SUMMARY, Out, Sink, cut_text, introduced_zero_range, newest};
 
 /// Source name of the advisories.
@@ -178,88 +176,40 @@ struct Doc<'o, 'a> {
     updates: usize,
 }
 
+/// An updateinfo document, as [`xml::drive`] reads it.
+const SHAPE: Shape = Shape {
+    root: "updates",
+    what: "an updateinfo document",
+    max_total: MAX_XML,
+    max_event: MAX_EVENT,
+    max_depth: MAX_DEPTH,
+};
+
 fn read_xml<R: BufRead>(input: R, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
-    let mut reader = Reader::from_reader(Bounded::new(input, MAX_XML, MAX_EVENT));
     let mut doc = Doc { out, location, stack: Vec::new(), update: None, field: None, updates: 0 };
-    let mut buf = Vec::new();
-    let mut seen_root = false;
-    loop {
-        let at = reader.buffer_position();
-        let malformed = |e: &dyn std::fmt::Display| FeedError::malformed(location, format!("at byte {at}: {e}"));
-        let event = reader.read_event_into(&mut buf).map_err(|e| malformed(&e))?;
-        match event {
-            Event::Start(e) => {
-                if doc.stack.len() >= MAX_DEPTH {
-                    return Err(malformed(&format!("elements nested deeper than {MAX_DEPTH}")));
-                }
-                if !seen_root {
-                    check_root(&e).map_err(|m| malformed(&m))?;
-                    seen_root = true;
-                }
-                doc.start(&e, false).map_err(|m| malformed(&m))?;
-                doc.stack.push(e.local_name().as_ref().to_vec());
-            }
-            Event::Empty(e) => {
-                if !seen_root {
-                    check_root(&e).map_err(|m| malformed(&m))?;
-                    seen_root = true;
-                }
-                doc.start(&e, true).map_err(|m| malformed(&m))?;
-            }
-            Event::End(e) => {
-                doc.stack.pop();
-                doc.end(e.local_name().as_ref()).map_err(|m| malformed(&m))?;
-            }
-            Event::Text(t) => {
-                let text = t.decode().map_err(|e| malformed(&e))?;
-                doc.text(&text);
-            }
-            Event::CData(t) => {
-                let text = t.decode().map_err(|e| malformed(&e))?;
-                doc.text(&text);
-            }
-            Event::GeneralRef(r) => {
-                if let Some(c) = r.resolve_char_ref().map_err(|e| malformed(&e))? {
-                    doc.text(c.encode_utf8(&mut [0; 4]));
-                } else {
-                    let name = r.decode().map_err(|e| malformed(&e))?;
-                    let Some(text) = resolve_predefined_entity(&name) else {
-                        return Err(malformed(&format!("unknown entity &{name};")));
-                    };
-                    doc.text(text);
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-        }
-        buf.clear();
-        reader.get_mut().mark();
-    }
-    if !seen_root {
-        return Err(FeedError::malformed(location, "no <updates> element: not an updateinfo document"));
-    }
-    if let Some(open) = doc.stack.last() {
-        let open = String::from_utf8_lossy(open);
-        return Err(FeedError::malformed(location, format!("truncated: the document ends inside <{open}>")));
-    }
+    xml::drive(input, location, &SHAPE, &mut doc)?;
     if doc.updates == 0 {
         doc.out.import.diagnostics.push(Diagnostic::info(location, "no <update> in this updateinfo"));
     }
     Ok(())
 }
 
-fn check_root(e: &BytesStart<'_>) -> Result<(), String> {
-    if e.local_name().as_ref() == b"updates" {
-        return Ok(());
+impl Handler for Doc<'_, '_> {
+    fn stack(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.stack
     }
-    let name: String = String::from_utf8_lossy(e.local_name().as_ref()).chars().take(64).collect();
-    Err(format!("the root element is <{name}>, not <updates>: not an updateinfo document"))
-}
 
-/// A value that can be an id, a package name or a version: not empty, at most [`MAX_ID`] bytes,
-/// no whitespace or control characters.
-fn token(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+        Doc::start(self, e, empty)
+    }
+
+    fn end(&mut self, name: &[u8]) -> Result<(), String> {
+        Doc::end(self, name)
+    }
+
+    fn text(&mut self, text: &str) {
+        Doc::text(self, text);
+    }
 }
 
 impl Doc<'_, '_> {

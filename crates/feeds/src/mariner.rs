@@ -22,7 +22,7 @@
 //! to. A definition whose versions carry no known tag is a diagnostic.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 
 use microscanner_model::Diagnostic;
 
@@ -44,17 +44,13 @@ pub fn is_mariner_name(name: &str) -> bool {
 
 /// Imports one Mariner / Azure Linux OVAL document held in memory.
 pub fn parse(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    let mut out = Out::new(None);
-    read(bytes, location, &mut out)?;
-    Ok(out.finish())
+    oval::parse_with(read, bytes, location)
 }
 
 /// Imports a Mariner / Azure Linux OVAL file, its records handed to `sink` in chunks once the
 /// document has been read whole.
 pub fn import_file<F: Read>(location: &str, file: F, sink: &mut dyn Sink) -> Result<Import, FeedError> {
-    let mut out = Out::new(Some(sink));
-    read(BufReader::new(file), location, &mut out)?;
-    Ok(out.finish())
+    oval::import_with(read, location, file, sink)
 }
 
 /// The ecosystem of a version's dist tag (`1.20.7-1.cm2` → `CBL-Mariner:2.0`).
@@ -86,7 +82,7 @@ fn pick(_: &Meta, root: Option<&Node>, out: &mut Vec<Pick>) {
     }
 }
 
-fn read<R: BufRead>(input: R, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
+fn read(input: &mut dyn BufRead, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
     let doc = oval::read(input, location, &mut pick)?;
     out.import.diagnostics.extend(doc.diagnostics);
     out.import.timestamp = doc.timestamp.as_deref().map(crate::oracle::normalize_timestamp);

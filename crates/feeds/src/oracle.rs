@@ -33,13 +33,13 @@
 //! kernel (a known gap, in `docs/coverage.md`).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 
 use microscanner_model::Diagnostic;
 use microscanner_model::distro::oracle_ksplice_stream;
 
 use crate::oval::{self, Advisories, Entry, Meta, Node, Op, Pick};
-use crate::{FeedError, Import, Out, Sink};
+use crate::{FeedError, Import, Out, Sink, xml};
 
 /// Source name of the advisories.
 pub const SOURCE: &str = "oracle-elsa";
@@ -54,17 +54,13 @@ pub fn is_elsa_name(name: &str) -> bool {
 
 /// Imports one ELSA OVAL document held in memory.
 pub fn parse(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
-    let mut out = Out::new(None);
-    read(bytes, location, &mut out)?;
-    Ok(out.finish())
+    oval::parse_with(read, bytes, location)
 }
 
 /// Imports an ELSA OVAL file, its records handed to `sink` in chunks once the document has been
 /// read whole (a malformed or truncated file gives an error and no records).
 pub fn import_file<F: Read>(location: &str, file: F, sink: &mut dyn Sink) -> Result<Import, FeedError> {
-    let mut out = Out::new(Some(sink));
-    read(BufReader::new(file), location, &mut out)?;
-    Ok(out.finish())
+    oval::import_with(read, location, file, sink)
 }
 
 /// The release `N` of "Oracle Linux N is installed" or "Oracle Linux N".
@@ -113,7 +109,7 @@ fn leaf(node: &Node, release: Option<&str>, out: &mut Vec<Pick>) {
     // samples drop most tests and objects).
     let Some((name, evr)) = comment.split_once(" is earlier than ") else { return };
     let (name, evr) = (name.trim(), evr.trim());
-    if !oval::token(name) || !oval::token(evr) {
+    if !xml::token(name) || !xml::token(evr) {
         return;
     }
     // Without a release the check is kept with an empty context and reported when mapped.
@@ -121,7 +117,7 @@ fn leaf(node: &Node, release: Option<&str>, out: &mut Vec<Pick>) {
     out.push(Pick { context, test_ref: test_ref.clone(), known: Some((name.to_owned(), Op::Less, evr.to_owned())) });
 }
 
-fn read<R: BufRead>(input: R, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
+fn read(input: &mut dyn BufRead, location: &str, out: &mut Out<'_>) -> Result<(), FeedError> {
     let doc = oval::read(input, location, &mut pick)?;
     out.import.diagnostics.extend(doc.diagnostics);
     out.import.timestamp = doc.timestamp.as_deref().map(normalize_timestamp);
@@ -136,7 +132,7 @@ fn read<R: BufRead>(input: R, location: &str, out: &mut Out<'_>) -> Result<(), F
             .map(|r| (r.id.clone(), r.url.clone()))
             .or_else(|| {
                 let id = meta.title.split(':').next().unwrap_or("").trim();
-                (id.starts_with("ELSA-") && oval::token(id)).then(|| (id.to_owned(), elsa_url(id)))
+                (id.starts_with("ELSA-") && xml::token(id)).then(|| (id.to_owned(), elsa_url(id)))
             });
         let Some((elsa, url)) = elsa else {
             let what = format!("definition {} has no ELSA id; skipped", oval::clip(&meta.id));

@@ -24,15 +24,13 @@
 //! well-formed, is not OVAL, or passes a bound is an error naming the file (one line).
 
 use std::collections::{HashMap, HashSet};
-use std::io::BufRead;
+use std::io::{BufRead, BufReader, Read};
 
 use microscanner_model::Diagnostic;
-use quick_xml::Reader;
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 
-use crate::xml::{Bounded, attr};
-use crate::{FeedError, MAX_DETAILS, MAX_ID, MAX_IDS, MAX_SUMMARY, MAX_URL};
+use crate::xml::{self, Handler, Shape, attr, token};
+use crate::{FeedError, Import, MAX_DETAILS, MAX_IDS, MAX_SUMMARY, MAX_URL, Out, Sink};
 
 /// Most bytes of XML read from one document: Oracle's `com.oracle.elsa-all.xml` is about 1 GiB.
 pub const MAX_XML: u64 = 4 * 1024 * 1024 * 1024;
@@ -222,7 +220,6 @@ pub(crate) fn read<'p, R: BufRead>(
     location: &'p str,
     pick: &'p mut PickFn<'p>,
 ) -> Result<Document, FeedError> {
-    let mut reader = Reader::from_reader(Bounded::new(input, MAX_XML, MAX_EVENT));
     let mut r = Reading {
         location,
         pick,
@@ -248,83 +245,59 @@ pub(crate) fn read<'p, R: BufRead>(
         timestamp: None,
         diagnostics: Vec::new(),
     };
-    let mut buf = Vec::new();
-    let mut seen_root = false;
-    loop {
-        let at = reader.buffer_position();
-        let malformed = |e: &dyn std::fmt::Display| FeedError::malformed(location, format!("at byte {at}: {e}"));
-        let event = reader.read_event_into(&mut buf).map_err(|e| malformed(&e))?;
-        if !seen_root && let Event::Start(e) | Event::Empty(e) = &event {
-            let name = e.local_name();
-            if name.as_ref() != b"oval_definitions" {
-                let name: String = String::from_utf8_lossy(name.as_ref()).chars().take(64).collect();
-                return Err(malformed(&format!(
-                    "the root element is <{name}>, not <oval_definitions>: not an OVAL document"
-                )));
-            }
-            seen_root = true;
-            if matches!(event, Event::Start(_)) {
-                r.stack.push(b"oval_definitions".to_vec());
-            }
-            buf.clear();
-            reader.get_mut().mark();
-            continue;
-        }
-        match event {
-            Event::Start(e) => {
-                if r.stack.len() >= MAX_DEPTH {
-                    return Err(malformed(&format!("elements nested deeper than {MAX_DEPTH}")));
-                }
-                r.start(&e, false).map_err(|m| malformed(&m))?;
-                r.stack.push(e.local_name().as_ref().to_vec());
-            }
-            Event::Empty(e) => {
-                r.start(&e, true).map_err(|m| malformed(&m))?;
-                r.end(e.local_name().as_ref()).map_err(|m| malformed(&m))?;
-            }
-            Event::End(e) => {
-                r.stack.pop();
-                r.end(e.local_name().as_ref()).map_err(|m| malformed(&m))?;
-            }
-            Event::Text(t) => {
-                let text = t.decode().map_err(|e| malformed(&e))?;
-                r.push_text(&text);
-            }
-            Event::CData(t) => {
-                let text = t.decode().map_err(|e| malformed(&e))?;
-                r.push_text(&text);
-            }
-            Event::GeneralRef(g) => {
-                if let Some(c) = g.resolve_char_ref().map_err(|e| malformed(&e))? {
-                    r.push_text(c.encode_utf8(&mut [0; 4]));
-                } else {
-                    let name = g.decode().map_err(|e| malformed(&e))?;
-                    let Some(text) = resolve_predefined_entity(&name) else {
-                        return Err(malformed(&format!("unknown entity &{name};")));
-                    };
-                    r.push_text(text);
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-        }
-        buf.clear();
-        reader.get_mut().mark();
-    }
-    if !seen_root {
-        return Err(FeedError::malformed(location, "no <oval_definitions> element: not an OVAL document"));
-    }
-    if let Some(open) = r.stack.last() {
-        let open = String::from_utf8_lossy(open);
-        return Err(FeedError::malformed(location, format!("truncated: the document ends inside <{open}>")));
-    }
+    xml::drive(input, location, &SHAPE, &mut r)?;
     Ok(r.resolve())
 }
 
-/// A value usable as an id, a name or a version: not empty, at most [`MAX_ID`] bytes, no
-/// whitespace or control characters.
-pub(crate) fn token(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+/// A vendor's reader of one OVAL document into `out` (`oracle::read`, `mariner::read`): the
+/// vendor's rules over what [`read`] gives.
+pub(crate) type VendorRead = fn(&mut dyn BufRead, &str, &mut Out<'_>) -> Result<(), FeedError>;
+
+/// Imports one OVAL document held in memory with a vendor's `read`.
+pub(crate) fn parse_with(read: VendorRead, bytes: &[u8], location: &str) -> Result<Import, FeedError> {
+    let mut out = Out::new(None);
+    read(&mut &*bytes, location, &mut out)?;
+    Ok(out.finish())
+}
+
+/// Imports an OVAL file with a vendor's `read`, its records handed to `sink` in chunks once the
+/// document has been read whole (a malformed or truncated file gives an error and no records).
+pub(crate) fn import_with<F: Read>(
+    read: VendorRead,
+    location: &str,
+    file: F,
+    sink: &mut dyn Sink,
+) -> Result<Import, FeedError> {
+    let mut out = Out::new(Some(sink));
+    read(&mut BufReader::new(file), location, &mut out)?;
+    Ok(out.finish())
+}
+
+/// An OVAL document, as [`xml::drive`] reads it.
+const SHAPE: Shape = Shape {
+    root: "oval_definitions",
+    what: "an OVAL document",
+    max_total: MAX_XML,
+    max_event: MAX_EVENT,
+    max_depth: MAX_DEPTH,
+};
+
+impl Handler for Reading<'_> {
+    fn stack(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.stack
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), String> {
+        Reading::start(self, e, empty)
+    }
+
+    fn end(&mut self, name: &[u8]) -> Result<(), String> {
+        Reading::end(self, name)
+    }
+
+    fn text(&mut self, text: &str) {
+        self.push_text(text);
+    }
 }
 
 impl Reading<'_> {

@@ -1,10 +1,14 @@
-//! What the streamed XML importers (`amazon`, `oval`) share: a reader that bounds the bytes of
-//! a document and of one event, and attribute access.
+//! What the streamed XML importers (`amazon`, `oval`) share: the event loop ([`drive`], over a
+//! [`Handler`]), a reader that bounds the bytes of a document and of one event, attribute access
+//! and the test of a token.
 
 use std::io::{BufRead, Read};
 
-use quick_xml::XmlVersion;
-use quick_xml::events::BytesStart;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+
+use crate::{FeedError, MAX_ID};
 
 /// Most bytes handed to the XML reader at once.
 const FILL: usize = 64 * 1024;
@@ -72,4 +76,115 @@ pub(crate) fn attr(e: &BytesStart<'_>, key: &[u8]) -> Result<Option<String>, Str
         }
     }
     Ok(None)
+}
+
+/// What a streamed XML importer does with the events of its document; [`drive`] reads the
+/// document and calls it.
+pub(crate) trait Handler {
+    /// The local names of the open elements, root first: [`drive`] pushes and pops them, the
+    /// handler reads them (`parent_is`).
+    fn stack(&mut self) -> &mut Vec<Vec<u8>>;
+    /// An element opens (`empty`: `<e/>`, which [`drive`] closes right after with [`Handler::end`]).
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), String>;
+    /// An element closes; the stack no longer holds it.
+    fn end(&mut self, name: &[u8]) -> Result<(), String>;
+    /// Text or CDATA inside the open element, entities resolved, possibly in several pieces.
+    fn text(&mut self, text: &str);
+}
+
+/// The shape of one kind of document and the bounds it is read under.
+pub(crate) struct Shape {
+    /// The local name the root element must have (`updates`, `oval_definitions`).
+    pub(crate) root: &'static str,
+    /// What the document is, for errors (`an updateinfo document`).
+    pub(crate) what: &'static str,
+    /// Most bytes in all.
+    pub(crate) max_total: u64,
+    /// Most bytes of one event (a tag, a text).
+    pub(crate) max_event: u64,
+    /// Deepest element nesting.
+    pub(crate) max_depth: usize,
+}
+
+/// Reads the XML document `input` (at `location`, for errors) of `shape` as a stream and hands
+/// its events to `handler`: bounded in bytes in all and per event, in nesting depth, the root
+/// element checked, only the predefined entities and character references resolved (no DTD is
+/// read), and a document that ends inside an element refused as truncated.
+pub(crate) fn drive<R: BufRead, H: Handler>(
+    input: R,
+    location: &str,
+    shape: &Shape,
+    handler: &mut H,
+) -> Result<(), FeedError> {
+    let mut reader = Reader::from_reader(Bounded::new(input, shape.max_total, shape.max_event));
+    let mut buf = Vec::new();
+    let mut seen_root = false;
+    loop {
+        let at = reader.buffer_position();
+        let malformed = |e: &dyn std::fmt::Display| FeedError::malformed(location, format!("at byte {at}: {e}"));
+        let event = reader.read_event_into(&mut buf).map_err(|e| malformed(&e))?;
+        if let Event::Start(e) | Event::Empty(e) = &event {
+            if !seen_root {
+                check_root(e, shape).map_err(|m| malformed(&m))?;
+                seen_root = true;
+            }
+            if handler.stack().len() >= shape.max_depth {
+                return Err(malformed(&format!("elements nested deeper than {}", shape.max_depth)));
+            }
+        }
+        match event {
+            Event::Start(e) => {
+                handler.start(&e, false).map_err(|m| malformed(&m))?;
+                handler.stack().push(e.local_name().as_ref().to_vec());
+            }
+            Event::Empty(e) => {
+                handler.start(&e, true).map_err(|m| malformed(&m))?;
+                handler.end(e.local_name().as_ref()).map_err(|m| malformed(&m))?;
+            }
+            Event::End(e) => {
+                handler.stack().pop();
+                handler.end(e.local_name().as_ref()).map_err(|m| malformed(&m))?;
+            }
+            Event::Text(t) => handler.text(&t.decode().map_err(|e| malformed(&e))?),
+            Event::CData(t) => handler.text(&t.decode().map_err(|e| malformed(&e))?),
+            Event::GeneralRef(r) => {
+                if let Some(c) = r.resolve_char_ref().map_err(|e| malformed(&e))? {
+                    handler.text(c.encode_utf8(&mut [0; 4]));
+                } else {
+                    let name = r.decode().map_err(|e| malformed(&e))?;
+                    let text = resolve_predefined_entity(&name)
+                        .ok_or_else(|| malformed(&format!("unknown entity &{name};")))?;
+                    handler.text(text);
+                }
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+        reader.get_mut().mark();
+    }
+    if !seen_root {
+        return Err(FeedError::malformed(location, format!("no <{}> element: not {}", shape.root, shape.what)));
+    }
+    if let Some(open) = handler.stack().last() {
+        let open = String::from_utf8_lossy(open);
+        return Err(FeedError::malformed(location, format!("truncated: the document ends inside <{open}>")));
+    }
+    Ok(())
+}
+
+/// `Ok` when `e` is the root element `shape` wants.
+fn check_root(e: &BytesStart<'_>, shape: &Shape) -> Result<(), String> {
+    let local = e.local_name();
+    if local.as_ref() == shape.root.as_bytes() {
+        return Ok(());
+    }
+    let name: String = String::from_utf8_lossy(local.as_ref()).chars().take(64).collect();
+    Err(format!("the root element is <{name}>, not <{}>: not {}", shape.root, shape.what))
+}
+
+/// A value usable as an id, a package name or a version: not empty, at most [`MAX_ID`] bytes, no
+/// whitespace or control characters.
+pub(crate) fn token(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_ID && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
