@@ -88,7 +88,6 @@ impl Stanza {
             .with_arch(self.arch)
             .with_source_name(self.origin)
             .with_licenses(self.license.into_iter().collect())
-            .with_location(DB_PATHS[0])
             .with_files(self.files);
         packages.push(p);
     }

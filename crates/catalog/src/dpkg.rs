@@ -2,8 +2,9 @@
 //! `var/lib/dpkg/info/*.list` lists of installed files.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
-use microscanner_model::{Diagnostic, Package, PackageKind, Purl};
+use microscanner_model::{CompactString, Diagnostic, Package, PackageKind, Purl};
 
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
@@ -115,9 +116,11 @@ pub fn parse_status(bytes: &[u8], location: &str, require_status: bool) -> (Vec<
     let mut packages = Vec::new();
     let mut diagnostics = Vec::new();
     let mut number = 0;
+    // one location for every package of the file
+    let shared = Arc::new(CompactString::from(location));
     for_each_stanza(&text, location, &mut diagnostics, |stanza, diagnostics| {
         number += 1;
-        match stanza_package(stanza, location, require_status) {
+        match stanza_package(stanza, &shared, require_status) {
             Ok(Some(package)) => packages.push(package),
             Ok(None) => {}
             Err(reason) => diagnostics.push(Diagnostic::warning(location, format!("stanza {number}: {reason}"))),
@@ -158,7 +161,11 @@ fn for_each_stanza<'a>(
 }
 
 /// Builds the package of one stanza; `Ok(None)` when it is not installed.
-fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> Result<Option<Package>, String> {
+fn stanza_package(
+    stanza: &Stanza<'_>,
+    location: &Arc<CompactString>,
+    require_status: bool,
+) -> Result<Option<Package>, String> {
     let field = |name: &str| stanza.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref());
     match field("Status") {
         Some(status) if status.split_whitespace().last() != Some("installed") => return Ok(None),
@@ -179,7 +186,7 @@ fn stanza_package(stanza: &Stanza<'_>, location: &str, require_status: bool) -> 
             .with_arch(arch)
             .with_source_name(Some(source_name))
             .with_source_version(Some(source_version))
-            .with_location(location),
+            .with_shared_location(Arc::clone(location)),
     ))
 }
 

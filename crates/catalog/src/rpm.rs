@@ -1,7 +1,9 @@
 //! rpm packages: the rpm database in any of its three formats (BerkeleyDB `Packages`, NDB
 //! `Packages.db`, SQLite `rpmdb.sqlite`), read by `microscanner-rpmdb` from the layer's bytes.
 
-use microscanner_model::{Diagnostic, Package, PackageKind};
+use std::sync::Arc;
+
+use microscanner_model::{CompactString, Diagnostic, Package, PackageKind};
 use microscanner_rpmdb::RpmPackage;
 
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
@@ -85,13 +87,14 @@ pub fn parse(bytes: &[u8], location: &str) -> (Option<Vec<Package>>, Vec<Diagnos
         Err(e) => return (None, vec![Diagnostic::warning(location, format!("rpm database not read: {e}"))]),
     };
     let diagnostics = db.problems.iter().map(|p| Diagnostic::warning(location, format!("rpm database: {p}"))).collect();
-    let packages = db.packages.into_iter().filter(|p| p.name != GPG_PUBKEY).map(|p| to_package(p, location)).collect();
+    let shared = Arc::new(CompactString::from(location));
+    let packages = db.packages.into_iter().filter(|p| p.name != GPG_PUBKEY).map(|p| to_package(p, &shared)).collect();
     (Some(packages), diagnostics)
 }
 
 /// Converts one header into a [`Package`]: the version is `[EPOCH:]VERSION-RELEASE`, the source is
 /// the source rpm's name and version (with the binary's epoch, as rpm records no source epoch).
-pub fn to_package(p: RpmPackage, location: &str) -> Package {
+pub fn to_package(p: RpmPackage, location: &Arc<CompactString>) -> Package {
     let version = p.evr();
     let (source_name, source_version) = match p.source_nvr() {
         Some((name, v, r)) => {
@@ -109,6 +112,6 @@ pub fn to_package(p: RpmPackage, location: &str) -> Package {
         .with_source_name(source_name)
         .with_source_version(source_version)
         .with_licenses(p.license.into_iter().collect())
-        .with_location(location)
+        .with_shared_location(Arc::clone(location))
         .with_files(p.files)
 }
