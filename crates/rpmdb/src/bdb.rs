@@ -9,7 +9,7 @@
 //! overflow pages, each holding `hf_offset` bytes after its header. We walk every page in order,
 //! like `db_dump -r` does, and collect each pair's data.
 
-use crate::{Blobs, Error};
+use crate::{BlobSink, Blobs, Error};
 
 /// Hash database magic.
 const HASH_MAGIC: u32 = 0x0006_1561;
@@ -113,8 +113,17 @@ fn read_meta(bytes: &[u8], problems: &mut Vec<Error>) -> Result<Meta, Error> {
 
 /// Reads every header blob of a BerkeleyDB hash `Packages` database.
 pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
-    let mut out = Blobs::default();
-    let meta = read_meta(bytes, &mut out.problems)?;
+    let mut blobs = Blobs::default();
+    each_blob(bytes, &mut blobs)?;
+    Ok(blobs)
+}
+
+/// [`read_blobs`], each blob handed to `out` as it is found.
+pub fn each_blob(bytes: &[u8], out: &mut dyn BlobSink) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    let meta = read_meta(bytes, &mut problems);
+    problems.into_iter().for_each(|p| out.problem(p));
+    let meta = meta?;
     // Every byte of a real value sits on exactly one overflow page, so all values together are
     // smaller than the file; hostile items sharing one long chain would otherwise copy it again
     // and again.
@@ -126,11 +135,11 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
         if ty != P_HASH && ty != P_HASH_UNSORTED {
             continue;
         }
-        if let Err(e) = read_hash_page(bytes, &meta, pgno, page, &mut out, &mut budget) {
-            out.problems.push(e);
+        if let Err(e) = read_hash_page(bytes, &meta, pgno, page, out, &mut budget) {
+            out.problem(e);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_hash_page(
@@ -138,7 +147,7 @@ fn read_hash_page(
     meta: &Meta,
     pgno: usize,
     page: &[u8],
-    out: &mut Blobs,
+    out: &mut dyn BlobSink,
     budget: &mut usize,
 ) -> Result<(), Error> {
     let e = meta.endian;
@@ -159,7 +168,7 @@ fn read_hash_page(
         let (key_off, data_off) = match (offset(k), offset(k + 1)) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(err), _) | (_, Err(err)) => {
-                out.problems.push(err);
+                out.problem(err);
                 continue;
             }
         };
@@ -174,20 +183,20 @@ fn read_hash_page(
             H_OFFPAGE => match read_overflow(bytes, meta, page, data_off, *budget) {
                 Ok(blob) => {
                     *budget -= blob.len();
-                    out.blobs.push(blob);
+                    out.blob(&blob);
                 }
-                Err(err) => out.problems.push(err),
+                Err(err) => out.problem(err),
             },
             H_KEYDATA => {
                 let data_end = end(k + 1)?;
                 if data_off + 1 < data_end {
-                    out.blobs.push(page[data_off + 1..data_end].to_vec());
+                    out.blob(&page[data_off + 1..data_end]);
                 }
             }
             H_DUPLICATE | H_OFFDUP => {
-                out.problems.push(Error::Unsupported(format!("hash page {pgno}: duplicate data items")));
+                out.problem(Error::Unsupported(format!("hash page {pgno}: duplicate data items")));
             }
-            other => out.problems.push(Error::Corrupt(format!("hash page {pgno}: item type {other}"))),
+            other => out.problem(Error::Corrupt(format!("hash page {pgno}: item type {other}"))),
         }
     }
     Ok(())

@@ -60,6 +60,17 @@ impl Format {
     }
 }
 
+/// Where a format's reader hands each header blob as it finds it, and each problem it meets:
+/// [`read`] parses each blob on the spot, so a database's headers are never all copied out of
+/// it at once (its memory is the file's and the packages', not twice the file's); [`Blobs`]
+/// collects them, for tests and fuzzing.
+pub trait BlobSink {
+    /// One header blob.
+    fn blob(&mut self, blob: &[u8]);
+    /// A part of the database that could not be read.
+    fn problem(&mut self, problem: Error);
+}
+
 /// Header blobs read from a database, with the problems met on the way.
 #[derive(Debug, Default)]
 pub struct Blobs {
@@ -67,6 +78,16 @@ pub struct Blobs {
     pub blobs: Vec<Vec<u8>>,
     /// Non-fatal problems: parts of the database that could not be read.
     pub problems: Vec<Error>,
+}
+
+impl BlobSink for Blobs {
+    fn blob(&mut self, blob: &[u8]) {
+        self.blobs.push(blob.to_vec());
+    }
+
+    fn problem(&mut self, problem: Error) {
+        self.problems.push(problem);
+    }
 }
 
 /// The packages of one database.
@@ -87,25 +108,42 @@ pub struct Database {
 /// file header too damaged to walk); everything else becomes a problem beside the packages.
 pub fn read(bytes: &[u8]) -> Result<Database, Error> {
     let format = Format::detect(bytes).ok_or(Error::UnknownFormat)?;
-    let blobs = match format {
-        Format::BerkeleyDb => bdb::read_blobs(bytes)?,
-        Format::Ndb => ndb::read_blobs(bytes)?,
-        Format::Sqlite => sqlite::read_blobs(bytes)?,
-    };
-    let mut problems = blobs.problems;
-    let mut packages = Vec::with_capacity(blobs.blobs.len());
-    for (index, blob) in blobs.blobs.iter().enumerate() {
+    let mut parsed = Parsed::default();
+    match format {
+        Format::BerkeleyDb => bdb::each_blob(bytes, &mut parsed)?,
+        Format::Ndb => ndb::each_blob(bytes, &mut parsed)?,
+        Format::Sqlite => sqlite::each_blob(bytes, &mut parsed)?,
+    }
+    Ok(Database { format, packages: parsed.packages, problems: parsed.problems })
+}
+
+/// Parses each header blob as a reader finds it.
+#[derive(Default)]
+struct Parsed {
+    packages: Vec<RpmPackage>,
+    problems: Vec<Error>,
+    /// The position of the next blob, for problems.
+    index: usize,
+}
+
+impl BlobSink for Parsed {
+    fn blob(&mut self, blob: &[u8]) {
+        let index = self.index;
+        self.index += 1;
         match parse_header(blob) {
             Ok(mut p) => {
                 if let Some(e) = p.files_error.take() {
-                    problems.push(Error::Header { index, reason: Box::new(e) });
+                    self.problems.push(Error::Header { index, reason: Box::new(e) });
                 }
-                packages.push(p);
+                self.packages.push(p);
             }
-            Err(e) => problems.push(Error::Header { index, reason: Box::new(e) }),
+            Err(e) => self.problems.push(Error::Header { index, reason: Box::new(e) }),
         }
     }
-    Ok(Database { format, packages, problems })
+
+    fn problem(&mut self, problem: Error) {
+        self.problems.push(problem);
+    }
 }
 
 /// Reads a big-endian `u32` at `at`, if in bounds.

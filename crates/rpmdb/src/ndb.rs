@@ -5,7 +5,7 @@
 //! index (0 = free), block offset and block count, in 16-byte blocks. Each used slot points to a
 //! blob: a 16-byte head (magic `BlbS`, package index, checksum, length) and the header blob.
 
-use crate::{Blobs, Error, le32};
+use crate::{BlobSink, Blobs, Error, le32};
 
 /// The file magic.
 pub const MAGIC: &[u8] = b"RpmP";
@@ -19,7 +19,13 @@ const BLOB_HEAD: usize = 16;
 
 /// Reads every header blob of an NDB `Packages.db`.
 pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
-    let mut out = Blobs::default();
+    let mut blobs = Blobs::default();
+    each_blob(bytes, &mut blobs)?;
+    Ok(blobs)
+}
+
+/// [`read_blobs`], each blob handed to `out` as it is found.
+pub fn each_blob(bytes: &[u8], out: &mut dyn BlobSink) -> Result<(), Error> {
     if !bytes.starts_with(MAGIC) {
         return Err(Error::UnknownFormat);
     }
@@ -34,8 +40,7 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
     }
     let slots_end = slot_pages.saturating_mul(PAGE_SIZE);
     if slots_end > bytes.len() {
-        out.problems
-            .push(Error::Truncated(format!("NDB announces {slot_pages} slot pages, file has {} bytes", bytes.len())));
+        out.problem(Error::Truncated(format!("NDB announces {slot_pages} slot pages, file has {} bytes", bytes.len())));
     }
     let slots_end = slots_end.min(bytes.len());
     let mut at = HEADER_SIZE;
@@ -45,7 +50,7 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
         at += SLOT_SIZE;
         let [Some(magic), Some(pkg_index), Some(block), Some(blocks)] = slot else { break };
         if magic != SLOT_MAGIC {
-            out.problems.push(Error::Corrupt(format!("NDB slot at {} has a bad magic", at - SLOT_SIZE)));
+            out.problem(Error::Corrupt(format!("NDB slot at {} has a bad magic", at - SLOT_SIZE)));
             continue;
         }
         if pkg_index == 0 {
@@ -55,16 +60,16 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
             // Slots of a real database point at distinct blobs, so all blobs fit in the file
             // once; slots sharing a blob would otherwise copy it again and again.
             Ok(b) if b.len() > budget => {
-                out.problems.push(Error::Corrupt(format!("NDB slots for package {pkg_index} overlap others")));
+                out.problem(Error::Corrupt(format!("NDB slots for package {pkg_index} overlap others")));
             }
             Ok(b) => {
                 budget -= b.len();
-                out.blobs.push(b.to_vec());
+                out.blob(b);
             }
-            Err(e) => out.problems.push(e),
+            Err(e) => out.problem(e),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn read_blob(bytes: &[u8], pkg_index: u32, block: usize, blocks: usize) -> Result<&[u8], Error> {

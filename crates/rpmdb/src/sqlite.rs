@@ -5,7 +5,7 @@ use std::io::Read;
 
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
-use crate::{Blobs, Error};
+use crate::{BlobSink, Blobs, Error};
 use microscanner_sqlite_guard::{self as sqlite_guard, Limits, Schema, Table};
 
 /// The SQLite file magic.
@@ -45,6 +45,13 @@ const SCHEMA: Schema = Schema {
 /// to rollback-journal mode (file format bytes 18 and 19). A `-wal` file beside the database is not
 /// read: rpm checkpoints it when it closes, so in images it is empty.
 pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
+    let mut blobs = Blobs::default();
+    each_blob(bytes, &mut blobs)?;
+    Ok(blobs)
+}
+
+/// [`read_blobs`], each blob handed to `out` as it is read.
+pub fn each_blob(bytes: &[u8], out: &mut dyn BlobSink) -> Result<(), Error> {
     if !bytes.starts_with(MAGIC) {
         return Err(Error::UnknownFormat);
     }
@@ -79,24 +86,23 @@ pub fn read_blobs(bytes: &[u8]) -> Result<Blobs, Error> {
             sql(e)
         }
     };
-    let mut out = Blobs::default();
     let mut stmt = conn.prepare("SELECT blob FROM Packages ORDER BY hnum").map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     loop {
         match rows.next() {
             Ok(Some(row)) => match row.get::<_, Vec<u8>>(0) {
-                Ok(blob) => out.blobs.push(blob),
-                Err(e) => out.problems.push(row_error(e)),
+                Ok(blob) => out.blob(&blob),
+                Err(e) => out.problem(row_error(e)),
             },
             Ok(None) => break,
             Err(e) => {
                 if let Some(fatal) = refused(&e) {
                     return Err(fatal);
                 }
-                out.problems.push(row_error(e));
+                out.problem(row_error(e));
                 break;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
