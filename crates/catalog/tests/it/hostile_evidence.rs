@@ -86,6 +86,20 @@ fn dpkg_status_over_the_size_bound() {
     assert_lost(&inventory, "var/lib/dpkg/status", "dpkg");
 }
 
+/// An rpm database is held whole while it is read: over its 256 MiB bound (down from 1 GiB, so a
+/// declared size cannot buy a gigabyte of memory) it is lost evidence, said as such.
+#[test]
+fn rpm_database_over_the_size_bound() {
+    let dir = root();
+    std::fs::create_dir_all(dir.path().join("var/lib/rpm")).unwrap();
+    let db = dir.path().join("var/lib/rpm/rpmdb.sqlite");
+    std::fs::write(&db, b"SQLite format 3\0").unwrap();
+    std::fs::OpenOptions::new().write(true).open(&db).unwrap().set_len((256 << 20) + 1).unwrap();
+    let inventory = scan_dir(dir.path());
+    assert_lost(&inventory, "var/lib/rpm/rpmdb.sqlite", "over its bound of 268435456 bytes");
+    assert_lost(&inventory, "var/lib/rpm/rpmdb.sqlite", "rpm");
+}
+
 #[test]
 fn dpkg_status_as_a_symlink_loop() {
     let dir = root();
