@@ -46,16 +46,23 @@ pub trait Analyzer: Send + Sync {
     /// time; a map keeps the signature open to callers with several files of one layer.
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput;
 
-    /// Analyzes the one file at `path` as `content` streams it. The layer walk calls this when
-    /// this analyzer is the only reader of the file, so an analyzer that can parse a stream (a
-    /// lockfile of a million entries) never holds the file's bytes and its packages together.
-    /// The default reads the file whole and calls [`Analyzer::analyze`]. A read error is
-    /// returned, not turned into a diagnostic: it is the layer's, not the file's.
-    fn analyze_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
-        let mut bytes = Vec::new();
+    /// Analyzes the one file at `path` of `size` bytes as `content` streams it. The layer walk
+    /// calls this when this analyzer is the only reader of the file, so an analyzer that can
+    /// parse a stream (a lockfile of a million entries) never holds the file's bytes and its
+    /// packages together. The default reads the file whole, into a buffer of its size (a
+    /// growing buffer would cost up to twice the file), and calls [`Analyzer::analyze`]. A read
+    /// error is returned, not turned into a diagnostic: it is the layer's, not the file's.
+    fn analyze_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
+        let mut bytes = read_buffer(size);
         content.read_to_end(&mut bytes)?;
         Ok(self.analyze(&LayerFiles::from([(path.to_owned(), bytes)])))
     }
+}
+
+/// A buffer for a file of `size` bytes read whole: its size up front (bounded, since a size comes
+/// from the layer), so reading it costs the file once.
+pub(crate) fn read_buffer(size: u64) -> Vec<u8> {
+    Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20))
 }
 
 /// What an analyzer found in one layer. Every record is keyed by the path of the file it came

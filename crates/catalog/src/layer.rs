@@ -261,14 +261,14 @@ impl LayerVisitor for Collector<'_> {
             // one reader and no link to feed: the analyzer reads the stream itself
             self.result.written.insert(path.to_owned());
             let mut content = ReadError::new(content);
-            let output = analyzer.analyze_reader(path, &mut content);
+            let output = analyzer.analyze_reader(path, size, &mut content);
             content.into_result()?;
             let output = output?;
             self.result.records.extend(output.records);
             self.result.diagnostics.extend(output.diagnostics);
             return Ok(());
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(64 << 20));
+        let mut bytes = crate::analyzer::read_buffer(size);
         content.read_to_end(&mut bytes)?;
         for link in self.symlinked.remove(path).unwrap_or_default() {
             self.through_link(&link, path, bytes.clone());

@@ -166,10 +166,11 @@ struct Details {
     arch: Option<CompactString>,
     source_name: Option<CompactString>,
     source_version: Option<CompactString>,
-    licenses: Vec<String>,
+    /// Boxed slices (two words, not three): set once, never grown.
+    licenses: Box<[String]>,
     /// The purl, when it is not the one [`Purl::for_package`] derives.
     purl: Option<CompactString>,
-    files: Vec<String>,
+    files: Box<[String]>,
 }
 
 impl Details {
@@ -306,7 +307,7 @@ impl Package {
 
     /// Sets the declared licenses.
     pub fn set_licenses(&mut self, licenses: Vec<String>) {
-        self.details_mut().licenses = licenses;
+        self.details_mut().licenses = licenses.into_boxed_slice();
         self.tidy();
     }
 
@@ -377,13 +378,13 @@ impl Package {
 
     /// Sets the files the package owns.
     pub fn set_files(&mut self, files: Vec<String>) {
-        self.details_mut().files = files;
+        self.details_mut().files = files.into_boxed_slice();
         self.tidy();
     }
 
     /// Takes the files the package owns, leaving none.
     pub fn take_files(&mut self) -> Vec<String> {
-        let files = self.details.as_mut().map(|d| std::mem::take(&mut d.files)).unwrap_or_default();
+        let files = self.details.as_mut().map(|d| std::mem::take(&mut d.files).into_vec()).unwrap_or_default();
         self.tidy();
         files
     }
@@ -495,6 +496,8 @@ mod tests {
     fn a_package_stays_small() {
         // a lockfile of a million entries is a million of these (issue 23's memory target)
         assert!(size_of::<Package>() <= 80, "{} bytes", size_of::<Package>());
+        // an OS package's boxed fields: one allocation of at most 128 bytes
+        assert!(size_of::<Details>() <= 128, "{} bytes", size_of::<Details>());
     }
 
     #[test]

@@ -336,13 +336,13 @@ impl Format {
         }
     }
 
-    /// Runs this format's parser over the file `content` streams: as it streams for a
-    /// [`Parser::Reader`] format, read whole first for the others.
-    pub fn parse_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<ParseResult> {
+    /// Runs this format's parser over the file of `size` bytes `content` streams: as it streams
+    /// for a [`Parser::Reader`] format, read whole first for the others.
+    pub fn parse_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<ParseResult> {
         if let Parser::Reader(parse) = self.parser {
             return Ok(parse(content));
         }
-        let mut bytes = Vec::new();
+        let mut bytes = crate::analyzer::read_buffer(size);
         content.read_to_end(&mut bytes)?;
         Ok(self.parse(path, &bytes))
     }
@@ -434,10 +434,10 @@ impl Analyzer for LangAnalyzer {
         out
     }
 
-    fn analyze_reader(&self, path: &str, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
+    fn analyze_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
         let mut out = AnalyzerOutput::default();
         if self.format.matches_path(path) {
-            let (packages, diagnostics) = locate(path, self.format.parse_reader(path, content)?);
+            let (packages, diagnostics) = locate(path, self.format.parse_reader(path, size, content)?);
             out.push(path, packages, diagnostics);
         }
         Ok(out)

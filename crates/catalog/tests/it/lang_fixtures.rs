@@ -815,15 +815,18 @@ fn streamed_and_whole_files_parse_alike() {
         let format = format_of(rel);
         let bytes = read(rel);
         let whole = format.parse(rel, &bytes);
-        let stream = format.parse_reader(rel, &mut bytes.as_slice()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let stream = format
+            .parse_reader(rel, bytes.len() as u64, &mut bytes.as_slice())
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert_eq!(stream, whole, "{rel}");
         streamed += usize::from(format.id() == "npm-package-lock" && !whole.0.is_empty());
     }
     assert!(streamed >= 5, "the streaming parser was exercised on {streamed} lockfiles");
     // a lockfile cut short is a diagnostic naming it, as when read whole
     let lock = read("pkgdb-trivy/pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json");
-    let (pkgs, diags) =
-        format("npm-package-lock").parse_reader("package-lock.json", &mut &lock[..lock.len() / 2]).unwrap();
+    let (pkgs, diags) = format("npm-package-lock")
+        .parse_reader("package-lock.json", lock.len() as u64, &mut &lock[..lock.len() / 2])
+        .unwrap();
     assert!(pkgs.is_empty() && diags.iter().any(|d| d.message.contains("package-lock.json")), "{diags:?}");
 }
 
