@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{FeedError, Import, Sink, alpine, amazon, debian, epss, kev, mariner, nvd, oracle, osv, oval, stream};
+use crate::{
+    FeedError, Import, Sink, alpine, amazon, debian, epss, kev, mariner, nvd, oracle, osv, oval, photon, stream,
+};
 
 /// Bytes read from the start of a file to recognise it.
 const HEAD: u64 = 4096;
@@ -31,6 +33,8 @@ pub enum Format {
     OracleOval,
     /// CBL-Mariner / Azure Linux OVAL (`cbl-mariner-2.0-oval.xml`, `azurelinux-3.0-oval.xml`).
     MarinerOval,
+    /// Photon OS CVE metadata (`cve_data_photon<N>.json`).
+    PhotonCve,
     /// NVD CVE API 2.0 JSON.
     Nvd,
     /// CISA KEV JSON.
@@ -51,6 +55,7 @@ impl Format {
             Self::AmazonUpdateinfo => "amazon-updateinfo",
             Self::OracleOval => "oracle-oval",
             Self::MarinerOval => "azurelinux-oval",
+            Self::PhotonCve => "photon-cve",
             Self::Nvd => "nvd",
             Self::Kev => "kev",
             Self::Epss => "epss",
@@ -114,6 +119,9 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
     if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(bytes) {
         return amazon::parse(bytes, location).map(|i| Some((Format::AmazonUpdateinfo, i)));
     }
+    if photon::release_of_name(&lower).is_some() {
+        return photon::parse(bytes, location).map(|i| Some((Format::PhotonCve, i)));
+    }
     match oval_vendor(&lower, bytes) {
         Some(Format::OracleOval) => return oracle::parse(bytes, location).map(|i| Some((Format::OracleOval, i))),
         Some(_) => return mariner::parse(bytes, location).map(|i| Some((Format::MarinerOval, i))),
@@ -161,6 +169,12 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
     }
     if amazon::is_updateinfo_name(&lower) || amazon::looks_like_updateinfo(&head) {
         return amazon::import_file(location, file, sink).map(|i| Some((Format::AmazonUpdateinfo, i)));
+    }
+    if photon::release_of_name(&lower).is_some() {
+        // read whole: the release's files are a few MiB, and the advisories group entries by CVE
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        return photon::parse(&bytes, location).map(|i| Some((Format::PhotonCve, i)));
     }
     match oval_vendor(&lower, &head) {
         Some(Format::OracleOval) => {

@@ -34,6 +34,7 @@ pub mod nvd;
 pub mod oracle;
 pub mod osv;
 pub mod oval;
+pub mod photon;
 pub mod repo_metadata;
 mod stream;
 pub use stream::{MAX_RECORD, MAX_VALUE};

@@ -80,7 +80,14 @@ pub const ALPINE_RELEASES: &[&str] = &[
 ];
 
 /// Feed groups that `--feeds` can name.
-pub const FEED_GROUPS: &[&str] = &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "nvd", "kev", "epss"];
+pub const FEED_GROUPS: &[&str] =
+    &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "photon", "nvd", "kev", "epss"];
+
+/// Photon OS releases whose CVE metadata is fetched (the supported ones; a release the server
+/// lacks is skipped). Photon's ecosystem is also OSV's `Photon OS:N`: both are read.
+pub const PHOTON_RELEASES: &[&str] = &["3.0", "4.0", "5.0"];
+/// Where Photon's CVE metadata is (`cve_data_photon<N>.json`, named as the importer expects).
+pub const PHOTON_BASE: &str = "https://packages.broadcom.com";
 
 /// Amazon Linux's repositories: (release, `mirror.list` path under [`AMAZON_BASE`]). The
 /// supported releases only: Amazon Linux 1 (EOL 2023-12-31) and the 2022 preview are not fetched
@@ -293,6 +300,18 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                 path: path.into(),
                 optional: false,
                 fetch: Fetch::RepoUpdateinfo,
+            });
+        }
+    }
+    if group("photon") && wants("Photon OS") {
+        for release in PHOTON_RELEASES {
+            let name = format!("cve_data_photon{release}.json");
+            feeds.push(Feed {
+                path: format!("/photon/photon_cve_metadata/{name}"),
+                name,
+                base: PHOTON_BASE,
+                optional: true,
+                fetch: Fetch::Whole,
             });
         }
     }
@@ -843,6 +862,17 @@ mod tests {
             wolfi.iter().filter(|f| !f.name.starts_with("osv:")).map(|f| format!("{}{}", f.base, f.path)).collect();
         assert!(urls.contains(&"https://packages.wolfi.dev/os/security.json".to_owned()), "{urls:?}");
         assert!(!urls.iter().any(|u| u.contains("cgr.dev")), "{urls:?}");
+        // Photon's CVE metadata keeps its file name, which names the release for the importer
+        let photon = plan(&UpdateOptions { feeds: Some(vec!["photon".into()]), ..UpdateOptions::default() });
+        let photon: Vec<_> = photon.iter().map(|f| (f.name.as_str(), format!("{}{}", f.base, f.path))).collect();
+        assert_eq!(
+            photon.get(1).map(|(n, u)| (*n, u.as_str())),
+            Some((
+                "cve_data_photon4.0.json",
+                "https://packages.broadcom.com/photon/photon_cve_metadata/cve_data_photon4.0.json"
+            ))
+        );
+        assert_eq!(photon.len(), PHOTON_RELEASES.len());
     }
 
     #[test]

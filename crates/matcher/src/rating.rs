@@ -25,8 +25,9 @@ use microscanner_vulndb::{SeverityKind, cvss_base_score};
 
 /// Raters whose vendor words are a distribution's own (tier 1 for OS packages): the Debian
 /// tracker's urgencies, Amazon's ALAS severities (`microscanner_feeds::amazon::RATER`), Oracle's
-/// ELSA severities (`oracle::RATER`) and the Azure Linux / CBL-Mariner OVAL's (`mariner::RATER`).
-const DISTRO_RATERS: &[&str] = &["debian", "amazon", "oracle", "azurelinux"];
+/// ELSA severities (`oracle::RATER`), the Azure Linux / CBL-Mariner OVAL's (`mariner::RATER`) and
+/// Photon's CVE metadata scores (`photon::RATER`).
+const DISTRO_RATERS: &[&str] = &["debian", "amazon", "oracle", "azurelinux", "photon"];
 
 /// What a finding's ratings are chosen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

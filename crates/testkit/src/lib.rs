@@ -402,6 +402,12 @@ pub fn vendor_oval_paths() -> Vec<PathBuf> {
     ]
 }
 
+/// The real Photon OS CVE metadata samples (vunnel's: `cve_data_photon1.0.json` and `4.0`).
+pub fn photon_cve_paths() -> Vec<PathBuf> {
+    let dir = fixtures_dir().join("feeds-vunnel-fixtures/tests/unit/providers/photon/test-fixtures/input");
+    vec![dir.join("cve_data_photon1.0.json"), dir.join("cve_data_photon4.0.json")]
+}
+
 /// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`
 /// and `spdx-tools` from PyPI; `.ci/run` installs them). Under `CI` their absence is a failure;
 /// elsewhere a note is printed and the caller skips.

@@ -310,3 +310,40 @@ fn mariner_and_azure_linux_oval_samples_import_exactly() {
         [("Azure Linux:3.0".into(), "freeglut".into(), "0".into(), "fixed 3.4.0-1.azl3".into())]
     );
 }
+
+#[test]
+fn photon_cve_metadata_samples_import_exactly() {
+    use microscanner_feeds::photon;
+    let paths = microscanner_testkit::photon_cve_paths();
+    let (format, p1) = import(&paths[0]);
+    assert_eq!(format, Format::PhotonCve);
+    // perl CVE-2016-1238; linux and linux-esx CVE-2016-9178: two advisories, three packages
+    assert_eq!(counts(&p1), (3, 3, 2));
+    assert!(p1.records.affected.iter().all(|a| a.ecosystem == "Photon OS:1.0"));
+    assert_eq!(fixed(&p1, "CVE-2016-9178", "linux-esx"), "4.4.31-2.ph1");
+
+    let (_, p4) = import(&paths[1]);
+    // 7 entries: httpd "Not Affected" gives a fix state only; python3 "Fixed" with no version
+    // (`NA`) is skipped with a diagnostic, and with it CVE-2023-50447, its only entry
+    assert_eq!(counts(&p4), (5, 6, 4));
+    assert!(p4.records.advisories.iter().all(|a| a.source == photon::SOURCE));
+    assert_eq!(p4.diagnostics.len(), 1, "{:?}", p4.diagnostics);
+    assert!(p4.diagnostics[0].message.contains("python3"), "{:?}", p4.diagnostics);
+    assert_eq!(fixed(&p4, "CVE-2023-38546", "curl-libs"), "7.88.1-4.ph4");
+    let httpd = p4.records.fix_statuses.iter().find(|s| s.name == "httpd").unwrap();
+    assert_eq!((httpd.advisory_id.as_str(), httpd.state), ("CVE-2023-44487", FixState::NotAffected));
+    assert!(!p4.records.affected.iter().any(|a| a.name == "httpd"));
+    let curl = p4.records.severities.iter().find(|s| s.advisory_id == "CVE-2023-38545").unwrap();
+    assert_eq!(
+        (curl.kind, curl.value.as_str(), curl.score, curl.source.as_str()),
+        (SeverityKind::Vendor, "critical", Some(9.8), photon::RATER)
+    );
+    // streamed from disk as read whole
+    let mut sink = Keep::default();
+    let (format, rest) = detect::import_file("cve_data_photon4.0.json", &paths[1], &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::PhotonCve);
+    assert_eq!(sink.0.affected.len() + rest.records.affected.len(), 5);
+    // the release is the file name's: any other name is refused, not guessed
+    let bytes = std::fs::read(&paths[1]).unwrap();
+    assert!(photon::parse(&bytes, "cve_data.json").is_err());
+}

@@ -167,3 +167,37 @@ fn a_chainguard_osv_record_and_the_secdb_cve_are_one_finding() {
     let inv = inventory(Some(os("wolfi", "20230201", "Wolfi")), vec![apk("syncthing", "syncthing", "2.0.14-r1")]);
     assert!(match_inventory(&db, &inv).unwrap().findings.is_empty());
 }
+
+/// Photon OS 4.0 packages against a database of Photon's real CVE metadata: below the fixed
+/// version (`.ph4` EVRs, rpm's comparison) a finding with Photon's fix and score; at or above it
+/// none; the package Photon says is not affected, none.
+#[test]
+fn photon_4_packages_get_exactly_the_cve_metadata_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("photon.db");
+    let inputs = collect_inputs(&microscanner_testkit::photon_cve_paths()).unwrap();
+    build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
+    let db = Database::open(&target).unwrap();
+    let photon = |packages| inventory(Some(os("photon", "4.0", "Photon OS:4.0")), packages);
+    let inv = photon(vec![
+        rpm("curl", "7.88.1-3.ph4"),
+        rpm("curl-libs", "7.88.1-4.ph4"),
+        rpm("nghttp2", "1.57.0-1.ph4"),
+        rpm("httpd", "2.4.57-1.ph4"),
+        rpm("krb5-devel", "1.17-14.ph4"),
+    ]);
+    let out = match_inventory(&db, &inv).unwrap();
+    assert_eq!(
+        pairs(&out),
+        owned(&[("curl", "CVE-2023-38545"), ("curl", "CVE-2023-38546"), ("krb5-devel", "BDSA-2025-0719")])
+    );
+    let curl = out.findings.iter().find(|f| f.id == "CVE-2023-38545").unwrap();
+    assert_eq!(
+        (curl.fix.state, curl.fix.versions.as_slice()),
+        (FixState::Fixed, ["7.88.1-4.ph4".to_owned()].as_slice())
+    );
+    assert_eq!(curl.severity, Severity::Critical);
+    // Photon 1.0's records are their own release's
+    let other = inventory(Some(os("photon", "1.0", "Photon OS:1.0")), vec![rpm("curl", "7.88.1-3.ph4")]);
+    assert!(match_inventory(&db, &other).unwrap().findings.is_empty());
+}
