@@ -34,7 +34,7 @@ pub struct LookupKey<'a> {
 pub enum Unmatched {
     /// An OS package in an image whose OS was not recognised.
     UnknownOs,
-    /// The OS was recognised but has no advisory ecosystem (`centos 7`, `debian sid`).
+    /// The OS was recognised but has no advisory ecosystem (`fedora 42`, `debian sid`).
     NoOsEcosystem {
         /// `family version` of the OS.
         os: String,

@@ -78,7 +78,7 @@ fn suse_sp(version: &str) -> String {
 /// `Amazon Linux:2`, `Amazon Linux:2023`, and `Amazon Linux:1` for every Amazon Linux AMI
 /// `2011.09`…`2018.03`, from ALAS `updateinfo.xml`; Oracle Linux: `Oracle Linux:8` from ELSA
 /// OVAL; `CBL-Mariner:2.0` and `Azure Linux:3.0` from their OVAL). `None` for distributions
-/// without advisory data here (CentOS, Fedora) and for development releases (`sid`, Alpine
+/// without advisory data here (Fedora) and for development releases (`sid`, Alpine
 /// `edge`).
 ///
 /// Wolfi, Chainguard and MinimOS are rolling: every `VERSION_ID` maps to the one ecosystem, which
@@ -109,7 +109,9 @@ pub fn osv_ecosystem(family: &str, version: &str) -> Option<String> {
         }
         "rocky" => format!("Rocky Linux:{version}"),
         "almalinux" => format!("AlmaLinux:{version}"),
-        "rhel" => format!("Red Hat:enterprise_linux:{version}"),
+        // CentOS Linux and Stream rebuild (or lead) RHEL of their major release: matched with RHEL's
+        // data of that release (as Trivy and Grype do); the report marks CentOS's end of life.
+        "rhel" | "centos" => format!("Red Hat:enterprise_linux:{version}"),
         "sles" => format!("SUSE:Linux Enterprise Server {}", suse_sp(version)),
         "sle-micro" | "sl-micro" => format!("SUSE:Linux Enterprise Micro {version}"),
         "opensuse-leap" => format!("openSUSE:Leap {version}"),
@@ -220,7 +222,7 @@ mod tests {
         assert_eq!(osv_ecosystem("sles", "15.3").as_deref(), Some("SUSE:Linux Enterprise Server 15 SP3"));
         assert_eq!(osv_ecosystem("opensuse-leap", "15.5").as_deref(), Some("openSUSE:Leap 15.5"));
         assert_eq!(osv_ecosystem("debian", "sid"), None);
-        assert_eq!(osv_ecosystem("centos", "7"), None);
+        assert_eq!(osv_ecosystem("centos", "7").as_deref(), Some("Red Hat:enterprise_linux:7"));
         assert_eq!(osv_ecosystem("wolfi", "20230201").as_deref(), Some("Wolfi"));
         assert_eq!(osv_ecosystem("chainguard", "20230214").as_deref(), Some("Chainguard"));
         assert_eq!(osv_ecosystem("minimos", "20241031").as_deref(), Some("MinimOS"));

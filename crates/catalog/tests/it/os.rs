@@ -51,8 +51,8 @@ fn os_release_fixtures() {
     check(&os_release("rocky"), "rocky", "9", Some("Rocky Linux:9"));
     check(&os_release("alma"), "almalinux", "9", Some("AlmaLinux:9"));
     check(&os_release("rhel"), "rhel", "9", Some("Red Hat:enterprise_linux:9"));
-    check(&os_release("centos"), "centos", "7", None);
-    check(&os_release("centos-stream"), "centos", "8", None);
+    check(&os_release("centos"), "centos", "7", Some("Red Hat:enterprise_linux:7"));
+    check(&os_release("centos-stream"), "centos", "8", Some("Red Hat:enterprise_linux:8"));
     check(&os_release("oracle"), "ol", "8", Some("Oracle Linux:8"));
     check(&os_release("fedora"), "fedora", "42", None);
     check(&os_release("sles"), "sles", "15.3", Some("SUSE:Linux Enterprise Server 15 SP3"));
