@@ -327,7 +327,7 @@ impl Report {
     /// summary is counted from those.
     pub fn new(run: ScanRun, inventory: Inventory, coverage: Coverage, judged: JudgedFindings) -> Self {
         let ScanRun { generator, created_at, duration_seconds, database } = run;
-        let Inventory { image, os, packages, mut diagnostics } = inventory;
+        let Inventory { image, os, packages, mut diagnostics, .. } = inventory;
         diagnostics.extend(judged.notes);
         Self {
             schema_version: REPORT_SCHEMA_VERSION.to_owned(),
@@ -358,8 +358,13 @@ impl Report {
             duration_seconds: self.duration_seconds,
             database: self.database,
         };
-        let inventory =
-            Inventory { image: self.image, os: self.os, packages: self.packages, diagnostics: self.diagnostics };
+        let inventory = Inventory {
+            image: self.image,
+            os: self.os,
+            packages: self.packages,
+            diagnostics: self.diagnostics,
+            dependencies: Vec::new(),
+        };
         ScanResult { run, inventory, coverage: self.coverage, findings }
     }
 }

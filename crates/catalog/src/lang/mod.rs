@@ -24,7 +24,7 @@ pub mod rustbinary;
 
 use std::ops::RangeInclusive;
 
-pub use package::{ParseResult, purl_for};
+pub use package::{GraphResult, ParseResult, purl_for};
 pub(crate) use package::{dedup, from_json, lang_package, warn};
 use paths::file_name;
 
@@ -58,6 +58,8 @@ enum Parser {
     Bytes(fn(&[u8]) -> ParseResult),
     /// Reads the bytes and the file name (a Java archive's name is a fallback for its coordinates).
     Named(fn(&[u8], &str) -> ParseResult),
+    /// Reads the file's bytes alone, and its dependency graph too (a lockfile's).
+    Graph(fn(&[u8]) -> GraphResult),
 }
 
 /// One language file format: everything its analyzer needs, as one row of [`FORMATS`] (as Syft
@@ -143,17 +145,17 @@ pub static FORMATS: &[Format] = &[
     },
     Format {
         id: "cargo-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| file_name(p) == "Cargo.lock",
-        parser: Parser::Bytes(lockfiles::cargo::parse),
+        parser: Parser::Graph(lockfiles::cargo::parse_graph),
     },
     Format {
         id: "npm-package-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: paths::is_package_lock,
-        parser: Parser::Bytes(lockfiles::npm::parse),
+        parser: Parser::Graph(lockfiles::npm::parse_graph),
     },
     Format {
         id: "yarn-lock",
@@ -324,9 +326,16 @@ impl Format {
     /// Runs this format's pure parser over `bytes` (`path` only names a Java archive for the
     /// file-name heuristic).
     pub fn parse(&self, path: &str, bytes: &[u8]) -> ParseResult {
+        let (packages, _, diagnostics) = self.parse_graph(path, bytes);
+        (packages, diagnostics)
+    }
+
+    /// Like [`Format::parse`], with the dependency graph of formats that have one (lockfiles).
+    pub fn parse_graph(&self, path: &str, bytes: &[u8]) -> GraphResult {
         match self.parser {
-            Parser::Bytes(parse) => parse(bytes),
-            Parser::Named(parse) => parse(bytes, file_name(path)),
+            Parser::Bytes(parse) => with_no_graph(parse(bytes)),
+            Parser::Named(parse) => with_no_graph(parse(bytes, file_name(path))),
+            Parser::Graph(parse) => parse(bytes),
         }
     }
 }
@@ -338,9 +347,20 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Option<ParseResult> {
     Some(parse_with(format, path, bytes))
 }
 
+/// A parse result without a graph.
+fn with_no_graph((packages, diagnostics): ParseResult) -> GraphResult {
+    (packages, Vec::new(), diagnostics)
+}
+
 /// Runs `format`'s parser and fills in locations.
 fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
-    let (mut pkgs, mut diags) = format.parse(path, bytes);
+    let (packages, _, diagnostics) = parse_graph_with(format, path, bytes);
+    (packages, diagnostics)
+}
+
+/// Runs `format`'s parser, graph included, and fills in locations.
+fn parse_graph_with(format: &Format, path: &str, bytes: &[u8]) -> GraphResult {
+    let (mut pkgs, requires, mut diags) = format.parse_graph(path, bytes);
     let location = format!("/{path}");
     for p in &mut pkgs {
         p.location = located(&location, &p.location).into();
@@ -348,7 +368,7 @@ fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
     for d in &mut diags {
         d.location = located(&location, &d.location);
     }
-    (pkgs, diags)
+    (pkgs, requires, diags)
 }
 
 /// The location of evidence a parser found in the file at `location`: the file itself when the
@@ -399,10 +419,13 @@ impl Analyzer for LangAnalyzer {
             if !self.format.matches_path(path) {
                 continue;
             }
-            let (packages, diagnostics) = parse_with(self.format, path, bytes);
+            let (packages, requires, diagnostics) = parse_graph_with(self.format, path, bytes);
             out.diagnostics.extend(diagnostics);
             if !packages.is_empty() {
                 out.records.push(Record::Packages { path: path.clone(), packages });
+            }
+            if !requires.is_empty() {
+                out.records.push(Record::Dependencies { path: path.clone(), requires });
             }
         }
         out
@@ -432,8 +455,8 @@ mod tests {
             ("ruby-gemspec", 1),
             ("composer-installed", 1),
             ("dotnet-deps", 1),
-            ("cargo-lock", 1),
-            ("npm-package-lock", 1),
+            ("cargo-lock", 2),
+            ("npm-package-lock", 2),
             ("yarn-lock", 1),
             ("pnpm-lock", 1),
             ("poetry-lock", 1),

@@ -7,6 +7,10 @@ use microscanner_model::{Diagnostic, Evidence, Package, PackageKind, Purl};
 /// What a parser returns: the packages found, and the problems met.
 pub type ParseResult = (Vec<Package>, Vec<Diagnostic>);
 
+/// What a parser of a format with a dependency graph returns: the packages, what they require
+/// (resolved within the file, so each [`crate::Needed`] has its version), and the problems met.
+pub type GraphResult = (Vec<Package>, Vec<crate::Requires>, Vec<Diagnostic>);
+
 /// The purl of a package of `kind` named `name` at `version`, following each purl type's rules.
 pub fn purl_for(kind: PackageKind, name: &str, version: &str) -> Purl {
     match kind {

@@ -458,6 +458,7 @@ fn inventory_json(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomRead
         os: doc.os,
         packages: doc.packages,
         diagnostics: doc.diagnostics.unwrap_or_default(),
+        dependencies: Vec::new(),
     })
 }
 
@@ -1113,7 +1114,7 @@ impl<'s> Reader<'s> {
                 &b.location,
             ))
         });
-        Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics }
+        Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics, dependencies: Vec::new() }
     }
 }
 

@@ -268,7 +268,13 @@ fn sarif_of_hostile_strings_is_still_valid() {
 
 /// The inventory `microscanner sbom` would have written for the report's image.
 fn inventory_of(r: &Report) -> Inventory {
-    Inventory { image: r.image.clone(), os: r.os.clone(), packages: r.packages.clone(), diagnostics: vec![] }
+    Inventory {
+        image: r.image.clone(),
+        os: r.os.clone(),
+        packages: r.packages.clone(),
+        diagnostics: vec![],
+        dependencies: vec![],
+    }
 }
 
 fn sbom_of(r: &Report, format: SbomFormat) -> Value {
