@@ -118,3 +118,53 @@ fn debian12_app_dependency_graphs_equal_the_image_s_own_tools() {
     let extra: Vec<_> = got.difference(&want).collect();
     assert!(missing.is_empty() && extra.is_empty(), "npm graph: missing {missing:?}, extra {extra:?}");
 }
+
+/// The edges of a `Cargo.lock` as Python's own TOML reader (`tomllib`) reads them: each
+/// `dependencies` entry (`name`, `name version`, `name version (source)`) to the package of that
+/// name, and version when given. `None` when python3 (3.11+) is missing.
+fn cargo_lock_edges_by_python(lock: &std::path::Path) -> Option<BTreeSet<(String, String)>> {
+    let script = "import sys, tomllib\n\
+                  pkgs = tomllib.load(open(sys.argv[1], 'rb')).get('package', [])\n\
+                  versions = {}\n\
+                  for p in pkgs: versions.setdefault(p['name'], []).append(p['version'])\n\
+                  for p in pkgs:\n\
+                  \x20   for d in p.get('dependencies', []):\n\
+                  \x20       w = d.split()\n\
+                  \x20       v = w[1] if len(w) > 1 else versions[w[0]][0]\n\
+                  \x20       print(f\"{p['name']}@{p['version']}\\t{w[0]}@{v}\")\n";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(lock).output().ok()?;
+    if !microscanner_testkit::require(out.status.success(), "python3 with tomllib") {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.lines().filter_map(|l| l.split_once('\t')).map(|(a, b)| (a.to_owned(), b.to_owned())).collect())
+}
+
+/// The Cargo graph of real lockfiles (this workspace's own, Syft's test lockfile with git
+/// dependencies) equals the lockfile's, as another TOML reader sees it.
+#[test]
+fn cargo_lock_graphs_equal_their_lockfiles() {
+    let workspace_lock = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
+    let syft_lock = microscanner_testkit::fixtures_dir()
+        .join("pkgdb-syft/syft/pkg/cataloger/rust/testdata/Cargo.lock-with-git-deps")
+        .display()
+        .to_string();
+    for lock in [workspace_lock, syft_lock.as_str()] {
+        let lock = std::path::Path::new(lock);
+        if !microscanner_testkit::require(lock.exists(), &lock.display().to_string()) {
+            continue;
+        }
+        let Some(want) = cargo_lock_edges_by_python(lock) else { return };
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("app")).unwrap();
+        std::fs::copy(lock, root.path().join("app/Cargo.lock")).unwrap();
+        let image = microscanner_image::open(&format!("dir:{}", root.path().display()), &Limits::default()).unwrap();
+        let inventory = build_inventory(&image, &default_analyzers(), &CatalogOptions::default(), &|_| {}).unwrap();
+        let label = |i: usize| format!("{}@{}", inventory.packages[i].name, inventory.packages[i].version);
+        let got = edges(&inventory, PackageKind::Cargo, label);
+        assert!(want.len() > 10, "{}: {} edges", lock.display(), want.len());
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", lock.display());
+    }
+}

@@ -607,3 +607,67 @@ fn every_format_is_deterministic() {
         }
     }
 }
+
+/// An SBOM with licences (one SPDX expression, several joined, a name SPDX has no id for) and a
+/// dependency graph still validates, and carries both as each format says: CycloneDX `expression`
+/// vs `license.name` and `dependencies`; SPDX `licenseDeclared` (NOASSERTION for a name) and
+/// `DEPENDS_ON` relationships.
+#[test]
+fn sboms_with_licences_and_a_dependency_graph_validate() {
+    use microscanner_model::{Package, PackageKind};
+    let report = sample_report();
+    let mut inventory = inventory_of(&report);
+    let deb = |name: &str, licenses: &[&str]| {
+        Package::new(PackageKind::Deb, name, "1.0-1")
+            .with_purl(format!("pkg:deb/debian/{name}@1.0-1?arch=amd64"))
+            .with_location("/var/lib/dpkg/status")
+            .with_licenses(licenses.iter().map(|l| (*l).to_owned()).collect())
+    };
+    inventory.packages = vec![
+        deb("apt", &["GPL-2.0-or-later AND (BSD-3-Clause OR MIT)"]),
+        deb("libc6", &["LGPL-2.1-or-later", "GPL-2.0-or-later"]),
+        deb("tzdata", &["public-domain"]),
+        deb("zlib1g", &[]),
+    ];
+    inventory.dependencies = vec![[0, 1], [0, 2], [1, 2]];
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("graph", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let components = cdx["components"].as_array().unwrap();
+    let component = |name: &str| components.iter().find(|c| c["name"] == name).unwrap();
+    assert_eq!(
+        component("apt")["licenses"],
+        serde_json::json!([{ "expression": "GPL-2.0-or-later AND (BSD-3-Clause OR MIT)" }])
+    );
+    assert_eq!(
+        component("libc6")["licenses"],
+        serde_json::json!([{ "expression": "LGPL-2.1-or-later AND GPL-2.0-or-later" }])
+    );
+    assert_eq!(component("tzdata")["licenses"], serde_json::json!([{ "license": { "name": "public-domain" } }]));
+    assert!(component("zlib1g").get("licenses").is_none());
+    let apt_ref = component("apt")["bom-ref"].clone();
+    let dependencies = cdx["dependencies"].as_array().unwrap();
+    assert_eq!(dependencies.len(), 2, "apt and libc6 depend on something; the others say nothing");
+    assert_eq!(dependencies[0]["ref"], apt_ref);
+    assert_eq!(
+        dependencies[0]["dependsOn"],
+        serde_json::json!([component("libc6")["bom-ref"], component("tzdata")["bom-ref"]])
+    );
+
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("graph", serde_json::to_string(&spdx).unwrap().as_bytes());
+    let packages = spdx["packages"].as_array().unwrap();
+    let package = |name: &str| packages.iter().find(|p| p["name"] == name).unwrap();
+    assert_eq!(package("libc6")["licenseDeclared"], "LGPL-2.1-or-later AND GPL-2.0-or-later");
+    assert_eq!(package("tzdata")["licenseDeclared"], "NOASSERTION");
+    assert_eq!(package("apt")["licenseConcluded"], "NOASSERTION", "no one reviewed it");
+    let depends_on: Vec<(&str, &str)> = spdx["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .map(|r| (r["spdxElementId"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap()))
+        .collect();
+    let id = |name: &str| package(name)["SPDXID"].as_str().unwrap();
+    assert_eq!(depends_on, [(id("apt"), id("libc6")), (id("apt"), id("tzdata")), (id("libc6"), id("tzdata"))]);
+}
