@@ -1,6 +1,6 @@
 //! CycloneDX 1.6 JSON (<https://cyclonedx.org/docs/1.6/json/>).
 
-use microscanner_model::Package;
+use microscanner_model::{Evidence, Package};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 use serde_json::{Value, json};
@@ -187,6 +187,11 @@ fn component(bom_ref: &str, p: &Package) -> Value {
     });
     if let Some(licenses) = licenses(&p.licenses) {
         c["licenses"] = licenses;
+    }
+    if p.evidence == Evidence::Declared {
+        // named by a lockfile, its installed copy absent: not part of what runs, which a
+        // consumer that ignores our properties still sees
+        c["scope"] = json!("excluded");
     }
     c
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use microscanner_model::Package;
+use microscanner_model::{Evidence, Package};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 use serde_json::{Value, json};
@@ -136,8 +136,12 @@ impl Serialize for Relationships<'_> {
         if subject.os.is_some() {
             seq.serialize_element(&contains("SPDXRef-OperatingSystem"))?;
         }
-        for index in 0..subject.packages.len() {
-            seq.serialize_element(&contains(&spdx_id(index)))?;
+        for (index, package) in subject.packages.iter().enumerate() {
+            if package.evidence == Evidence::Declared {
+                seq.serialize_element(&declared_only(&spdx_id(index), &package.location))?;
+            } else {
+                seq.serialize_element(&contains(&spdx_id(index)))?;
+            }
         }
         for &[from, to] in subject.dependencies {
             seq.serialize_element(&json!({
@@ -148,6 +152,18 @@ impl Serialize for Relationships<'_> {
         }
         seq.end()
     }
+}
+
+/// A package a lockfile names but that is not installed: the image does not contain it, so no
+/// `CONTAINS`; the lockfile's package `id` is `OPTIONAL_DEPENDENCY_OF` the image (SPDX 2.3 §11.1:
+/// what the image may need, not what it holds), with a comment naming the lockfile.
+fn declared_only(id: &str, lockfile: &str) -> Value {
+    json!({
+        "spdxElementId": id,
+        "relationshipType": "OPTIONAL_DEPENDENCY_OF",
+        "relatedSpdxElement": "SPDXRef-Image",
+        "comment": format!("declared only: named by {lockfile}, not installed in the image"),
+    })
 }
 
 /// `SPDXRef-Image CONTAINS id`.

@@ -671,3 +671,69 @@ fn sboms_with_licences_and_a_dependency_graph_validate() {
     let id = |name: &str| package(name)["SPDXID"].as_str().unwrap();
     assert_eq!(depends_on, [(id("apt"), id("libc6")), (id("apt"), id("tzdata")), (id("libc6"), id("tzdata"))]);
 }
+
+/// The inventory of a built test image (`None`, with a note, when the images are not built;
+/// a failure under CI).
+fn image_inventory(image: &str, archive: &str) -> Option<Inventory> {
+    let tar = microscanner_testkit::images_dir()?.join(image).join(archive);
+    if !microscanner_testkit::require(tar.exists(), &tar.display().to_string()) {
+        return None;
+    }
+    let kind = if archive.starts_with("oci") { "oci-archive" } else { "docker-archive" };
+    let image = microscanner_image::open(&format!("{kind}:{}", tar.display()), &Default::default()).unwrap();
+    let analyzers = microscanner_catalog::default_analyzers();
+    Some(microscanner_catalog::build_inventory(&image, &analyzers, &Default::default(), &|_| {}).unwrap())
+}
+
+/// The real debian12-app, with its licences and its dependency graph, gives SBOMs that the
+/// official validators accept.
+#[test]
+fn debian12_app_sboms_with_licences_and_graph_validate() {
+    let Some(inventory) = image_inventory("debian12-app", "docker-archive.tar") else { return };
+    assert!(inventory.dependencies.len() > 300, "{} edges", inventory.dependencies.len());
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("debian12-app", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let with_licences = cdx["components"].as_array().unwrap().iter().filter(|c| c.get("licenses").is_some()).count();
+    assert!(with_licences > 150, "{with_licences} components with licences");
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("debian12-app", serde_json::to_string(&spdx).unwrap().as_bytes());
+}
+
+/// On podman-app, `requests` and `lodash` were removed after their lockfiles were written:
+/// declared only, which CycloneDX says with `scope: excluded` and SPDX with no `CONTAINS`.
+#[test]
+fn podman_app_declared_only_packages_are_marked_in_both_formats() {
+    let Some(inventory) = image_inventory("podman-app", "oci-archive.tar") else { return };
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("podman-app", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let components = cdx["components"].as_array().unwrap();
+    for name in ["requests", "lodash"] {
+        let found: Vec<_> = components.iter().filter(|c| c["name"] == name).collect();
+        assert!(!found.is_empty(), "{name} is listed");
+        assert!(found.iter().all(|c| c["scope"] == "excluded"), "{name}: {found:?}");
+    }
+    let express = components.iter().find(|c| c["name"] == "express").unwrap();
+    assert!(express.get("scope").is_none(), "installed packages keep the default scope");
+
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("podman-app", serde_json::to_string(&spdx).unwrap().as_bytes());
+    let ids: HashSet<&str> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "lodash" || p["name"] == "requests")
+        .map(|p| p["SPDXID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for r in spdx["relationships"].as_array().unwrap() {
+        let (from, to) = (r["spdxElementId"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap());
+        if ids.contains(to) {
+            assert_ne!(r["relationshipType"], "CONTAINS", "{r}");
+        }
+        if ids.contains(from) && to == "SPDXRef-Image" {
+            assert_eq!(r["relationshipType"], "OPTIONAL_DEPENDENCY_OF", "{r}");
+        }
+    }
+}
