@@ -168,3 +168,106 @@ fn cargo_lock_graphs_equal_their_lockfiles() {
         assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", lock.display());
     }
 }
+
+/// The edges of a lockfile as a short Python program reads it (`tomllib` for poetry and uv, `json`
+/// for composer): each package's dependency names resolved by (normalised) name within the file.
+fn lock_edges_by_python(kind: &str, lock: &std::path::Path) -> Option<BTreeSet<(String, String)>> {
+    let script = "import sys, json, re, tomllib\n\
+                  kind, path = sys.argv[1], sys.argv[2]\n\
+                  norm = (lambda n: re.sub(r'[-_.]+', '-', n).lower()) if kind != 'composer' else (lambda n: n)\n\
+                  if kind == 'composer':\n\
+                  \x20   d = json.load(open(path))\n\
+                  \x20   pkgs = [(p['name'], p['version'], list((p.get('require') or {}).keys())) for p in d.get('packages', []) + d.get('packages-dev', [])]\n\
+                  else:\n\
+                  \x20   d = tomllib.load(open(path, 'rb'))\n\
+                  \x20   def names(deps):\n\
+                  \x20       return list(deps.keys()) if isinstance(deps, dict) else [x['name'] for x in deps or []]\n\
+                  \x20   pkgs = [(p['name'], p['version'], names(p.get('dependencies'))) for p in d.get('package', []) if 'version' in p]\n\
+                  first = {}\n\
+                  for n, v, _ in pkgs: first.setdefault(norm(n), (n, v))\n\
+                  for n, v, deps in pkgs:\n\
+                  \x20   for dep in deps:\n\
+                  \x20       if norm(dep) in first and first[norm(dep)] != (n, v):\n\
+                  \x20           t = first[norm(dep)]\n\
+                  \x20           print(f'{n}@{v}\\t{t[0]}@{t[1]}')\n";
+    let out = std::process::Command::new("python3").args(["-c", script, kind]).arg(lock).output().ok()?;
+    if !microscanner_testkit::require(out.status.success(), "python3 with tomllib") {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.lines().filter_map(|l| l.split_once('\t')).map(|(a, b)| (a.to_owned(), b.to_owned())).collect())
+}
+
+/// The poetry, uv and composer graphs of real lockfiles (Trivy's and Syft's test data) equal the
+/// lockfiles' own, as Python reads them.
+#[test]
+fn python_and_composer_lock_graphs_equal_their_lockfiles() {
+    let fixtures = microscanner_testkit::fixtures_dir();
+    let cases = [
+        (
+            "poetry",
+            "pkgdb-trivy/pkg/fanal/analyzer/language/python/poetry/testdata/happy-v2/poetry.lock",
+            PackageKind::Pypi,
+        ),
+        ("uv", "pkgdb-trivy/pkg/fanal/analyzer/language/python/uv/testdata/happy/uv.lock", PackageKind::Pypi),
+        (
+            "composer",
+            "pkgdb-trivy/pkg/fanal/analyzer/language/php/composer/testdata/composer/happy/composer.lock",
+            PackageKind::Composer,
+        ),
+    ];
+    for (kind, rel, package_kind) in cases {
+        let lock = fixtures.join(rel);
+        if !microscanner_testkit::require(lock.exists(), &lock.display().to_string()) {
+            continue;
+        }
+        let Some(want) = lock_edges_by_python(kind, &lock) else { return };
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("app")).unwrap();
+        std::fs::copy(&lock, root.path().join("app").join(lock.file_name().unwrap())).unwrap();
+        let image = microscanner_image::open(&format!("dir:{}", root.path().display()), &Limits::default()).unwrap();
+        let inventory = build_inventory(&image, &default_analyzers(), &CatalogOptions::default(), &|_| {}).unwrap();
+        let label = |i: usize| format!("{}@{}", inventory.packages[i].name, inventory.packages[i].version);
+        let got = edges(&inventory, package_kind, label);
+        assert!(!want.is_empty(), "{kind}: no edges in the lockfile");
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{kind}: missing {missing:?}, extra {extra:?}");
+    }
+}
+
+/// Syft's real Gemfile.lock: the gems under each spec are its edges, within the lockfile.
+#[test]
+fn gemfile_lock_graph() {
+    let lock = microscanner_testkit::fixtures_dir().join("pkgdb-syft/syft/pkg/cataloger/ruby/testdata/Gemfile.lock");
+    if !microscanner_testkit::require(lock.exists(), &lock.display().to_string()) {
+        return;
+    }
+    let (packages, requires, _) =
+        microscanner_catalog::lang::lockfiles::ruby::parse_graph(&std::fs::read(&lock).unwrap());
+    let edges: BTreeSet<(String, String)> = requires
+        .iter()
+        .flat_map(|r| r.needs.iter().flatten().map(move |n| (r.name.to_string(), n.name.to_string())))
+        .collect();
+    for edge in [
+        ("actionmailer", "actionpack"),
+        ("actionmailer", "mail"),
+        ("actionview", "erubis"),
+        ("turbolinks", "coffee-rails"),
+    ] {
+        assert!(edges.contains(&(edge.0.to_owned(), edge.1.to_owned())), "{edge:?}");
+    }
+    // every dependency line that names a gem the lockfile locks is an edge (`bundler` and the
+    // fixture's `bad-*` gems are not locked)
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let locked: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+    let lines = text
+        .lines()
+        .filter(|l| l.starts_with("      ") && !l.starts_with("       "))
+        .filter(|l| l.split_whitespace().next().is_some_and(|name| locked.contains(name)))
+        .count();
+    assert!(lines > 60, "{lines} dependency lines");
+    let resolved: usize = requires.iter().map(|r| r.needs.len()).sum();
+    assert_eq!(resolved, lines, "{} packages", packages.len());
+}
