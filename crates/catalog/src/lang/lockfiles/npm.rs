@@ -157,7 +157,7 @@ impl V2Packages {
     fn requires(&self) -> Vec<Requires> {
         let resolve = |key: &str, name: &str| -> Option<&(String, String)> {
             let mut base = key;
-            loop {
+            for _ in 0..MAX_DEPTH {
                 let candidate = if base.is_empty() {
                     format!("node_modules/{name}")
                 } else {
@@ -173,6 +173,8 @@ impl V2Packages {
                 // `node_modules/a/node_modules/b`), then the root
                 base = base.rfind("/node_modules/").map_or("", |at| &base[..at]);
             }
+            // nested deeper than any real tree: the top level only
+            self.installed.get(&format!("node_modules/{name}"))
         };
         self.needs
             .iter()
