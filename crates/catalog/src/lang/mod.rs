@@ -89,14 +89,14 @@ pub struct Format {
 pub static FORMATS: &[Format] = &[
     Format {
         id: "python-metadata",
-        version: 1,
+        version: 2,
         size: METADATA,
         path: paths::is_python_metadata,
         parser: Parser::Bytes(python::parse_metadata),
     },
     Format {
         id: "python-egg",
-        version: 1,
+        version: 2,
         size: ARCHIVE,
         path: paths::is_python_egg,
         parser: Parser::Bytes(python::parse_egg),
@@ -447,8 +447,8 @@ mod tests {
     #[test]
     fn ids_versions_and_order_are_stable() {
         const FIRST: [(&str, u32); 20] = [
-            ("python-metadata", 1),
-            ("python-egg", 1),
+            ("python-metadata", 2),
+            ("python-egg", 2),
             ("node-package-json", 1),
             ("lang-binary", 1),
             ("java-archive", 1),
