@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 
-use microscanner_model::{Diagnostic, OsInfo, Package};
+use microscanner_model::{CompactString, Diagnostic, OsInfo, Package, PackageKind};
+use serde::{Deserialize, Serialize};
 
 /// The files one analyzer asked for in one layer: path (relative to the image root, no leading
 /// `/`) → contents. Only files the analyzer's [`Analyzer::wants`] accepted are here.
@@ -76,12 +77,15 @@ pub struct AnalyzerOutput {
 }
 
 impl AnalyzerOutput {
-    /// Adds what a parser found in the file at `path`: a record of its packages (none when it
-    /// found none) and its diagnostics.
-    pub fn push(&mut self, path: &str, packages: Vec<Package>, diagnostics: Vec<Diagnostic>) {
+    /// Adds what a parser found in the file at `path`: a record of its packages and one of what
+    /// they declare they need (none when it found none), and its diagnostics.
+    pub fn push(&mut self, path: &str, packages: Vec<Package>, requires: Vec<Requires>, diagnostics: Vec<Diagnostic>) {
         self.diagnostics.extend(diagnostics);
         if !packages.is_empty() {
             self.records.push(Record::Packages { path: path.to_owned(), packages });
+        }
+        if !requires.is_empty() {
+            self.records.push(Record::Dependencies { path: path.to_owned(), requires });
         }
     }
 }
@@ -105,6 +109,24 @@ pub enum Record {
         /// The owned files, as absolute paths.
         files: Vec<String>,
     },
+    /// The licences of the dpkg package `package`, read from its copyright file at `path`
+    /// (`usr/share/doc/NAME/copyright`): SPDX expressions, or names SPDX has no id for.
+    Licenses {
+        /// The file the licences were read from.
+        path: String,
+        /// The package the file belongs to (its doc directory's name).
+        package: String,
+        /// The licences, possibly none.
+        licenses: Vec<String>,
+    },
+    /// What the packages of the evidence file at `path` declare they depend on (dpkg
+    /// `Depends`, a lockfile's resolved graph), resolved to packages after the merge.
+    Dependencies {
+        /// The file the declarations were read from.
+        path: String,
+        /// One entry per package that declares something.
+        requires: Vec<Requires>,
+    },
     /// The operating system identity read from `path`.
     Os {
         /// The file the identity was read from.
@@ -120,7 +142,51 @@ impl Record {
     /// The path of the file this record was read from.
     pub fn path(&self) -> &str {
         match self {
-            Self::Packages { path, .. } | Self::OwnedFiles { path, .. } | Self::Os { path, .. } => path,
+            Self::Packages { path, .. }
+            | Self::OwnedFiles { path, .. }
+            | Self::Licenses { path, .. }
+            | Self::Dependencies { path, .. }
+            | Self::Os { path, .. } => path,
         }
+    }
+}
+
+/// What one package declares it needs, as its evidence says it: resolved to installed packages
+/// by the inventory step, once every layer is merged (a dependency may sit in another layer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requires {
+    /// The kind of the package and of what it needs.
+    pub kind: PackageKind,
+    /// The dependent package's name.
+    pub name: CompactString,
+    /// The dependent package's version.
+    pub version: CompactString,
+    /// Each requirement, as alternatives (dpkg `a | b`): the first one present is the edge.
+    pub needs: Vec<Vec<Needed>>,
+    /// Other names the package answers to (dpkg `Provides`, apk `p:`), for virtual packages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<CompactString>,
+}
+
+/// One alternative of a requirement: a package name and, when the evidence pins it (a
+/// lockfile's resolved version), its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Needed {
+    /// The name needed (a package, or a virtual name some package provides).
+    pub name: CompactString,
+    /// The exact version, when the evidence resolved it; `None` matches any installed version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<CompactString>,
+}
+
+impl Needed {
+    /// `name` at any version.
+    pub fn any(name: impl Into<CompactString>) -> Self {
+        Self { name: name.into(), version: None }
+    }
+
+    /// `name` at exactly `version`.
+    pub fn exact(name: impl Into<CompactString>, version: impl Into<CompactString>) -> Self {
+        Self { name: name.into(), version: Some(version.into()) }
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! The format is stanzas of `X:value` lines separated by blank lines (apk-tools `database.c`):
 //! `P` name, `V` version, `A` arch, `L` license, `o` origin (the source package Alpine's advisories
-//! are keyed by), `F` a directory and `R` a file in the last `F` directory.
+//! are keyed by), `F` a directory and `R` a file in the last `F` directory, `D` what it depends
+//! on and `p` what it provides (`so:libcrypto.so.3=3.1.4-r5`, `cmd:openssl=...`).
 
 use microscanner_model::{CompactString, Diagnostic, Package, PackageKind};
 
-use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Needed, Record, Requires};
 
 /// Where apk keeps its database (apk-tools 2 and the `usr/` location of apk-tools 3).
 pub const DB_PATHS: [&str; 2] = ["lib/apk/db/installed", "usr/lib/apk/db/installed"];
@@ -26,7 +27,7 @@ impl Analyzer for ApkAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        2 // 2: the size bound came down from 256 to 64 MiB
+        3 // 2: the size bound came down from 256 to 64 MiB; 3: `D:` and `p:` for the graph
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
@@ -43,13 +44,16 @@ impl Analyzer for ApkAnalyzer {
             if !DB_PATHS.contains(&path.as_str()) {
                 continue;
             }
-            let (mut packages, diags) = parse(bytes);
+            let (mut packages, requires, diags) = parse_with_requires(bytes);
             let location = std::sync::Arc::new(CompactString::from(path.as_str()));
             for p in &mut packages {
                 p.set_shared_location(std::sync::Arc::clone(&location));
             }
             out.diagnostics.extend(diags.into_iter().map(|d| Diagnostic { location: path.clone(), ..d }));
             out.records.push(Record::Packages { path: path.clone(), packages });
+            if !requires.is_empty() {
+                out.records.push(Record::Dependencies { path: path.clone(), requires });
+            }
         }
         out
     }
@@ -67,11 +71,15 @@ struct Stanza {
     origin: Option<String>,
     dir: Option<String>,
     files: Vec<String>,
+    /// The `D:` line, verbatim.
+    depends: Option<String>,
+    /// The `p:` line, verbatim.
+    provides: Option<String>,
     seen: bool,
 }
 
 impl Stanza {
-    fn finish(self, packages: &mut Vec<Package>, diags: &mut Vec<Diagnostic>) {
+    fn finish(self, packages: &mut Vec<Package>, requires: &mut Vec<Requires>, diags: &mut Vec<Diagnostic>) {
         if !self.seen {
             return;
         }
@@ -83,6 +91,25 @@ impl Stanza {
             diags.push(Diagnostic::warning(DB_PATHS[0], format!("line {}: {what}; skipped", self.line)));
             return;
         };
+        let needs: Vec<Vec<Needed>> = self
+            .depends
+            .as_deref()
+            .map(apk_names)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| vec![Needed::any(n)])
+            .collect();
+        let provides: Vec<_> =
+            self.provides.as_deref().map(apk_names).unwrap_or_default().into_iter().map(Into::into).collect();
+        if !needs.is_empty() || !provides.is_empty() {
+            requires.push(Requires {
+                kind: PackageKind::Apk,
+                name: name.as_str().into(),
+                version: version.as_str().into(),
+                needs,
+                provides,
+            });
+        }
         // no purl yet: the inventory step gives OS packages theirs, naming the distro
         let p = Package::new(PackageKind::Apk, name, version)
             .with_arch(self.arch)
@@ -93,10 +120,26 @@ impl Stanza {
     }
 }
 
+/// The names of a `D:` or `p:` line (`so:libc.musl-x86_64.so.1 busybox>=1.36 !conflict`): each
+/// without its version or constraint; conflicts (`!name`) are no dependency and are dropped.
+fn apk_names(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .filter(|token| !token.starts_with('!'))
+        .filter_map(|token| token.split(['=', '<', '>', '~']).next().filter(|name| !name.is_empty()))
+        .collect()
+}
+
 /// Parses an apk `installed` database. Stanzas without a name or version are skipped with a
 /// diagnostic; everything else is kept. Never panics.
 pub fn parse(bytes: &[u8]) -> (Vec<Package>, Vec<Diagnostic>) {
+    let (packages, _, diags) = parse_with_requires(bytes);
+    (packages, diags)
+}
+
+/// Like [`parse`], with what each package depends on (`D:`) and provides (`p:`), for the graph.
+pub fn parse_with_requires(bytes: &[u8]) -> (Vec<Package>, Vec<Requires>, Vec<Diagnostic>) {
     let text = String::from_utf8_lossy(bytes);
+    let mut requires = Vec::new();
     let mut packages = Vec::new();
     let mut diags = Vec::new();
     let mut cur = Stanza::default();
@@ -104,7 +147,7 @@ pub fn parse(bytes: &[u8]) -> (Vec<Package>, Vec<Diagnostic>) {
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.is_empty() {
-            std::mem::take(&mut cur).finish(&mut packages, &mut diags);
+            std::mem::take(&mut cur).finish(&mut packages, &mut requires, &mut diags);
             continue;
         }
         if !cur.seen {
@@ -122,6 +165,8 @@ pub fn parse(bytes: &[u8]) -> (Vec<Package>, Vec<Diagnostic>) {
             b'V' => cur.version = Some(value.to_owned()),
             b'A' => cur.arch = Some(value.to_owned()),
             b'L' => cur.license = Some(value.to_owned()).filter(|l| !l.is_empty()),
+            b'D' => cur.depends = Some(value.to_owned()),
+            b'p' => cur.provides = Some(value.to_owned()),
             b'o' => cur.origin = Some(value.to_owned()).filter(|o| !o.is_empty()),
             b'F' => cur.dir = Some(value.trim_matches('/').to_owned()),
             b'R' => {
@@ -134,9 +179,9 @@ pub fn parse(bytes: &[u8]) -> (Vec<Package>, Vec<Diagnostic>) {
             _ => {}
         }
     }
-    cur.finish(&mut packages, &mut diags);
+    cur.finish(&mut packages, &mut requires, &mut diags);
     if bad_lines > 0 {
         diags.push(Diagnostic::warning(DB_PATHS[0], format!("{bad_lines} line(s) are not `X:value` lines; ignored")));
     }
-    (packages, diags)
+    (packages, requires, diags)
 }

@@ -11,6 +11,7 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(crate::dpkg::DpkgAnalyzer),
         Box::new(crate::apk::ApkAnalyzer),
         Box::new(crate::rpm::RpmAnalyzer),
+        Box::new(crate::copyright::CopyrightAnalyzer),
     ];
     analyzers.extend(crate::lang::analyzers());
     analyzers

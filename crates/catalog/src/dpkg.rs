@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use microscanner_model::{CompactString, Diagnostic, Package, PackageKind, Purl};
 
-use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Needed, Record, Requires};
 
 /// The dpkg database analyzer.
 #[derive(Debug, Default, Clone, Copy)]
@@ -59,9 +59,12 @@ impl Analyzer for DpkgAnalyzer {
             }
             let location = format!("/{path}");
             let require_status = path == STATUS;
-            let (packages, diagnostics) = parse_status(bytes, &location, require_status);
+            let (packages, requires, diagnostics) = parse_status_with_requires(bytes, &location, require_status);
             out.diagnostics.extend(diagnostics);
             out.records.push(Record::Packages { path: path.clone(), packages });
+            if !requires.is_empty() {
+                out.records.push(Record::Dependencies { path: path.clone(), requires });
+            }
         }
         out
     }
@@ -112,8 +115,20 @@ type Stanza<'a> = Vec<(&'a str, Cow<'a, str>)>;
 /// other stanzas are still read. One stanza is held at a time, so memory follows the packages,
 /// not the file's descriptions.
 pub fn parse_status(bytes: &[u8], location: &str, require_status: bool) -> (Vec<Package>, Vec<Diagnostic>) {
+    let (packages, _, diagnostics) = parse_status_with_requires(bytes, location, require_status);
+    (packages, diagnostics)
+}
+
+/// Like [`parse_status`], with what each installed package declares it needs (`Pre-Depends`
+/// and `Depends`) and provides (`Provides`), for the dependency graph.
+pub fn parse_status_with_requires(
+    bytes: &[u8],
+    location: &str,
+    require_status: bool,
+) -> (Vec<Package>, Vec<Requires>, Vec<Diagnostic>) {
     let text = String::from_utf8_lossy(bytes);
     let mut packages = Vec::new();
+    let mut requires = Vec::new();
     let mut diagnostics = Vec::new();
     let mut number = 0;
     // one location for every package of the file
@@ -121,12 +136,56 @@ pub fn parse_status(bytes: &[u8], location: &str, require_status: bool) -> (Vec<
     for_each_stanza(&text, location, &mut diagnostics, |stanza, diagnostics| {
         number += 1;
         match stanza_package(stanza, &shared, require_status) {
-            Ok(Some(package)) => packages.push(package),
+            Ok(Some(package)) => {
+                requires.extend(stanza_requires(stanza, &package));
+                packages.push(package);
+            }
             Ok(None) => {}
             Err(reason) => diagnostics.push(Diagnostic::warning(location, format!("stanza {number}: {reason}"))),
         }
     });
-    (packages, diagnostics)
+    (packages, requires, diagnostics)
+}
+
+/// What the stanza of `package` declares: its `Pre-Depends` and `Depends`, and its `Provides`;
+/// `None` when it declares neither.
+fn stanza_requires(stanza: &Stanza<'_>, package: &Package) -> Option<Requires> {
+    let field = |name: &str| stanza.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref());
+    let mut needs = Vec::new();
+    for name in ["Pre-Depends", "Depends"] {
+        needs.extend(field(name).map(parse_relations).unwrap_or_default());
+    }
+    let provides: Vec<_> =
+        field("Provides").map(parse_relations).unwrap_or_default().into_iter().flatten().map(|n| n.name).collect();
+    (!needs.is_empty() || !provides.is_empty()).then(|| Requires {
+        kind: PackageKind::Deb,
+        name: package.name.clone(),
+        version: package.version.clone(),
+        needs,
+        provides,
+    })
+}
+
+/// A dpkg relationship field (`libc6 (>= 2.34), gpgv | gpgv2, python3:any`) as requirements of
+/// alternatives, each a bare package name: the version constraint, the architecture qualifier
+/// (`:any`, `:amd64`) and the architecture restriction (`[amd64]`) are dropped, since what is
+/// installed already satisfied them (dpkg keeps the database consistent).
+pub fn parse_relations(field: &str) -> Vec<Vec<Needed>> {
+    field
+        .split(',')
+        .map(|requirement| {
+            requirement
+                .split('|')
+                .filter_map(|alternative| {
+                    let alternative = alternative.trim();
+                    let end = alternative.find([' ', '(', '[', '<', '\n', '\t']).unwrap_or(alternative.len());
+                    let name = alternative[..end].split(':').next().unwrap_or_default();
+                    (!name.is_empty()).then(|| Needed::any(name))
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|alternatives| !alternatives.is_empty())
+        .collect()
 }
 
 /// Splits deb822 text into stanzas of (field, value) and hands each to `on_stanza` in turn.
@@ -249,6 +308,26 @@ mod tests {
         assert!(!a.wants("var/lib/dpkg/info/libc6.md5sums", 10));
         assert!(!a.wants("var/lib/dpkg/status-old", 10));
         assert!(!a.wants("var/lib/dpkg/status", MAX_STATUS + 1));
+    }
+
+    #[test]
+    fn relations_drop_versions_and_qualifiers() {
+        let names = |field: &str| -> Vec<Vec<String>> {
+            parse_relations(field)
+                .into_iter()
+                .map(|alts| alts.into_iter().map(|n| n.name.to_string()).collect())
+                .collect()
+        };
+        assert_eq!(
+            names("libc6 (>= 2.34), gpgv | gpgv2 | gpgv1, python3:any (>= 3.9~), foo [amd64] <!nocheck>,"),
+            [vec!["libc6"], vec!["gpgv", "gpgv2", "gpgv1"], vec!["python3"], vec!["foo"]]
+        );
+        assert!(parse_relations("").is_empty());
+        let status = "Package: apt\nStatus: install ok installed\nVersion: 2.6.1\nDepends: adduser, libc6 (>= 2.34)\nProvides: apt-transport-https (= 2.6.1)\n";
+        let (packages, requires, _) = parse_status_with_requires(status.as_bytes(), "/s", true);
+        assert_eq!(packages.len(), 1);
+        assert_eq!(requires[0].needs.len(), 2);
+        assert_eq!(requires[0].provides, ["apt-transport-https"]);
     }
 
     #[test]

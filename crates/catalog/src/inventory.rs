@@ -176,7 +176,7 @@ enum LayerOrigin {
 /// Attaches owned files and distro qualifiers to OS packages, reconciles installed and declared
 /// language packages, and sorts everything.
 fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory {
-    let Merged { mut packages, mut owned_files, os, diagnostics, .. } = merged;
+    let Merged { mut packages, mut owned_files, licenses, requires, symlinks, os, diagnostics, .. } = merged;
     for package in &mut packages {
         if package.kind == PackageKind::Deb {
             let with_arch = package.arch().map(|a| format!("{}:{a}", package.name));
@@ -185,6 +185,11 @@ fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory 
                 with_arch.and_then(|k| owned_files.remove(&k)).or_else(|| owned_files.remove(package.name.as_str()));
             if let Some(files) = files {
                 package.set_files(files);
+            }
+            if package.licenses().is_empty()
+                && let Some(found) = crate::copyright::licenses_of(&package.name, &licenses, &symlinks)
+            {
+                package.set_licenses(found.clone());
             }
         }
         if package.kind.is_os() {
@@ -195,5 +200,6 @@ fn finish(image: &Image, merged: Merged, options: &CatalogOptions) -> Inventory 
     let reconcile = ReconcileOptions { drop_os_owned: options.drop_os_owned };
     let mut packages = reconcile_with(packages, reconcile);
     sort_and_dedup(&mut packages);
-    Inventory { image: image.info.clone(), os, packages, diagnostics }
+    let dependencies = crate::graph::resolve(&packages, &requires);
+    Inventory { image: image.info.clone(), os, packages, diagnostics, dependencies }
 }

@@ -7,18 +7,21 @@
 
 mod analyzer;
 pub mod apk;
+pub mod copyright;
 mod defaults;
 pub mod dpkg;
+mod graph;
 mod inventory;
 pub mod lang;
 mod layer;
+pub mod license;
 mod lost;
 mod merge;
 pub mod os;
 pub mod rpm;
 mod store;
 
-pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Needed, Record, Requires};
 pub use defaults::default_analyzers;
 pub use inventory::{CatalogOptions, LayerStats, build_inventory, build_inventory_cached};
 pub use layer::{LayerResult, analyze_layer};

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use microscanner_model::{Diagnostic, LayerRef, OsInfo, Package};
 
-use crate::Record;
 use crate::layer::LayerResult;
+use crate::{Record, Requires};
 
 /// Layer metadata the merge needs to attribute packages.
 #[derive(Debug, Clone)]
@@ -30,6 +30,10 @@ pub struct Merged {
     pub packages: Vec<Package>,
     /// Surviving owned-file lists: package key (`name` or `name:arch`) → files.
     pub owned_files: BTreeMap<String, Vec<String>>,
+    /// Surviving copyright-file licences: dpkg package name → licences.
+    pub licenses: BTreeMap<String, Vec<String>>,
+    /// Surviving dependency declarations, with the location (`/path`) of their evidence file.
+    pub requires: Vec<(String, Requires)>,
     /// The best surviving OS identity.
     pub os: Option<OsInfo>,
     /// Surviving symlinks: path → target.
@@ -86,6 +90,13 @@ pub fn merge(layers: Vec<LayerResult>, meta: &[LayerMeta]) -> Merged {
                 }
                 Record::OwnedFiles { package, files, .. } => {
                     merged.owned_files.entry(package).or_default().extend(files);
+                }
+                Record::Dependencies { path, requires } => {
+                    let location = format!("/{path}");
+                    merged.requires.extend(requires.into_iter().map(|r| (location.clone(), r)));
+                }
+                Record::Licenses { package, licenses, .. } => {
+                    merged.licenses.insert(package, licenses);
                 }
                 Record::Os { path, priority, os } => {
                     let preferred = path == "etc/os-release";

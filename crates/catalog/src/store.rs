@@ -16,8 +16,8 @@ use crate::{Analyzer, LayerResult};
 /// Bumped whenever the meaning of a [`LayerResult`] changes without any analyzer's version
 /// changing (the merge reads a field differently, a record kind is added): part of every
 /// [`layer_key`], so results from before the change are misses, never stale hits. 3: purls in
-/// canonical form (`+` in a version is `%2B`).
-pub const LAYER_RESULT_VERSION: u32 = 3;
+/// canonical form (`+` in a version is `%2B`); 4: the `Licenses` record of copyright files.
+pub const LAYER_RESULT_VERSION: u32 = 4;
 
 /// The key a layer's result is stored under, or `None` when the layer cannot be stored (it has
 /// no content digest: a `dir:` root filesystem can change under the same name).

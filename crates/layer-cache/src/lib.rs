@@ -28,14 +28,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use microscanner_atomic_file::Stale;
-use microscanner_catalog::{LayerClaim, LayerResult, LayerStore, Record, StoreError};
+use microscanner_catalog::{LayerClaim, LayerResult, LayerStore, Record, Requires, StoreError};
 use microscanner_model::{Diagnostic, OsInfo, Package};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the stored form of a [`LayerResult`] changes. (A change of its meaning is
 /// the catalog's [`LAYER_RESULT_VERSION`](microscanner_catalog::LAYER_RESULT_VERSION), part of
 /// the key.) An entry of another form is discarded as unreadable and the layer analysed again.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file name suffix of a cache entry.
 const ENTRY_SUFFIX: &str = ".json.zst";
@@ -319,6 +319,8 @@ struct StoredLayer {
 enum StoredRecord {
     Packages { path: String, packages: Vec<StoredPackage> },
     OwnedFiles { path: String, package: String, files: Vec<String> },
+    Licenses { path: String, package: String, licenses: Vec<String> },
+    Dependencies { path: String, requires: Vec<Requires> },
     Os { path: String, priority: u8, os: OsInfo },
 }
 
@@ -344,6 +346,12 @@ fn encode(result: &LayerResult) -> Result<Vec<u8>, LayerCacheError> {
             },
             Record::OwnedFiles { path, package, files } => {
                 StoredRecord::OwnedFiles { path: path.clone(), package: package.clone(), files: files.clone() }
+            }
+            Record::Dependencies { path, requires } => {
+                StoredRecord::Dependencies { path: path.clone(), requires: requires.clone() }
+            }
+            Record::Licenses { path, package, licenses } => {
+                StoredRecord::Licenses { path: path.clone(), package: package.clone(), licenses: licenses.clone() }
             }
             Record::Os { path, priority, os } => {
                 StoredRecord::Os { path: path.clone(), priority: *priority, os: os.clone() }
@@ -391,6 +399,8 @@ fn decode(bytes: &[u8]) -> Result<LayerResult, String> {
                     .collect(),
             },
             StoredRecord::OwnedFiles { path, package, files } => Record::OwnedFiles { path, package, files },
+            StoredRecord::Dependencies { path, requires } => Record::Dependencies { path, requires },
+            StoredRecord::Licenses { path, package, licenses } => Record::Licenses { path, package, licenses },
             StoredRecord::Os { path, priority, os } => Record::Os { path, priority, os },
         })
         .collect();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{LayerRef, Package, PackageKind, Severity, cmp_ids};
+use crate::{Evidence, LayerRef, Package, PackageKind, Severity, cmp_ids};
 
 /// The package a finding is about (a copy of the inventory's fields that reports show, so a
 /// report can be read without the inventory).
@@ -27,9 +27,28 @@ pub struct AffectedPackage {
     /// The layer that introduced it (shared with the package it came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Arc<LayerRef>>,
+    /// How we know it is there; written only for a package seen only in a lockfile
+    /// (`declared`), whose findings are counted apart ([`crate::Summary::declared_only`]).
+    #[serde(default = "installed", skip_serializing_if = "is_not_declared_only")]
+    pub evidence: Evidence,
+}
+
+/// The evidence of a package read without one: installed.
+fn installed() -> Evidence {
+    Evidence::Installed
+}
+
+/// Whether `evidence` says more than "declared only".
+fn is_not_declared_only(evidence: &Evidence) -> bool {
+    *evidence != Evidence::Declared
 }
 
 impl AffectedPackage {
+    /// Whether the package was seen only in a lockfile, its installed copy absent.
+    pub fn is_declared_only(&self) -> bool {
+        self.evidence == Evidence::Declared
+    }
+
     /// The affected package for `package`, matched under the name `matched_name` (its source
     /// package, for distro advisories keyed by source): `source_name` is set when the two differ.
     pub fn new(package: &Package, matched_name: &str) -> Self {
@@ -41,6 +60,7 @@ impl AffectedPackage {
             purl: package.purl().into_owned(),
             location: package.location().to_owned(),
             layer: package.layer.clone(),
+            evidence: package.evidence,
         }
     }
 }

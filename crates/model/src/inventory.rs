@@ -57,4 +57,10 @@ pub struct Inventory {
     /// Problems met that did not stop the scan.
     #[serde(default)]
     pub diagnostics: Vec<Diagnostic>,
+    /// The dependency graph, where the evidence has it (dpkg `Depends`, a lockfile's graph):
+    /// `[from, to]` pairs of indices into `packages`, sorted, each once. Kept beside the
+    /// packages rather than in each [`Package`], so a package stays small, and as index pairs
+    /// (8 bytes an edge) rather than names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<[u32; 2]>,
 }

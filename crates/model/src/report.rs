@@ -116,6 +116,15 @@ pub struct Summary {
     pub known_exploited: usize,
     /// Findings hidden by the ignore file or VEX.
     pub suppressed: usize,
+    /// Shown findings on packages seen only in a lockfile, their installed copy absent (counted
+    /// in the totals too); whether they fail the scan is [`PolicyVerdict::declared_only_fails`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub declared_only: usize,
+}
+
+/// Whether `n` is 0 (for `skip_serializing_if`).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -126,6 +135,7 @@ impl Summary {
             fixable: findings.iter().filter(|f| f.fix.state == crate::FixState::Fixed).count(),
             known_exploited: findings.iter().filter(|f| f.kev.is_some()).count(),
             suppressed,
+            declared_only: findings.iter().filter(|f| f.package.is_declared_only()).count(),
         }
     }
 }
@@ -175,7 +185,7 @@ pub struct Coverage {
 /// In JSON, `fail_on` is written as two fields, so that readers of schema 1.0 reports before
 /// `--fail-on high,unknown` existed keep reading the threshold they know: `fail_on` (the
 /// threshold) and `fail_on_unknown` (true when unrated findings fail too; left out when false).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "PolicyVerdictJson", into = "PolicyVerdictJson")]
 pub struct PolicyVerdict {
     /// Which severities fail the scan (`--fail-on`), if any do.
@@ -190,6 +200,24 @@ pub struct PolicyVerdict {
     pub failing: usize,
     /// True when `failing > 0`: the scan fails (exit 4) unless `--continue-on-failure`.
     pub failed: bool,
+    /// Whether findings on declared-only packages (a lockfile names them, nothing installed
+    /// does) count toward `failing`: true unless `--declared-only-no-fail`.
+    pub declared_only_fails: bool,
+}
+
+impl Default for PolicyVerdict {
+    /// No threshold, nothing failing; declared-only findings would count, as by default.
+    fn default() -> Self {
+        Self {
+            fail_on: None,
+            severities: Vec::new(),
+            ignore_unfixed: false,
+            baseline: None,
+            failing: 0,
+            failed: false,
+            declared_only_fails: true,
+        }
+    }
 }
 
 /// [`PolicyVerdict`] as JSON writes it.
@@ -207,6 +235,13 @@ struct PolicyVerdictJson {
     baseline: Option<String>,
     failing: usize,
     failed: bool,
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    declared_only_fails: bool,
+}
+
+/// `true`, the default of a field a report from before it did not write.
+fn yes() -> bool {
+    true
 }
 
 impl From<PolicyVerdictJson> for PolicyVerdict {
@@ -224,6 +259,7 @@ impl From<PolicyVerdictJson> for PolicyVerdict {
             baseline: j.baseline,
             failing: j.failing,
             failed: j.failed,
+            declared_only_fails: j.declared_only_fails,
         }
     }
 }
@@ -238,6 +274,7 @@ impl From<PolicyVerdict> for PolicyVerdictJson {
             baseline: v.baseline,
             failing: v.failing,
             failed: v.failed,
+            declared_only_fails: v.declared_only_fails,
         }
     }
 }
@@ -327,7 +364,7 @@ impl Report {
     /// summary is counted from those.
     pub fn new(run: ScanRun, inventory: Inventory, coverage: Coverage, judged: JudgedFindings) -> Self {
         let ScanRun { generator, created_at, duration_seconds, database } = run;
-        let Inventory { image, os, packages, mut diagnostics } = inventory;
+        let Inventory { image, os, packages, mut diagnostics, .. } = inventory;
         diagnostics.extend(judged.notes);
         Self {
             schema_version: REPORT_SCHEMA_VERSION.to_owned(),
@@ -358,8 +395,13 @@ impl Report {
             duration_seconds: self.duration_seconds,
             database: self.database,
         };
-        let inventory =
-            Inventory { image: self.image, os: self.os, packages: self.packages, diagnostics: self.diagnostics };
+        let inventory = Inventory {
+            image: self.image,
+            os: self.os,
+            packages: self.packages,
+            diagnostics: self.diagnostics,
+            dependencies: Vec::new(),
+        };
         ScanResult { run, inventory, coverage: self.coverage, findings }
     }
 }

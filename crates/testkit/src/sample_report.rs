@@ -213,6 +213,7 @@ pub fn sample_report() -> Report {
             baseline: None,
             failing: 2,
             failed: true,
+            declared_only_fails: true,
         },
         coverage: Coverage {
             packages: packages.len(),

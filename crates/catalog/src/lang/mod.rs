@@ -26,7 +26,7 @@ use std::io::{self, Read};
 use std::ops::RangeInclusive;
 
 use microscanner_model::CompactString;
-pub use package::{ParseResult, purl_for};
+pub use package::{GraphResult, ParseResult, purl_for};
 pub(crate) use package::{dedup, from_json, lang_package, warn};
 use paths::file_name;
 
@@ -60,9 +60,12 @@ enum Parser {
     Bytes(fn(&[u8]) -> ParseResult),
     /// Reads the bytes and the file name (a Java archive's name is a fallback for its coordinates).
     Named(fn(&[u8], &str) -> ParseResult),
-    /// Reads the file as a stream: a lockfile that can list a million entries is parsed as the
-    /// layer walk reads it, so its bytes and its packages are never in memory together.
-    Reader(fn(&mut dyn Read) -> ParseResult),
+    /// Reads the file's bytes alone, and its dependency graph too (a lockfile's).
+    Graph(fn(&[u8]) -> GraphResult),
+    /// Reads the file as a stream, graph included: a lockfile that can list a million entries
+    /// is parsed as the layer walk reads it, so its bytes and its packages are never in memory
+    /// together.
+    Reader(fn(&mut dyn Read) -> GraphResult),
 }
 
 /// One language file format: everything its analyzer needs, as one row of [`FORMATS`] (as Syft
@@ -92,14 +95,14 @@ pub struct Format {
 pub static FORMATS: &[Format] = &[
     Format {
         id: "python-metadata",
-        version: 1,
+        version: 2,
         size: METADATA,
         path: paths::is_python_metadata,
         parser: Parser::Bytes(python::parse_metadata),
     },
     Format {
         id: "python-egg",
-        version: 1,
+        version: 2,
         size: ARCHIVE,
         path: paths::is_python_egg,
         parser: Parser::Bytes(python::parse_egg),
@@ -148,14 +151,14 @@ pub static FORMATS: &[Format] = &[
     },
     Format {
         id: "cargo-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| file_name(p) == "Cargo.lock",
-        parser: Parser::Bytes(lockfiles::cargo::parse),
+        parser: Parser::Graph(lockfiles::cargo::parse_graph),
     },
     Format {
         id: "npm-package-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: paths::is_package_lock,
         parser: Parser::Reader(lockfiles::npm::parse_reader),
@@ -176,10 +179,10 @@ pub static FORMATS: &[Format] = &[
     },
     Format {
         id: "poetry-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| file_name(p) == "poetry.lock",
-        parser: Parser::Bytes(lockfiles::python::parse_poetry),
+        parser: Parser::Graph(lockfiles::python::parse_poetry_graph),
     },
     Format {
         id: "pipfile-lock",
@@ -190,10 +193,10 @@ pub static FORMATS: &[Format] = &[
     },
     Format {
         id: "uv-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| file_name(p) == "uv.lock",
-        parser: Parser::Bytes(lockfiles::python::parse_uv),
+        parser: Parser::Graph(lockfiles::python::parse_uv_graph),
     },
     Format {
         id: "pip-requirements",
@@ -204,17 +207,17 @@ pub static FORMATS: &[Format] = &[
     },
     Format {
         id: "gemfile-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| matches!(file_name(p), "Gemfile.lock" | "gems.locked"),
-        parser: Parser::Bytes(lockfiles::ruby::parse),
+        parser: Parser::Graph(lockfiles::ruby::parse_graph),
     },
     Format {
         id: "composer-lock",
-        version: 1,
+        version: 2,
         size: LOCKFILE,
         path: |p| file_name(p) == "composer.lock",
-        parser: Parser::Bytes(php::parse_lock),
+        parser: Parser::Graph(php::parse_lock_graph),
     },
     Format {
         id: "go-mod",
@@ -329,22 +332,29 @@ impl Format {
     /// Runs this format's pure parser over `bytes` (`path` only names a Java archive for the
     /// file-name heuristic).
     pub fn parse(&self, path: &str, bytes: &[u8]) -> ParseResult {
+        let (packages, _, diagnostics) = self.parse_graph(path, bytes);
+        (packages, diagnostics)
+    }
+
+    /// Like [`Format::parse`], with the dependency graph of formats that have one (lockfiles).
+    pub fn parse_graph(&self, path: &str, bytes: &[u8]) -> GraphResult {
         match self.parser {
-            Parser::Bytes(parse) => parse(bytes),
-            Parser::Named(parse) => parse(bytes, file_name(path)),
+            Parser::Bytes(parse) => with_no_graph(parse(bytes)),
+            Parser::Named(parse) => with_no_graph(parse(bytes, file_name(path))),
+            Parser::Graph(parse) => parse(bytes),
             Parser::Reader(parse) => parse(&mut &*bytes),
         }
     }
 
     /// Runs this format's parser over the file of `size` bytes `content` streams: as it streams
     /// for a [`Parser::Reader`] format, read whole first for the others.
-    pub fn parse_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<ParseResult> {
+    pub fn parse_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<GraphResult> {
         if let Parser::Reader(parse) = self.parser {
             return Ok(parse(content));
         }
         let mut bytes = crate::analyzer::read_buffer(size);
         content.read_to_end(&mut bytes)?;
-        Ok(self.parse(path, &bytes))
+        Ok(self.parse_graph(path, &bytes))
     }
 }
 
@@ -355,13 +365,24 @@ pub fn parse_file(path: &str, bytes: &[u8]) -> Option<ParseResult> {
     Some(parse_with(format, path, bytes))
 }
 
+/// A parse result without a graph.
+fn with_no_graph((packages, diagnostics): ParseResult) -> GraphResult {
+    (packages, Vec::new(), diagnostics)
+}
+
 /// Runs `format`'s parser and fills in locations.
 fn parse_with(format: &Format, path: &str, bytes: &[u8]) -> ParseResult {
-    locate(path, format.parse(path, bytes))
+    let (packages, _, diagnostics) = parse_graph_with(format, path, bytes);
+    (packages, diagnostics)
+}
+
+/// Runs `format`'s parser, graph included, and fills in locations.
+fn parse_graph_with(format: &Format, path: &str, bytes: &[u8]) -> GraphResult {
+    locate(path, format.parse_graph(path, bytes))
 }
 
 /// Fills in the locations of what a parser found in the file at `path`.
-fn locate(path: &str, (mut pkgs, mut diags): ParseResult) -> ParseResult {
+fn locate(path: &str, (mut pkgs, requires, mut diags): GraphResult) -> GraphResult {
     let location = format!("/{path}");
     // every package the parser left unlocated shares the file's location
     let shared = std::sync::Arc::new(CompactString::from(location.as_str()));
@@ -377,7 +398,7 @@ fn locate(path: &str, (mut pkgs, mut diags): ParseResult) -> ParseResult {
     for d in &mut diags {
         d.location = located(&location, &d.location);
     }
-    (pkgs, diags)
+    (pkgs, requires, diags)
 }
 
 /// The location of evidence a parser found in the file at `location`: the file itself when the
@@ -428,8 +449,8 @@ impl Analyzer for LangAnalyzer {
             if !self.format.matches_path(path) {
                 continue;
             }
-            let (packages, diagnostics) = parse_with(self.format, path, bytes);
-            out.push(path, packages, diagnostics);
+            let (packages, requires, diagnostics) = parse_graph_with(self.format, path, bytes);
+            out.push(path, packages, requires, diagnostics);
         }
         out
     }
@@ -437,8 +458,8 @@ impl Analyzer for LangAnalyzer {
     fn analyze_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<AnalyzerOutput> {
         let mut out = AnalyzerOutput::default();
         if self.format.matches_path(path) {
-            let (packages, diagnostics) = locate(path, self.format.parse_reader(path, size, content)?);
-            out.push(path, packages, diagnostics);
+            let (packages, requires, diagnostics) = locate(path, self.format.parse_reader(path, size, content)?);
+            out.push(path, packages, requires, diagnostics);
         }
         Ok(out)
     }
@@ -459,24 +480,24 @@ mod tests {
     #[test]
     fn ids_versions_and_order_are_stable() {
         const FIRST: [(&str, u32); 20] = [
-            ("python-metadata", 1),
-            ("python-egg", 1),
+            ("python-metadata", 2),
+            ("python-egg", 2),
             ("node-package-json", 1),
             ("lang-binary", 1),
             ("java-archive", 1),
             ("ruby-gemspec", 1),
             ("composer-installed", 1),
             ("dotnet-deps", 1),
-            ("cargo-lock", 1),
-            ("npm-package-lock", 1),
+            ("cargo-lock", 2),
+            ("npm-package-lock", 2),
             ("yarn-lock", 1),
             ("pnpm-lock", 1),
-            ("poetry-lock", 1),
+            ("poetry-lock", 2),
             ("pipfile-lock", 1),
-            ("uv-lock", 1),
+            ("uv-lock", 2),
             ("pip-requirements", 1),
-            ("gemfile-lock", 1),
-            ("composer-lock", 1),
+            ("gemfile-lock", 2),
+            ("composer-lock", 2),
             ("go-mod", 1),
             ("nuget-lock", 1),
         ];

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::npm::licenses_of;
-use super::{ParseResult, dedup, from_json, lang_package, warn};
+use super::package::{LockEntry, requires_by_name};
+use super::{GraphResult, ParseResult, dedup, from_json, lang_package, warn};
 
 #[derive(Deserialize)]
 struct ComposerPackage {
@@ -15,6 +16,9 @@ struct ComposerPackage {
     version: Option<String>,
     #[serde(default)]
     license: Option<Value>,
+    /// Any JSON value: only an object's keys (the package names required) are read.
+    #[serde(default)]
+    require: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -49,9 +53,30 @@ fn to_packages<'a>(
 
 /// Parses a `composer.lock`: `packages` and `packages-dev`.
 pub fn parse_lock(bytes: &[u8]) -> ParseResult {
+    let (packages, _, diagnostics) = parse_lock_graph(bytes);
+    (packages, diagnostics)
+}
+
+/// Like [`parse_lock`], with each package's `require` resolved within the lockfile (`php` and
+/// `ext-*` are platform requirements, no package: no edge).
+pub fn parse_lock_graph(bytes: &[u8]) -> GraphResult {
     match from_json::<ComposerLock>(bytes, "composer.lock") {
-        Ok(l) => (to_packages(l.packages.iter().chain(&l.packages_dev), Evidence::Declared), Vec::new()),
-        Err(d) => (Vec::new(), vec![d]),
+        Ok(l) => {
+            let all: Vec<&ComposerPackage> = l.packages.iter().chain(&l.packages_dev).collect();
+            let entries: Vec<LockEntry<'_>> = all
+                .iter()
+                .filter_map(|p| {
+                    let needs = match &p.require {
+                        Some(Value::Object(map)) => map.keys().map(String::as_str).collect(),
+                        _ => Vec::new(),
+                    };
+                    Some((p.name.as_str(), p.version.as_deref()?, needs))
+                })
+                .collect();
+            let requires = requires_by_name(PackageKind::Composer, &entries, str::to_owned);
+            (to_packages(all.into_iter(), Evidence::Declared), requires, Vec::new())
+        }
+        Err(d) => (Vec::new(), Vec::new(), vec![d]),
     }
 }
 

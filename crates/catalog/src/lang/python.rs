@@ -19,8 +19,41 @@ pub struct CoreMetadata {
     pub name: Option<String>,
     /// `Version:`.
     pub version: Option<String>,
-    /// `License-Expression:` or `License:` (first line only), and `Classifier: License ::` entries.
+    /// `License-Expression:` or `License:` (first line only), else the `Classifier: License ::`
+    /// entries (as SPDX ids where the classifier names one licence and version).
     pub licenses: Vec<String>,
+}
+
+/// The SPDX id of a trove licence classifier that names exactly one licence and version
+/// (`GNU General Public License v2 or later (GPLv2+)` → `GPL-2.0-or-later`); `None` for the
+/// others (`BSD License`, `Apache Software License` name no version), which stay as written.
+fn classifier_spdx(classifier: &str) -> Option<&'static str> {
+    Some(match classifier {
+        "MIT License" => "MIT",
+        "MIT No Attribution License (MIT-0)" => "MIT-0",
+        "ISC License (ISCL)" => "ISC",
+        "GNU General Public License v2 (GPLv2)" => "GPL-2.0-only",
+        "GNU General Public License v2 or later (GPLv2+)" => "GPL-2.0-or-later",
+        "GNU General Public License v3 (GPLv3)" => "GPL-3.0-only",
+        "GNU General Public License v3 or later (GPLv3+)" => "GPL-3.0-or-later",
+        "GNU Lesser General Public License v2 (LGPLv2)" => "LGPL-2.0-only",
+        "GNU Lesser General Public License v2 or later (LGPLv2+)" => "LGPL-2.0-or-later",
+        "GNU Lesser General Public License v3 (LGPLv3)" => "LGPL-3.0-only",
+        "GNU Lesser General Public License v3 or later (LGPLv3+)" => "LGPL-3.0-or-later",
+        "GNU Affero General Public License v3" => "AGPL-3.0-only",
+        "GNU Affero General Public License v3 or later (AGPLv3+)" => "AGPL-3.0-or-later",
+        "Mozilla Public License 1.1 (MPL 1.1)" => "MPL-1.1",
+        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
+        "Python Software Foundation License" => "PSF-2.0",
+        "The Unlicense (Unlicense)" => "Unlicense",
+        "zlib/libpng License" => "Zlib",
+        "Boost Software License 1.0 (BSL-1.0)" => "BSL-1.0",
+        "Eclipse Public License 2.0 (EPL-2.0)" => "EPL-2.0",
+        "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication" => "CC0-1.0",
+        "Universal Permissive License (UPL)" => "UPL-1.0",
+        "European Union Public Licence 1.2 (EUPL 1.2)" => "EUPL-1.2",
+        _ => return None,
+    })
 }
 
 /// Reads the header block (up to the first blank line) of a core-metadata file.
@@ -49,7 +82,7 @@ pub fn read_core_metadata(text: &str) -> CoreMetadata {
                 if let Some(l) = value.strip_prefix("License ::") {
                     let l = l.rsplit("::").next().unwrap_or(l).trim();
                     if !l.is_empty() {
-                        classifiers.push(l.to_owned());
+                        classifiers.push(classifier_spdx(l).map_or_else(|| l.to_owned(), str::to_owned));
                     }
                 }
             }
@@ -114,5 +147,17 @@ mod tests {
         assert_eq!(p[0].version, "2.2");
         assert_eq!(p[0].purl(), "pkg:pypi/django@2.2");
         assert_eq!(p[0].licenses(), vec!["BSD".to_owned()]);
+    }
+
+    #[test]
+    fn licence_classifiers_become_spdx_ids_where_they_name_one() {
+        let t = "Metadata-Version: 2.1\nName: x\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\n\
+                 Classifier: License :: OSI Approved :: BSD License\n\
+                 Classifier: License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)\n";
+        let (p, _) = parse_metadata(t.as_bytes());
+        assert_eq!(p[0].licenses(), ["MIT", "BSD License", "GPL-2.0-or-later"]);
+        let t = "Metadata-Version: 2.4\nName: x\nVersion: 1\nLicense-Expression: Apache-2.0 OR MIT\n\
+                 Classifier: License :: OSI Approved :: MIT License\n";
+        assert_eq!(parse_metadata(t.as_bytes()).0[0].licenses(), ["Apache-2.0 OR MIT"], "the expression wins");
     }
 }

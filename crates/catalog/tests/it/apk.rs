@@ -9,7 +9,8 @@
 
 use microscanner_catalog::apk::{ApkAnalyzer, parse};
 use microscanner_catalog::os::{os_info, package_purl};
-use microscanner_catalog::{Analyzer, LayerFiles, Record};
+use microscanner_catalog::{Analyzer, CatalogOptions, LayerFiles, Record, build_inventory, default_analyzers};
+use microscanner_image::Limits;
 use microscanner_model::{DiagnosticLevel, PackageKind};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
@@ -111,8 +112,14 @@ fn analyzer_keys_records_by_path() {
     let mut files = LayerFiles::new();
     files.insert("lib/apk/db/installed".into(), read("pkgdb-misc/apk-tools/query-installed.data"));
     let out = a.analyze(&files);
-    let [Record::Packages { path, packages }] = out.records.as_slice() else { panic!("{:?}", out.records) };
+    let [Record::Packages { path, packages }, Record::Dependencies { path: graph_path, requires }] =
+        out.records.as_slice()
+    else {
+        panic!("{:?}", out.records)
+    };
     assert_eq!(path, "lib/apk/db/installed");
+    assert_eq!(graph_path, path, "the graph is keyed by the same file");
+    assert!(requires.len() > 20, "{} packages declare dependencies", requires.len());
     assert_eq!(packages.len(), 39);
     assert!(packages.iter().all(|p| p.location() == "lib/apk/db/installed"));
 }
@@ -130,4 +137,36 @@ fn hostile_inputs_never_panic() {
     }
     let _ = parse(&flipped);
     let _ = parse(b"P:\nV:\nF:\nR:\n\n\n:::\nR:x");
+}
+
+/// The graph of the complete Alpine 3.21 database: every `D:` requirement of an installed
+/// database resolves (apk keeps it consistent), through package names and `p:` provides
+/// (`so:`, `cmd:`), to an edge.
+#[test]
+fn alpine_321_dependency_graph() {
+    let rel = "pkgdb-misc/apk-tools/query-installed.data";
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("lib/apk/db")).unwrap();
+    std::fs::create_dir_all(root.path().join("etc")).unwrap();
+    std::fs::write(root.path().join("lib/apk/db/installed"), read(rel)).unwrap();
+    std::fs::write(root.path().join("etc/os-release"), "ID=alpine\nVERSION_ID=3.21.3\n").unwrap();
+    let image = microscanner_image::open(&format!("dir:{}", root.path().display()), &Limits::default()).unwrap();
+    let inventory = build_inventory(&image, &default_analyzers(), &CatalogOptions::default(), &|_| {}).unwrap();
+    let name = |i: u32| inventory.packages[i as usize].name.as_str();
+    let edges: Vec<(&str, &str)> = inventory.dependencies.iter().map(|&[a, b]| (name(a), name(b))).collect();
+    for edge in [("bash", "readline"), ("bash", "musl"), ("busybox-binsh", "busybox"), ("libssl3", "libcrypto3")] {
+        assert!(edges.contains(&edge), "{edge:?} in {edges:?}");
+    }
+    // each D: token is one requirement; a requirement twice over the same target is one edge
+    let text = String::from_utf8(read(rel)).unwrap();
+    let requirements: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("D:"))
+        .map(|d| d.split_whitespace().filter(|t| !t.starts_with('!')).count())
+        .sum();
+    assert!(
+        edges.len() <= requirements && edges.len() * 10 >= requirements * 8,
+        "{} edges of {requirements} requirements",
+        edges.len()
+    );
 }

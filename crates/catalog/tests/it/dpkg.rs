@@ -369,7 +369,11 @@ fn trivy_valid_status_through_the_analyzer() {
                 packages.extend(p);
             }
             Record::OwnedFiles { package, files, .. } => owned.push((package, files)),
-            Record::Os { .. } => panic!("dpkg emits no OS record"),
+            Record::Dependencies { path, requires } => {
+                assert_eq!(path, "var/lib/dpkg/status");
+                assert!(!requires.is_empty());
+            }
+            Record::Os { .. } | Record::Licenses { .. } => panic!("dpkg emits no OS or licence record"),
         }
     }
     // 91 stanzas, of which `git` is `deinstall ok config-files`.

@@ -814,7 +814,7 @@ fn streamed_and_whole_files_parse_alike() {
     for (rel, _) in EXPECTED {
         let format = format_of(rel);
         let bytes = read(rel);
-        let whole = format.parse(rel, &bytes);
+        let whole = format.parse_graph(rel, &bytes);
         let stream = format
             .parse_reader(rel, bytes.len() as u64, &mut bytes.as_slice())
             .unwrap_or_else(|e| panic!("{rel}: {e}"));
@@ -824,7 +824,7 @@ fn streamed_and_whole_files_parse_alike() {
     assert!(streamed >= 5, "the streaming parser was exercised on {streamed} lockfiles");
     // a lockfile cut short is a diagnostic naming it, as when read whole
     let lock = read("pkgdb-trivy/pkg/dependency/parser/nodejs/npm/testdata/package-lock_v3.json");
-    let (pkgs, diags) = format("npm-package-lock")
+    let (pkgs, _, diags) = format("npm-package-lock")
         .parse_reader("package-lock.json", lock.len() as u64, &mut &lock[..lock.len() / 2])
         .unwrap();
     assert!(pkgs.is_empty() && diags.iter().any(|d| d.message.contains("package-lock.json")), "{diags:?}");

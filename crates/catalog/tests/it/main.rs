@@ -15,6 +15,7 @@
 mod apk;
 mod coverage_doc;
 mod dpkg;
+mod graph_images;
 mod hostile_archives;
 mod hostile_evidence;
 mod lang_fixtures;
@@ -22,6 +23,7 @@ mod lang_hostile;
 mod lang_images;
 mod lang_peer_fixtures;
 mod lang_trivy_formats;
+mod license_images;
 mod merge_model;
 mod os;
 mod rpm;

@@ -76,6 +76,10 @@ pub(crate) struct ScanArgs {
     /// Exit 5 when part of the image could not be analysed (after the policy check).
     #[arg(long)]
     fail_on_incomplete: bool,
+    /// Findings on declared-only packages (a lockfile names them, nothing installed does) do
+    /// not fail the scan; they are still shown, and counted apart.
+    #[arg(long)]
+    declared_only_no_fail: bool,
     /// Ignore file: YAML entries with reasons and expiry, or a plain list of ids as Trivy's
     /// `.trivyignore` [default: ./.microscanner-ignore.yaml, else ./.trivyignore, when it exists].
     #[arg(long, value_name = "FILE")]
@@ -512,6 +516,7 @@ fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
         vex,
         baseline,
         today: time::OffsetDateTime::now_utc().date(),
+        declared_only_fails: !args.declared_only_no_fail,
     })
 }
 

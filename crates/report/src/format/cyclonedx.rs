@@ -155,6 +155,7 @@ impl ReportPackages {
             os: report.os.as_ref(),
             packages: PackageList { listed: &report.packages, extra: &self.extra },
             diagnostics: &[],
+            dependencies: &[],
         }
     }
 

@@ -433,6 +433,9 @@ fn summary(out: &mut String, report: &Report, paint: Paint, width: usize) {
     if s.counts.total > 0 {
         push_line(out, &format!("Fixable: {}, known exploited (KEV): {}", s.fixable, s.known_exploited));
     }
+    if s.declared_only > 0 {
+        push_wrapped(out, &format!("Declared only: {}", declared_only_text(report)), width, 15);
+    }
     if !report.suppressed.is_empty() {
         push_wrapped(out, &format!("Suppressed: {}", suppressed_text(report)), width, 12);
     }
@@ -498,6 +501,16 @@ pub(super) fn policy_text(report: &Report) -> String {
         None if policy.failed => format!("fails: {} failing findings", policy.failing),
         None => "passes (no severity threshold)".to_owned(),
     }
+}
+
+/// The findings on declared-only packages, apart: how many, and whether they fail the scan.
+pub(super) fn declared_only_text(report: &Report) -> String {
+    let n = report.summary.declared_only;
+    let fails = if report.policy.declared_only_fails { "" } else { "; they do not fail the scan" };
+    format!(
+        "{n} {} on packages a lockfile names but nothing installed holds (counted in the total){fails}",
+        plural(n, "finding", "findings")
+    )
 }
 
 /// How many findings were suppressed, and by what.

@@ -7,7 +7,9 @@
 //! 3. VEX statements ([`VexDocument`]) and then the ignore file ([`IgnoreFile`]) move the
 //!    findings they cover to `suppressed`, each with its [`Suppression`] saying why.
 //! 4. The verdict: the shown findings that `--fail-on` names ([`FailOn`]: a threshold, plus
-//!    `unknown` when asked) and that are not in the baseline fail the scan.
+//!    `unknown` when asked) and that are not in the baseline fail the scan; with
+//!    `--declared-only-no-fail`, those on declared-only packages (a lockfile names them, nothing
+//!    installed does) do not.
 //!
 //! Nothing here reads files or prints: the binary reads the ignore file, VEX documents and
 //! baseline, passes their bytes and names, and prints the notes [`apply`] returns. The findings
@@ -88,6 +90,10 @@ pub struct Policy {
     pub baseline: Option<Baseline>,
     /// Today's date, for ignore-entry expiry (passed in so results are reproducible).
     pub today: Date,
+    /// Whether findings on declared-only packages (named by a lockfile, not installed) fail the
+    /// scan like the others: true unless `--declared-only-no-fail`. They are shown either way,
+    /// and counted apart.
+    pub declared_only_fails: bool,
 }
 
 impl Policy {
@@ -101,6 +107,7 @@ impl Policy {
             vex: Vec::new(),
             baseline: None,
             today,
+            declared_only_fails: true,
         }
     }
 }
@@ -142,9 +149,10 @@ impl Policy {
     /// The verdict on the `shown` findings: those `--fail-on` names that are not in the baseline
     /// fail the scan.
     fn verdict(&self, shown: &[Finding]) -> PolicyVerdict {
-        let failing = self
-            .fail_on
-            .map_or(0, |fail_on| shown.iter().filter(|f| fail_on.fails(f.severity) && !f.in_baseline).count());
+        let counts = |f: &&Finding| self.declared_only_fails || !f.package.is_declared_only();
+        let failing = self.fail_on.map_or(0, |fail_on| {
+            shown.iter().filter(counts).filter(|f| fail_on.fails(f.severity) && !f.in_baseline).count()
+        });
         let mut severities = self.severities.clone();
         severities.sort_by_key(|s| Reverse(*s));
         severities.dedup();
@@ -155,6 +163,7 @@ impl Policy {
             baseline: self.baseline.as_ref().map(|b| b.source.clone()),
             failing,
             failed: failing > 0,
+            declared_only_fails: self.declared_only_fails,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! CycloneDX 1.6 JSON (<https://cyclonedx.org/docs/1.6/json/>).
 
-use microscanner_model::Package;
+use microscanner_model::{Evidence, Package};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 use serde_json::{Value, json};
@@ -26,6 +26,9 @@ pub(crate) struct Bom<'a> {
     #[serde(rename = "bomFormat")]
     bom_format: &'static str,
     components: Components<'a>,
+    /// Each package's dependencies, where the evidence has them: absent when it has none.
+    #[serde(skip_serializing_if = "Dependencies::is_empty")]
+    dependencies: Dependencies<'a>,
     metadata: Value,
     /// `urn:uuid:...`, derived from the content (a vulnerability report derives its own).
     #[serde(rename = "serialNumber")]
@@ -46,6 +49,7 @@ impl<'a> Bom<'a> {
             schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
             bom_format: "CycloneDX",
             components: Components(subject),
+            dependencies: Dependencies(subject),
             metadata: metadata(&subject, meta),
             serial_number: format!("urn:uuid:{}", document_uuid(&subject, meta)),
             spec_version: "1.6",
@@ -110,10 +114,49 @@ impl Serialize for Components<'_> {
     }
 }
 
+/// The `dependencies` array: one entry per package that depends on others (`ref` →
+/// `dependsOn`), made as it is written. A package with no entry has no known dependencies (the
+/// evidence may say nothing), which is not the same as an empty list.
+#[derive(Debug)]
+struct Dependencies<'a>(Subject<'a>);
+
+impl Dependencies<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.dependencies.is_empty()
+    }
+}
+
+impl Serialize for Dependencies<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(subject) = self;
+        let reference = |index: u32| subject.packages.get(index as usize).map(|p| bom_ref(index as usize, p));
+        let mut seq = serializer.serialize_seq(None)?;
+        for (from, to) in super::dependency_groups(subject.dependencies) {
+            let Some(from) = reference(from) else { continue };
+            let depends_on: Vec<String> = to.into_iter().filter_map(reference).collect();
+            seq.serialize_element(&json!({ "dependsOn": depends_on, "ref": from }))?;
+        }
+        seq.end()
+    }
+}
+
 /// The `bom-ref` of the package at `index`: purls repeat when one package is found at two
 /// locations; the index keeps refs unique.
 pub(crate) fn bom_ref(index: usize, p: &Package) -> String {
     format!("{}#{index}", p.purl())
+}
+
+/// A component's `licenses`: one `expression` when every licence is a valid SPDX expression
+/// (an id is an expression too, and an expression needs no check against the schema's copy of
+/// the licence list), else each licence as a `name`, as declared: never guessed into an id.
+fn licenses(licenses: &[String]) -> Option<Value> {
+    if licenses.is_empty() {
+        return None;
+    }
+    Some(match super::spdx_expression_of(licenses) {
+        Some(expression) => json!([{ "expression": expression }]),
+        None => Value::Array(licenses.iter().map(|l| json!({ "license": { "name": l } })).collect()),
+    })
 }
 
 /// One package as a CycloneDX component.
@@ -142,8 +185,13 @@ fn component(bom_ref: &str, p: &Package) -> Value {
         "purl": p.purl(),
         "properties": properties,
     });
-    if !p.licenses().is_empty() {
-        c["licenses"] = Value::Array(p.licenses().iter().map(|l| json!({ "license": { "name": l } })).collect());
+    if let Some(licenses) = licenses(p.licenses()) {
+        c["licenses"] = licenses;
+    }
+    if p.evidence == Evidence::Declared {
+        // named by a lockfile, its installed copy absent: not part of what runs, which a
+        // consumer that ignores our properties still sees
+        c["scope"] = json!("excluded");
     }
     c
 }

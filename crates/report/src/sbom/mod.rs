@@ -96,6 +96,8 @@ pub(crate) struct Subject<'a> {
     pub(crate) packages: PackageList<'a>,
     /// What the inventory noted (the inventory JSON carries them).
     pub(crate) diagnostics: &'a [Diagnostic],
+    /// The dependency graph: `[from, to]` indices into `packages`, sorted.
+    pub(crate) dependencies: &'a [[u32; 2]],
 }
 
 impl<'a> Subject<'a> {
@@ -106,6 +108,7 @@ impl<'a> Subject<'a> {
             os: inventory.os.as_ref(),
             packages: PackageList { listed: &inventory.packages, extra: &[] },
             diagnostics: &inventory.diagnostics,
+            dependencies: &inventory.dependencies,
         }
     }
 }
@@ -213,6 +216,36 @@ pub fn write_sbom(
     serde_json::to_writer_pretty(&mut out, &sbom(inventory, format, meta))?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// The edges of `dependencies` (sorted by `from`) grouped by their package: each package that
+/// depends on something, with the packages it depends on, in order.
+pub(crate) fn dependency_groups(dependencies: &[[u32; 2]]) -> impl Iterator<Item = (u32, Vec<u32>)> + '_ {
+    dependencies.chunk_by(|a, b| a[0] == b[0]).filter_map(|group| {
+        let from = group.first()?[0];
+        Some((from, group.iter().map(|edge| edge[1]).collect()))
+    })
+}
+
+/// The one SPDX expression `licenses` amount to, when every one of them is a valid SPDX
+/// expression over the SPDX licence list (checked with the `spdx` crate): joined with `AND`, each
+/// compound one in parentheses. `None` when there are none, or when one is not such an expression
+/// (`BSD`, `public-domain`, a `LicenseRef-` that the document does not define): those are kept as
+/// names, never turned into an expression by guessing.
+pub(crate) fn spdx_expression_of(licenses: &[String]) -> Option<String> {
+    let valid =
+        |l: &String| !l.contains("LicenseRef-") && !l.contains("DocumentRef-") && ::spdx::Expression::parse(l).is_ok();
+    if licenses.is_empty() || !licenses.iter().all(valid) {
+        return None;
+    }
+    Some(match licenses {
+        [one] => one.clone(),
+        _ => licenses
+            .iter()
+            .map(|l| if l.contains(' ') { format!("({l})") } else { l.clone() })
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    })
 }
 
 /// A stable UUID derived from the image, its packages and the time, so the same scan at the same

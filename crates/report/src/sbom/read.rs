@@ -458,6 +458,7 @@ fn inventory_json(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomRead
         os: doc.os,
         packages: doc.packages,
         diagnostics: doc.diagnostics.unwrap_or_default(),
+        dependencies: Vec::new(),
     })
 }
 
@@ -1105,7 +1106,7 @@ impl<'s> Reader<'s> {
             image.layers = self.layers;
         }
         self.packages.sort_by(Package::cmp_listing);
-        Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics }
+        Inventory { image, os, packages: self.packages, diagnostics: self.diagnostics, dependencies: Vec::new() }
     }
 }
 

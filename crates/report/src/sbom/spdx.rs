@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use microscanner_model::Package;
+use microscanner_model::{Evidence, Package};
 use serde::Serialize;
 use serde::ser::SerializeSeq as _;
 use serde_json::{Value, json};
@@ -119,14 +119,15 @@ impl Serialize for Packages<'_> {
 }
 
 /// The `relationships` array: the document describes the image, which contains its operating
-/// system and every package.
+/// system and every package; then each edge of the dependency graph, `DEPENDS_ON`.
 #[derive(Debug)]
 struct Relationships<'a>(Subject<'a>);
 
 impl Serialize for Relationships<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Self(subject) = self;
-        let mut seq = serializer.serialize_seq(Some(1 + usize::from(subject.os.is_some()) + subject.packages.len()))?;
+        let count = 1 + usize::from(subject.os.is_some()) + subject.packages.len() + subject.dependencies.len();
+        let mut seq = serializer.serialize_seq(Some(count))?;
         seq.serialize_element(&json!({
             "spdxElementId": "SPDXRef-DOCUMENT",
             "relationshipType": "DESCRIBES",
@@ -135,11 +136,34 @@ impl Serialize for Relationships<'_> {
         if subject.os.is_some() {
             seq.serialize_element(&contains("SPDXRef-OperatingSystem"))?;
         }
-        for index in 0..subject.packages.len() {
-            seq.serialize_element(&contains(&spdx_id(index)))?;
+        for (index, package) in subject.packages.iter().enumerate() {
+            if package.evidence == Evidence::Declared {
+                seq.serialize_element(&declared_only(&spdx_id(index), package.location()))?;
+            } else {
+                seq.serialize_element(&contains(&spdx_id(index)))?;
+            }
+        }
+        for &[from, to] in subject.dependencies {
+            seq.serialize_element(&json!({
+                "spdxElementId": spdx_id(from as usize),
+                "relationshipType": "DEPENDS_ON",
+                "relatedSpdxElement": spdx_id(to as usize),
+            }))?;
         }
         seq.end()
     }
+}
+
+/// A package a lockfile names but that is not installed: the image does not contain it, so no
+/// `CONTAINS`; the lockfile's package `id` is `OPTIONAL_DEPENDENCY_OF` the image (SPDX 2.3 §11.1:
+/// what the image may need, not what it holds), with a comment naming the lockfile.
+fn declared_only(id: &str, lockfile: &str) -> Value {
+    json!({
+        "spdxElementId": id,
+        "relationshipType": "OPTIONAL_DEPENDENCY_OF",
+        "relatedSpdxElement": "SPDXRef-Image",
+        "comment": format!("declared only: named by {lockfile}, not installed in the image"),
+    })
 }
 
 /// `SPDXRef-Image CONTAINS id`.
@@ -149,10 +173,9 @@ fn contains(id: &str) -> Value {
 
 /// One package as an SPDX package.
 fn spdx_package(id: &str, p: &Package) -> Value {
-    let license = match p.licenses() {
-        [one] if is_spdx_expression(one) => one.clone(),
-        _ => "NOASSERTION".to_owned(),
-    };
+    // declared: what the package's own metadata or copyright file states; concluded stays
+    // NOASSERTION, since no one reviewed it (SPDX 2.3, 7.13 and 7.15)
+    let license = super::spdx_expression_of(p.licenses()).unwrap_or_else(|| "NOASSERTION".to_owned());
     let mut value = json!({
         "SPDXID": id,
         "name": p.name,
@@ -171,11 +194,4 @@ fn spdx_package(id: &str, p: &Package) -> Value {
         value["comment"] = json!(format!("declared license: {}", p.licenses().join(", ")));
     }
     value
-}
-
-/// Whether `s` is a valid SPDX license expression of ids on the SPDX license list (checked
-/// with the `spdx` crate), which SPDX accepts as `licenseDeclared`; anything else stays
-/// NOASSERTION rather than making the document invalid (`BSD`, `GPL` are not ids).
-fn is_spdx_expression(s: &str) -> bool {
-    spdx::Expression::parse(s).is_ok()
 }

@@ -268,7 +268,13 @@ fn sarif_of_hostile_strings_is_still_valid() {
 
 /// The inventory `microscanner sbom` would have written for the report's image.
 fn inventory_of(r: &Report) -> Inventory {
-    Inventory { image: r.image.clone(), os: r.os.clone(), packages: r.packages.clone(), diagnostics: vec![] }
+    Inventory {
+        image: r.image.clone(),
+        os: r.os.clone(),
+        packages: r.packages.clone(),
+        diagnostics: vec![],
+        dependencies: vec![],
+    }
 }
 
 fn sbom_of(r: &Report, format: SbomFormat) -> Value {
@@ -598,6 +604,136 @@ fn every_format_is_deterministic() {
     for report in [sample_report(), empty_report()] {
         for format in [ReportFormat::Sarif, ReportFormat::Cyclonedx, ReportFormat::Spdx, ReportFormat::Html] {
             assert_eq!(bytes(&report, format), bytes(&report, format), "{format}");
+        }
+    }
+}
+
+/// An SBOM with licences (one SPDX expression, several joined, a name SPDX has no id for) and a
+/// dependency graph still validates, and carries both as each format says: CycloneDX `expression`
+/// vs `license.name` and `dependencies`; SPDX `licenseDeclared` (NOASSERTION for a name) and
+/// `DEPENDS_ON` relationships.
+#[test]
+fn sboms_with_licences_and_a_dependency_graph_validate() {
+    use microscanner_model::{Package, PackageKind};
+    let report = sample_report();
+    let mut inventory = inventory_of(&report);
+    let deb = |name: &str, licenses: &[&str]| {
+        Package::new(PackageKind::Deb, name, "1.0-1")
+            .with_purl(format!("pkg:deb/debian/{name}@1.0-1?arch=amd64"))
+            .with_location("/var/lib/dpkg/status")
+            .with_licenses(licenses.iter().map(|l| (*l).to_owned()).collect())
+    };
+    inventory.packages = vec![
+        deb("apt", &["GPL-2.0-or-later AND (BSD-3-Clause OR MIT)"]),
+        deb("libc6", &["LGPL-2.1-or-later", "GPL-2.0-or-later"]),
+        deb("tzdata", &["public-domain"]),
+        deb("zlib1g", &[]),
+    ];
+    inventory.dependencies = vec![[0, 1], [0, 2], [1, 2]];
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("graph", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let components = cdx["components"].as_array().unwrap();
+    let component = |name: &str| components.iter().find(|c| c["name"] == name).unwrap();
+    assert_eq!(
+        component("apt")["licenses"],
+        serde_json::json!([{ "expression": "GPL-2.0-or-later AND (BSD-3-Clause OR MIT)" }])
+    );
+    assert_eq!(
+        component("libc6")["licenses"],
+        serde_json::json!([{ "expression": "LGPL-2.1-or-later AND GPL-2.0-or-later" }])
+    );
+    assert_eq!(component("tzdata")["licenses"], serde_json::json!([{ "license": { "name": "public-domain" } }]));
+    assert!(component("zlib1g").get("licenses").is_none());
+    let apt_ref = component("apt")["bom-ref"].clone();
+    let dependencies = cdx["dependencies"].as_array().unwrap();
+    assert_eq!(dependencies.len(), 2, "apt and libc6 depend on something; the others say nothing");
+    assert_eq!(dependencies[0]["ref"], apt_ref);
+    assert_eq!(
+        dependencies[0]["dependsOn"],
+        serde_json::json!([component("libc6")["bom-ref"], component("tzdata")["bom-ref"]])
+    );
+
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("graph", serde_json::to_string(&spdx).unwrap().as_bytes());
+    let packages = spdx["packages"].as_array().unwrap();
+    let package = |name: &str| packages.iter().find(|p| p["name"] == name).unwrap();
+    assert_eq!(package("libc6")["licenseDeclared"], "LGPL-2.1-or-later AND GPL-2.0-or-later");
+    assert_eq!(package("tzdata")["licenseDeclared"], "NOASSERTION");
+    assert_eq!(package("apt")["licenseConcluded"], "NOASSERTION", "no one reviewed it");
+    let depends_on: Vec<(&str, &str)> = spdx["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+        .map(|r| (r["spdxElementId"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap()))
+        .collect();
+    let id = |name: &str| package(name)["SPDXID"].as_str().unwrap();
+    assert_eq!(depends_on, [(id("apt"), id("libc6")), (id("apt"), id("tzdata")), (id("libc6"), id("tzdata"))]);
+}
+
+/// The inventory of a built test image (`None`, with a note, when the images are not built;
+/// a failure under CI).
+fn image_inventory(image: &str, archive: &str) -> Option<Inventory> {
+    let tar = microscanner_testkit::images_dir()?.join(image).join(archive);
+    if !microscanner_testkit::require(tar.exists(), &tar.display().to_string()) {
+        return None;
+    }
+    let kind = if archive.starts_with("oci") { "oci-archive" } else { "docker-archive" };
+    let image = microscanner_image::open(&format!("{kind}:{}", tar.display()), &Default::default()).unwrap();
+    let analyzers = microscanner_catalog::default_analyzers();
+    Some(microscanner_catalog::build_inventory(&image, &analyzers, &Default::default(), &|_| {}).unwrap())
+}
+
+/// The real debian12-app, with its licences and its dependency graph, gives SBOMs that the
+/// official validators accept.
+#[test]
+fn debian12_app_sboms_with_licences_and_graph_validate() {
+    let Some(inventory) = image_inventory("debian12-app", "docker-archive.tar") else { return };
+    assert!(inventory.dependencies.len() > 300, "{} edges", inventory.dependencies.len());
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("debian12-app", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let with_licences = cdx["components"].as_array().unwrap().iter().filter(|c| c.get("licenses").is_some()).count();
+    assert!(with_licences > 150, "{with_licences} components with licences");
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("debian12-app", serde_json::to_string(&spdx).unwrap().as_bytes());
+}
+
+/// On podman-app, `requests` and `lodash` were removed after their lockfiles were written:
+/// declared only, which CycloneDX says with `scope: excluded` and SPDX with no `CONTAINS`.
+#[test]
+fn podman_app_declared_only_packages_are_marked_in_both_formats() {
+    let Some(inventory) = image_inventory("podman-app", "oci-archive.tar") else { return };
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: "2026-12-07T00:00:00Z".into() };
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    validate_cyclonedx("podman-app", serde_json::to_string(&cdx).unwrap().as_bytes());
+    let components = cdx["components"].as_array().unwrap();
+    for name in ["requests", "lodash"] {
+        let found: Vec<_> = components.iter().filter(|c| c["name"] == name).collect();
+        assert!(!found.is_empty(), "{name} is listed");
+        assert!(found.iter().all(|c| c["scope"] == "excluded"), "{name}: {found:?}");
+    }
+    let express = components.iter().find(|c| c["name"] == "express").unwrap();
+    assert!(express.get("scope").is_none(), "installed packages keep the default scope");
+
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    validate_spdx("podman-app", serde_json::to_string(&spdx).unwrap().as_bytes());
+    let ids: HashSet<&str> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "lodash" || p["name"] == "requests")
+        .map(|p| p["SPDXID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for r in spdx["relationships"].as_array().unwrap() {
+        let (from, to) = (r["spdxElementId"].as_str().unwrap(), r["relatedSpdxElement"].as_str().unwrap());
+        if ids.contains(to) {
+            assert_ne!(r["relationshipType"], "CONTAINS", "{r}");
+        }
+        if ids.contains(from) && to == "SPDXRef-Image" {
+            assert_eq!(r["relationshipType"], "OPTIONAL_DEPENDENCY_OF", "{r}");
         }
     }
 }

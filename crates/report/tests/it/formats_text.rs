@@ -88,6 +88,30 @@ fn json_validates_against_the_schema() {
     }
 }
 
+/// A finding on a declared-only package, under `--declared-only-no-fail`: the JSON says so
+/// (and still validates, round trip included), the table counts it apart.
+#[test]
+fn declared_only_findings_in_json_and_table() {
+    let mut report = sample_report();
+    for f in report.findings.iter_mut().filter(|f| f.package.name == "smallvec") {
+        f.package.evidence = microscanner_model::Evidence::Declared;
+    }
+    report.summary = Summary::count(&report.findings, report.suppressed.len());
+    report.policy.declared_only_fails = false;
+    assert_eq!(report.summary.declared_only, 1);
+    let out = plain(&report, ReportFormat::Json);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_valid(&doc);
+    assert_eq!(doc["summary"]["declared_only"], 1);
+    assert_eq!(doc["policy"]["declared_only_fails"], false);
+    let back: Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(back, report);
+    let table = plain(&report, ReportFormat::Table);
+    assert!(table.contains("Declared only: 1 finding on packages a lockfile names"), "{table}");
+    assert!(table.contains("they do not fail the scan"), "{table}");
+    assert!(!plain(&sample_report(), ReportFormat::Table).contains("Declared only"), "absent when none");
+}
+
 #[test]
 fn json_schema_is_not_vacuous() {
     let doc: Value = serde_json::from_str(&plain(&sample_report(), ReportFormat::Json)).unwrap();

@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 use microscanner_model::{
-    DiagnosticLevel, FailOn, Finding, FixState, JudgedFindings, Report, Severity, SuppressionKind, sort_findings,
+    DiagnosticLevel, Evidence, FailOn, Finding, FixState, JudgedFindings, Report, Severity, Summary, SuppressionKind,
+    sort_findings,
 };
 use microscanner_report::diff::parse_report;
 use microscanner_report::policy::{Baseline, IgnoreFile, Policy, PolicyError, VexDocument, VexStatus, apply};
@@ -107,6 +108,36 @@ fn fail_on_each_severity_boundary() {
     assert_eq!((v.failing, v.failed), (0, false));
     // no threshold never fails
     assert!(!apply(&policy(), fresh()).verdict.failed);
+}
+
+/// Findings on a declared-only package (its lockfile entry left, its installed copy removed)
+/// are shown and counted apart either way; `--declared-only-no-fail` keeps them from failing.
+#[test]
+fn declared_only_findings_are_counted_apart_and_fail_only_when_asked() {
+    let findings: Vec<Finding> = fresh()
+        .into_iter()
+        .map(|mut f| {
+            if f.package.name == "smallvec" {
+                f.package.evidence = Evidence::Declared;
+            }
+            f
+        })
+        .collect();
+    let critical = Policy { fail_on: Some(FailOn::at_or_above(Severity::Critical)), ..policy() };
+    let judged = apply(&critical, findings.clone());
+    assert_eq!((judged.verdict.failing, judged.verdict.failed), (1, true), "by default they count");
+    let lenient = Policy { declared_only_fails: false, ..critical };
+    let judged = apply(&lenient, findings);
+    assert_eq!((judged.verdict.failing, judged.verdict.failed), (0, false), "the critical one is declared only");
+    assert!(!judged.verdict.declared_only_fails);
+    assert!(judged.shown.iter().any(|f| f.package.name == "smallvec"), "still shown");
+    let summary = Summary::count(&judged.shown, 0);
+    assert_eq!(summary.declared_only, 1);
+    let json =
+        serde_json::to_value(&judged.shown.iter().find(|f| f.package.name == "smallvec").unwrap().package).unwrap();
+    assert_eq!(json["evidence"], "declared");
+    let installed = judged.shown.iter().find(|f| f.package.name != "smallvec").unwrap();
+    assert!(serde_json::to_value(&installed.package).unwrap().get("evidence").is_none(), "written only when declared");
 }
 
 #[test]

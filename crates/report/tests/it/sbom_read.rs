@@ -108,6 +108,7 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
         os: merged.os,
         packages,
         diagnostics: merged.diagnostics,
+        dependencies: Vec::new(),
     }
 }
 

@@ -2,7 +2,10 @@
 
 use microscanner_model::{Evidence, PackageKind};
 
-use crate::lang::{ParseResult, lang_package, warn};
+use std::collections::HashMap;
+
+use crate::lang::{GraphResult, ParseResult, lang_package, warn};
+use crate::{Needed, Requires};
 
 /// Parses a `Cargo.lock` (v1-v4): every `[[package]]` table.
 ///
@@ -10,8 +13,16 @@ use crate::lang::{ParseResult, lang_package, warn};
 /// malformed `checksum` (found by our fuzzer; the input is kept in `tests/data/`), and a scanner
 /// only needs each package's name and version, not the resolved graph.
 pub fn parse(bytes: &[u8]) -> ParseResult {
+    let (packages, _, diagnostics) = parse_graph(bytes);
+    (packages, diagnostics)
+}
+
+/// Like [`parse`], with the graph: each package's `dependencies` (`"name"`, `"name version"`
+/// or `"name version (source)"`), resolved to the package of that name (and version, when
+/// given) in the same lockfile.
+pub fn parse_graph(bytes: &[u8]) -> GraphResult {
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return (Vec::new(), vec![warn("Cargo.lock is not UTF-8")]);
+        return (Vec::new(), Vec::new(), vec![warn("Cargo.lock is not UTF-8")]);
     };
     match toml::from_str::<Plain>(text) {
         Ok(plain) => {
@@ -26,10 +37,43 @@ pub fn parse(bytes: &[u8]) -> ParseResult {
                 .iter()
                 .map(|p| lang_package(PackageKind::Cargo, &p.name, &p.version, Evidence::Declared))
                 .collect();
-            (pkgs, diags)
+            (pkgs, requires(&plain.package), diags)
         }
-        Err(e) => (Vec::new(), vec![warn(format!("cannot parse Cargo.lock: {}", one_line(&e.to_string())))]),
+        Err(e) => {
+            (Vec::new(), Vec::new(), vec![warn(format!("cannot parse Cargo.lock: {}", one_line(&e.to_string())))])
+        }
     }
+}
+
+/// What each package requires, resolved within the lockfile: a bare name is the one package of
+/// that name (Cargo writes the version only when the name is ambiguous).
+fn requires(packages: &[PlainPackage]) -> Vec<Requires> {
+    let mut versions: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in packages {
+        versions.entry(p.name.as_str()).or_default().push(&p.version);
+    }
+    packages
+        .iter()
+        .filter(|p| p.dependencies().next().is_some())
+        .map(|p| Requires {
+            kind: PackageKind::Cargo,
+            name: p.name.as_str().into(),
+            version: p.version.as_str().into(),
+            needs: p
+                .dependencies()
+                .filter_map(|d| {
+                    let mut words = d.split_whitespace();
+                    let name = words.next()?;
+                    let version = words.next().or_else(|| match versions.get(name)?.as_slice() {
+                        [one] => Some(*one),
+                        _ => None,
+                    })?;
+                    Some(vec![Needed::exact(name, version)])
+                })
+                .collect(),
+            provides: Vec::new(),
+        })
+        .collect()
 }
 
 /// The first line of a multi-line parser message.
@@ -47,4 +91,18 @@ struct Plain {
 struct PlainPackage {
     name: String,
     version: String,
+    /// Any TOML value: a malformed `dependencies` loses the package's edges, not the lockfile.
+    #[serde(default)]
+    dependencies: Option<toml::Value>,
+}
+
+impl PlainPackage {
+    /// The `dependencies` strings.
+    fn dependencies(&self) -> impl Iterator<Item = &str> {
+        let list = match &self.dependencies {
+            Some(toml::Value::Array(list)) => list.as_slice(),
+            _ => &[],
+        };
+        list.iter().filter_map(toml::Value::as_str)
+    }
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use microscanner_model::{Evidence, PackageKind};
 use serde::Deserialize;
 
-use crate::lang::{ParseResult, dedup, from_json, lang_package, warn};
+use crate::lang::package::{LockEntry, requires_by_name};
+use crate::lang::{GraphResult, ParseResult, dedup, from_json, lang_package, warn};
 
 #[derive(Deserialize)]
 struct TomlLock {
@@ -19,16 +20,34 @@ struct TomlPackage {
     name: String,
     #[serde(default)]
     version: Option<String>,
+    /// Any TOML value: poetry's `[package.dependencies]` table (names as keys), uv's array of
+    /// `{ name = ... }` tables; anything else loses the package's edges, not the lockfile.
+    #[serde(default)]
+    dependencies: Option<toml::Value>,
 }
 
-/// Every `[[package]]` with a version of a TOML lockfile (`what` names it in diagnostics).
-fn parse_toml_lock(bytes: &[u8], what: &str) -> ParseResult {
+impl TomlPackage {
+    /// The names this package depends on.
+    fn dependency_names(&self) -> Vec<&str> {
+        match &self.dependencies {
+            Some(toml::Value::Table(table)) => table.keys().map(String::as_str).collect(),
+            Some(toml::Value::Array(list)) => {
+                list.iter().filter_map(|d| d.get("name").and_then(toml::Value::as_str)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Every `[[package]]` with a version of a TOML lockfile (`what` names it in diagnostics), and
+/// the graph: each package's dependencies, resolved by normalised name within the lockfile.
+fn parse_toml_lock(bytes: &[u8], what: &str) -> GraphResult {
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return (Vec::new(), vec![warn(format!("{what} is not UTF-8"))]);
+        return (Vec::new(), Vec::new(), vec![warn(format!("{what} is not UTF-8"))]);
     };
     let lock: TomlLock = match toml::from_str(text) {
         Ok(lock) => lock,
-        Err(e) => return (Vec::new(), vec![warn(format!("cannot parse {what}: {e}"))]),
+        Err(e) => return (Vec::new(), Vec::new(), vec![warn(format!("cannot parse {what}: {e}"))]),
     };
     let mut pkgs: Vec<_> = lock
         .package
@@ -36,17 +55,35 @@ fn parse_toml_lock(bytes: &[u8], what: &str) -> ParseResult {
         .filter_map(|p| Some(lang_package(PackageKind::Pypi, &p.name, p.version.as_deref()?, Evidence::Declared)))
         .collect();
     dedup(&mut pkgs);
-    (pkgs, Vec::new())
+    let entries: Vec<LockEntry<'_>> = lock
+        .package
+        .iter()
+        .filter_map(|p| Some((p.name.as_str(), p.version.as_deref()?, p.dependency_names())))
+        .collect();
+    let requires = requires_by_name(PackageKind::Pypi, &entries, crate::lang::python::normalize_name);
+    (pkgs, requires, Vec::new())
 }
 
 /// Parses a `poetry.lock`: every `[[package]]` with a version.
 pub fn parse_poetry(bytes: &[u8]) -> ParseResult {
+    let (packages, _, diagnostics) = parse_poetry_graph(bytes);
+    (packages, diagnostics)
+}
+
+/// Like [`parse_poetry`], with each package's `[package.dependencies]`.
+pub fn parse_poetry_graph(bytes: &[u8]) -> GraphResult {
     parse_toml_lock(bytes, "poetry.lock")
 }
 
 /// Parses a `uv.lock`: every `[[package]]` with a version (the project itself included, as in
 /// `Cargo.lock`).
 pub fn parse_uv(bytes: &[u8]) -> ParseResult {
+    let (packages, _, diagnostics) = parse_uv_graph(bytes);
+    (packages, diagnostics)
+}
+
+/// Like [`parse_uv`], with each package's `dependencies`.
+pub fn parse_uv_graph(bytes: &[u8]) -> GraphResult {
     parse_toml_lock(bytes, "uv.lock")
 }
 

@@ -3,7 +3,8 @@
 
 use microscanner_model::{Evidence, PackageKind};
 
-use crate::lang::{ParseResult, dedup, lang_package};
+use crate::lang::package::{LockEntry, requires_by_name};
+use crate::lang::{GraphResult, ParseResult, dedup, lang_package};
 
 /// Strips a platform suffix (`1.13.10-x86_64-linux` → `1.13.10`).
 fn strip_platform(v: &str) -> &str {
@@ -20,7 +21,15 @@ fn strip_platform(v: &str) -> &str {
 
 /// Parses a Gemfile.lock.
 pub fn parse(bytes: &[u8]) -> ParseResult {
+    let (packages, _, diagnostics) = parse_graph(bytes);
+    (packages, diagnostics)
+}
+
+/// Like [`parse`], with the graph: the six-space indented lines under a spec are the gems it
+/// depends on (`name` or `name (constraint)`), resolved within the lockfile.
+pub fn parse_graph(bytes: &[u8]) -> GraphResult {
     let text = String::from_utf8_lossy(bytes);
+    let mut entries: Vec<LockEntry<'_>> = Vec::new();
     let mut pkgs = Vec::new();
     let mut section = "";
     let mut in_specs = false;
@@ -34,14 +43,26 @@ pub fn parse(bytes: &[u8]) -> ParseResult {
             in_specs = matches!(section, "GEM" | "GIT" | "PATH");
             continue;
         }
-        if !in_specs || !line.starts_with("    ") || line.starts_with("     ") {
+        if !in_specs || !line.starts_with("    ") {
+            continue;
+        }
+        if line.starts_with("      ") && !line.starts_with("       ") {
+            if let (Some(entry), Some(dep)) = (entries.last_mut(), line.split_whitespace().next()) {
+                entry.2.push(dep);
+            }
+            continue;
+        }
+        if line.starts_with("     ") {
             continue;
         }
         let spec = line.trim();
         let Some((name, rest)) = spec.split_once(" (") else { continue };
         let Some(version) = rest.strip_suffix(')') else { continue };
-        pkgs.push(lang_package(PackageKind::Gem, name, strip_platform(version), Evidence::Declared));
+        let version = strip_platform(version);
+        entries.push((name, version, Vec::new()));
+        pkgs.push(lang_package(PackageKind::Gem, name, version, Evidence::Declared));
     }
     dedup(&mut pkgs);
-    (pkgs, Vec::new())
+    let requires = requires_by_name(PackageKind::Gem, &entries, str::to_owned);
+    (pkgs, requires, Vec::new())
 }
