@@ -110,7 +110,14 @@ pub(crate) fn publish(global: &Global, db: &Path, args: &PublishArgs) -> anyhow:
     };
     let (uploaded, manifest_digest) = push().with_context(|| format!("publishing {} to {name}", db.display()))?;
     let sent = if uploaded { format!("{size} bytes uploaded") } else { "the registry had the export already".into() };
-    note(global, &format!("published {} (built {}) to {name}: manifest {manifest_digest}, {sent}", db.display(), exported.built_at));
+    note(
+        global,
+        &format!(
+            "published {} (built {}) to {name}: manifest {manifest_digest}, {sent}",
+            db.display(),
+            exported.built_at
+        ),
+    );
     Ok(Outcome::Success)
 }
 
@@ -210,7 +217,10 @@ fn export_layer(bytes: &[u8], name: &str) -> anyhow::Result<PulledLayer> {
         bail!("{name} is not an OCI image manifest (media type {:?})", manifest.media_type.unwrap_or_default());
     }
     if manifest.artifact_type.as_deref() != Some(ARTIFACT_TYPE) {
-        bail!("{name} is not a microscanner database (artifactType {:?}, expected {ARTIFACT_TYPE})", manifest.artifact_type.unwrap_or_default());
+        bail!(
+            "{name} is not a microscanner database (artifactType {:?}, expected {ARTIFACT_TYPE})",
+            manifest.artifact_type.unwrap_or_default()
+        );
     }
     let schema = manifest.annotations.get(SCHEMA_ANNOTATION).map(String::as_str).unwrap_or("none");
     if schema != SCHEMA_VERSION.to_string() {
@@ -241,7 +251,10 @@ pub(crate) fn update(global: &Global, db: &Path, source: &str, args: &RegistryAr
     if let Some(state) = read_state(db).filter(|s| s.manifest == manifest.digest)
         && hash_file(db).is_ok_and(|(sha, _)| sha == state.database_sha256)
     {
-        note(global, &format!("{} is up to date ({name} is still {}); nothing downloaded", db.display(), manifest.digest));
+        note(
+            global,
+            &format!("{} is up to date ({name} is still {}); nothing downloaded", db.display(), manifest.digest),
+        );
         return Ok(Outcome::Success);
     }
     let layer = export_layer(&manifest.bytes, &name).with_context(context)?;
@@ -259,7 +272,8 @@ pub(crate) fn update(global: &Global, db: &Path, source: &str, args: &RegistryAr
     };
     download().with_context(context)?;
     let installed = import(&file.0, db).with_context(context)?;
-    let state = State { source: source.to_owned(), manifest: manifest.digest.clone(), database_sha256: installed.sha256 };
+    let state =
+        State { source: source.to_owned(), manifest: manifest.digest.clone(), database_sha256: installed.sha256 };
     write_state(db, &state).with_context(|| format!("writing {}", state_path(db).display()))?;
     note(
         global,
@@ -288,5 +302,72 @@ impl Drop for TempFile {
 fn note(global: &Global, message: &str) {
     if !global.quiet {
         eprintln!("{}", microscanner_report::text::escape_controls(message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_with(artifact: &str, layer: &str, schema: &str, layers: usize) -> Vec<u8> {
+        let one = json!({ "mediaType": layer, "digest": format!("sha256:{}", "a".repeat(64)), "size": 10 });
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": artifact,
+            "layers": vec![one; layers],
+            "annotations": { SCHEMA_ANNOTATION: schema },
+        }))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn only_a_database_artifact_of_our_schema_is_taken() {
+        let schema = SCHEMA_VERSION.to_string();
+        let good = manifest_with(ARTIFACT_TYPE, LAYER_TYPE, &schema, 1);
+        assert_eq!(export_layer(&good, "r").map(|l| l.size).ok(), Some(10));
+        let refused = [
+            (
+                manifest_with("application/vnd.oci.image.config.v1+json", LAYER_TYPE, &schema, 1),
+                "not a microscanner database",
+            ),
+            (
+                manifest_with(ARTIFACT_TYPE, "application/vnd.oci.image.layer.v1.tar+gzip", &schema, 1),
+                "layer media type",
+            ),
+            (manifest_with(ARTIFACT_TYPE, LAYER_TYPE, "999", 1), "schema version 999"),
+            (manifest_with(ARTIFACT_TYPE, LAYER_TYPE, &schema, 2), "exactly one layer"),
+            (b"<html>".to_vec(), "not an OCI manifest"),
+        ];
+        for (bytes, why) in refused {
+            let err = export_layer(&bytes, "r").err().map(|e| format!("{e:#}")).unwrap_or_default();
+            assert!(err.contains(why), "{why}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_published_manifest_names_what_it_holds() {
+        let exported = microscanner_vulndb::Manifest {
+            format: "microscanner-db-export/1".into(),
+            schema_version: SCHEMA_VERSION,
+            built_at: "2026-12-07T08:00:00Z".into(),
+            size: 4096,
+            sha256: "b".repeat(64),
+        };
+        let digest = format!("sha256:{}", "c".repeat(64));
+        let bytes = serde_json::to_vec(&artifact_manifest(&digest, 123, &exported)).unwrap_or_default();
+        let layer = export_layer(&bytes, "r").ok();
+        assert_eq!(layer.map(|l| (l.digest, l.size)), Some((digest, 123)));
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        assert_eq!(doc["config"]["digest"], sha256_of(b"{}"));
+        assert_eq!(doc["annotations"]["org.opencontainers.image.created"], "2026-12-07T08:00:00Z");
+    }
+
+    #[test]
+    fn the_state_file_sits_beside_the_database() {
+        assert_eq!(state_path(Path::new("/c/db/microscanner.db")), Path::new("/c/db/microscanner.db.registry.json"));
+        assert_eq!(registry_ref("registry:h:5000/n:1"), Some("h:5000/n:1"));
+        assert_eq!(registry_ref("https://h"), None);
+        assert_eq!(registry_ref("registry:"), None);
     }
 }

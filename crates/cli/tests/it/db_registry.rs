@@ -181,7 +181,8 @@ fn the_htpasswd_registry_takes_a_push_and_a_pull_with_credentials() {
         child.wait_with_output().unwrap()
     };
     // Without credentials the push is refused.
-    let anonymous = microscanner(&dir).args(["db", "publish", &target, "--db", source_db.to_str().unwrap()]).output().unwrap();
+    let anonymous =
+        microscanner(&dir).args(["db", "publish", &target, "--db", source_db.to_str().unwrap()]).output().unwrap();
     assert!(!anonymous.status.success());
     assert!(stderr(&anonymous).contains("authentication failed"), "{}", stderr(&anonymous));
 

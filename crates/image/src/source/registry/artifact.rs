@@ -96,7 +96,11 @@ impl Repository {
         if let Some(pinned) = remote.reference.digest()
             && pinned != digest
         {
-            return Err(ImageError::DigestMismatch { blob: format!("manifest of {what}"), expected: pinned.to_owned(), actual: digest });
+            return Err(ImageError::DigestMismatch {
+                blob: format!("manifest of {what}"),
+                expected: pinned.to_owned(),
+                actual: digest,
+            });
         }
         Ok(FetchedManifest { bytes, digest })
     }
@@ -133,8 +137,7 @@ impl Repository {
         let url = remote.url(&format!("{}/blobs/{digest}", remote.reference.repository()));
         let doc = Doc::new(format!("blob {digest}"), 0);
         let expected = [StatusCode::OK, StatusCode::NOT_FOUND];
-        let response =
-            remote.block_on(remote.request(|c| Ok(c.head(&url)), &expected, Sending::Small, &doc))??;
+        let response = remote.block_on(remote.request(|c| Ok(c.head(&url)), &expected, Sending::Small, &doc))??;
         Ok(response.status() == StatusCode::OK)
     }
 

@@ -145,11 +145,8 @@ fn fetch_manifest(
     let doc = Doc::new(format!("manifest of {what}"), max);
     let (bytes, header) = remote.block_on(async {
         let response = remote.get(&path, Some(accept), &doc).await?;
-        let header = response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_owned());
+        let header =
+            response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned());
         Ok::<_, ImageError>((remote.read(response, &doc).await?, header))
     })??;
     if let Some(header) = header.filter(|h| h.starts_with("sha256:")) {
