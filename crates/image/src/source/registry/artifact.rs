@@ -1,6 +1,6 @@
 //! OCI artifacts in a registry: what `db publish` pushes and `db update --source registry:REF`
 //! pulls, through the same client as image pulls (credentials, transport, token handshake and
-//! bounded reads of [`super::transport`] and [`super::http`]).
+//! bounded reads of the registry client: `transport.rs` and `http.rs`).
 //!
 //! Pushing follows the OCI distribution spec: a `HEAD` of each blob skips one the registry
 //! already holds; a missing one is uploaded monolithically (`POST /v2/NAME/blobs/uploads/`, then
