@@ -216,11 +216,10 @@ fn export_layer(bytes: &[u8], name: &str) -> anyhow::Result<PulledLayer> {
     if manifest.media_type.as_deref().is_some_and(|t| t != OCI_MANIFEST) {
         bail!("{name} is not an OCI image manifest (media type {:?})", manifest.media_type.unwrap_or_default());
     }
-    if manifest.artifact_type.as_deref() != Some(ARTIFACT_TYPE) {
-        bail!(
-            "{name} is not a microscanner database (artifactType {:?}, expected {ARTIFACT_TYPE})",
-            manifest.artifact_type.unwrap_or_default()
-        );
+    match manifest.artifact_type.as_deref() {
+        Some(ARTIFACT_TYPE) => {}
+        Some(other) => bail!("{name} is not a microscanner database (artifactType {other}, expected {ARTIFACT_TYPE})"),
+        None => bail!("{name} is not a microscanner database (no artifactType; an image?)"),
     }
     let schema = manifest.annotations.get(SCHEMA_ANNOTATION).map(String::as_str).unwrap_or("none");
     if schema != SCHEMA_VERSION.to_string() {
