@@ -23,6 +23,7 @@ pub use error::ImageError;
 pub use limits::Limits;
 pub use options::{Credentials, OpenOptions, RegistryOptions};
 pub use platform::{InvalidPlatform, Platform, PlatformSelector};
+pub use source::registry::artifact;
 pub use source::{Target, open, open_with};
 pub use walk::{EntryKind, LayerVisitor, WalkStats};
 

@@ -37,6 +37,8 @@ enum DbCommand {
     Export(ExportArgs),
     /// Install a database from a file written by `db export` (verified first).
     Import(ImportArgs),
+    /// Push the database (its export) to an OCI registry as an artifact: `registry:HOST/NAME:TAG`.
+    Publish(super::db_registry::PublishArgs),
 }
 
 /// `db build`.
@@ -59,9 +61,13 @@ struct BuildArgs {
 struct UpdateArgs {
     /// Fetch from a mirror (base URL) or a local directory holding the upstream paths, instead of
     /// the upstream addresses; or from a `microscanner serve` URL, whose ready database is taken
-    /// in one download.
-    #[arg(long, value_name = "URL|DIR")]
+    /// in one download; or `registry:HOST/NAME:TAG`, a database published with `db publish`
+    /// (downloaded only when its manifest changed).
+    #[arg(long, value_name = "URL|DIR|registry:REF")]
     source: Option<String>,
+    /// Registry credentials and transport for `--source registry:REF`.
+    #[command(flatten)]
+    registry: super::db_registry::RegistryArgs,
     /// Only these ecosystems (comma-separated: debian,alpine,pypi,npm,go,rust,maven,...).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     ecosystems: Option<Vec<String>>,
@@ -116,6 +122,7 @@ pub(crate) fn run(global: &Global, args: &DbArgs) -> anyhow::Result<Outcome> {
     let db = db_path(global)?;
     match &args.command {
         DbCommand::Build(a) => run_build(global, &db, a),
+        DbCommand::Publish(a) => super::db_registry::publish(global, &db, a),
         DbCommand::Update(a) => run_update(global, &db, a),
         DbCommand::Status(a) => run_status(&db, a),
         DbCommand::Export(a) => {
@@ -158,6 +165,9 @@ fn run_build(global: &Global, db: &Path, args: &BuildArgs) -> anyhow::Result<Out
 }
 
 fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<Outcome> {
+    if let Some(source) = args.source.as_deref().filter(|s| super::db_registry::registry_ref(s).is_some()) {
+        return super::db_registry::update(global, db, source, &args.registry);
+    }
     if let Some(source) = args.source.as_deref().filter(|s| s.starts_with("http://") || s.starts_with("https://"))
         && let Some(outcome) = update_from_server(global, db, source, args)?
     {

@@ -44,7 +44,7 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
 
 impl SourceArgs {
     /// The image-opening options these flags ask for.
-    fn open_options(&self, limits: microscanner_image::Limits) -> anyhow::Result<OpenOptions> {
+    pub(crate) fn open_options(&self, limits: microscanner_image::Limits) -> anyhow::Result<OpenOptions> {
         let platform = match (&self.platform, self.all_platforms) {
             (_, true) => PlatformSelector::All,
             (Some(p), false) => PlatformSelector::Exact(p.clone()),

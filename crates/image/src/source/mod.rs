@@ -8,7 +8,7 @@ mod config;
 mod docker_archive;
 mod engine;
 mod oci;
-mod registry;
+pub(crate) mod registry;
 mod rootfs;
 mod tar_index;
 

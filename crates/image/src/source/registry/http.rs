@@ -115,6 +115,18 @@ impl Http {
         self.bounded(request.send()).await?.map_err(Failure::Transport)
     }
 
+    /// Sends an upload: its body may take until the deadline (not the stall timeout) to go out
+    /// and be answered.
+    pub(super) async fn send_upload(&self, request: RequestBuilder) -> Result<Response, Failure> {
+        match self.deadline.0 {
+            Some((deadline, total)) => tokio::time::timeout_at(deadline, request.send())
+                .await
+                .map_err(|_| Failure::Deadline(total))?
+                .map_err(Failure::Transport),
+            None => request.send().await.map_err(Failure::Transport),
+        }
+    }
+
     /// The next piece of a body (`None` at its end), within the stall timeout and the deadline.
     pub(super) async fn chunk(&self, response: &mut Response) -> Result<Option<Vec<u8>>, Failure> {
         let chunk = self.bounded(response.chunk()).await?.map_err(Failure::Transport)?;

@@ -15,6 +15,7 @@
 //!
 //! Credentials: see [`auth`]; transport (HTTPS, and when HTTP is allowed): see [`transport`].
 
+pub mod artifact;
 mod auth;
 mod blob;
 mod http;
@@ -45,7 +46,7 @@ pub(crate) fn open(reference: &str, target: &str, options: &OpenOptions) -> Resu
     let login = auth::login(&registry, &options.registry);
     tracing::info!("pulling {} from {registry}", parsed.whole());
     tracing::info!("{registry}: authenticating {}", login.who);
-    let remote = transport::connect(parsed, login, options)?;
+    let remote = transport::connect(parsed, login, options, false)?;
     let store = RegistryStore { remote: Arc::new(remote), documents: Mutex::default() };
     oci::open(&store, None, target, &options.platform, &options.limits)
 }
@@ -119,38 +120,42 @@ impl Store for RegistryStore {
 
 impl RegistryStore {
     /// Fetches a manifest or index (by tag or digest), accepting the OCI and Docker schema 2
-    /// types, bounded by the document limit while it streams. A `Docker-Content-Digest` header
-    /// must match the bytes (a pinned reference is checked against them by the caller).
+    /// types, bounded by the document limit while it streams (see [`fetch_manifest`]).
     fn manifest(&self, reference: &Reference, what: &str, limits: &Limits) -> Result<Vec<u8>, ImageError> {
         let accepted = INDEX_TYPES.iter().chain(MANIFEST_TYPES.iter()).copied().collect::<Vec<_>>().join(", ");
-        let remote = &self.remote;
-        let name = match reference.digest() {
-            Some(digest) => digest,
-            None => reference.tag().unwrap_or("latest"),
-        };
-        let path = format!("{}/manifests/{name}", reference.repository());
-        let doc = Doc::new(format!("manifest of {what}"), limits.max_document_bytes);
-        let (bytes, header) = remote.block_on(async {
-            let response = remote.get(&path, Some(&accepted), &doc).await?;
-            let header = response
-                .headers()
-                .get("docker-content-digest")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_owned());
-            Ok::<_, ImageError>((remote.read(response, &doc).await?, header))
-        })??;
-        if let Some(header) = header.filter(|h| h.starts_with("sha256:")) {
-            let actual = crate::sha256_of(&bytes);
-            if actual != header {
-                return Err(ImageError::DigestMismatch {
-                    blob: format!("manifest of {what}"),
-                    expected: header,
-                    actual,
-                });
-            }
-        }
-        Ok(bytes)
+        fetch_manifest(&self.remote, reference, &accepted, what, limits.max_document_bytes)
     }
+}
+
+/// Fetches the manifest `reference` names (by tag or digest) with `accept` as its `Accept`
+/// header, bounded to `max` bytes while it streams. A `Docker-Content-Digest` header must match
+/// the bytes (a pinned reference is checked against them by the caller).
+fn fetch_manifest(
+    remote: &Remote,
+    reference: &Reference,
+    accept: &str,
+    what: &str,
+    max: u64,
+) -> Result<Vec<u8>, ImageError> {
+    let name = match reference.digest() {
+        Some(digest) => digest,
+        None => reference.tag().unwrap_or("latest"),
+    };
+    let path = format!("{}/manifests/{name}", reference.repository());
+    let doc = Doc::new(format!("manifest of {what}"), max);
+    let (bytes, header) = remote.block_on(async {
+        let response = remote.get(&path, Some(accept), &doc).await?;
+        let header =
+            response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned());
+        Ok::<_, ImageError>((remote.read(response, &doc).await?, header))
+    })??;
+    if let Some(header) = header.filter(|h| h.starts_with("sha256:")) {
+        let actual = crate::sha256_of(&bytes);
+        if actual != header {
+            return Err(ImageError::DigestMismatch { blob: format!("manifest of {what}"), expected: header, actual });
+        }
+    }
+    Ok(bytes)
 }
 
 /// Whether a descriptor is fetched from the manifests endpoint rather than as a blob.

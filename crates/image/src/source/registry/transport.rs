@@ -54,6 +54,17 @@ pub(super) struct Remote {
     insecure: bool,
     /// The bounds of this open.
     pub(super) limits: Limits,
+    /// Whether tokens are asked for push as well as pull (`db publish`).
+    push: bool,
+}
+
+/// How long sending a request may take before its answer starts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Sending {
+    /// A request without a large body: its answer must come within the stall timeout.
+    Small,
+    /// An upload: the body may take until the deadline to go out.
+    Upload,
 }
 
 impl std::fmt::Debug for Remote {
@@ -88,15 +99,40 @@ impl Remote {
     /// request sent once more.
     pub(super) async fn get(&self, path: &str, accept: Option<&str>, doc: &Doc) -> Result<Response, ImageError> {
         let url = format!("{}/v2/{path}", self.base);
+        let build = |client: &reqwest::Client| {
+            let request = client.get(&url);
+            match accept {
+                Some(accept) => Ok(request.header(ACCEPT, accept)),
+                None => Ok(request),
+            }
+        };
+        self.request(build, &[StatusCode::OK], Sending::Small, doc).await
+    }
+
+    /// Sends the request `build` makes (once more after answering a 401 challenge the credentials
+    /// can answer, so `build` is called again: a body is made anew) with the current
+    /// authorization, and returns the answer when its status is one of `expected` (its body not
+    /// read yet); any other status is the registry's error about `doc`.
+    pub(super) async fn request<F>(
+        &self,
+        build: F,
+        expected: &[StatusCode],
+        sending: Sending,
+        doc: &Doc,
+    ) -> Result<Response, ImageError>
+    where
+        F: Fn(&reqwest::Client) -> Result<reqwest::RequestBuilder, ImageError>,
+    {
         let mut retried = false;
         loop {
-            let mut request = self.http.client.get(&url);
-            if let Some(accept) = accept {
-                request = request.header(ACCEPT, accept);
-            }
             let authorization = self.authorization.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            let response = self.http.send(authorization.apply(request)).await.map_err(|f| self.error(f, doc))?;
-            if response.status() == StatusCode::OK {
+            let request = authorization.apply(build(&self.http.client)?);
+            let sent = match sending {
+                Sending::Small => self.http.send(request).await,
+                Sending::Upload => self.http.send_upload(request).await,
+            };
+            let response = sent.map_err(|f| self.error(f, doc))?;
+            if expected.contains(&response.status()) {
                 return Ok(response);
             }
             if response.status() == StatusCode::UNAUTHORIZED && !retried {
@@ -108,6 +144,16 @@ impl Remote {
             }
             return Err(self.error(self.http.failure(response).await, doc));
         }
+    }
+
+    /// `https://127.0.0.1:5000/v2/{path}`.
+    pub(super) fn url(&self, path: &str) -> String {
+        format!("{}/v2/{path}", self.base)
+    }
+
+    /// The repository's URL base (`https://host`), to resolve a relative `Location` against.
+    pub(super) fn base(&self) -> &str {
+        &self.base
     }
 
     /// Reads a whole 200 answer to `doc`'s request, bounded by `doc.max`.
@@ -135,14 +181,15 @@ impl Remote {
         Ok(changed)
     }
 
-    /// Asks the token service at `realm` for a pull token of the repository, with the
+    /// Asks the token service at `realm` for a pull (or pull and push) token of the repository, with the
     /// credentials when there are some. Its answer is bounded like any document.
     async fn token(&self, realm: &str, service: Option<&str>) -> Result<String, ImageError> {
         let mut url =
             reqwest::Url::parse(realm).map_err(|e| self.failed(format!("the token service `{realm}`: {e}")))?;
         let shown = format!("{}://{}{}", url.scheme(), url.authority(), url.path());
         let doc = Doc::new(format!("token answer from {shown}"), MAX_TOKEN_BYTES);
-        let scope = format!("repository:{}:pull", self.reference.repository());
+        let actions = if self.push { "pull,push" } else { "pull" };
+        let scope = format!("repository:{}:{actions}", self.reference.repository());
         url.query_pairs_mut().append_pair("scope", &scope);
         if let Some(service) = service {
             url.query_pairs_mut().append_pair("service", service);
@@ -291,7 +338,13 @@ struct EnvelopeError {
 /// Builds the runtime and client for `reference`'s registry and finds the transport that answers
 /// (see the module comment), authenticating on the way: a token service that refuses the
 /// credentials is an [`ImageError::Auth`] here. The overall deadline starts now.
-pub(super) fn connect(reference: Reference, login: Login, options: &OpenOptions) -> Result<Remote, ImageError> {
+/// With `push`, tokens are asked for the `pull,push` scope.
+pub(super) fn connect(
+    reference: Reference,
+    login: Login,
+    options: &OpenOptions,
+    push: bool,
+) -> Result<Remote, ImageError> {
     let registry = reference.registry().to_owned();
     outside_runtime(&registry)?;
     let runtime = OwnedRuntime::new(&registry)?;
@@ -310,6 +363,7 @@ pub(super) fn connect(reference: Reference, login: Login, options: &OpenOptions)
         reference,
         insecure,
         limits: options.limits,
+        push,
     };
     let doc = Doc::new("the API root /v2/", 0);
     for (i, transport) in transports.iter().enumerate() {
