@@ -14,9 +14,15 @@ use std::collections::BTreeMap;
 use crate::license::{dep5_expression_to_spdx, match_license_text};
 use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
-/// The copyright-file analyzer.
+/// The copyright-file analyzer. Machine-readable files are always read (cheap); free-form ones
+/// are matched against licence texts only with `match_texts`, which costs about a second on a
+/// Debian image: the SBOM outputs, whose point the licences are, ask for it; a vulnerability
+/// scan does not pay for it ([`crate::default_analyzers_with`]).
 #[derive(Debug, Default, Clone, Copy)]
-pub struct CopyrightAnalyzer;
+pub struct CopyrightAnalyzer {
+    /// Whether free-form copyright files are matched against licence texts.
+    pub match_texts: bool,
+}
 
 const DOC: &str = "usr/share/doc/";
 /// Bound on one copyright file (the largest in Debian are a few hundred KiB).
@@ -27,8 +33,9 @@ impl Analyzer for CopyrightAnalyzer {
         "dpkg-copyright"
     }
 
+    /// 1 without licence-text matching, 2 with it: the layer cache keeps the two apart.
     fn version(&self) -> u32 {
-        1
+        if self.match_texts { 2 } else { 1 }
     }
 
     /// A copyright file of 1 byte up to the bound. An empty one says nothing, and the path is
@@ -42,7 +49,7 @@ impl Analyzer for CopyrightAnalyzer {
         let mut out = AnalyzerOutput::default();
         for (path, bytes) in files {
             let Some(package) = package_of(path) else { continue };
-            let licenses = parse_copyright(bytes);
+            let licenses = parse_copyright_with(bytes, self.match_texts);
             out.records.push(Record::Licenses { path: path.clone(), package: package.to_owned(), licenses });
         }
         out
@@ -74,11 +81,17 @@ fn package_of(path: &str) -> Option<&str> {
 /// The licences a copyright file states: for a DEP-5 file, one SPDX expression (and any names
 /// SPDX has no id for, verbatim); for a free-form one, the SPDX ids of the licence texts found.
 pub fn parse_copyright(bytes: &[u8]) -> Vec<String> {
+    parse_copyright_with(bytes, true)
+}
+
+/// [`parse_copyright`], a free-form file matched against licence texts only with `match_texts`
+/// (without, it gives nothing).
+pub fn parse_copyright_with(bytes: &[u8], match_texts: bool) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
     let paragraphs = paragraphs(&text);
     let is_dep5 = paragraphs.first().is_some_and(|p| field(p, "Format").is_some());
     if !is_dep5 {
-        return match_license_text(&text);
+        return if match_texts { match_license_text(&text) } else { Vec::new() };
     }
     let mut lines: Vec<&str> =
         paragraphs.iter().filter(|p| field(p, "Files").is_some()).filter_map(|p| field(p, "License")).collect();
@@ -190,13 +203,25 @@ License: GPL-2+\n This program is free software...\n .\n On Debian systems, see 
 
     #[test]
     fn wants_only_copyright_files_of_a_doc_dir() {
-        let a = CopyrightAnalyzer;
+        let a = CopyrightAnalyzer::default();
         assert!(a.wants("usr/share/doc/bash/copyright", 10));
         assert!(!a.wants("usr/share/doc/bash/copyright", 0), "claims nothing");
         assert!(!a.wants("usr/share/doc/bash/sub/copyright", 10));
         assert!(!a.wants("usr/share/doc/copyright", 10));
         assert!(!a.wants("usr/share/doc/bash/changelog.gz", 10));
         assert!(!a.wants("usr/share/doc/bash/copyright", MAX_COPYRIGHT + 1));
+    }
+
+    #[test]
+    fn free_form_texts_are_matched_only_when_asked() {
+        let gpl = "This program is free software; you can redistribute it and/or modify it under the terms of \
+            the GNU General Public License as published by the Free Software Foundation; either version 2 of \
+            the License, or (at your option) any later version.";
+        let dep5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nLicense: Expat\n";
+        assert!(parse_copyright_with(gpl.as_bytes(), false).is_empty());
+        assert_eq!(parse_copyright_with(dep5.as_bytes(), false), ["MIT"], "DEP-5 is always read");
+        let (without, with) = (CopyrightAnalyzer::default(), CopyrightAnalyzer { match_texts: true });
+        assert_ne!(without.version(), with.version(), "the layer cache keeps the two apart");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod rpm;
 mod store;
 
 pub use analyzer::{Analyzer, AnalyzerOutput, LayerFiles, Needed, Record, Requires};
-pub use defaults::default_analyzers;
+pub use defaults::{default_analyzers, default_analyzers_with};
 pub use inventory::{CatalogOptions, LayerStats, build_inventory, build_inventory_cached};
 pub use layer::{LayerResult, analyze_layer};
 pub use merge::{LayerMeta, Merged, merge};

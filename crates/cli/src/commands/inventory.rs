@@ -4,7 +4,9 @@
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
-use microscanner_catalog::{CatalogOptions, LayerStore, MemoryLayerStore, build_inventory_cached, default_analyzers};
+use microscanner_catalog::{
+    CatalogOptions, LayerStore, MemoryLayerStore, build_inventory_cached, default_analyzers_with,
+};
 use microscanner_image::{Credentials, Image, OpenOptions, Platform, PlatformSelector, RegistryOptions};
 use microscanner_layer_cache::LayerCache;
 use microscanner_model::Inventory;
@@ -107,11 +109,14 @@ pub(crate) fn sweep_stale_exports() -> usize {
 /// `--all-platforms`), showing per-layer progress on a terminal. Layers already analysed are read
 /// from the layer cache unless `--no-cache` (then from memory, for the platforms of one index), so
 /// layers the platforms share are read once; afterwards the cache is trimmed to `--cache-max-size`.
+/// Free-form Debian copyright files are matched against licence texts only with `license_texts`
+/// (the SBOM outputs ask for it; it costs a vulnerability scan of a Debian image about a second).
 pub(crate) fn inventories(
     target: &str,
     quiet: bool,
     cache_args: &LayerCacheArgs,
     source: &SourceArgs,
+    license_texts: bool,
 ) -> anyhow::Result<Vec<Inventory>> {
     if let Some(path) = target.strip_prefix("sbom:") {
         return Ok(vec![inventory_of_sbom(std::path::Path::new(path))?]);
@@ -138,7 +143,7 @@ pub(crate) fn inventories(
     };
     let inventories = images
         .iter()
-        .map(|image| analyse(image, target, quiet, &options, store))
+        .map(|image| analyse(image, target, quiet, &options, store, license_texts))
         .collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(cache) = &disk {
         sweep_stale_exports();
@@ -184,8 +189,9 @@ fn analyse(
     quiet: bool,
     options: &CatalogOptions,
     cache: Option<&dyn LayerStore>,
+    license_texts: bool,
 ) -> anyhow::Result<Inventory> {
-    let analyzers = default_analyzers();
+    let analyzers = default_analyzers_with(license_texts);
     let bar = if !quiet && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(image.layers.len() as u64);
         bar.set_style(

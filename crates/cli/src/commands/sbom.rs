@@ -47,7 +47,7 @@ pub(crate) fn run(global: &Global, args: &SbomArgs) -> anyhow::Result<Outcome> {
         !args.source.all_platforms,
         "sbom writes one image's document: choose the platform with --platform instead of --all-platforms"
     );
-    let inventory = inventories(&args.target, global.quiet, &args.cache, &args.source)?
+    let inventory = inventories(&args.target, global.quiet, &args.cache, &args.source, true)?
         .into_iter()
         .next()
         .context("the target named no image")?;

@@ -303,6 +303,11 @@ fn destinations(args: &ScanArgs) -> anyhow::Result<Vec<(ReportFormat, Option<Pat
     }
 }
 
+/// Whether the outputs asked for want licences matched from licence texts (the SBOM formats).
+fn wants_licenses(args: &ScanArgs) -> bool {
+    args.format.iter().any(|f| matches!(f, ReportFormat::Cyclonedx | ReportFormat::Spdx))
+}
+
 /// Inventories the target and matches it against the local database; the scan started at
 /// `created_at` (the report's time), `started` (its clock).
 fn local_reports(
@@ -316,7 +321,7 @@ fn local_reports(
     let db = Database::open(&db_file).with_context(|| {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
     })?;
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args), wants_licenses(args))?;
     let database = database_info(&db).with_context(|| format!("reading {}", db_file.display()))?;
     inventories
         .into_iter()
@@ -341,7 +346,7 @@ fn remote_reports(
         tracing::warn!("--no-verify: the server's TLS certificate is not checked");
     }
     let client = Client::new(&server, args.remote.no_verify, Duration::from_secs(300))?;
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args), wants_licenses(args))?;
     inventories
         .into_iter()
         .map(|inventory| {
@@ -370,7 +375,7 @@ fn inventory_document(inventory: &Inventory) -> serde_json::Value {
 
 /// `--dry-run`: writes what would be sent, sends nothing.
 fn dry_run(args: &ScanArgs, global: &Global) -> anyhow::Result<Outcome> {
-    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args))?;
+    let inventories = inventories(&args.target, global.quiet, &args.cache, &source_args(args), wants_licenses(args))?;
     let documents: Vec<_> = inventories.iter().map(inventory_document).collect();
     let document = match documents.as_slice() {
         [one] => one.clone(),
