@@ -36,12 +36,27 @@ fn build_env(c: &mut Command) {
     c.env_clear().env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").env("HOME", "/root");
 }
 
+/// Runs `cmd`, again (up to ten times) while exec fails with `ETXTBSY`: the binary was just
+/// copied into the root, and a child another test thread forked meanwhile can hold the copy's
+/// write descriptor open until it execs, which makes exec of the copy fail for a moment.
+fn output_retrying_busy(cmd: &mut Command) -> Output {
+    let mut out = cmd.output().unwrap();
+    for _ in 0..10 {
+        if !String::from_utf8_lossy(&out.stderr).contains("Text file busy") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        out = cmd.output().unwrap();
+    }
+    out
+}
+
 /// Runs `/microscanner ARGS` chrooted into `root`, as a build step would.
 fn chroot(root: &Path, args: &[&str]) -> Output {
     let mut c = Command::new("chroot");
     clean_env(&mut c);
     build_env(&mut c);
-    c.arg(root).arg("/microscanner").args(args).output().unwrap()
+    output_retrying_busy(c.arg(root).arg("/microscanner").args(args))
 }
 
 /// Runs `/microscanner ARGS` chrooted into `root` in a mount namespace of its own where /proc,
@@ -55,7 +70,9 @@ fn chroot_mounted(root: &Path, extra: &str, args: &[&str]) -> Output {
     let mut c = Command::new("unshare");
     clean_env(&mut c);
     build_env(&mut c);
-    c.args(["--mount", "--propagation", "private", "sh", "-c", &script, "sh"]).arg(root).args(args).output().unwrap()
+    output_retrying_busy(
+        c.args(["--mount", "--propagation", "private", "sh", "-c", &script, "sh"]).arg(root).args(args),
+    )
 }
 
 /// debian12-app's root with the static binary at /microscanner and the database at /db,
@@ -549,7 +566,7 @@ fn the_client_resolves_names_without_nss() {
     if strace {
         cmd.args(["-f", "-qq", "-e", "trace=open,openat,openat2", "-o"]).arg(trace.path()).arg("chroot");
     }
-    let out = cmd.arg(dir.path()).args(["/microscanner", &token, "-c"]).output().unwrap();
+    let out = output_retrying_busy(cmd.arg(dir.path()).args(["/microscanner", &token, "-c"]));
     assert!(matches!(out.status.code(), Some(0 | 5)), "{}", both(&out));
     assert_eq!(serve.scans_today(), 1, "the scan reached the server: {}", both(&out));
     assert_eq!(json(&out)["os"], "alpine");
@@ -576,7 +593,7 @@ fn the_client_works_in_a_root_without_a_ca_store() {
     let mut cmd = Command::new("chroot");
     clean_env(&mut cmd);
     build_env(&mut cmd);
-    let out = cmd.arg(dir.path()).args(["/microscanner", &token, "-c"]).output().unwrap();
+    let out = output_retrying_busy(cmd.arg(dir.path()).args(["/microscanner", &token, "-c"]));
     assert!(
         matches!(out.status.code(), Some(0 | 5)),
         "a root without /etc/ssl/certs (the client needs bundled CA roots: webpki-root-certs merged in \
