@@ -138,7 +138,7 @@ fn evaluate_blocking(
     m.evaluations.fetch_add(1, Ordering::Relaxed);
     m.new_findings.fetch_add(outcome.new.len() as u64, Ordering::Relaxed);
     let delivered = notify(state, &outcome, &entry.token_id, notifier);
-    let stored = encode_document(&current).unwrap_or_else(|e| {
+    let stored = encode_document(&microscanner_watch::compact(&current)).unwrap_or_else(|e| {
         tracing::error!("watch: {who}: storing the findings: {e}");
         entry.findings.clone()
     });

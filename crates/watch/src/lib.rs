@@ -19,7 +19,7 @@ pub mod store;
 
 pub use evaluate::{EntryOutcome, evaluate, outcome, run};
 pub use store::{
-    Delivery, DeliveryState, NewEntry, Remembered, WatchStore, Webhook, WebhookFormat, decode_document,
+    Delivery, DeliveryState, NewEntry, Remembered, WatchStore, Webhook, WebhookFormat, compact, decode_document,
     encode_document, validate_name,
 };
 

@@ -193,7 +193,8 @@ async fn remember_inventory(
         digest: inventory.image.manifest_digest.clone(),
         remembered_at: now,
         inventory: microscanner_watch::encode_document(&inventory).map_err(|e| ApiError::internal(&e))?,
-        findings: microscanner_watch::encode_document(&findings).map_err(|e| ApiError::internal(&e))?,
+        findings: microscanner_watch::encode_document(&microscanner_watch::compact(&findings))
+            .map_err(|e| ApiError::internal(&e))?,
         generation,
     };
     let limit = state.config.watch.max_per_token;
