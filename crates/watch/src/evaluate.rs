@@ -26,6 +26,8 @@ pub struct EntryOutcome {
     pub new_summary: SeverityCounts,
     /// How many findings of the last result are gone.
     pub fixed: usize,
+    /// How many findings are in both but changed (severity, fix, version, id, KEV).
+    pub changed: usize,
     /// How many findings the current result has.
     pub findings: usize,
 }
@@ -52,7 +54,10 @@ pub fn run(store: &WatchStore, db: &Database, now: &str) -> Result<Vec<EntryOutc
         let (inventory, last) = store.documents(&name)?;
         let current = evaluate(db, &name, &inventory)?;
         let outcome = outcome(&entry.name, &entry.image, entry.digest.as_deref(), &last, &current);
-        store.record_evaluation(&name, &current, built_at, now)?;
+        // nothing new, fixed or changed: the stored result stands for this one (and is not
+        // written again, the most of a re-evaluation's time after matching)
+        let same = outcome.new.is_empty() && outcome.fixed == 0 && outcome.changed == 0 && last.len() == current.len();
+        store.record_evaluation(&name, (!same).then_some(current.as_slice()), built_at, now)?;
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -72,6 +77,7 @@ pub fn outcome(name: &str, image: &str, digest: Option<&str>, last: &[Finding], 
         new_summary: SeverityCounts::count(&d.new),
         new: d.new,
         fixed: d.fixed.len(),
+        changed: d.changed.len(),
         findings: current.len(),
     }
 }

@@ -336,15 +336,24 @@ impl WatchStore {
         Ok(n > 0)
     }
 
-    /// Stores `findings` as the last result of `name`, evaluated at `now` against a database built
-    /// at `database_built_at`.
+    /// Stores `findings` as the last result of `name` (`None`: the last result stands),
+    /// evaluated at `now` against a database built at `database_built_at`.
     pub fn record_evaluation(
         &self,
         name: &str,
-        findings: &[Finding],
+        findings: Option<&[Finding]>,
         database_built_at: Option<&str>,
         now: &str,
     ) -> Result<(), WatchError> {
+        let Some(findings) = findings else {
+            self.conn
+                .execute(
+                    "UPDATE remembered SET evaluated_at = ?2, database_built_at = ?3 WHERE name = ?1",
+                    params![name, now, database_built_at],
+                )
+                .map_err(self.err())?;
+            return Ok(());
+        };
         let blob = self.encode(name, "findings", &compact(findings))?;
         self.conn
             .execute(

@@ -38,6 +38,7 @@ fn setup(url: &str, format: WebhookFormat) -> (tempfile::TempDir, WatchStore, En
         new_summary: microscanner_model::SeverityCounts::count(&findings),
         new: findings,
         fixed: 0,
+        changed: 0,
         findings: 5,
     };
     (tmp, store, outcome)
