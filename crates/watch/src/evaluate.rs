@@ -1,9 +1,12 @@
 //! Re-evaluation: a remembered inventory matched again against the current database, compared
 //! with its last result.
 
+use std::path::Path;
+
 use microscanner_model::{Finding, Inventory, SeverityCounts};
 use microscanner_report::diff::diff_findings;
 use microscanner_vulndb::Database;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::WatchError;
@@ -40,25 +43,48 @@ pub fn evaluate(db: &Database, name: &str, inventory: &Inventory) -> Result<Vec<
         .map_err(|source| WatchError::Match { name: name.to_owned(), source })
 }
 
-/// Re-evaluates every entry of `store` against `db` at `now`: each inventory is matched again,
-/// compared with its last result by [`diff_findings`] (the diff's finding identity), and the
-/// new result stored as the last one. Returns one outcome per entry, by name.
-pub fn run(store: &WatchStore, db: &Database, now: &str) -> Result<Vec<EntryOutcome>, WatchError> {
-    let built_at = db.metadata()?.built_at;
+/// How many entries are read, matched (in parallel) and written at a time: bounds the memory
+/// of a run (inventories and findings of one chunk) while keeping every core busy.
+const CHUNK: usize = 64;
+
+/// Re-evaluates every entry of `store` against the database at `db_path` at `now`: each
+/// inventory is matched again, compared with its last result by [`diff_findings`] (the diff's
+/// finding identity), and the new result stored as the last one. The matching runs on every core,
+/// one database connection per thread (entries are independent); reads and writes of the store
+/// stay on the calling thread. Returns one outcome per entry, by name.
+pub fn run(store: &WatchStore, db_path: &Path, now: &str) -> Result<Vec<EntryOutcome>, WatchError> {
+    let built_at = Database::open(db_path)?.metadata()?.built_at;
     let built_at = Some(built_at.as_str()).filter(|b| !b.is_empty());
     let mut outcomes = Vec::new();
-    for name in store.names()? {
-        let Some(entry) = store.get(&name)? else {
-            continue; // forgotten meanwhile
-        };
-        let (inventory, last) = store.documents(&name)?;
-        let current = evaluate(db, &name, &inventory)?;
-        let outcome = outcome(&entry.name, &entry.image, entry.digest.as_deref(), &last, &current);
-        // nothing new, fixed or changed: the stored result stands for this one (and is not
-        // written again, the most of a re-evaluation's time after matching)
-        let same = outcome.new.is_empty() && outcome.fixed == 0 && outcome.changed == 0 && last.len() == current.len();
-        store.record_evaluation(&name, (!same).then_some(current.as_slice()), built_at, now)?;
-        outcomes.push(outcome);
+    for names in store.names()?.chunks(CHUNK) {
+        let mut loaded = Vec::new();
+        for name in names {
+            // forgotten meanwhile: skipped
+            if let Some(entry) = store.get(name)? {
+                let (inventory, last) = store.documents(name)?;
+                loaded.push((entry, inventory, last));
+            }
+        }
+        let evaluated: Vec<Result<Vec<Finding>, WatchError>> = loaded
+            .par_iter()
+            .map_init(
+                || Database::open(db_path),
+                |db, (entry, inventory, _)| match db {
+                    Ok(db) => evaluate(db, &entry.name, inventory),
+                    Err(e) => Err(WatchError::Open(e.to_string())),
+                },
+            )
+            .collect();
+        for ((entry, _, last), current) in loaded.iter().zip(evaluated) {
+            let current = current?;
+            let outcome = outcome(&entry.name, &entry.image, entry.digest.as_deref(), last, &current);
+            // nothing new, fixed or changed: the stored result stands for this one (and is not
+            // written again, the most of a re-evaluation's time after matching)
+            let same =
+                outcome.new.is_empty() && outcome.fixed == 0 && outcome.changed == 0 && last.len() == current.len();
+            store.record_evaluation(&entry.name, (!same).then_some(current.as_slice()), built_at, now)?;
+            outcomes.push(outcome);
+        }
     }
     Ok(outcomes)
 }

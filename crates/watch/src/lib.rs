@@ -71,6 +71,9 @@ pub enum WatchError {
         #[source]
         source: microscanner_matcher::MatchError,
     },
+    /// The database could not be opened by a matching thread.
+    #[error("opening the vulnerability database: {0}")]
+    Open(String),
     /// The database's metadata could not be read.
     #[error("reading the vulnerability database: {0}")]
     Database(#[from] microscanner_vulndb::Error),

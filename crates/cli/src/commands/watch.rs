@@ -347,11 +347,12 @@ fn run_all(global: &Global, args: &RunArgs) -> anyhow::Result<Outcome> {
 /// Re-evaluates every remembered image against the database at `db_file`, then notifies the
 /// webhooks of those with new findings (unless `--no-notify`).
 fn reevaluate(store: &WatchStore, db_file: &Path, notify: &NotifyArgs) -> anyhow::Result<Vec<EntryOutcome>> {
-    let db = Database::open(db_file).with_context(|| {
+    // opened here first, for the one-line error that names the file
+    Database::open(db_file).with_context(|| {
         format!("opening the vulnerability database {} (run `microscanner db update`)", db_file.display())
     })?;
     let now = microscanner_watch::now_rfc3339();
-    let outcomes = microscanner_watch::run(store, &db, &now)?;
+    let outcomes = microscanner_watch::run(store, db_file, &now)?;
     if !notify.no_notify {
         let secret = std::env::var_os(SECRET_VARIABLE).map(|s| s.into_encoded_bytes());
         let notifier = Notifier::new(secret, notify.webhook_attempts, notify.webhook_backoff, WEBHOOK_TIMEOUT);
