@@ -64,6 +64,8 @@ enum Command {
     Server(commands::serve::ServerArgs),
     /// Ask a microscanner server to mail you a token.
     Register(commands::register::RegisterArgs),
+    /// Images remembered by `scan --remember`: list, show, forget, and re-evaluate against the current database.
+    Watch(commands::watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&global, &args),
         Command::Server(args) => commands::serve::run_admin(&global, &args),
         Command::Register(args) => commands::register::run(&global, &args),
+        Command::Watch(args) => commands::watch::run(&global, &args),
     };
     exit::report(outcome)
 }

@@ -16,7 +16,7 @@ pub const DEFAULT_TERMS: &str = "By registering you agree that:
 
 2. Each token may run a limited number of scans a day.
 
-3. A scan sends this service the list of packages in an image (names, versions, package URLs), never the image's files. The list is matched and not kept; the service records how many scans each token ran each day, and the address the token was mailed to.
+3. A scan sends this service the list of packages in an image (names, versions, package URLs), never the image's files. The list is matched and not kept, unless you ask the service to remember it (`remember=NAME`: it is then kept, with its findings, to be matched again against each new database until you replace it); the service records how many scans each token ran each day, and the address the token was mailed to.
 
 4. Results are given as they are, without warranty: a scan that finds nothing does not prove an image free of vulnerabilities.
 ";
@@ -73,6 +73,44 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Registration throttles.
     pub registration: RegistrationLimits,
+    /// Re-evaluation of remembered inventories and its webhook.
+    pub watch: WatchSettings,
+}
+
+/// How the service re-evaluates remembered inventories (`?remember=NAME`) after a database
+/// reload, and whom it tells (docs/watch.md).
+#[derive(Debug, Clone)]
+pub struct WatchSettings {
+    /// `--watch-webhook` (with its format and threshold): where new findings are POSTed; the
+    /// operator's, never a client's (a client-given URL would let any token make the server
+    /// send requests into its network).
+    pub webhook: Option<microscanner_watch::Webhook>,
+    /// The HMAC-SHA256 secret (`MICROSCANNER_WEBHOOK_SECRET`).
+    pub secret: Option<Vec<u8>>,
+    /// Attempts per notification, the first included.
+    pub attempts: u32,
+    /// The delay after the first failed attempt, doubled after each further one.
+    pub backoff: Duration,
+    /// How often a replica looks for a new database and for entries left to evaluate.
+    pub poll: Duration,
+    /// How long a replica holds an entry it evaluates before another may take it over.
+    pub lease: Duration,
+    /// The most inventories one token may remember.
+    pub max_per_token: u32,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        Self {
+            webhook: None,
+            secret: None,
+            attempts: 5,
+            backoff: Duration::from_secs(1),
+            poll: Duration::from_secs(5),
+            lease: Duration::from_secs(300),
+            max_per_token: 100,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -91,6 +129,7 @@ impl ServerConfig {
             max_body: DEFAULT_MAX_BODY,
             request_timeout: Duration::from_secs(30),
             registration: RegistrationLimits::default(),
+            watch: WatchSettings::default(),
         }
     }
 }

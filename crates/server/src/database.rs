@@ -69,6 +69,8 @@ pub struct Generation {
     /// Idle connections.
     pool: Mutex<Vec<Database>>,
     path: PathBuf,
+    /// [`Generation::watch_key`], made on first use.
+    watch_key: std::sync::OnceLock<String>,
 }
 
 /// Hard-links `path` into a new scratch directory beside it; `None` (logged) when the directory
@@ -132,7 +134,29 @@ impl Generation {
             loaded_at: Instant::now(),
             pool: Mutex::new(vec![db]),
             path: path.into(),
+            watch_key: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The name re-evaluation gives this generation (`crate::watch`): `sha256:HEX` of the file's
+    /// content (through this generation's snapshot, so it is of the file served even after a
+    /// replacement), so replicas loading the same file agree and the same content loaded again
+    /// is not evaluated again; the build time when there is no snapshot. Hashes the file on
+    /// first use: call it off the async threads.
+    pub fn watch_key(&self) -> String {
+        self.watch_key
+            .get_or_init(|| {
+                let hashed = self.snapshot.as_ref().map(|(_, file)| microscanner_vulndb::hash_file(file));
+                match hashed {
+                    Some(Ok((sha, _))) => format!("sha256:{sha}"),
+                    Some(Err(e)) => {
+                        tracing::warn!("watch: hashing the database failed, naming it by its build time: {e}");
+                        format!("built:{}", self.info.built_at)
+                    }
+                    None => format!("built:{}", self.info.built_at),
+                }
+            })
+            .clone()
     }
 
     /// The compressed export of this generation, made on first use (and kept with it).

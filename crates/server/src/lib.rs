@@ -19,3 +19,4 @@ pub mod report;
 pub mod serve;
 pub mod store;
 pub mod token;
+pub mod watch;

@@ -36,6 +36,27 @@ pub struct Metrics {
     pub registrations_throttled: AtomicU64,
     /// Mails that could not be sent.
     pub mail_failures: AtomicU64,
+    /// The re-evaluation of remembered inventories.
+    pub watch: WatchMetrics,
+}
+
+/// The re-evaluation's counters and its progress.
+#[derive(Debug, Default)]
+pub struct WatchMetrics {
+    /// Inventories remembered (or replaced) by a scan.
+    pub remembered: AtomicU64,
+    /// Remembered inventories evaluated by this replica.
+    pub evaluations: AtomicU64,
+    /// New findings those evaluations found.
+    pub new_findings: AtomicU64,
+    /// Notifications delivered.
+    pub delivered: AtomicU64,
+    /// Notifications given up on.
+    pub failed: AtomicU64,
+    /// Remembered inventories not yet evaluated against the loaded database (at the last look).
+    pub pending: AtomicU64,
+    /// Remembered inventories in all (at the last look).
+    pub total: AtomicU64,
 }
 
 impl Metrics {
@@ -95,6 +116,29 @@ impl Metrics {
             &self.registrations_throttled,
         );
         counter(&mut out, "microscanner_mail_failures_total", "Mails that could not be sent.", &self.mail_failures);
+        let w = &self.watch;
+        counter(&mut out, "microscanner_watch_remembered_total", "Inventories remembered by a scan.", &w.remembered);
+        counter(
+            &mut out,
+            "microscanner_watch_evaluations_total",
+            "Remembered inventories re-evaluated by this replica.",
+            &w.evaluations,
+        );
+        counter(
+            &mut out,
+            "microscanner_watch_new_findings_total",
+            "New findings re-evaluations found.",
+            &w.new_findings,
+        );
+        counter(&mut out, "microscanner_watch_notifications_delivered_total", "Notifications delivered.", &w.delivered);
+        counter(&mut out, "microscanner_watch_notifications_failed_total", "Notifications given up on.", &w.failed);
+        gauge(
+            &mut out,
+            "microscanner_watch_pending",
+            "Remembered inventories not yet evaluated against the loaded database.",
+            &w.pending,
+        );
+        gauge(&mut out, "microscanner_watch_inventories", "Remembered inventories in all.", &w.total);
         out.push_str("# HELP microscanner_database_loaded Whether a vulnerability database is loaded.\n");
         out.push_str("# TYPE microscanner_database_loaded gauge\n");
         let _ = writeln!(out, "microscanner_database_loaded {}", u8::from(database_age.is_some()));
@@ -105,6 +149,10 @@ impl Metrics {
         }
         out
     }
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, value: &AtomicU64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", value.load(Ordering::Relaxed));
 }
 
 fn counter(out: &mut String, name: &str, help: &str, value: &AtomicU64) {

@@ -67,6 +67,13 @@ pub fn state_with_store(
     Ok(Arc::new(AppState { config, store, database, mailer, clock, metrics: Metrics::default() }))
 }
 
+/// A name for this replica in the leases it takes: random, so two replicas never share one.
+fn replica_id() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    format!("replica-{}", hex::encode(bytes))
+}
+
 /// Binds `--listen`.
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
@@ -85,6 +92,8 @@ pub async fn run(
         timeout + Duration::from_secs(5),
     ));
     let graceful = GracefulShutdown::new();
+    // the re-evaluation of remembered inventories, once per database generation (crate::watch)
+    let watcher = tokio::spawn(crate::watch::worker(Arc::clone(&state), replica_id()));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -102,6 +111,7 @@ pub async fn run(
         }
     }
     drop(listener);
+    watcher.abort();
     tracing::info!("shutting down: waiting for requests in flight");
     if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still in flight after {} s; stopping anyway", DRAIN.as_secs());

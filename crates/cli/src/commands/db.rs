@@ -201,6 +201,7 @@ fn run_update(global: &Global, db: &Path, args: &UpdateArgs) -> anyhow::Result<O
         Some(built) => {
             note(global, &format!("downloaded: {}", report.downloaded.join(", ")));
             summarise(global, built);
+            super::watch::after_update(global, db);
         }
         None => note(
             global,
@@ -227,10 +228,16 @@ fn update_from_server(global: &Global, db: &Path, source: &str, args: &UpdateArg
         DatabaseFetch::UpToDate { sha256 } => {
             note(global, &format!("{} is up to date (sha256 {sha256}); nothing downloaded", db.display()));
         }
-        DatabaseFetch::Updated { built_at, downloaded, .. } => note(
-            global,
-            &format!("{}: the database of {source} (built {built_at}), {downloaded} bytes downloaded", db.display()),
-        ),
+        DatabaseFetch::Updated { built_at, downloaded, .. } => {
+            note(
+                global,
+                &format!(
+                    "{}: the database of {source} (built {built_at}), {downloaded} bytes downloaded",
+                    db.display()
+                ),
+            );
+            super::watch::after_update(global, db);
+        }
     }
     Ok(Some(Outcome::Success))
 }

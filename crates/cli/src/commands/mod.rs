@@ -12,6 +12,7 @@ pub(crate) mod sbom;
 pub(crate) mod scan;
 pub(crate) mod serve;
 pub(crate) mod version;
+pub(crate) mod watch;
 
 use std::io::Write as _;
 use std::path::PathBuf;

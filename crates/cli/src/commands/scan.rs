@@ -114,6 +114,9 @@ pub(crate) struct ScanArgs {
     /// send nothing: what leaves the machine is this document, never a file of the image.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Watch flags (remember the image for `microscanner watch`).
+    #[command(flatten)]
+    pub(crate) watch: super::watch::RememberArgs,
 }
 
 /// Scanning through a microscanner server: only the inventory is sent; the local policy flags
@@ -228,12 +231,18 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     )?;
     let policy = policy(args)?;
     let token = args.remote.token()?;
+    args.watch.check()?;
+    anyhow::ensure!(
+        args.watch.remember.is_none() || !(args.source.all_platforms || args.dry_run),
+        "--remember keeps one image: scan one --platform at a time, without --dry-run"
+    );
     for (format, _) in &destinations {
         anyhow::ensure!(
             !args.source.all_platforms || matches!(format, ReportFormat::Table | ReportFormat::Json),
             "--all-platforms writes table or json (one report per platform); for {format}, scan one --platform at a time"
         );
     }
+    let remote = token.is_some();
     let reports = if args.dry_run {
         return dry_run(args, global);
     } else if let Some(token) = token {
@@ -241,6 +250,9 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     } else {
         local_reports(global, args, &policy, &created_at, started)?
     };
+    if let Some(report) = reports.first() {
+        super::watch::remember(global, &args.watch, report, remote)?;
+    }
     for report in &reports {
         warn_all(&report.diagnostics);
     }

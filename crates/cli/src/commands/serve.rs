@@ -86,6 +86,23 @@ pub(crate) struct ServeArgs {
     /// Registrations one client IP may post per hour.
     #[arg(long, default_value_t = RegistrationLimits::default().per_client, value_name = "N")]
     register_per_client: u32,
+    /// POST new findings of remembered inventories (`/api/v1/scan?remember=NAME`) to this URL
+    /// after each database reload, signed with MICROSCANNER_WEBHOOK_SECRET (docs/watch.md).
+    #[arg(long, env = "MICROSCANNER_WATCH_WEBHOOK", value_name = "URL")]
+    watch_webhook: Option<String>,
+    /// With --watch-webhook: `json` or `slack`.
+    #[arg(long, default_value = "json", value_parser = parse_webhook_format, value_name = "FORMAT")]
+    watch_webhook_format: microscanner_watch::WebhookFormat,
+    /// With --watch-webhook: notify new findings at or above this severity.
+    #[arg(long, default_value = "high", value_parser = super::parse_severity, value_name = "SEVERITY")]
+    watch_notify_on: microscanner_model::Severity,
+    /// The most inventories one token may remember.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    watch_max_per_token: u32,
+}
+
+fn parse_webhook_format(s: &str) -> Result<microscanner_watch::WebhookFormat, String> {
+    s.parse()
 }
 
 /// Runs `microscanner serve` until SIGTERM or SIGINT.
@@ -135,6 +152,13 @@ fn config(global: &Global, args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
     config.registration =
         RegistrationLimits { per_address: args.register_per_address, per_client: args.register_per_client };
+    config.watch.webhook = args.watch_webhook.clone().map(|url| microscanner_watch::Webhook {
+        url,
+        format: args.watch_webhook_format,
+        notify_on: args.watch_notify_on,
+    });
+    config.watch.secret = std::env::var_os("MICROSCANNER_WEBHOOK_SECRET").map(|s| s.into_encoded_bytes());
+    config.watch.max_per_token = args.watch_max_per_token;
     Ok(config)
 }
 

@@ -39,3 +39,4 @@ mod support_in_image;
 #[path = "../../../feeds/tests/it/common/server.rs"]
 mod support_server;
 mod version;
+mod watch;

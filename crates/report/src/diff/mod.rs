@@ -282,23 +282,40 @@ fn match_findings(old: &[&Finding], new: &[&Finding]) -> Matching {
     Matching { pairs, seen }
 }
 
-/// Compares two reports: what is new in `new`, fixed since `old`, and changed.
-pub fn diff(old: &Report, new: &Report) -> ReportDiff {
-    let old_all: Vec<&Finding> = old.findings.iter().chain(&old.suppressed).collect();
-    let new_all: Vec<&Finding> = new.findings.iter().chain(&new.suppressed).collect();
+/// How two lists of findings differ, by [`Finding::identity`]: what [`diff`] says about two
+/// reports, and what `microscanner watch` says about a remembered image's last result and its
+/// result against a newer database (one definition of "new" for both).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingsDiff {
+    /// Findings shown in the later list that the earlier one did not have, in
+    /// [`Finding::report_order`].
+    pub new: Vec<Finding>,
+    /// Findings shown in the earlier list that the later one no longer has, in
+    /// [`Finding::report_order`].
+    pub fixed: Vec<Finding>,
+    /// Findings in both that changed, in [`Finding::report_order`] of the later finding.
+    pub changed: Vec<ChangedFinding>,
+    /// Findings shown in both without a difference that matters.
+    pub unchanged: usize,
+}
+
+/// Compares two lists of findings (shown and suppressed together; a finding is shown when it has
+/// no `suppression`): what is new in `new`, fixed since `old`, and changed, exactly as [`diff`]
+/// compares the findings of two reports.
+pub fn diff_findings(old: &[&Finding], new: &[&Finding]) -> FindingsDiff {
     let is_shown = |f: &Finding| f.suppression.is_none();
-    let Matching { pairs, seen } = match_findings(&old_all, &new_all);
+    let Matching { pairs, seen } = match_findings(old, new);
 
     let mut added = Vec::new();
     let mut changed = Vec::new();
     let mut unchanged = 0;
     for (n, pair) in pairs.iter().enumerate() {
-        let after = new_all[n];
+        let after = new[n];
         match pair {
             None if is_shown(after) => added.push(after.clone()),
             None => {}
             Some(o) => {
-                let before = old_all[*o];
+                let before = old[*o];
                 if !is_shown(before) && !is_shown(after) {
                     continue;
                 }
@@ -312,10 +329,18 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
         }
     }
     let mut fixed: Vec<Finding> =
-        old_all.iter().zip(&seen).filter(|(f, seen)| !**seen && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
+        old.iter().zip(&seen).filter(|(f, seen)| !**seen && is_shown(f)).map(|(f, _)| (*f).clone()).collect();
     sort_findings(&mut added);
     sort_findings(&mut fixed);
     changed.sort_by(|a, b| a.after.report_order(&b.after));
+    FindingsDiff { new: added, fixed, changed, unchanged }
+}
+
+/// Compares two reports: what is new in `new`, fixed since `old`, and changed.
+pub fn diff(old: &Report, new: &Report) -> ReportDiff {
+    let old_all: Vec<&Finding> = old.findings.iter().chain(&old.suppressed).collect();
+    let new_all: Vec<&Finding> = new.findings.iter().chain(&new.suppressed).collect();
+    let FindingsDiff { new: added, fixed, changed, unchanged } = diff_findings(&old_all, &new_all);
     let summary = DiffSummary {
         new: SeverityCounts::count(&added),
         fixed: SeverityCounts::count(&fixed),

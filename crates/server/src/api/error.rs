@@ -32,6 +32,12 @@ impl ApiError {
         Self { field, ..Self::new(StatusCode::BAD_REQUEST, "bad_request", detail) }
     }
 
+    /// 409: the request conflicts with what is stored (`remember_limit`: the token has the most
+    /// remembered inventories allowed).
+    pub fn conflict(error: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, error, detail)
+    }
+
     /// 401: the same answer for a missing, malformed, unknown or revoked token.
     pub fn unauthorized() -> Self {
         Self::new(

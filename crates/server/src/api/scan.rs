@@ -5,13 +5,18 @@
 //! parsed (400/408/413/415 cost no quota), then the scan is counted by one atomic statement and
 //! committed (429 past the quota), and only then matched and answered, so a restart between the
 //! count and the answer can lose an answer but never a count.
+//!
+//! `?remember=NAME` also stores the inventory and its findings under NAME for the token, for the
+//! re-evaluation after each database reload ([`crate::watch`], docs/watch.md). The name is
+//! checked with the body (400, nothing counted); a token at its bound of remembered inventories
+//! gets 409 after its scan was counted and matched (the report is not sent).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -19,7 +24,7 @@ use super::{ApiError, AppState, is_json, read_body};
 use crate::clock::{day_of, seconds_to_next_day};
 use crate::inventory::parse_inventory;
 use crate::report::build_report;
-use crate::store::{QuotaDecision, TokenRecord};
+use crate::store::{QuotaDecision, RememberDecision, RememberedRecord, TokenRecord};
 use crate::token::Token;
 
 /// The quota state a scan answer reports in its `X-RateLimit-*` headers.
@@ -45,8 +50,34 @@ impl RateState {
     }
 }
 
+/// The query of `POST /api/v1/scan`.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ScanQuery {
+    /// Remember the inventory under this name.
+    remember: Option<String>,
+}
+
+/// The name of `?remember=NAME`, checked; `None` without one.
+fn remember_name(query: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed: ScanQuery =
+        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("the query string: {e}"), None))?;
+    if let Some(name) = &parsed.remember {
+        microscanner_watch::validate_name(name)
+            .map_err(|e| ApiError::bad_request(e.to_string(), Some("remember".to_owned())))?;
+    }
+    Ok(parsed.remember)
+}
+
 /// The handler.
-pub(super) async fn scan(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+pub(super) async fn scan(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let token = match authenticate(&state, &headers).await {
         Ok(token) => token,
         Err(e) => {
@@ -60,7 +91,14 @@ pub(super) async fn scan(State(state): State<Arc<AppState>>, headers: HeaderMap,
     let limit = token.daily_quota.unwrap_or(state.config.daily_quota);
     let now = state.clock.now();
     let reset_at = now + seconds_to_next_day(now);
-    let (mut response, used) = match counted_scan(&state, &token, &headers, body, limit).await {
+    let remember = match remember_name(query.as_deref()) {
+        Ok(name) => name,
+        Err(e) => {
+            let _ = read_body(&state, &headers, body).await;
+            return e.into_response();
+        }
+    };
+    let (mut response, used) = match counted_scan(&state, &token, &headers, body, limit, remember).await {
         Ok((response, used)) => (response, used),
         Err(e) => {
             let used = state.store.scans_on(&token.id, day_of(now)).await.unwrap_or(0);
@@ -93,6 +131,7 @@ async fn counted_scan(
     headers: &HeaderMap,
     body: Body,
     limit: u32,
+    remember: Option<String>,
 ) -> Result<(Response, u32), ApiError> {
     let started = Instant::now();
     is_json(headers)?;
@@ -113,19 +152,62 @@ async fn counted_scan(
         }
     };
     let created_at = rfc3339(now);
-    let json = tokio::task::spawn_blocking(move || {
+    let kept = remember.is_some().then(|| inventory.clone());
+    let wants_key = kept.is_some();
+    let (json, report, key) = tokio::task::spawn_blocking(move || {
         let lease = generation.lease()?;
         let policy = microscanner_report::policy::Policy::new(time::OffsetDateTime::now_utc().date());
         let report = build_report(lease.db(), &lease.generation().info, &policy, inventory, &created_at, started)?;
-        serde_json::to_vec(&report).map_err(crate::report::ReportError::from)
+        let json = serde_json::to_vec(&report).map_err(crate::report::ReportError::from)?;
+        let key = wants_key.then(|| lease.generation().watch_key());
+        Ok::<_, crate::report::ReportError>((json, report, key))
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
     .map_err(|e| ApiError::internal(&e))?;
+    if let (Some(name), Some(inventory)) = (remember, kept) {
+        remember_inventory(state, token, name, inventory, report, key, now).await?;
+    }
     state.metrics.scans.fetch_add(1, Ordering::Relaxed);
     let mut response = (StatusCode::OK, json).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok((response, used))
+}
+
+/// Stores `inventory` and `report`'s findings (every one: the service applies no filter) under
+/// `name` for `token`, of the database generation `generation` (its watch key).
+async fn remember_inventory(
+    state: &AppState,
+    token: &TokenRecord,
+    name: String,
+    inventory: microscanner_model::Inventory,
+    report: microscanner_model::Report,
+    generation: Option<String>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let findings: Vec<_> = report.findings.into_iter().chain(report.suppressed).collect();
+    let record = RememberedRecord {
+        token_id: token.id.clone(),
+        name,
+        image: inventory.image.name.clone(),
+        digest: inventory.image.manifest_digest.clone(),
+        remembered_at: now,
+        inventory: microscanner_watch::encode_document(&inventory).map_err(|e| ApiError::internal(&e))?,
+        findings: microscanner_watch::encode_document(&microscanner_watch::compact(&findings))
+            .map_err(|e| ApiError::internal(&e))?,
+        generation,
+    };
+    let limit = state.config.watch.max_per_token;
+    match state.store.remember(&record, limit).await? {
+        RememberDecision::Stored => {
+            state.metrics.watch.remembered.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
+        RememberDecision::Full => Err(ApiError::conflict(
+            "remember_limit",
+            format!("this token already remembers {limit} inventories (the most allowed); the scan was counted"),
+        )),
+    }
 }
 
 /// `t` as RFC 3339, whole seconds, UTC.

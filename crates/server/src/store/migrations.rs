@@ -33,9 +33,10 @@ struct Step {
 /// `tokens.email` is indexed for `revoke --email` and re-registration; on PostgreSQL with a hash
 /// index, because a B-tree refuses entries over ~2.7 kB and the address is not length-checked
 /// here. The attempt window column is `win` (`WINDOW` is a keyword in both dialects).
-const STEPS: &[Step] = &[Step {
-    version: 1,
-    sqlite: "
+const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        sqlite: "
         CREATE TABLE tokens (
             id TEXT PRIMARY KEY NOT NULL,
             email TEXT NOT NULL,
@@ -59,7 +60,7 @@ const STEPS: &[Step] = &[Step {
             PRIMARY KEY (key, win)
         );
     ",
-    postgres: "
+        postgres: "
         CREATE TABLE tokens (
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL,
@@ -83,7 +84,46 @@ const STEPS: &[Step] = &[Step {
             PRIMARY KEY (key, win)
         );
     ",
-}];
+    },
+    Step {
+        version: 2,
+        // Remembered inventories (`POST /api/v1/scan?remember=NAME`, docs/watch.md): one row per
+        // (token, name); `generation` is the database generation `findings` were matched against,
+        // `lease_owner` / `lease_until` the replica re-evaluating it now (crate::watch).
+        sqlite: "
+        CREATE TABLE remembered (
+            token_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            image TEXT NOT NULL,
+            digest TEXT,
+            remembered_at BIGINT NOT NULL,
+            inventory BLOB NOT NULL,
+            findings BLOB NOT NULL,
+            generation TEXT,
+            evaluated_at BIGINT,
+            lease_owner TEXT,
+            lease_until BIGINT,
+            PRIMARY KEY (token_id, name)
+        );
+    ",
+        postgres: "
+        CREATE TABLE remembered (
+            token_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            image TEXT NOT NULL,
+            digest TEXT,
+            remembered_at BIGINT NOT NULL,
+            inventory BYTEA NOT NULL,
+            findings BYTEA NOT NULL,
+            generation TEXT,
+            evaluated_at BIGINT,
+            lease_owner TEXT,
+            lease_until BIGINT,
+            PRIMARY KEY (token_id, name)
+        );
+    ",
+    },
+];
 
 /// Attempt keys longer than this are stored as their hash (see [`stored_attempt_key`]).
 const MAX_ATTEMPT_KEY: usize = 512;

@@ -84,6 +84,37 @@ pub enum TokenSelector {
     Email(String),
 }
 
+/// An inventory a token asked the service to remember (`POST /api/v1/scan?remember=NAME`), as
+/// stored: the documents are zstd JSON ([`microscanner_watch::encode_document`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberedRecord {
+    /// The token that asked.
+    pub token_id: String,
+    /// The name it gave ([`microscanner_watch::validate_name`]).
+    pub name: String,
+    /// The image's name.
+    pub image: String,
+    /// The image's manifest digest, when known.
+    pub digest: Option<String>,
+    /// When it was remembered.
+    pub remembered_at: UnixSeconds,
+    /// The inventory.
+    pub inventory: Vec<u8>,
+    /// The last findings.
+    pub findings: Vec<u8>,
+    /// The database generation the last findings were matched against.
+    pub generation: Option<String>,
+}
+
+/// The answer of [`Store::remember`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RememberDecision {
+    /// Stored (new, or replacing the token's entry of the same name).
+    Stored,
+    /// The token already has the most entries allowed; nothing was stored.
+    Full,
+}
+
 /// A store failure, naming what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -153,6 +184,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Sets (or with `None` clears) the daily quota of the selected tokens; how many changed.
     async fn set_quota(&self, selector: &TokenSelector, quota: Option<u32>) -> Result<u64, StoreError>;
+
+    /// Remembers `entry` (replacing the token's entry of the same name) unless the token already
+    /// has `limit` other entries, in one atomic statement.
+    async fn remember(&self, entry: &RememberedRecord, limit: u32) -> Result<RememberDecision, StoreError>;
+
+    /// Claims one remembered entry whose findings are not of `generation` and that no live lease
+    /// holds, for `owner` until `now + lease`, in one atomic statement: replicas claiming at once
+    /// never get the same entry. `None` when there is nothing left to claim.
+    async fn claim_remembered(
+        &self,
+        generation: &str,
+        owner: &str,
+        now: UnixSeconds,
+        lease: i64,
+    ) -> Result<Option<RememberedRecord>, StoreError>;
+
+    /// Stores `findings` as the last result of the entry `(token_id, name)`, of `generation`,
+    /// and releases `owner`'s lease; false when `owner` no longer held it (it expired and another
+    /// replica took the entry), and then nothing is changed.
+    async fn finish_remembered(
+        &self,
+        token_id: &str,
+        name: &str,
+        owner: &str,
+        generation: &str,
+        findings: &[u8],
+        now: UnixSeconds,
+    ) -> Result<bool, StoreError>;
+
+    /// How many remembered entries are not yet evaluated against `generation`, and how many there
+    /// are in all.
+    async fn remembered_progress(&self, generation: &str) -> Result<(u64, u64), StoreError>;
 
     /// Deletes usage and attempt rows older than `before_day` / `before_window`, so the tables
     /// stay small; how many rows went.

@@ -8,7 +8,8 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::{FromSql, ToSql, Type};
 
 use super::{
-    QuotaDecision, Store, StoreError, TokenRecord, TokenSelector, TokenSummary, UnixSeconds, UtcDay, migrations,
+    QuotaDecision, RememberDecision, RememberedRecord, Store, StoreError, TokenRecord, TokenSelector, TokenSummary,
+    UnixSeconds, UtcDay, migrations,
 };
 
 /// Connections per store (per replica).
@@ -51,6 +52,49 @@ const LIST_TOKENS: &str = "SELECT t.id, t.email, t.created_at, t.last_used_at, t
     COALESCE(u.count, 0)
     FROM tokens t LEFT JOIN usage u ON u.token_id = t.id AND u.day = $1
     ORDER BY t.created_at, t.id";
+
+/// The class (first key) of the advisory locks serialising remembers of one token (`"mscw"`), so
+/// two at once cannot both pass the per-token bound.
+const REMEMBER_LOCK_CLASS: i32 = 0x6d73_6377;
+
+/// Stores a remembered entry unless the token has `$9` other entries: a row comes back only when
+/// it was stored.
+const REMEMBER: &str = "INSERT INTO remembered
+    (token_id, name, image, digest, remembered_at, inventory, findings, generation)
+    SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::BIGINT, $6::BYTEA, $7::BYTEA, $8::TEXT
+    WHERE (SELECT COUNT(*) FROM remembered WHERE token_id = $1::TEXT AND name <> $2::TEXT) < $9::BIGINT
+    ON CONFLICT (token_id, name) DO UPDATE SET image = excluded.image, digest = excluded.digest,
+        remembered_at = excluded.remembered_at, inventory = excluded.inventory, findings = excluded.findings,
+        generation = excluded.generation, evaluated_at = NULL, lease_owner = NULL, lease_until = NULL
+    RETURNING 1";
+
+/// Claims the first entry not of generation `$1` and not leased at `$3`, for `$2` until
+/// `$3 + $4`; `SKIP LOCKED`: a replica never waits on, nor takes, a row another is claiming.
+const CLAIM: &str = "UPDATE remembered r SET lease_owner = $2::TEXT, lease_until = $3::BIGINT + $4::BIGINT
+    FROM (SELECT token_id, name FROM remembered
+        WHERE generation IS DISTINCT FROM $1::TEXT AND (lease_until IS NULL OR lease_until < $3::BIGINT)
+        ORDER BY token_id, name LIMIT 1 FOR UPDATE SKIP LOCKED) c
+    WHERE r.token_id = c.token_id AND r.name = c.name
+    RETURNING r.token_id, r.name, r.image, r.digest, r.remembered_at, r.inventory, r.findings, r.generation";
+
+const FINISH: &str = "UPDATE remembered SET findings = $5, generation = $4, evaluated_at = $6,
+    lease_owner = NULL, lease_until = NULL
+    WHERE token_id = $1 AND name = $2 AND lease_owner = $3";
+
+const PROGRESS: &str = "SELECT COUNT(*) FILTER (WHERE generation IS DISTINCT FROM $1::TEXT), COUNT(*) FROM remembered";
+
+fn remembered_from_row(r: &tokio_postgres::Row) -> Result<RememberedRecord, tokio_postgres::Error> {
+    Ok(RememberedRecord {
+        token_id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        image: r.try_get(2)?,
+        digest: r.try_get(3)?,
+        remembered_at: r.try_get(4)?,
+        inventory: r.try_get(5)?,
+        findings: r.try_get(6)?,
+        generation: r.try_get(7)?,
+    })
+}
 
 /// The PostgreSQL store (several replicas behind a load balancer), over a pool of 16
 /// connections.
@@ -219,5 +263,57 @@ impl Store for PostgresStore {
         let usage = self.update("DELETE FROM usage WHERE day < $1", &[&before_day]).await?;
         let attempts = self.update("DELETE FROM attempts WHERE win < $1", &[&before_window]).await?;
         Ok(usage + attempts)
+    }
+
+    async fn remember(&self, e: &RememberedRecord, limit: u32) -> Result<RememberDecision, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&REMEMBER_LOCK_CLASS, &e.token_id]).await?;
+        let limit = i64::from(limit);
+        let params: [&(dyn ToSql + Sync); 9] = [
+            &e.token_id,
+            &e.name,
+            &e.image,
+            &e.digest,
+            &e.remembered_at,
+            &e.inventory,
+            &e.findings,
+            &e.generation,
+            &limit,
+        ];
+        let stored = tx.query_opt(REMEMBER, &params).await?;
+        tx.commit().await?;
+        Ok(if stored.is_some() { RememberDecision::Stored } else { RememberDecision::Full })
+    }
+
+    async fn claim_remembered(
+        &self,
+        generation: &str,
+        owner: &str,
+        now: UnixSeconds,
+        lease: i64,
+    ) -> Result<Option<RememberedRecord>, StoreError> {
+        let client = self.client().await?;
+        let row = client.query_opt(CLAIM, &[&generation, &owner, &now, &lease]).await?;
+        Ok(row.as_ref().map(remembered_from_row).transpose()?)
+    }
+
+    async fn finish_remembered(
+        &self,
+        token_id: &str,
+        name: &str,
+        owner: &str,
+        generation: &str,
+        findings: &[u8],
+        now: UnixSeconds,
+    ) -> Result<bool, StoreError> {
+        Ok(self.update(FINISH, &[&token_id, &name, &owner, &generation, &findings, &now]).await? > 0)
+    }
+
+    async fn remembered_progress(&self, generation: &str) -> Result<(u64, u64), StoreError> {
+        let client = self.client().await?;
+        let row = client.query_one(PROGRESS, &[&generation]).await?;
+        let (pending, all): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        Ok((pending.max(0) as u64, all.max(0) as u64))
     }
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension as _, Row, TransactionBehavior, params};
 
 use super::{
-    QuotaDecision, Store, StoreError, TokenRecord, TokenSelector, TokenSummary, UnixSeconds, UtcDay, migrations,
+    QuotaDecision, RememberDecision, RememberedRecord, Store, StoreError, TokenRecord, TokenSelector, TokenSummary,
+    UnixSeconds, UtcDay, migrations,
 };
 
 /// Counts one scan if fewer than `?3` were counted: a row comes back only when it was counted.
@@ -36,6 +37,72 @@ const LIST_TOKENS: &str = "SELECT t.id, t.email, t.created_at, t.last_used_at, t
     COALESCE(u.count, 0)
     FROM tokens t LEFT JOIN usage u ON u.token_id = t.id AND u.day = ?1
     ORDER BY t.created_at, t.id";
+
+/// Stores a remembered entry unless the token has `?9` other entries: a row comes back only when
+/// it was stored. Its findings are of `?8`, the generation it was matched against.
+const REMEMBER: &str = "INSERT INTO remembered
+    (token_id, name, image, digest, remembered_at, inventory, findings, generation)
+    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+    WHERE (SELECT COUNT(*) FROM remembered WHERE token_id = ?1 AND name <> ?2) < ?9
+    ON CONFLICT (token_id, name) DO UPDATE SET image = excluded.image, digest = excluded.digest,
+        remembered_at = excluded.remembered_at, inventory = excluded.inventory, findings = excluded.findings,
+        generation = excluded.generation, evaluated_at = NULL, lease_owner = NULL, lease_until = NULL
+    RETURNING 1";
+
+/// Claims the first entry not of generation `?1` and not leased at `?3`, for `?2` until `?3 + ?4`.
+const CLAIM: &str = "UPDATE remembered SET lease_owner = ?2, lease_until = ?3 + ?4
+    WHERE rowid = (SELECT rowid FROM remembered
+        WHERE generation IS NOT ?1 AND (lease_until IS NULL OR lease_until < ?3)
+        ORDER BY token_id, name LIMIT 1)
+    RETURNING token_id, name, image, digest, remembered_at, inventory, findings, generation";
+
+const FINISH: &str = "UPDATE remembered SET findings = ?5, generation = ?4, evaluated_at = ?6,
+    lease_owner = NULL, lease_until = NULL
+    WHERE token_id = ?1 AND name = ?2 AND lease_owner = ?3";
+
+fn remembered_from_row(r: &Row<'_>) -> rusqlite::Result<RememberedRecord> {
+    Ok(RememberedRecord {
+        token_id: r.get(0)?,
+        name: r.get(1)?,
+        image: r.get(2)?,
+        digest: r.get(3)?,
+        remembered_at: r.get(4)?,
+        inventory: r.get(5)?,
+        findings: r.get(6)?,
+        generation: r.get(7)?,
+    })
+}
+
+fn remember(conn: &mut Connection, e: &RememberedRecord, limit: u32) -> rusqlite::Result<RememberDecision> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let stored: Option<i64> = tx
+        .prepare_cached(REMEMBER)?
+        .query_row(
+            params![
+                e.token_id,
+                e.name,
+                e.image,
+                e.digest,
+                e.remembered_at,
+                e.inventory,
+                e.findings,
+                e.generation,
+                i64::from(limit)
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    tx.commit()?;
+    Ok(if stored.is_some() { RememberDecision::Stored } else { RememberDecision::Full })
+}
+
+fn progress(conn: &Connection, generation: &str) -> rusqlite::Result<(u64, u64)> {
+    conn.query_row(
+        "SELECT COUNT(*) FILTER (WHERE generation IS NOT ?1), COUNT(*) FROM remembered",
+        params![generation],
+        |r| Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, i64>(1)?.max(0) as u64)),
+    )
+}
 
 /// The SQLite store (the default: one process). Cheap to share behind an `Arc`; calls queue on
 /// its one connection.
@@ -253,5 +320,46 @@ impl Store for SqliteStore {
 
     async fn prune(&self, before_day: UtcDay, before_window: i64) -> Result<u64, StoreError> {
         self.run(move |c| prune(c, before_day, before_window)).await
+    }
+
+    async fn remember(&self, entry: &RememberedRecord, limit: u32) -> Result<RememberDecision, StoreError> {
+        let entry = entry.clone();
+        self.run(move |c| remember(c, &entry, limit)).await
+    }
+
+    async fn claim_remembered(
+        &self,
+        generation: &str,
+        owner: &str,
+        now: UnixSeconds,
+        lease: i64,
+    ) -> Result<Option<RememberedRecord>, StoreError> {
+        let (generation, owner) = (generation.to_owned(), owner.to_owned());
+        self.run(move |c| {
+            c.prepare_cached(CLAIM)?.query_row(params![generation, owner, now, lease], remembered_from_row).optional()
+        })
+        .await
+    }
+
+    async fn finish_remembered(
+        &self,
+        token_id: &str,
+        name: &str,
+        owner: &str,
+        generation: &str,
+        findings: &[u8],
+        now: UnixSeconds,
+    ) -> Result<bool, StoreError> {
+        let args = (token_id.to_owned(), name.to_owned(), owner.to_owned(), generation.to_owned(), findings.to_vec());
+        self.run(move |c| {
+            let (token_id, name, owner, generation, findings) = &args;
+            Ok(c.prepare_cached(FINISH)?.execute(params![token_id, name, owner, generation, findings, now])? > 0)
+        })
+        .await
+    }
+
+    async fn remembered_progress(&self, generation: &str) -> Result<(u64, u64), StoreError> {
+        let generation = generation.to_owned();
+        self.run(move |c| progress(c, &generation)).await
     }
 }

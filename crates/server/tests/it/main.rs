@@ -14,3 +14,4 @@
 
 mod api;
 mod store;
+mod watch;
