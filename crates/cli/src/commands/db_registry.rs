@@ -284,6 +284,8 @@ pub(crate) fn update(global: &Global, db: &Path, source: &str, args: &RegistryAr
             layer.size
         ),
     );
+    // remembered images are re-evaluated after every update that changed the database
+    super::watch::after_update(global, db);
     Ok(Outcome::Success)
 }
 
