@@ -347,7 +347,7 @@ impl Format {
     }
 
     /// Runs this format's parser over the file of `size` bytes `content` streams: as it streams
-    /// for a [`Parser::Reader`] format, read whole first for the others.
+    /// for a format whose parser reads a stream (package-lock), read whole first for the others.
     pub fn parse_reader(&self, path: &str, size: u64, content: &mut dyn Read) -> io::Result<GraphResult> {
         if let Parser::Reader(parse) = self.parser {
             return Ok(parse(content));
