@@ -81,6 +81,18 @@ impl SeverityCounts {
         }
     }
 
+    /// The non-zero counts, most severe first, as words: `1 critical, 2 high` (empty when there
+    /// are none). One spelling for every line that summarises findings (`watch`, webhooks).
+    pub fn breakdown(&self) -> String {
+        Severity::ALL
+            .into_iter()
+            .rev()
+            .filter(|s| self.of(*s) > 0)
+            .map(|s| format!("{} {s}", self.of(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// How many are at or above `threshold` (what a pipeline alerts on).
     pub fn at_or_above(&self, threshold: Severity) -> usize {
         Severity::ALL.into_iter().filter(|s| *s >= threshold).map(|s| self.of(s)).sum()
@@ -403,5 +415,17 @@ impl Report {
             dependencies: Vec::new(),
         };
         ScanResult { run, inventory, coverage: self.coverage, findings }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breakdown_lists_the_non_zero_counts_most_severe_first() {
+        let c = SeverityCounts { total: 4, critical: 1, low: 2, unknown: 1, ..SeverityCounts::default() };
+        assert_eq!(c.breakdown(), "1 critical, 2 low, 1 unknown");
+        assert_eq!(SeverityCounts::default().breakdown(), "");
     }
 }

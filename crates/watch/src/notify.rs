@@ -168,20 +168,8 @@ pub fn notification(outcome: &EntryOutcome, webhook: &Webhook, now: &str) -> Opt
 
 /// `3 new findings in NAME (IMAGE): 1 critical, 2 high`, on one line.
 fn summary(name: &str, image: &str, c: &SeverityCounts) -> String {
-    let parts: Vec<String> = [
-        ("critical", c.critical),
-        ("high", c.high),
-        ("medium", c.medium),
-        ("low", c.low),
-        ("negligible", c.negligible),
-        ("unknown", c.unknown),
-    ]
-    .iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(s, n)| format!("{n} {s}"))
-    .collect();
     let noun = if c.total == 1 { "finding" } else { "findings" };
-    one_line(&format!("{} new {noun} in {name} ({image}): {}", c.total, parts.join(", ")))
+    one_line(&format!("{} new {noun} in {name} ({image}): {}", c.total, c.breakdown()))
 }
 
 /// The bytes POSTed for `n` in `format`.

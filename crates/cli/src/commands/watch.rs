@@ -389,19 +389,7 @@ pub(crate) fn after_update(global: &Global, db_file: &Path) {
 
 fn outcome_line(o: &EntryOutcome) -> String {
     let c = &o.new_summary;
-    let by_severity = [
-        ("critical", c.critical),
-        ("high", c.high),
-        ("medium", c.medium),
-        ("low", c.low),
-        ("negligible", c.negligible),
-        ("unknown", c.unknown),
-    ]
-    .iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(s, n)| format!("{n} {s}"))
-    .collect::<Vec<_>>()
-    .join(", ");
+    let by_severity = c.breakdown();
     format!(
         "{} ({}): {} new{}, {} fixed, {} findings\n",
         o.name,
