@@ -79,20 +79,10 @@ pub fn is_updateinfo_name(name: &str) -> bool {
 /// True when the first bytes of a file are an uncompressed updateinfo document (an XML
 /// declaration, comments, then `<updates`).
 pub fn looks_like_updateinfo(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(1024)];
-    let text = String::from_utf8_lossy(head);
-    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix("<?") {
-            let Some(end) = after.find("?>") else { return false };
-            rest = after[end + 2..].trim_start();
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            let Some(end) = after.find("-->") else { return false };
-            rest = after[end + 3..].trim_start();
-        } else {
-            return rest.starts_with("<updates>") || rest.starts_with("<updates ") || rest.starts_with("<updates\n");
-        }
-    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(1024)]);
+    xml::after_prolog(&text).is_some_and(|rest| {
+        rest.starts_with("<updates>") || rest.starts_with("<updates ") || rest.starts_with("<updates\n")
+    })
 }
 
 /// Imports one `updateinfo.xml` or `updateinfo.xml.gz` held in memory.

@@ -141,22 +141,10 @@ pub(crate) struct Document {
 /// True when the first bytes of a file are an OVAL definitions document (an XML declaration,
 /// comments, then `<oval_definitions` with or without a prefix).
 pub fn looks_like_oval(head: &[u8]) -> bool {
-    let head = &head[..head.len().min(2048)];
-    let text = String::from_utf8_lossy(head);
-    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix("<?") {
-            let Some(end) = after.find("?>") else { return false };
-            rest = after[end + 2..].trim_start();
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            let Some(end) = after.find("-->") else { return false };
-            rest = after[end + 3..].trim_start();
-        } else {
-            let Some(tag) = rest.strip_prefix('<') else { return false };
-            let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
-            return name.rsplit(':').next() == Some("oval_definitions");
-        }
-    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(2048)]);
+    let Some(tag) = xml::after_prolog(&text).and_then(|rest| rest.strip_prefix('<')) else { return false };
+    let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();
+    name.rsplit(':').next() == Some("oval_definitions")
 }
 
 /// The text being captured.

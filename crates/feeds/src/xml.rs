@@ -183,6 +183,22 @@ fn check_root(e: &BytesStart<'_>, shape: &Shape) -> Result<(), String> {
     Err(format!("the root element is <{name}>, not <{}>: not {}", shape.root, shape.what))
 }
 
+/// The text from a document's first element on: past a byte-order mark, the XML declaration,
+/// processing instructions, comments and the whitespace between them. `None` when one of them is
+/// not closed within `text` (the start of a file, for format detection).
+pub(crate) fn after_prolog(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = after[after.find("?>")? + 2..].trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after[after.find("-->")? + 3..].trim_start();
+        } else {
+            return Some(rest);
+        }
+    }
+}
+
 /// A value usable as an id, a package name or a version: not empty, at most [`MAX_ID`] bytes, no
 /// whitespace or control characters.
 pub(crate) fn token(s: &str) -> bool {
