@@ -13,7 +13,7 @@ use microscanner_model::{
 };
 use microscanner_version::osv::{Affectedness, Verdict};
 use microscanner_version::{VersionScheme, pep440};
-use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState, FixStatus};
+use microscanner_vulndb::{AdvisoryBrief, FixState as DbFixState, FixStatus};
 
 use crate::coverage::CoverageBuilder;
 use crate::group::{self, Matched};
@@ -55,12 +55,13 @@ struct Matches {
     bad_versions: Vec<(usize, String)>,
 }
 
-/// Matches every package of `inventory` ([`crate::match_inventory`]) in one pass with one
-/// connection and one memo: nothing is held per package but its findings, so the match of a
-/// lockfile of a million entries costs what its distinct names cost in the memo.
-pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
+/// Matches every package of `inventory` ([`crate::Matcher::match_inventory`]) in one pass with
+/// one connection and `memo` (kept by the caller across inventories): nothing is held per package
+/// but its findings, so the match of a lockfile of a million entries costs what its distinct
+/// names cost in the memo.
+pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
+    let db = memo.db();
     let mut coverage = CoverageBuilder::new(inventory);
-    let mut memo = Memo::new(db);
     let mut matches = Matches::default();
     for (index, package) in inventory.packages.iter().enumerate() {
         let key = match lookup_key(package, inventory.os.as_ref()) {
@@ -74,7 +75,7 @@ pub(crate) fn run(db: &Database, inventory: &Inventory) -> Result<MatchOutput, M
             continue;
         }
         coverage.looked_up();
-        if let Some(evaluated) = evaluated(&mut memo, package.kind, &key)? {
+        if let Some(evaluated) = evaluated(memo, package.kind, &key)? {
             matches.add(index, &key, package, &evaluated);
         }
     }

@@ -1,6 +1,6 @@
 //! Matches an [`Inventory`] against the vulnerability database.
 //!
-//! [`match_inventory`] is the whole API: every package is looked up by (ecosystem, name) in the
+//! [`match_inventory`] (or a [`Matcher`], for many inventories) is the whole API: every package is looked up by (ecosystem, name) in the
 //! [`Database`], each affected entry is evaluated with the ecosystem's version scheme
 //! ([`microscanner_version::osv::is_affected`]), and the advisories that match one package are
 //! merged by their aliases into one [`Finding`] per vulnerability, carrying every id, rating and
@@ -26,7 +26,7 @@
 //!   package: title, description, URLs, references, CWEs, dates, KEV and EPSS of the group's
 //!   CVEs, fix state (a distro's `wont-fix`, `postponed`, `end-of-life`... when no fixed version
 //!   exists); each package matched under the key makes it a finding.
-//! * `memo` (private): every database read of one match, decoded once.
+//! * `memo` (private): every database read of one [`Matcher`], decoded once.
 //!
 //! Speed: each (ecosystem, name) is read once, each advisory once, and each distinct
 //! (ecosystem, name, version) is evaluated once, whatever the number of packages sharing it.
@@ -80,11 +80,41 @@ impl MatchError {
     }
 }
 
-/// Matches every package of `inventory` against `db`.
+/// Matches every package of `inventory` against `db` (a [`Matcher`] for one inventory).
 ///
 /// # Errors
 /// [`MatchError::Database`] when the database cannot be read. Anything wrong with one package or
 /// one advisory (an unparsable version, a malformed range) is a diagnostic instead.
 pub fn match_inventory(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    evaluate::run(db, inventory)
+    Matcher::new(db).match_inventory(inventory)
+}
+
+/// Matches inventories against one database, one after another, keeping what it read and
+/// evaluated: a package, an advisory or an (ecosystem, name, version) that several inventories
+/// share is read and evaluated once. Re-evaluating many remembered inventories (`watch`, the
+/// service after a reload) matches images built on the same bases, which share most of their
+/// packages.
+///
+/// Each result is exactly [`match_inventory`]'s for that inventory alone (the memo holds only
+/// what the database says, never anything of an inventory). Memory grows with what the
+/// inventories matched have in the database (bounded by the database) plus their distinct
+/// versions of those names, so a matcher lives for one pass over a set of inventories, then is
+/// dropped. Not `Send`: one per thread, each with its own connection.
+pub struct Matcher<'db> {
+    memo: memo::Memo<'db>,
+}
+
+impl<'db> Matcher<'db> {
+    /// A matcher reading `db`, with nothing read yet.
+    pub fn new(db: &'db Database) -> Self {
+        Self { memo: memo::Memo::new(db) }
+    }
+
+    /// Matches every package of `inventory` ([`match_inventory`]).
+    ///
+    /// # Errors
+    /// As [`match_inventory`].
+    pub fn match_inventory(&mut self, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
+        evaluate::run(&mut self.memo, inventory)
+    }
 }

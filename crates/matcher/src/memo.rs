@@ -1,5 +1,7 @@
 //! Memoised database reads: many packages share a (ecosystem, name) key (Debian binaries of one
-//! source) and many findings share advisories, so each is read and decoded once per match.
+//! source) and many findings share advisories, so each is read and decoded once per
+//! [`Matcher`](crate::Matcher): once per match, or once for all the inventories one matcher
+//! matches.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -162,8 +164,8 @@ impl PackageData {
 /// duplicates), while the names an image can bring are unbounded.
 const ABSENT_MEMO_BOUND: usize = 65_536;
 
-/// The memo of one match: every database read, decoded, kept for the packages and findings that
-/// share it.
+/// The memo of one [`Matcher`](crate::Matcher): every database read, decoded, kept for the
+/// packages and findings (of every inventory it matches) that share it.
 pub(crate) struct Memo<'db> {
     db: &'db Database,
     /// By ecosystem, then name. Names are compact (most are stored inline), and every name the
@@ -193,6 +195,11 @@ impl<'db> Memo<'db> {
             kev: HashMap::new(),
             epss: HashMap::new(),
         }
+    }
+
+    /// The database read.
+    pub(crate) fn db(&self) -> &'db Database {
+        self.db
     }
 
     /// The affected entries (and, with `statuses`, the fix states) of a package.

@@ -124,11 +124,15 @@ impl Client {
         check(response).map(drop)
     }
 
-    /// Sends an inventory document (JSON bytes) with `token`; the server's report.
-    pub fn scan(&self, token: &str, inventory_json: Vec<u8>) -> Result<Report, ClientError> {
-        let response = self
-            .http
-            .post(self.url("/api/v1/scan"))
+    /// Sends an inventory document (JSON bytes) with `token`; the server's report. With
+    /// `remember`, the server also keeps the inventory under that name for the token and
+    /// re-evaluates it after each database reload (`?remember=NAME`, docs/watch.md).
+    pub fn scan(&self, token: &str, inventory_json: Vec<u8>, remember: Option<&str>) -> Result<Report, ClientError> {
+        let mut request = self.http.post(self.url("/api/v1/scan"));
+        if let Some(name) = remember {
+            request = request.query(&[("remember", name)]);
+        }
+        let response = request
             .bearer_auth(token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(inventory_json)

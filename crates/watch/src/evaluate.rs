@@ -2,15 +2,17 @@
 //! with its last result.
 
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
+use microscanner_matcher::Matcher;
 use microscanner_model::{Finding, Inventory, SeverityCounts};
 use microscanner_report::diff::diff_findings;
 use microscanner_vulndb::Database;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::WatchError;
-use crate::store::WatchStore;
+use crate::store::{Remembered, StoredDocuments, WatchStore};
 
 /// What one remembered entry's re-evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,46 +49,114 @@ pub fn evaluate(db: &Database, name: &str, inventory: &Inventory) -> Result<Vec<
 /// of a run (inventories and findings of one chunk) while keeping every core busy.
 const CHUNK: usize = 64;
 
+/// One entry handed to a worker: its place in the chunk, its row and its stored documents.
+type Job = (usize, Remembered, StoredDocuments);
+
+/// What a worker made of a [`Job`]: its place, then the outcome and the current findings when
+/// they differ from the last result (`None`: the stored result stands).
+type Done = (usize, Reevaluated);
+
+/// One entry's outcome and its current findings unless they are the last result's.
+type Reevaluated = Result<(EntryOutcome, Option<Vec<Finding>>), WatchError>;
+
 /// Re-evaluates every entry of `store` against the database at `db_path` at `now`: each
 /// inventory is matched again, compared with its last result by [`diff_findings`] (the diff's
-/// finding identity), and the new result stored as the last one. The matching runs on every core,
-/// one database connection per thread (entries are independent); reads and writes of the store
-/// stay on the calling thread. Returns one outcome per entry, by name.
+/// finding identity), and the new result stored as the last one. Returns one outcome per entry,
+/// by name.
+///
+/// The store's connection stays on the calling thread, which reads the entries a chunk at a
+/// time and writes their results. One worker per core decodes, matches and compares, each with
+/// its own database connection and one [`Matcher`] for the whole run: remembered images share
+/// base layers, so what one entry read and evaluated (a package's affected rows, an advisory, a
+/// version's verdict) serves the next ones. Each result is still exactly that entry's own match.
 pub fn run(store: &WatchStore, db_path: &Path, now: &str) -> Result<Vec<EntryOutcome>, WatchError> {
     let built_at = Database::open(db_path)?.metadata()?.built_at;
     let built_at = Some(built_at.as_str()).filter(|b| !b.is_empty());
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(16);
+    let (jobs, job_queue) = mpsc::sync_channel::<Job>(CHUNK);
+    let job_queue = Mutex::new(job_queue);
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel::<Done>();
+        for _ in 0..workers {
+            let (job_queue, done) = (&job_queue, done.clone());
+            scope.spawn(move || worker(db_path, job_queue, &done));
+        }
+        drop(done);
+        let result = feed(store, &jobs, &finished, built_at, now);
+        // closing the queue ends the workers (the scope joins them)
+        drop(jobs);
+        result
+    })
+}
+
+/// The calling thread's side of [`run`]: hands out each chunk's entries, then stores their
+/// results in order.
+fn feed(
+    store: &WatchStore,
+    jobs: &SyncSender<Job>,
+    finished: &Receiver<Done>,
+    built_at: Option<&str>,
+    now: &str,
+) -> Result<Vec<EntryOutcome>, WatchError> {
     let mut outcomes = Vec::new();
     for names in store.names()?.chunks(CHUNK) {
-        let mut loaded = Vec::new();
+        let mut sent = 0;
         for name in names {
             // forgotten meanwhile: skipped
             if let Some(entry) = store.get(name)? {
-                let (inventory, last) = store.documents(name)?;
-                loaded.push((entry, inventory, last));
+                let documents = store.stored_documents(name)?;
+                jobs.send((sent, entry, documents))
+                    .map_err(|_| WatchError::Open("the matching threads stopped".into()))?;
+                sent += 1;
             }
         }
-        let evaluated: Vec<Result<Vec<Finding>, WatchError>> = loaded
-            .par_iter()
-            .map_init(
-                || Database::open(db_path),
-                |db, (entry, inventory, _)| match db {
-                    Ok(db) => evaluate(db, &entry.name, inventory),
-                    Err(e) => Err(WatchError::Open(e.to_string())),
-                },
-            )
-            .collect();
-        for ((entry, _, last), current) in loaded.iter().zip(evaluated) {
-            let current = current?;
-            let outcome = outcome(&entry.name, &entry.image, entry.digest.as_deref(), last, &current);
-            // nothing new, fixed or changed: the stored result stands for this one (and is not
-            // written again, the most of a re-evaluation's time after matching)
-            let same =
-                outcome.new.is_empty() && outcome.fixed == 0 && outcome.changed == 0 && last.len() == current.len();
-            store.record_evaluation(&entry.name, (!same).then_some(current.as_slice()), built_at, now)?;
+        let mut chunk: Vec<Option<Reevaluated>> = (0..sent).map(|_| None).collect();
+        for _ in 0..sent {
+            let (i, result) = finished.recv().map_err(|_| WatchError::Open("the matching threads stopped".into()))?;
+            if let Some(slot) = chunk.get_mut(i) {
+                *slot = Some(result);
+            }
+        }
+        for result in chunk.into_iter().flatten() {
+            let (outcome, current) = result?;
+            store.record_evaluation(&outcome.name, current.as_deref(), built_at, now)?;
             outcomes.push(outcome);
         }
     }
     Ok(outcomes)
+}
+
+/// One matching thread of [`run`]: takes entries until the queue closes, and answers each (with
+/// the error, for every one, when its database connection cannot be opened).
+fn worker(db_path: &Path, jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>) {
+    let db = Database::open(db_path).map_err(|e| e.to_string());
+    let mut matcher = db.as_ref().ok().map(Matcher::new);
+    // the lock is held only to take one job
+    while let Ok((index, entry, documents)) = jobs.lock().map_err(drop).and_then(|queue| queue.recv().map_err(drop)) {
+        let result = match (&mut matcher, &db) {
+            (Some(matcher), _) => reevaluate(matcher, &entry, &documents),
+            (None, Err(e)) => Err(WatchError::Open(e.clone())),
+            (None, Ok(_)) => Err(WatchError::Open("no matcher".into())),
+        };
+        if done.send((index, result)).is_err() {
+            return;
+        }
+    }
+}
+
+/// One entry matched again: its outcome against its last result, and the current findings
+/// unless they are the last result's.
+fn reevaluate(matcher: &mut Matcher<'_>, entry: &Remembered, documents: &StoredDocuments) -> Reevaluated {
+    let (inventory, last) = documents.decode()?;
+    let current = matcher
+        .match_inventory(&inventory)
+        .map(|m| m.findings)
+        .map_err(|source| WatchError::Match { name: entry.name.clone(), source })?;
+    let outcome = outcome(&entry.name, &entry.image, entry.digest.as_deref(), &last, &current);
+    // nothing new, fixed or changed: the stored result stands for this one (and is not written
+    // again, the most of a re-evaluation's time after matching)
+    let same = outcome.new.is_empty() && outcome.fixed == 0 && outcome.changed == 0 && last.len() == current.len();
+    Ok((outcome, (!same).then_some(current)))
 }
 
 /// The outcome of the entry `name` (of `image`, `digest`) whose last result was `last` and

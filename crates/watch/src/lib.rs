@@ -19,8 +19,8 @@ pub mod store;
 
 pub use evaluate::{EntryOutcome, evaluate, outcome, run};
 pub use store::{
-    Delivery, DeliveryState, NewEntry, Remembered, WatchStore, Webhook, WebhookFormat, compact, decode_document,
-    encode_document, validate_name,
+    Delivery, DeliveryState, NewEntry, Remembered, StoredDocuments, WatchStore, Webhook, WebhookFormat, compact,
+    decode_document, encode_document, validate_name,
 };
 
 /// Why a watch operation failed.

@@ -319,6 +319,13 @@ impl WatchStore {
 
     /// The inventory and last findings of `name`.
     pub fn documents(&self, name: &str) -> Result<(Inventory, Vec<Finding>), WatchError> {
+        self.stored_documents(name)?.decode()
+    }
+
+    /// The inventory and last findings of `name` as stored, not yet decoded: read here, decoded
+    /// by [`StoredDocuments::decode`] wherever convenient (a re-evaluation decodes on its worker
+    /// threads while this connection reads the next entries).
+    pub fn stored_documents(&self, name: &str) -> Result<StoredDocuments, WatchError> {
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
             .query_row("SELECT inventory, findings FROM remembered WHERE name = ?1", [name], |r| {
@@ -327,7 +334,7 @@ impl WatchStore {
             .optional()
             .map_err(self.err())?;
         let (inventory, findings) = row.ok_or_else(|| WatchError::NotFound(name.to_owned()))?;
-        Ok((self.decode(name, "inventory", &inventory)?, self.decode(name, "findings", &findings)?))
+        Ok(StoredDocuments { path: self.path.display().to_string(), name: name.to_owned(), inventory, findings })
     }
 
     /// Forgets `name`; false when nothing was remembered under it.
@@ -381,17 +388,37 @@ impl WatchStore {
         encode_document(value).map_err(|e| self.corrupt(name, field, e))
     }
 
-    fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        name: &str,
-        field: &'static str,
-        blob: &[u8],
-    ) -> Result<T, WatchError> {
-        decode_document(blob).map_err(|e| self.corrupt(name, field, e))
-    }
-
     fn corrupt(&self, name: &str, field: &'static str, message: String) -> WatchError {
         WatchError::Corrupt { path: self.path.display().to_string(), name: name.to_owned(), field, message }
+    }
+}
+
+/// One entry's inventory and last findings as stored ([`encode_document`]'s form), with what a
+/// decoding error names.
+#[derive(Debug, Clone)]
+pub struct StoredDocuments {
+    path: String,
+    name: String,
+    inventory: Vec<u8>,
+    findings: Vec<u8>,
+}
+
+impl StoredDocuments {
+    /// The inventory and the last findings, decoded; a damaged document is
+    /// [`WatchError::Corrupt`], naming the store, the entry and the field.
+    pub fn decode(&self) -> Result<(Inventory, Vec<Finding>), WatchError> {
+        let corrupt = |field: &'static str| {
+            move |message: String| WatchError::Corrupt {
+                path: self.path.clone(),
+                name: self.name.clone(),
+                field,
+                message,
+            }
+        };
+        Ok((
+            decode_document(&self.inventory).map_err(corrupt("inventory"))?,
+            decode_document(&self.findings).map_err(corrupt("findings"))?,
+        ))
     }
 }
 

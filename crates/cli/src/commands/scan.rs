@@ -243,6 +243,11 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
         );
     }
     let remote = token.is_some();
+    anyhow::ensure!(
+        !remote || args.watch.webhook.is_none(),
+        "--webhook is for images remembered here; with --token the server remembers the image and \
+         notifies its operator's webhook (serve --watch-webhook)"
+    );
     let reports = if args.dry_run {
         return dry_run(args, global);
     } else if let Some(token) = token {
@@ -250,8 +255,14 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     } else {
         local_reports(global, args, &policy, &created_at, started)?
     };
-    if let Some(report) = reports.first() {
-        super::watch::remember(global, &args.watch, report, remote)?;
+    // with a token the server remembers the inventory (sent with it above) and re-evaluates it
+    match (&args.watch.remember, reports.first()) {
+        (Some(name), Some(_)) if remote => super::watch::note(
+            global,
+            &format!("the server remembered the image as {name:?}: it re-evaluates it after each database reload"),
+        ),
+        (_, Some(report)) => super::watch::remember(global, &args.watch, report)?,
+        _ => {}
     }
     for report in &reports {
         warn_all(&report.diagnostics);
@@ -368,7 +379,7 @@ fn remote_reports(
                 &inventory_meta(),
             ))
             .context("serialising the inventory")?;
-            let report = client.scan(&token.reveal(), bytes)?;
+            let report = client.scan(&token.reveal(), bytes, args.watch.remember.as_deref())?;
             Ok(apply_local_policy(report, policy, started.elapsed().as_secs_f64()))
         })
         .collect()

@@ -187,10 +187,10 @@ fn open_store(create: bool) -> anyhow::Result<Option<WatchStore>> {
     Ok(WatchStore::open(&path, create)?)
 }
 
-/// `scan --remember NAME`: stores `report`'s inventory and findings. A local scan's findings are
-/// matched again from the inventory, before any policy, exactly as `watch run` will match them;
-/// a remote scan's are the server's (every finding: the server applies no filter).
-pub(crate) fn remember(global: &Global, args: &RememberArgs, report: &Report, remote: bool) -> anyhow::Result<()> {
+/// `scan --remember NAME` without a token: stores `report`'s inventory and its findings, matched
+/// again from the inventory before any policy, exactly as `watch run` will match them. (With a
+/// token the server remembers the inventory: `Client::scan`.)
+pub(crate) fn remember(global: &Global, args: &RememberArgs, report: &Report) -> anyhow::Result<()> {
     let Some(name) = &args.remember else {
         return Ok(());
     };
@@ -198,13 +198,9 @@ pub(crate) fn remember(global: &Global, args: &RememberArgs, report: &Report, re
     let mut inventory = scan.inventory;
     inventory.diagnostics.clear();
     let database_built_at = scan.run.database.as_ref().map(|d| d.built_at.clone());
-    let findings = if remote {
-        scan.findings.into_iter().map(|f| Finding { suppression: None, in_baseline: false, ..f }).collect()
-    } else {
-        let db_file = db_path(global)?;
-        let db = Database::open(&db_file).with_context(|| format!("opening {}", db_file.display()))?;
-        microscanner_watch::evaluate(&db, name, &inventory)?
-    };
+    let db_file = db_path(global)?;
+    let db = Database::open(&db_file).with_context(|| format!("opening {}", db_file.display()))?;
+    let findings = microscanner_watch::evaluate(&db, name, &inventory)?;
     let webhook =
         args.webhook.clone().map(|url| Webhook { url, format: args.webhook_format, notify_on: args.notify_on });
     let store = open_store(true)?.context("creating the watch store")?;
@@ -441,7 +437,7 @@ fn render_json(outcomes: &[EntryOutcome]) -> anyhow::Result<Vec<u8>> {
 
 /// A one-line note on stderr unless `--quiet` (escaped: it may carry an image's name).
 #[allow(clippy::print_stderr)] // the binary owns stderr
-fn note(global: &Global, message: &str) {
+pub(crate) fn note(global: &Global, message: &str) {
     if !global.quiet {
         eprintln!("{}", escape_controls(message));
     }

@@ -156,6 +156,23 @@ fn register_mail_scan_gives_the_local_findings() {
         .output()
         .unwrap();
     assert!(remote.status.success(), "remote scan: {}", stderr(&remote));
+    // remembered through the token: the server keeps it for that token, and the client's own
+    // watch store stays empty (a webhook of its own is refused: the server's operator notifies)
+    let data = tempfile::tempdir().unwrap();
+    let remembered = microscanner()
+        .env("MICROSCANNER_DATA_DIR", data.path())
+        .args(["scan", &image, "--format", "json", "--fail-on", "none", "--token", &token, "--remember", "app-1"])
+        .output()
+        .unwrap();
+    assert!(remembered.status.success(), "remote scan --remember: {}", stderr(&remembered));
+    assert!(stderr(&remembered).contains("the server remembered the image as \"app-1\""), "{}", stderr(&remembered));
+    assert!(!data.path().join("watch.db").exists(), "a remote --remember keeps nothing locally");
+    let refused = microscanner()
+        .args(["scan", &image, "--token", &token, "--remember", "app-2", "--webhook", "http://127.0.0.1:9/hook"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("--webhook is for images remembered here"), "{}", stderr(&refused));
     let local = microscanner()
         .arg("--db")
         .arg(db())
@@ -191,6 +208,14 @@ fn register_mail_scan_gives_the_local_findings() {
         }
     }
     assert_eq!(seen, 1);
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM remembered")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["app-1"], "the server remembered the image under the token");
     let hash: Vec<u8> = conn.query_row("SELECT secret_hash FROM tokens", [], |r| r.get(0)).unwrap();
     assert_eq!(hash, sha256(secret.as_bytes()), "the stored hash is the secret's SHA-256");
 
@@ -202,7 +227,7 @@ fn register_mail_scan_gives_the_local_findings() {
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(list.contains("dev@example.com"), "{list}");
     assert!(!list.contains(secret));
-    assert!(list.lines().nth(1).unwrap().split_whitespace().any(|w| w == "1"), "one scan today: {list}");
+    assert!(list.lines().nth(1).unwrap().split_whitespace().any(|w| w == "2"), "two scans today: {list}");
 
     // registering again revokes the old token: the scan is refused, exit 1 with the reason
     let out = microscanner()

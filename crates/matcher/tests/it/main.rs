@@ -18,5 +18,6 @@ mod debian_tracker;
 mod distro_oval;
 mod distro_vendors;
 mod languages;
+mod matcher_reuse;
 mod new_ecosystems;
 mod os_packages;
