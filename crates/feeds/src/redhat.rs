@@ -21,7 +21,7 @@
 //! Source rpms (`arch=src`) are skipped: rpm images are matched by binary package name, and the
 //! documents list the binaries too. A component of a module stream (purl qualifier
 //! `rpmmod=nodejs:18:9030020231120082734:rhel9`) goes to the stream's own ecosystem,
-//! `Red Hat:enterprise_linux:9:module:nodejs:18` (see [`module_ecosystem`]), where the matcher
+//! `Red Hat:enterprise_linux:9:module:nodejs:18` (`model::distro::redhat_module_ecosystem`), where the matcher
 //! looks up a package whose rpm `MODULARITYLABEL` names that stream; a package of no stream is
 //! never compared with a modular build, nor the other way round.
 //!
@@ -50,6 +50,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use microscanner_model::Diagnostic;
+use microscanner_model::distro::{module_stream, redhat_module_ecosystem};
 use microscanner_version::VersionScheme;
 use microscanner_vulndb::{
     Advisory, Affected, FixState, FixStatus, Reference, SeverityKind, SeverityRating, cvss_base_score,
@@ -86,24 +87,6 @@ pub fn looks_like_csaf(head: &[u8]) -> bool {
 /// repeat per CVE).
 pub fn looks_like_vex(head: &[u8]) -> bool {
     String::from_utf8_lossy(head).contains("\"csaf_vex\"")
-}
-
-/// The ecosystem of a module stream's builds: `Red Hat:enterprise_linux:9` and `nodejs:18` →
-/// `Red Hat:enterprise_linux:9:module:nodejs:18`. The matcher looks a package up there when its
-/// rpm `MODULARITYLABEL` (`nodejs:18:9030020231120082734:rhel9`) names that stream.
-pub fn module_ecosystem(release: &str, stream: &str) -> String {
-    format!("{release}:module:{stream}")
-}
-
-/// The `name:stream` of a modularity label or an `rpmmod` qualifier
-/// (`nodejs:18:9030020231120082734:rhel9` → `nodejs:18`), if it has both parts.
-pub fn module_stream(label: &str) -> Option<&str> {
-    let mut parts = label.splitn(3, ':');
-    let (name, stream) = (parts.next()?, parts.next()?);
-    if name.is_empty() || stream.is_empty() {
-        return None;
-    }
-    label.get(..name.len() + 1 + stream.len())
 }
 
 #[derive(Deserialize, Default)]
@@ -368,7 +351,7 @@ fn component_of(purl: &str, release: &str) -> Option<Component> {
         return None;
     }
     let ecosystem = match module.as_deref().and_then(module_stream) {
-        Some(stream) => module_ecosystem(release, stream),
+        Some(stream) => redhat_module_ecosystem(release, stream),
         None => release.to_owned(),
     };
     Some(Component { ecosystem, name, version })
@@ -824,14 +807,6 @@ mod tests {
         assert_eq!(component_of("pkg:rpm/redhat/vim?arch=src", r), None);
         assert_eq!(component_of("pkg:oci/redhat/ubi9@sha256:abc", r), None);
         assert_eq!(component_of("pkg:rpm/redhat/a%20b@1-1", r), None, "not a token");
-    }
-
-    #[test]
-    fn module_streams_of_labels() {
-        assert_eq!(module_stream("nodejs:18:9030020231120082734:rhel9"), Some("nodejs:18"));
-        assert_eq!(module_stream("firefox:flatpak"), Some("firefox:flatpak"));
-        assert_eq!(module_stream("nodejs"), None);
-        assert_eq!(module_stream(":18:x"), None);
     }
 
     #[test]

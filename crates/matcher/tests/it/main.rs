@@ -20,3 +20,4 @@ mod distro_vendors;
 mod languages;
 mod new_ecosystems;
 mod os_packages;
+mod redhat_vex;
