@@ -83,6 +83,7 @@ pub fn is_candidate(path: &Path) -> bool {
         || amazon::is_updateinfo_name(&name)
         || oracle::is_elsa_name(&name)
         || mariner::is_mariner_name(&name)
+        || redhat::is_archive_name(&name)
 }
 
 /// Which vendor's OVAL a document is, from its name and first bytes: `None` for OVAL of another
@@ -124,6 +125,10 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
     }
     if photon::release_of_name(&lower).is_some() {
         return photon::parse(bytes, location).map(|i| Some((Format::PhotonCve, i)));
+    }
+    if redhat::is_archive_name(&lower) {
+        let open = || Ok(std::io::Cursor::new(bytes));
+        return redhat::import_archive(open, location, None).map(|i| Some((Format::RedHatVex, i)));
     }
     let head = &bytes[..bytes.len().min(HEAD as usize)];
     if redhat::looks_like_csaf(head) {
@@ -182,6 +187,10 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
         return photon::parse(&bytes, location).map(|i| Some((Format::PhotonCve, i)));
+    }
+    if redhat::is_archive_name(&lower) {
+        let open = || std::fs::File::open(path).map_err(io);
+        return redhat::import_archive(open, location, Some(sink)).map(|i| Some((Format::RedHatVex, i)));
     }
     if redhat::looks_like_csaf(&head) {
         // read whole, bounded: one document is one CVE

@@ -48,6 +48,7 @@
 //! vectors (`scores`) as Red Hat's CVSS for that ecosystem.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
 
 use microscanner_model::Diagnostic;
 use microscanner_model::distro::{module_stream, redhat_module_ecosystem};
@@ -60,7 +61,7 @@ use serde_json::Value;
 
 use crate::loose::{Loose, Many, Shape};
 use crate::xml::token;
-use crate::{FeedError, Import, MAX_IDS, bound_advisory, introduced_zero_range, newest};
+use crate::{FeedError, Import, MAX_IDS, Out, Sink, bound_advisory, introduced_zero_range, newest};
 
 /// Source name of the advisories.
 pub const SOURCE: &str = "redhat-vex";
@@ -476,6 +477,81 @@ pub fn parse(bytes: &[u8], location: &str) -> Result<Import, FeedError> {
         import.diagnostics.push(Diagnostic::info(location, "no CVE of a RHEL release"));
     }
     Ok(import)
+}
+
+/// One member of the archive as the tar reader gives it.
+type Member<'a, R> = tar::Entry<'a, zstd::Decoder<'static, std::io::BufReader<R>>>;
+
+/// Most members one archive may hold (Red Hat's holds a few hundred thousand documents).
+const MAX_MEMBERS: u64 = 10_000_000;
+
+/// True when a file name is Red Hat's VEX archive (`csaf_vex_2025-12-06.tar.zst`).
+pub fn is_archive_name(lower_name: &str) -> bool {
+    lower_name.ends_with(".tar.zst")
+}
+
+/// Imports Red Hat's archive of every VEX document (`csaf_vex_<date>.tar.zst`, the name
+/// `archive_latest.txt` gives), streaming: the archive is read twice, first whole to check that it
+/// decompresses and every member fits the bounds (records handed to the sink cannot be taken back,
+/// and a damaged download must not be imported in part), then member by member, each `.json`
+/// member parsed as one document ([`parse`]) and its records handed to `sink` in chunks. `open`
+/// gives the archive's bytes from the start, once per pass. A member over [`MAX_DOCUMENT`] or a
+/// document that does not parse is a diagnostic naming it; the rest is imported.
+///
+/// # Errors
+/// [`FeedError::Malformed`] when the archive is not zstd, not tar, truncated, or holds more than
+/// ten million members.
+pub fn import_archive<R: Read>(
+    mut open: impl FnMut() -> Result<R, FeedError>,
+    location: &str,
+    sink: Option<&mut dyn Sink>,
+) -> Result<Import, FeedError> {
+    let bad = |e: &dyn std::fmt::Display| FeedError::malformed(location, format!("not a readable tar.zst: {e}"));
+    let mut check =
+        |entry: &mut tar::Entry<'_, zstd::Decoder<'static, std::io::BufReader<R>>>| -> Result<(), FeedError> {
+            std::io::copy(&mut entry.take(MAX_DOCUMENT + 1), &mut std::io::sink()).map(|_| ()).map_err(|e| bad(&e))
+        };
+    for_each_member(open()?, location, &mut check)?;
+    let mut out = Out::new(sink);
+    out.import.records.complete = true;
+    for_each_member(open()?, location, &mut |entry| {
+        let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+        let loc = format!("{location}!{name}");
+        let mut bytes = Vec::new();
+        entry.take(MAX_DOCUMENT + 1).read_to_end(&mut bytes).map_err(|e| bad(&e))?;
+        match parse(&bytes, &loc) {
+            Ok(import) => out.import.extend(import),
+            Err(e) => out.import.diagnostics.push(Diagnostic::warning(loc, e.to_string())),
+        }
+        out.record_done()
+    })?;
+    let mut import = out.finish();
+    import.records.complete = true;
+    Ok(import)
+}
+
+/// Calls `f` with each `.json` file member of a tar.zst archive, in order.
+fn for_each_member<R: Read>(
+    reader: R,
+    location: &str,
+    f: &mut dyn FnMut(&mut Member<'_, R>) -> Result<(), FeedError>,
+) -> Result<(), FeedError> {
+    let bad = |e: &dyn std::fmt::Display| FeedError::malformed(location, format!("not a readable tar.zst: {e}"));
+    let decoder = zstd::Decoder::new(reader).map_err(|e| bad(&e))?;
+    let mut archive = tar::Archive::new(decoder);
+    let mut members = 0u64;
+    for entry in archive.entries().map_err(|e| bad(&e))? {
+        let mut entry = entry.map_err(|e| bad(&e))?;
+        members += 1;
+        if members > MAX_MEMBERS {
+            return Err(FeedError::malformed(location, format!("more than {MAX_MEMBERS} members")));
+        }
+        let json = entry.path().is_ok_and(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")));
+        if entry.header().entry_type().is_file() && json {
+            f(&mut entry)?;
+        }
+    }
+    Ok(())
 }
 
 /// Why a CSAF document is not one of Red Hat's VEX documents, if it is not.

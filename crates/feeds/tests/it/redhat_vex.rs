@@ -1,6 +1,6 @@
 //! Red Hat's CSAF VEX documents: the real samples (Trivy's `redhat-csaf` test data, the document
 //! of CVE-2024-10041 among them) and the test stanza imported record by record with exact
-//! counts, `db build --from` over their directories, and hostile documents (truncated, oversized,
+//! counts, `db build --from` over their directories and over Red Hat's `.tar.zst` archive of them, and hostile documents (truncated, oversized,
 //! fields of the wrong JSON type) refused or diagnosed in one line naming the file and the field.
 
 use std::path::{Path, PathBuf};
@@ -267,4 +267,53 @@ fn hostile_documents_are_one_line_errors_or_diagnostics_naming_the_field() {
     let suse = br#"{"document":{"category":"csaf_vex","csaf_version":"2.0","publisher":{"namespace":"https://www.suse.com"}},"vulnerabilities":[]}"#;
     let i = redhat::parse(suse, "suse.json").unwrap();
     assert!(i.records.is_empty() && i.diagnostics[0].message.contains("not Red Hat"), "{:?}", i.diagnostics);
+}
+
+/// A `csaf_vex_<date>.tar.zst` as Red Hat publishes it, of `members` (path, bytes).
+fn archive(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, bytes) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, path, bytes.as_slice()).unwrap();
+    }
+    zstd::encode_all(tar.into_inner().unwrap().as_slice(), 3).unwrap()
+}
+
+#[test]
+fn the_vex_archive_is_read_member_by_member_and_a_damaged_one_refused_whole() {
+    let pam = std::fs::read(trivy("happy/csaf-vex/cve-2024-10041.json")).unwrap();
+    let stanza = std::fs::read(microscanner_testkit::redhat_vex_stanza()).unwrap();
+    let bytes = archive(&[
+        ("2024/cve-2024-10041.json", pam.clone()),
+        ("2024/cve-2024-22019.json", stanza),
+        ("2024/cve-2024-1.json", pam[..pam.len() / 2].to_vec()),
+        ("README", b"not a document".to_vec()),
+    ]);
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("csaf_vex_2025-12-06.tar.zst");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut sink = Keep::default();
+    let (format, rest) = detect::import_file("csaf_vex_2025-12-06.tar.zst", &path, &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::RedHatVex);
+    assert_eq!(sink.0 + rest.records.fix_statuses.len(), 8, "pam, and the stanza's 7");
+    let broken: Vec<_> = rest.diagnostics.iter().filter(|d| d.location.ends_with("!2024/cve-2024-1.json")).collect();
+    assert_eq!(broken.len(), 1, "{:?}", rest.diagnostics);
+    // The same, read whole.
+    let (_, whole) = detect::import_bytes("csaf_vex_2025-12-06.tar.zst", &bytes).unwrap().unwrap();
+    assert_eq!(whole.records.fix_statuses.len(), 8);
+    // `db build --from DIR` finds it.
+    let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
+    let target = dir.path().join("vex.db");
+    build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
+    assert_eq!(Database::open(&target).unwrap().affected(RHEL9, "pam").unwrap().len(), 1);
+    // Truncated: refused whole, before anything is handed on.
+    let cut = dir.path().join("csaf_vex_cut.tar.zst");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let mut sink = Keep::default();
+    let e = detect::import_file("csaf_vex_cut.tar.zst", &cut, &mut sink).unwrap_err().to_string();
+    assert!(e.starts_with("csaf_vex_cut.tar.zst: not a readable tar.zst"), "{e}");
+    assert_eq!(sink.0, 0);
 }
