@@ -270,7 +270,7 @@ fn hostile_documents_are_one_line_errors_or_diagnostics_naming_the_field() {
 }
 
 /// A `csaf_vex_<date>.tar.zst` as Red Hat publishes it, of `members` (path, bytes).
-fn archive(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn archive(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     for (path, bytes) in members {
         let mut header = tar::Header::new_gnu();
