@@ -638,7 +638,7 @@ impl<'a> Context<'a> {
     fn states(&self, v: &Vulnerability) -> (BTreeMap<(String, String), State>, usize) {
         let products: &'a Products = self.products;
         let mut per_product: HashMap<&'a str, (&'a Component, State)> = HashMap::new();
-        let mut unversioned = 0usize;
+        let mut unversioned: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
         let mut set = |id: &str, state: Option<State>, per_product: &mut HashMap<&'a str, (&'a Component, State)>| {
             let Some((key, c)) = products.resolved.get_key_value(id) else { return };
             let state = match state {
@@ -646,7 +646,7 @@ impl<'a> Context<'a> {
                 None => match &c.version {
                     Some(v) => State::Fixed(v.clone()),
                     None => {
-                        unversioned += 1;
+                        unversioned.insert(key.as_str());
                         return;
                     }
                 },
@@ -697,7 +697,7 @@ impl<'a> Context<'a> {
             };
             states.insert(key, merged);
         }
-        (states, unversioned)
+        (states, unversioned.len())
     }
 
     /// Red Hat's impact word per (ecosystem, package): the most severe of its products'.
