@@ -237,7 +237,7 @@ fn hostile_documents_are_one_line_errors_or_diagnostics_naming_the_field() {
     let mut doc: serde_json::Value = serde_json::from_slice(&real).unwrap();
     doc["vulnerabilities"][0]["threats"] = "Important".into();
     doc["vulnerabilities"][0]["product_status"] = serde_json::json!(["x"]);
-    doc["vulnerabilities"][0]["remediations"][0]["product_ids"] = 7.into();
+    doc["vulnerabilities"][0]["remediations"][0]["product_ids"] = 7.into(); // not a list: names no product
     let i = redhat::parse(&serde_json::to_vec(&doc).unwrap(), "vex/cve-2024-1.json").unwrap();
     let messages: Vec<&str> = i.diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert!(
@@ -249,7 +249,7 @@ fn hostile_documents_are_one_line_errors_or_diagnostics_naming_the_field() {
         "{messages:?}"
     );
     assert!(i.records.fix_statuses.is_empty(), "the fix named no product");
-    // A cve that is not a token, and a product id list of numbers: skipped, with a diagnostic.
+    // A cve that is not a token: the vulnerability is skipped, with a diagnostic.
     doc["vulnerabilities"][0]["cve"] = "CVE 2024\n10041".into();
     let i = redhat::parse(&serde_json::to_vec(&doc).unwrap(), "x.json").unwrap();
     assert_eq!(i.diagnostics[0].message, "vulnerabilities[0]: no usable cve; skipped");
