@@ -44,7 +44,8 @@ impl Analyzer for RpmAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: packages carry their `MODULARITYLABEL`
+        2
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
@@ -97,7 +98,9 @@ pub fn parse(bytes: &[u8], location: &str) -> (Option<Vec<Package>>, Vec<Diagnos
 }
 
 /// Converts one header into a [`Package`]: the version is `[EPOCH:]VERSION-RELEASE`, the source is
-/// the source rpm's name and version (with the binary's epoch, as rpm records no source epoch).
+/// the source rpm's name and version (with the binary's epoch, as rpm records no source epoch),
+/// and a module stream build keeps its `MODULARITYLABEL` (Red Hat's advisories of module builds
+/// apply only within their stream).
 pub fn to_package(p: RpmPackage, location: &Arc<CompactString>) -> Package {
     let version = p.evr();
     let (source_name, source_version) = match p.source_nvr() {
@@ -115,7 +118,34 @@ pub fn to_package(p: RpmPackage, location: &Arc<CompactString>) -> Package {
         .with_arch(p.arch)
         .with_source_name(source_name)
         .with_source_version(source_version)
+        .with_modularity_label(p.modularity_label)
         .with_licenses(p.license.into_iter().collect())
         .with_shared_location(Arc::clone(location))
         .with_files(p.files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_build_keeps_its_modularity_label() {
+        // nodejs of RHEL 9's nodejs:18 stream, as its header records it
+        let header = RpmPackage {
+            name: "nodejs".into(),
+            epoch: Some(1),
+            version: "18.18.2".into(),
+            release: "2.module+el9.3.0+20414+ad66b7a1".into(),
+            arch: Some("x86_64".into()),
+            source_rpm: Some("nodejs-18.18.2-2.module+el9.3.0+20414+ad66b7a1.src.rpm".into()),
+            modularity_label: Some("nodejs:18:9030020231120082734:rhel9".into()),
+            ..RpmPackage::default()
+        };
+        let location = Arc::new(CompactString::from("/var/lib/rpm/rpmdb.sqlite"));
+        let p = to_package(header.clone(), &location);
+        assert_eq!(p.version, "1:18.18.2-2.module+el9.3.0+20414+ad66b7a1");
+        assert_eq!(p.modularity_label(), Some("nodejs:18:9030020231120082734:rhel9"));
+        let plain = to_package(RpmPackage { modularity_label: None, ..header }, &location);
+        assert_eq!(plain.modularity_label(), None);
+    }
 }

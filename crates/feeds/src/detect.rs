@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::{
-    FeedError, Import, Sink, alpine, amazon, debian, epss, kev, mariner, nvd, oracle, osv, oval, photon, stream,
+    FeedError, Import, Sink, alpine, amazon, debian, epss, kev, mariner, nvd, oracle, osv, oval, photon, redhat, stream,
 };
 
 /// Bytes read from the start of a file to recognise it.
@@ -35,6 +35,8 @@ pub enum Format {
     MarinerOval,
     /// Photon OS CVE metadata (`cve_data_photon<N>.json`).
     PhotonCve,
+    /// Red Hat's per-CVE CSAF VEX documents (`cve-2024-10041.json`).
+    RedHatVex,
     /// NVD CVE API 2.0 JSON.
     Nvd,
     /// CISA KEV JSON.
@@ -56,6 +58,7 @@ impl Format {
             Self::OracleOval => "oracle-oval",
             Self::MarinerOval => "azurelinux-oval",
             Self::PhotonCve => "photon-cve",
+            Self::RedHatVex => "redhat-vex",
             Self::Nvd => "nvd",
             Self::Kev => "kev",
             Self::Epss => "epss",
@@ -80,6 +83,7 @@ pub fn is_candidate(path: &Path) -> bool {
         || amazon::is_updateinfo_name(&name)
         || oracle::is_elsa_name(&name)
         || mariner::is_mariner_name(&name)
+        || redhat::is_archive_name(&name)
 }
 
 /// Which vendor's OVAL a document is, from its name and first bytes: `None` for OVAL of another
@@ -121,6 +125,14 @@ pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Impo
     }
     if photon::release_of_name(&lower).is_some() {
         return photon::parse(bytes, location).map(|i| Some((Format::PhotonCve, i)));
+    }
+    if redhat::is_archive_name(&lower) {
+        let open = || Ok(std::io::Cursor::new(bytes));
+        return redhat::import_archive(open, location, None).map(|i| Some((Format::RedHatVex, i)));
+    }
+    let head = &bytes[..bytes.len().min(HEAD as usize)];
+    if redhat::looks_like_csaf(head) {
+        return csaf(location, head, || Ok(bytes.to_vec()));
     }
     match oval_vendor(&lower, bytes) {
         Some(Format::OracleOval) => return oracle::parse(bytes, location).map(|i| Some((Format::OracleOval, i))),
@@ -176,6 +188,18 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
         file.read_to_end(&mut bytes).map_err(io)?;
         return photon::parse(&bytes, location).map(|i| Some((Format::PhotonCve, i)));
     }
+    if redhat::is_archive_name(&lower) {
+        let open = || std::fs::File::open(path).map_err(io);
+        return redhat::import_archive(open, location, Some(sink)).map(|i| Some((Format::RedHatVex, i)));
+    }
+    if redhat::looks_like_csaf(&head) {
+        // read whole, bounded: one document is one CVE
+        return csaf(location, &head, || {
+            let mut bytes = Vec::new();
+            file.take(redhat::MAX_DOCUMENT + 1).read_to_end(&mut bytes).map_err(io)?;
+            Ok(bytes)
+        });
+    }
     match oval_vendor(&lower, &head) {
         Some(Format::OracleOval) => {
             return oracle::import_file(location, file, sink).map(|i| Some((Format::OracleOval, i)));
@@ -229,6 +253,19 @@ pub fn import_json(location: &str, value: Value) -> Result<Option<(Format, Impor
         return debian::from_tracker_value(&value, location).map(|i| Some((Format::DebianTracker, i)));
     }
     Ok(None)
+}
+
+/// A CSAF document: Red Hat's VEX documents are imported, CSAF advisories (RHSA documents, whose
+/// fixes the VEX documents repeat per CVE) recognised and skipped.
+fn csaf(
+    location: &str,
+    head: &[u8],
+    read: impl FnOnce() -> Result<Vec<u8>, FeedError>,
+) -> Result<Option<(Format, Import)>, FeedError> {
+    if !redhat::looks_like_vex(head) {
+        return Ok(None);
+    }
+    redhat::parse(&read()?, location).map(|i| Some((Format::RedHatVex, i)))
 }
 
 fn first_non_space(bytes: &[u8]) -> Option<u8> {

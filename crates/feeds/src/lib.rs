@@ -1,5 +1,6 @@
 //! Importers for public vulnerability feeds (OSV, Debian, Alpine and the apk vendors' secdb, Amazon
-//! Linux ALAS, NVD, KEV, EPSS) and the database updater.
+//! Linux ALAS, Oracle and Azure Linux OVAL, Photon OS, Red Hat CSAF VEX, NVD, KEV, EPSS) and the
+//! database updater.
 //!
 //! Each importer is a pure function from the bytes of one feed file to [`Import`]: records for
 //! [`microscanner_vulndb::Builder`] plus diagnostics. A bad record becomes a diagnostic and the rest
@@ -35,6 +36,7 @@ pub mod oracle;
 pub mod osv;
 pub mod oval;
 pub mod photon;
+pub mod redhat;
 pub mod repo_metadata;
 mod stream;
 pub use stream::{MAX_RECORD, MAX_VALUE};

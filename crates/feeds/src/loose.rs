@@ -1,7 +1,7 @@
 //! Lenient field types for the typed feed structs (`#[derive(Deserialize)]`): a feed field of an
 //! unexpected JSON type is read as "not there" (or "something else"), never as an error, so one odd
 //! field never makes a record, let alone a file, unreadable. The Debian tracker and Alpine secdb
-//! importers describe their documents with these.
+//! importers describe their documents with these, and the Red Hat CSAF VEX importer.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -183,6 +183,94 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ShapeVisitor<T> {
     }
 }
 
+/// A field that should be a JSON list of objects: the elements that are objects, read as `T`
+/// (others are counted, not kept).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Many<T> {
+    /// The field is absent (with `#[serde(default)]`).
+    #[default]
+    Missing,
+    /// A list: its object elements read as `T`, and how many elements were not objects.
+    List(Vec<T>, usize),
+    /// Anything else (a string, a number, an object, `null`).
+    Other,
+}
+
+impl<T> Many<T> {
+    /// The elements read (none unless the field is a list).
+    pub(crate) fn items(&self) -> &[T] {
+        match self {
+            Self::List(items, _) => items,
+            _ => &[],
+        }
+    }
+
+    /// True when the field is there but is not a list.
+    pub(crate) fn is_other(&self) -> bool {
+        matches!(self, Self::Other)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Many<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ManyVisitor(PhantomData))
+    }
+}
+
+struct ManyVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ManyVisitor<T> {
+    type Value = Many<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Many<T>, A::Error> {
+        let (mut items, mut odd) = (Vec::new(), 0usize);
+        while let Some(item) = seq.next_element::<Shape<T>>()? {
+            match item {
+                Shape::Object(t) => items.push(t),
+                _ => odd += 1,
+            }
+        }
+        Ok(Many::List(items, odd))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Many<T>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Many::Other)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Many<T>, E> {
+        Ok(Many::Other)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -194,6 +282,7 @@ mod tests {
     struct Probe {
         a: Loose,
         b: Shape<BTreeMap<String, Loose>>,
+        c: Many<BTreeMap<String, Loose>>,
     }
 
     fn probe(json: &str) -> Probe {
@@ -220,5 +309,10 @@ mod tests {
             assert_eq!(probe(&format!(r#"{{"b":{other}}}"#)).b, Shape::Other, "{other}");
         }
         assert_eq!(probe("{}").b, Shape::Missing);
+        let c = probe(r#"{"c":[{"k":"v"},1,"x",{}]}"#).c;
+        assert_eq!((c.items().len(), matches!(c, Many::List(_, 2))), (2, true));
+        assert!(probe(r#"{"c":{"k":"v"}}"#).c.is_other());
+        assert!(probe(r#"{"c":null}"#).c.is_other());
+        assert!(probe("{}").c.items().is_empty() && !probe("{}").c.is_other());
     }
 }

@@ -81,7 +81,13 @@ pub const ALPINE_RELEASES: &[&str] = &[
 
 /// Feed groups that `--feeds` can name.
 pub const FEED_GROUPS: &[&str] =
-    &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "photon", "nvd", "kev", "epss"];
+    &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "photon", "redhat", "nvd", "kev", "epss"];
+
+/// Red Hat's security data: the CSAF VEX archive of every CVE document is
+/// `/data/csaf/v2/vex/<name>`, the name given by `/data/csaf/v2/vex/archive_latest.txt`.
+pub const REDHAT_BASE: &str = "https://security.access.redhat.com";
+/// Where Red Hat names its latest VEX archive (`csaf_vex_2025-12-06.tar.zst`).
+const REDHAT_VEX_INDEX: &str = "/data/csaf/v2/vex/archive_latest.txt";
 
 /// Photon OS releases whose CVE metadata is fetched (the supported ones; a release the server
 /// lacks is skipped). Photon's ecosystem is also OSV's `Photon OS:N`: both are read.
@@ -131,6 +137,10 @@ pub enum Fetch {
     /// An rpm repository's `updateinfo.xml`: the feed's path is a `mirror.list`, which names the
     /// repository, whose `repodata/repomd.xml` names the file ([`crate::repo_metadata`]).
     RepoUpdateinfo,
+    /// Red Hat's VEX archive: the feed's path is `archive_latest.txt`, which names the
+    /// `.tar.zst` beside it (fetched whole and conditionally; the daily `changes.csv` deltas are
+    /// not applied, so the data is as fresh as the latest archive).
+    RedHatVexArchive,
 }
 
 /// Where feeds come from.
@@ -314,6 +324,15 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
                 fetch: Fetch::Whole,
             });
         }
+    }
+    if group("redhat") && wants("Red Hat") {
+        feeds.push(Feed {
+            name: "redhat-vex".into(),
+            base: REDHAT_BASE,
+            path: REDHAT_VEX_INDEX.into(),
+            optional: true,
+            fetch: Fetch::RedHatVexArchive,
+        });
     }
     if group("nvd") {
         feeds.push(Feed {
@@ -524,6 +543,9 @@ impl<'a> Fetcher<'a> {
         if feed.fetch == Fetch::RepoUpdateinfo {
             return self.fetch_repo_updateinfo(feed, state, cache, incoming, have_db);
         }
+        if feed.fetch == Fetch::RedHatVexArchive {
+            return self.fetch_vex_archive(feed, state, cache, incoming, have_db);
+        }
         if feed.fetch != Fetch::NvdPages || matches!(self.options.origin, Origin::Directory(_)) {
             let file = file_name_of(&feed.name, None);
             let url = self.url_of(feed, "");
@@ -594,6 +616,43 @@ impl<'a> Fetcher<'a> {
         let url = format!("{repository}/{href}");
         // named as the importer recognises an updateinfo file
         let file = format!("{base}-updateinfo.xml.gz");
+        Ok(self
+            .fetch_one(&url, &file, false, false, state, cache, incoming, have_db)?
+            .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }))
+    }
+
+    /// Fetches Red Hat's VEX archive: `archive_latest.txt` (small, read anew each time), then the
+    /// archive it names, beside it, cached and conditional like every feed. The name must be a
+    /// plain `.tar.zst` file name (no path).
+    fn fetch_vex_archive(
+        &self,
+        feed: &Feed,
+        state: &DownloadCacheState,
+        cache: &Path,
+        incoming: &Path,
+        have_db: bool,
+    ) -> Result<Option<Fetched>, FeedError> {
+        let base = file_name_of(&feed.name, None);
+        let index_url = self.url_of(feed, "");
+        let Some(index) =
+            self.fetch_small(&index_url, &format!("{base}.archive_latest.txt"), feed.optional, incoming)?
+        else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&index);
+        let name = text.lines().next().unwrap_or_default().trim();
+        let plain = !name.is_empty()
+            && name.len() <= 128
+            && !name.starts_with('.')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !plain || !crate::redhat::is_archive_name(&name.to_ascii_lowercase()) {
+            return Err(FeedError::malformed(&index_url, "names no .tar.zst archive beside it"));
+        }
+        let dir = feed.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let archive = Feed { path: format!("{dir}/{name}"), ..feed.clone() };
+        let url = self.url_of(&archive, "");
+        // named as the importer recognises the archive
+        let file = format!("{base}.tar.zst");
         Ok(self
             .fetch_one(&url, &file, false, false, state, cache, incoming, have_db)?
             .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }))
@@ -873,6 +932,17 @@ mod tests {
             ))
         );
         assert_eq!(photon.len(), PHOTON_RELEASES.len());
+        let redhat = plan(&UpdateOptions { feeds: Some(vec!["redhat".into()]), ..UpdateOptions::default() });
+        let redhat: Vec<_> =
+            redhat.iter().map(|f| (f.name.as_str(), format!("{}{}", f.base, f.path), f.fetch)).collect();
+        assert_eq!(
+            redhat,
+            [(
+                "redhat-vex",
+                "https://security.access.redhat.com/data/csaf/v2/vex/archive_latest.txt".to_owned(),
+                Fetch::RedHatVexArchive
+            )]
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use microscanner_version::VersionScheme;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupKey<'a> {
     /// The ecosystem looked up (`PyPI`, `Debian:12`; an Oracle Ksplice package
-    /// `Oracle Linux:8:ksplice1`).
+    /// `Oracle Linux:8:ksplice1`, a Red Hat module build `Red Hat:enterprise_linux:9:module:nodejs:18`).
     pub ecosystem: Cow<'a, str>,
     /// The name looked up (the source package for Debian and Ubuntu).
     pub name: &'a str,
@@ -114,9 +114,23 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
         Some(label) if package.kind == PackageKind::Rpm && ecosystem.starts_with("Oracle Linux:") => {
             Cow::Owned(format!("{ecosystem}:{}", label.to_ascii_lowercase()))
         }
-        _ => Cow::Borrowed(ecosystem),
+        _ => redhat_module(package, ecosystem),
     };
     Ok(LookupKey { ecosystem, name, version: Cow::Borrowed(version), scheme })
+}
+
+/// Red Hat's module streams are their own streams too: a package whose rpm `MODULARITYLABEL`
+/// names a stream (`nodejs:18:…`) is looked up where the Red Hat VEX importer keys that stream's
+/// fixes (`Red Hat:enterprise_linux:9:module:nodejs:18`), a package of no stream in the release
+/// itself (see `microscanner_model::distro::redhat_module_ecosystem`).
+fn redhat_module<'a>(package: &Package, ecosystem: &'a str) -> Cow<'a, str> {
+    use microscanner_model::distro::{module_stream, redhat_module_ecosystem};
+    match package.modularity_label().and_then(module_stream) {
+        Some(stream) if package.kind == PackageKind::Rpm && ecosystem.starts_with("Red Hat:") => {
+            Cow::Owned(redhat_module_ecosystem(ecosystem, stream))
+        }
+        _ => Cow::Borrowed(ecosystem),
+    }
 }
 
 /// The version a Go package is compared with. The Go vulnerability database spells the toolchain
@@ -223,6 +237,20 @@ mod tests {
         let r = OsInfo { family: "rocky".into(), ecosystem: Some("Rocky Linux:8".into()), ..OsInfo::default() };
         let p = pkg(PackageKind::Rpm, "x", "1-1.ksplice1.el8");
         assert_eq!(lookup_key(&p, Some(&r)).unwrap().ecosystem, "Rocky Linux:8");
+    }
+
+    #[test]
+    fn red_hat_module_builds_are_their_streams() {
+        let o =
+            OsInfo { family: "rhel".into(), ecosystem: Some("Red Hat:enterprise_linux:9".into()), ..OsInfo::default() };
+        let p = pkg(PackageKind::Rpm, "nodejs", "1:18.18.2-2.module+el9.3.0+20414+ad66b7a1")
+            .with_modularity_label(Some("nodejs:18:9030020231120082734:rhel9"));
+        assert_eq!(lookup_key(&p, Some(&o)).unwrap().ecosystem, "Red Hat:enterprise_linux:9:module:nodejs:18");
+        let plain = pkg(PackageKind::Rpm, "nodejs", "1:16.20.2-4.el9_3");
+        assert_eq!(lookup_key(&plain, Some(&o)).unwrap().ecosystem, "Red Hat:enterprise_linux:9");
+        // Only Red Hat's data is keyed by stream.
+        let r = OsInfo { family: "rocky".into(), ecosystem: Some("Rocky Linux:9".into()), ..OsInfo::default() };
+        assert_eq!(lookup_key(&p, Some(&r)).unwrap().ecosystem, "Rocky Linux:9");
     }
 
     #[test]

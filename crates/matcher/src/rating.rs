@@ -25,9 +25,10 @@ use microscanner_vulndb::{SeverityKind, cvss_base_score};
 
 /// Raters whose vendor words are a distribution's own (tier 1 for OS packages): the Debian
 /// tracker's urgencies, Amazon's ALAS severities (`microscanner_feeds::amazon::RATER`), Oracle's
-/// ELSA severities (`oracle::RATER`), the Azure Linux / CBL-Mariner OVAL's (`mariner::RATER`) and
-/// Photon's CVE metadata scores (`photon::RATER`).
-const DISTRO_RATERS: &[&str] = &["debian", "amazon", "oracle", "azurelinux", "photon"];
+/// ELSA severities (`oracle::RATER`), the Azure Linux / CBL-Mariner OVAL's (`mariner::RATER`),
+/// Photon's CVE metadata scores (`photon::RATER`) and Red Hat's VEX impacts (`redhat::RATER`).
+/// Their CVSS vectors, scoped to the release, count as the matched advisory's own.
+const DISTRO_RATERS: &[&str] = &["debian", "amazon", "oracle", "azurelinux", "photon", "redhat"];
 
 /// What a finding's ratings are chosen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +166,7 @@ pub fn choose(ctx: Context<'_>, advisories: &[Rated<'_>]) -> Choice {
                     let Some(score) = s.score.or_else(|| cvss_base_score(&s.value)) else { continue };
                     let tier = match s.source.as_str() {
                         "osv" if adv.matched => Tier::OwnCvss,
+                        d if adv.matched && DISTRO_RATERS.contains(&d) => Tier::OwnCvss,
                         "osv" => Tier::AliasCvss,
                         _ => Tier::Nvd,
                     };

@@ -145,6 +145,29 @@ pub fn oracle_ksplice_stream(version: &str) -> Option<&str> {
     release.split('.').find(|part| part.to_ascii_lowercase().starts_with("ksplice"))
 }
 
+/// The `name:stream` of an rpm modularity label or of a purl's `rpmmod` qualifier
+/// (`nodejs:18:9030020231120082734:rhel9` → `nodejs:18`), if it has both parts.
+pub fn module_stream(label: &str) -> Option<&str> {
+    let mut parts = label.splitn(3, ':');
+    let (name, stream) = (parts.next()?, parts.next()?);
+    if name.is_empty() || stream.is_empty() {
+        return None;
+    }
+    label.get(..name.len() + 1 + stream.len())
+}
+
+/// Where Red Hat's advisories of a module stream's builds are keyed, and a package built in that
+/// stream is looked up: `Red Hat:enterprise_linux:9` and `nodejs:18` →
+/// `Red Hat:enterprise_linux:9:module:nodejs:18`.
+///
+/// A module stream is a separate line of builds (`nodejs:18` beside RHEL 9's own `nodejs` 16):
+/// a fix of one stream says nothing about a package of another or of none, so advisories are
+/// matched only within one stream (Trivy keys such records `nodejs:18::nodejs`). An ecosystem
+/// suffix, as Oracle's Ksplice stream has ([`oracle_ksplice_stream`]), keeps the name the rpm's.
+pub fn redhat_module_ecosystem(release: &str, stream: &str) -> String {
+    format!("{release}:module:{stream}")
+}
+
 /// The purl namespace of the distribution's OS packages (`debian`, `alpine`, `rocky`, `rhel`):
 /// the normalised `os-release` id.
 pub fn purl_namespace(os: &OsInfo) -> &str {
@@ -195,6 +218,18 @@ pub fn id_from_name(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_streams_of_labels() {
+        assert_eq!(module_stream("nodejs:18:9030020231120082734:rhel9"), Some("nodejs:18"));
+        assert_eq!(module_stream("firefox:flatpak"), Some("firefox:flatpak"));
+        assert_eq!(module_stream("nodejs"), None);
+        assert_eq!(module_stream(":18:x"), None);
+        assert_eq!(
+            redhat_module_ecosystem("Red Hat:enterprise_linux:9", "nodejs:18"),
+            "Red Hat:enterprise_linux:9:module:nodejs:18"
+        );
+    }
 
     #[test]
     fn release_keys() {

@@ -138,7 +138,7 @@ pub struct LayerRef {
 /// [`CompactString`]s (inline up to 24 bytes), its location and layer are shared pointers (every
 /// package of one file shares one location), its purl is derived from its kind, name and version
 /// unless it differs from that (an OS package's distro qualifiers), and what only some packages
-/// have (architecture, source package, licenses, owned files) is kept in one boxed record that a
+/// have (architecture, source package, licenses, owned files, an rpm module stream) is kept in one boxed record that a
 /// language package does not pay for. The JSON is the same as when every field was a string of
 /// its own (see the `Serialize` impl).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,15 +162,20 @@ pub struct Package {
 
 /// The fields of a [`Package`] that most language packages leave empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Boxed strings (two words) for the fields that are rarely short or rarely set (a purl with its
+/// qualifiers, a binNMU source version, an rpm modularity label), so the record stays 128 bytes.
 struct Details {
     arch: Option<CompactString>,
     source_name: Option<CompactString>,
-    source_version: Option<CompactString>,
+    source_version: Option<Box<str>>,
     /// Boxed slices (two words, not three): set once, never grown.
     licenses: Box<[String]>,
     /// The purl, when it is not the one [`Purl::for_package`] derives.
-    purl: Option<CompactString>,
+    purl: Option<Box<str>>,
     files: Box<[String]>,
+    /// The rpm `MODULARITYLABEL` (`nodejs:18:9030020231120082734:rhel9`).
+    modularity_label: Option<Box<str>>,
 }
 
 impl Details {
@@ -181,6 +186,7 @@ impl Details {
             && self.licenses.is_empty()
             && self.purl.is_none()
             && self.files.is_empty()
+            && self.modularity_label.is_none()
     }
 }
 
@@ -294,7 +300,27 @@ impl Package {
 
     /// Sets the source package version.
     pub fn set_source_version(&mut self, source_version: Option<CompactString>) {
-        self.details_mut().source_version = source_version;
+        self.details_mut().source_version = source_version.map(|v| v.as_str().into());
+        self.tidy();
+    }
+
+    /// The rpm module stream build that installed the package (`MODULARITYLABEL`:
+    /// `name:stream:version:context`, `nodejs:18:9030020231120082734:rhel9`); `None` for a
+    /// package of no module. Red Hat advisories of module builds apply only within their stream.
+    pub fn modularity_label(&self) -> Option<&str> {
+        self.details.as_ref()?.modularity_label.as_deref()
+    }
+
+    /// With this rpm modularity label.
+    #[must_use]
+    pub fn with_modularity_label(mut self, label: Option<impl Into<CompactString>>) -> Self {
+        self.set_modularity_label(label.map(Into::into));
+        self
+    }
+
+    /// Sets the rpm modularity label (an empty one is none).
+    pub fn set_modularity_label(&mut self, label: Option<CompactString>) {
+        self.details_mut().modularity_label = label.filter(|l| !l.is_empty()).map(|l| l.as_str().into());
         self.tidy();
     }
 
@@ -323,7 +349,7 @@ impl Package {
     pub fn set_purl(&mut self, purl: impl Into<CompactString>) {
         let purl = purl.into();
         let derived = Purl::for_package(self.kind, &self.name, &self.version).to_string();
-        self.details_mut().purl = (purl != derived).then_some(purl);
+        self.details_mut().purl = (purl != derived).then(|| purl.as_str().into());
         self.tidy();
     }
 
@@ -418,6 +444,8 @@ struct PackageOut<'a> {
     source_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    modularity_label: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     licenses: &'a [String],
     purl: Cow<'a, str>,
@@ -436,6 +464,7 @@ impl Serialize for Package {
             arch: self.arch(),
             source_name: self.source_name(),
             source_version: self.source_version(),
+            modularity_label: self.modularity_label(),
             licenses: self.licenses(),
             purl: self.purl(),
             location: self.location(),
@@ -460,6 +489,8 @@ struct PackageIn {
     #[serde(default)]
     source_version: Option<CompactString>,
     #[serde(default)]
+    modularity_label: Option<CompactString>,
+    #[serde(default)]
     licenses: Vec<String>,
     purl: CompactString,
     location: CompactString,
@@ -477,6 +508,7 @@ impl<'de> Deserialize<'de> for Package {
             .with_arch(p.arch)
             .with_source_name(p.source_name)
             .with_source_version(p.source_version)
+            .with_modularity_label(p.modularity_label)
             .with_licenses(p.licenses)
             .with_purl(p.purl)
             .with_location(p.location)
@@ -498,6 +530,20 @@ mod tests {
         assert!(size_of::<Package>() <= 80, "{} bytes", size_of::<Package>());
         // an OS package's boxed fields: one allocation of at most 128 bytes
         assert!(size_of::<Details>() <= 128, "{} bytes", size_of::<Details>());
+    }
+
+    #[test]
+    fn the_modularity_label_survives_json() {
+        let p = Package::new(PackageKind::Rpm, "nodejs", "1:18.18.2-2.module+el9.3.0+20414+ad66b7a1")
+            .with_modularity_label(Some("nodejs:18:9030020231120082734:rhel9"))
+            .with_location("/var/lib/rpm/rpmdb.sqlite");
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""modularity_label":"nodejs:18:9030020231120082734:rhel9""#), "{json}");
+        let back: Package = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        let plain = Package::new(PackageKind::Rpm, "bash", "5.1.8-6.el9").with_modularity_label(Some(""));
+        assert_eq!(plain.modularity_label(), None);
+        assert!(!serde_json::to_string(&plain).unwrap().contains("modularity"));
     }
 
     #[test]

@@ -408,6 +408,21 @@ pub fn photon_cve_paths() -> Vec<PathBuf> {
     vec![dir.join("cve_data_photon1.0.json"), dir.join("cve_data_photon4.0.json")]
 }
 
+/// Red Hat's CSAF VEX samples: Trivy's (`redhat-csaf/testdata/{happy,vuln-list-redhat}/csaf-vex`,
+/// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape), and
+/// [`redhat_vex_stanza`].
+pub fn redhat_vex_paths() -> Vec<PathBuf> {
+    let dir = fixtures_dir().join("feeds-trivy-db-fixtures/pkg/vulnsrc/redhat-csaf/testdata");
+    vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_stanza()]
+}
+
+/// A CSAF VEX document in Red Hat's shape written for the tests (`crates/testkit/redhat/`, its
+/// README says what is real in it): CVE-2024-22019 in RHEL 8 and 9, ordinary and module stream
+/// builds, not affected, won't fix and deferred states.
+pub fn redhat_vex_stanza() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("redhat/cve-2024-22019.json")
+}
+
 /// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`
 /// and `spdx-tools` from PyPI; `.ci/run` installs them). Under `CI` their absence is a failure;
 /// elsewhere a note is printed and the caller skips.

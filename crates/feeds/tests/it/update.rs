@@ -327,3 +327,36 @@ fn amazon_linux_updateinfo_is_found_through_its_mirror_list_and_repomd() {
     let err = update(&dir.join("b.db"), &opts, &NoProgress).unwrap_err().to_string();
     assert!(err.contains("mirror.list") && err.contains("no repository address"), "{err}");
 }
+
+#[test]
+fn red_hats_vex_archive_is_found_through_archive_latest() {
+    // A directory laid out as security.access.redhat.com is: archive_latest.txt names the
+    // archive beside it (here of the real CVE-2024-10041 document).
+    let dir = workdir("redhatmirror");
+    let vex = dir.join("mirror/data/csaf/v2/vex");
+    std::fs::create_dir_all(&vex).unwrap();
+    let pam = std::fs::read(
+        fixtures().join("feeds-trivy-db-fixtures/pkg/vulnsrc/redhat-csaf/testdata/happy/csaf-vex/cve-2024-10041.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        vex.join("csaf_vex_2025-12-06.tar.zst"),
+        crate::redhat_vex::archive(&[("2024/cve-2024-10041.json", pam)]),
+    )
+    .unwrap();
+    std::fs::write(vex.join("archive_latest.txt"), "csaf_vex_2025-12-06.tar.zst\n").unwrap();
+    let db = dir.join("r.db");
+    let opts = UpdateOptions {
+        origin: Origin::parse(dir.join("mirror").to_str().unwrap()),
+        feeds: Some(vec!["redhat".into()]),
+        ..UpdateOptions::default()
+    };
+    let report = update(&db, &opts, &NoProgress).unwrap();
+    assert_eq!(report.downloaded, ["redhat-vex"]);
+    assert_eq!(Database::open(&db).unwrap().affected("Red Hat:enterprise_linux:9", "pam").unwrap().len(), 1);
+    assert!(!update(&db, &opts, &NoProgress).unwrap().rebuilt(), "same archive: no rebuild");
+    // An index that names a path, not a file beside it, is refused, naming the index.
+    std::fs::write(vex.join("archive_latest.txt"), "../../../etc/x.tar.zst\n").unwrap();
+    let err = update(&dir.join("b.db"), &opts, &NoProgress).unwrap_err().to_string();
+    assert!(err.contains("archive_latest.txt") && err.contains("names no .tar.zst archive"), "{err}");
+}

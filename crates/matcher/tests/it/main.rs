@@ -21,3 +21,4 @@ mod languages;
 mod matcher_reuse;
 mod new_ecosystems;
 mod os_packages;
+mod redhat_vex;
