@@ -46,6 +46,7 @@ pub const EPSS_BASE: &str = "https://epss.empiricalsecurity.com";
 pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
     "AlmaLinux",
     "Alpine",
+    "Bitnami",
     "Chainguard",
     "ConanCenter",
     "crates.io",
@@ -71,7 +72,7 @@ pub const DEFAULT_OSV_ECOSYSTEMS: &[&str] = &[
 
 /// OSV ecosystems whose `all.zip` osv.dev may not publish (the schema names them, the data is
 /// young or absent): a 404 skips them instead of failing the update.
-const OPTIONAL_OSV_ECOSYSTEMS: &[&str] = &["ConanCenter", "Julia"];
+const OPTIONAL_OSV_ECOSYSTEMS: &[&str] = &["Bitnami", "ConanCenter", "Julia"];
 
 /// Alpine releases whose secdb is fetched (a release the server lacks is skipped).
 pub const ALPINE_RELEASES: &[&str] = &[

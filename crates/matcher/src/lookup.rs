@@ -177,6 +177,7 @@ mod tests {
             (PackageKind::Swift, "SwiftURL", VersionScheme::Semver),
             (PackageKind::Conan, "ConanCenter", VersionScheme::Generic),
             (PackageKind::Julia, "Julia", VersionScheme::Semver),
+            (PackageKind::Bitnami, "Bitnami", VersionScheme::Semver),
         ];
         for (kind, eco, scheme) in cases {
             let p = pkg(kind, "x", "1.0");

@@ -50,6 +50,9 @@ pub enum PackageKind {
     Conan,
     /// A Julia package (the General registry).
     Julia,
+    /// A component of a Bitnami image (the application and the libraries built with it),
+    /// declared in the image's `/opt/bitnami/<component>/.spdx-<component>.spdx`.
+    Bitnami,
 }
 
 impl PackageKind {
@@ -72,6 +75,7 @@ impl PackageKind {
             Self::Swift => "SwiftURL",
             Self::Conan => "ConanCenter",
             Self::Julia => "Julia",
+            Self::Bitnami => "Bitnami",
             // no OSV ecosystem publishes CocoaPods advisories
             Self::Cocoapods => return None,
             Self::Deb | Self::Apk | Self::Rpm => return None,
@@ -98,6 +102,7 @@ impl PackageKind {
             Self::Cocoapods => "cocoapods",
             Self::Conan => "conan",
             Self::Julia => "julia",
+            Self::Bitnami => "bitnami",
         }
     }
 

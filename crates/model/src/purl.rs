@@ -195,7 +195,26 @@ mod tests {
     fn conformance_suite_build_cases_of_our_types() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/purl-spec-tests/tests/types");
         let mut checked = 0;
-        for ty in ["apk", "cargo", "composer", "deb", "gem", "golang", "maven", "npm", "nuget", "pypi", "rpm"] {
+        for ty in [
+            "apk",
+            "bitnami",
+            "cargo",
+            "cocoapods",
+            "composer",
+            "conan",
+            "deb",
+            "gem",
+            "golang",
+            "hex",
+            "julia",
+            "maven",
+            "npm",
+            "nuget",
+            "pub",
+            "pypi",
+            "rpm",
+            "swift",
+        ] {
             let text = std::fs::read_to_string(format!("{dir}/{ty}-test.json")).unwrap();
             let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
             for case in doc["tests"].as_array().unwrap() {

@@ -408,6 +408,12 @@ pub fn photon_cve_paths() -> Vec<PathBuf> {
     vec![dir.join("cve_data_photon1.0.json"), dir.join("cve_data_photon4.0.json")]
 }
 
+/// Bitnami's vulnerability database as vunnel's tests keep it (OSV records, ecosystem `Bitnami`,
+/// one directory per component: brotli and consul).
+pub fn bitnami_vulndb_dir() -> PathBuf {
+    fixtures_dir().join("feeds-vunnel-fixtures/tests/unit/providers/bitnami/test-fixtures/vulndb/data")
+}
+
 /// Red Hat's CSAF VEX samples: Trivy's (`redhat-csaf/testdata/{happy,vuln-list-redhat}/csaf-vex`,
 /// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape), and
 /// [`redhat_vex_stanza`].

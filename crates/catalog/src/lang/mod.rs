@@ -9,6 +9,7 @@
 //! has the recipe for a new format.
 
 pub mod binary;
+pub mod bitnami;
 pub mod dotnet;
 pub mod gobinary;
 pub mod java;
@@ -296,6 +297,13 @@ pub static FORMATS: &[Format] = &[
         path: |p| file_name(p) == "build.sbt.lock",
         parser: Parser::Bytes(lockfiles::sbt::parse),
     },
+    Format {
+        id: "bitnami-spdx",
+        version: 1,
+        size: METADATA,
+        path: paths::is_bitnami_spdx,
+        parser: Parser::Bytes(bitnami::parse),
+    },
 ];
 
 /// The format whose analyzer id is `id` (`cargo-lock`), if there is one.
@@ -502,7 +510,7 @@ mod tests {
             ("nuget-lock", 1),
         ];
         // issue #19: the formats Trivy reads beside ours, added after the first table
-        const ISSUE_19: [(&str, u32); 9] = [
+        const ISSUE_19: [(&str, u32); 10] = [
             ("dart-pubspec-lock", 1),
             ("elixir-mix-lock", 1),
             ("swift-package-resolved", 1),
@@ -512,6 +520,7 @@ mod tests {
             ("conan-lock", 1),
             ("julia-manifest", 1),
             ("sbt-lock", 1),
+            ("bitnami-spdx", 1),
         ];
         let rows: Vec<(&str, u32)> = FORMATS.iter().map(|f| (f.id(), f.version())).collect();
         assert_eq!(rows.get(..FIRST.len()), Some(&FIRST[..]));

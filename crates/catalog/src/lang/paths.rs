@@ -122,9 +122,25 @@ pub(crate) fn is_julia_manifest(path: &str) -> bool {
     name == "Manifest.toml" || (name.starts_with("Manifest-v") && name.ends_with(".toml"))
 }
 
+/// A Bitnami component's SPDX document: `opt/bitnami/<component>/.spdx-<component>.spdx`
+/// (Trivy's rule: under `opt/bitnami/`, named `.spdx-*.spdx`, at any depth below it).
+pub(crate) fn is_bitnami_spdx(path: &str) -> bool {
+    let name = file_name(path);
+    path.starts_with("opt/bitnami/") && name.starts_with(".spdx-") && name.ends_with(".spdx")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bitnami_spdx_documents_are_under_opt_bitnami() {
+        assert!(is_bitnami_spdx("opt/bitnami/postgresql/.spdx-postgresql.spdx"));
+        assert!(is_bitnami_spdx("opt/bitnami/common/lib/.spdx-libgeos.spdx"));
+        assert!(!is_bitnami_spdx("usr/share/.spdx-postgresql.spdx"));
+        assert!(!is_bitnami_spdx("opt/bitnami/postgresql/postgresql.spdx"));
+        assert!(!is_bitnami_spdx("opt/bitnami/postgresql/.spdx-postgresql.json"));
+    }
 
     #[test]
     fn names_and_parents() {

@@ -556,3 +556,36 @@ fn pom_property_loops_and_bombs_are_cut() {
     assert!(pkgs.is_empty(), "{pkgs:?}");
     assert_eq!(diags.len(), 2, "{diags:?}");
 }
+
+/// Bitnami's component SPDX documents, as Trivy's SBOM analyzer tests keep them
+/// (`tests/data/bitnami`, MANIFEST): the `pkg:bitnami` packages with their licences, and none of
+/// the document's jars (the Java analyzer reads those from the files).
+#[test]
+fn bitnami_spdx_documents_give_their_bitnami_components() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bitnami");
+    let listed = |file: &str| -> Vec<String> {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let (pkgs, diags) = microscanner_catalog::lang::bitnami::parse(&bytes);
+        assert!(diags.is_empty(), "{file}: {diags:?}");
+        assert!(pkgs.iter().all(|p| p.kind == microscanner_model::PackageKind::Bitnami));
+        pkgs.iter().map(|p| format!("{} {} {}", p.name, p.version, p.licenses().join(" "))).collect()
+    };
+    assert_eq!(
+        listed("postgresql.spdx.json"),
+        ["gdal 3.7.1 MIT", "geos 3.8.3 LGPL-2.1-only", "postgresql 15.3.0 PostgreSQL", "proj 6.3.2 MIT"]
+    );
+    assert_eq!(listed("elasticsearch.spdx.json"), ["elasticsearch 8.9.1 Elastic-2.0"]);
+    let f = format("bitnami-spdx");
+    assert!(f.wants("opt/bitnami/postgresql/.spdx-postgresql.spdx", 4096));
+    assert!(!f.wants("usr/share/doc/.spdx-postgresql.spdx", 4096));
+    // cut, wrong types and a purl without a version: diagnostics, never a panic
+    let (pkgs, diags) = microscanner_catalog::lang::bitnami::parse(br#"{"packages":[{"name":"x""#);
+    assert!(pkgs.is_empty() && diags.len() == 1);
+    let (pkgs, diags) = microscanner_catalog::lang::bitnami::parse(br#"{"packages":{"a":1}}"#);
+    assert!(pkgs.is_empty() && diags.len() == 1);
+    let odd =
+        br#"{"packages":[{"name":"x","externalRefs":[{"referenceType":"purl","referenceLocator":"pkg:bitnami/x"}]}]}"#;
+    let (pkgs, diags) = microscanner_catalog::lang::bitnami::parse(odd);
+    assert!(pkgs.is_empty());
+    assert!(diags[0].message.contains("without a name and version"), "{diags:?}");
+}

@@ -201,3 +201,55 @@ fn photon_4_packages_get_exactly_the_cve_metadata_findings() {
     let other = inventory(Some(os("photon", "1.0", "Photon OS:1.0")), vec![rpm("curl", "7.88.1-3.ph4")]);
     assert!(match_inventory(&db, &other).unwrap().findings.is_empty());
 }
+
+/// Bitnami components (from a Bitnami image's SPDX document) against Bitnami's real vulndb
+/// records: consul in each of the advisory's three branches below its fix gets
+/// CVE-2021-37219 with the fixed versions above it (its branch's first, as for every ecosystem)
+/// and Bitnami's severity; at the fixes, none; brotli
+/// below 1.0.8 gets CVE-2020-8927. A Bitnami record never matches another ecosystem's package of
+/// the same name.
+#[test]
+fn bitnami_components_get_the_bitnami_vulndb_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("bitnami.db");
+    let inputs = collect_inputs(&[microscanner_testkit::bitnami_vulndb_dir()]).unwrap();
+    build(&target, &inputs, &BuildOptions::default(), &NoProgress).unwrap();
+    let db = Database::open(&target).unwrap();
+    let bitnami = |name, version| pkg(PackageKind::Bitnami, name, version);
+    let inv = inventory(
+        None,
+        vec![
+            bitnami("consul", "1.8.14"),
+            bitnami("consul", "1.9.8"),
+            bitnami("consul", "1.10.1"),
+            bitnami("consul", "1.10.2"),
+            bitnami("consul", "1.9.9"),
+            bitnami("brotli", "1.0.7"),
+            bitnami("brotli", "1.0.9"),
+            pkg(PackageKind::Golang, "consul", "1.10.1"),
+        ],
+    );
+    let out = match_inventory(&db, &inv).unwrap();
+    let found: Vec<(String, String, String, Vec<String>)> = out
+        .findings
+        .iter()
+        .map(|f| (f.package.name.clone(), f.package.version.clone(), f.id.clone(), f.fix.versions.clone()))
+        .collect();
+    let mut found = found;
+    found.sort();
+    let want = |n: &str, v: &str, id: &str, fix: &[&str]| {
+        (n.to_owned(), v.to_owned(), id.to_owned(), fix.iter().map(|f| (*f).to_owned()).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        found,
+        vec![
+            want("brotli", "1.0.7", "CVE-2020-8927", &["1.0.8"]),
+            want("consul", "1.10.1", "CVE-2021-37219", &["1.10.2"]),
+            want("consul", "1.8.14", "CVE-2021-37219", &["1.8.15", "1.9.9", "1.10.2"]),
+            want("consul", "1.9.8", "CVE-2021-37219", &["1.9.9", "1.10.2"]),
+        ]
+    );
+    let consul = out.findings.iter().find(|f| f.package.name == "consul").unwrap();
+    assert!(consul.matched.advisories.iter().any(|a| a == "BIT-consul-2021-37219"), "{:?}", consul.matched);
+    assert_eq!(consul.severity, Severity::High);
+}

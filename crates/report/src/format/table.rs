@@ -636,6 +636,7 @@ pub(super) fn language_name(kind: PackageKind) -> &'static str {
         PackageKind::Swift | PackageKind::Cocoapods => "Swift",
         PackageKind::Conan => "C/C++",
         PackageKind::Julia => "Julia",
+        PackageKind::Bitnami => "Bitnami",
     }
 }
 

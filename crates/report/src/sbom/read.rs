@@ -1130,6 +1130,7 @@ fn kind_of(ty: &str) -> Option<PackageKind> {
         "cocoapods" => PackageKind::Cocoapods,
         "conan" => PackageKind::Conan,
         "julia" => PackageKind::Julia,
+        "bitnami" => PackageKind::Bitnami,
         _ => return None,
     })
 }
@@ -1366,7 +1367,26 @@ mod tests {
     fn purl_spec_conformance() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/purl-spec-tests/tests");
         let mut files = vec![format!("{dir}/spec/specification-test.json")];
-        for ty in ["deb", "apk", "rpm", "pypi", "npm", "golang", "cargo", "maven", "gem", "composer", "nuget"] {
+        for ty in [
+            "deb",
+            "apk",
+            "rpm",
+            "pypi",
+            "npm",
+            "golang",
+            "cargo",
+            "maven",
+            "gem",
+            "composer",
+            "nuget",
+            "bitnami",
+            "pub",
+            "hex",
+            "swift",
+            "cocoapods",
+            "conan",
+            "julia",
+        ] {
             files.push(format!("{dir}/types/{ty}-test.json"));
         }
         let fold = |s: &str| pep503_name(s);
