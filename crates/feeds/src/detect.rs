@@ -86,6 +86,56 @@ pub fn is_candidate(path: &Path) -> bool {
         || redhat::is_archive_name(&name)
 }
 
+/// The first bytes of a bzip2 stream (`BZh` and the block size digit follows).
+const BZIP2_MAGIC: &[u8] = b"BZh";
+
+/// The most a bzip2 file held in memory ([`import_bytes`]) may decompress to; a file on disk
+/// ([`import_file`]) is decompressed as it is read instead, bounded by the OVAL reader.
+const MAX_BZIP2_IN_MEMORY: u64 = 512 * 1024 * 1024;
+
+/// A bzip2 file held in memory, decompressed: at most [`MAX_BZIP2_IN_MEMORY`] bytes, else an
+/// error naming the file.
+fn decompress_bzip2(location: &str, bytes: &[u8]) -> Result<Vec<u8>, FeedError> {
+    let mut out = Vec::new();
+    bzip2::read::MultiBzDecoder::new(bytes)
+        .take(MAX_BZIP2_IN_MEMORY + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| FeedError::Malformed { location: location.to_owned(), message: format!("bzip2: {e}") })?;
+    if out.len() as u64 > MAX_BZIP2_IN_MEMORY {
+        return Err(FeedError::Malformed {
+            location: location.to_owned(),
+            message: format!("bzip2: decompresses to more than {MAX_BZIP2_IN_MEMORY} bytes"),
+        });
+    }
+    Ok(out)
+}
+
+/// A bzip2-compressed OVAL document (Oracle publishes its ELSA OVAL only so:
+/// `com.oracle.elsa-all.xml.bz2`), decompressed as the OVAL reader reads it: that reader's own
+/// bounds ([`oval::MAX_XML`] bytes, its element and depth bounds) bound the output, so a bzip2
+/// bomb costs reading time up to that bound, never memory. Anything but Oracle's or Microsoft's
+/// OVAL inside is refused, naming the file.
+fn import_bzip2_oval(
+    location: &str,
+    file: std::fs::File,
+    sink: &mut dyn Sink,
+) -> Result<Option<(Format, Import)>, FeedError> {
+    let bad = |message: String| FeedError::Malformed { location: location.to_owned(), message };
+    let mut decoder = bzip2::read::MultiBzDecoder::new(std::io::BufReader::new(file));
+    let mut head = Vec::new();
+    (&mut decoder).take(HEAD).read_to_end(&mut head).map_err(|e| bad(format!("bzip2: {e}")))?;
+    let lower = location.to_ascii_lowercase();
+    let inner = lower.strip_suffix(".bz2").unwrap_or(&lower);
+    let reader = std::io::Cursor::new(head.clone()).chain(decoder);
+    match oval_vendor(inner, &head) {
+        Some(Format::OracleOval) => oracle::import_file(location, reader, sink).map(|i| Some((Format::OracleOval, i))),
+        Some(_) => mariner::import_file(location, reader, sink).map(|i| Some((Format::MarinerOval, i))),
+        None => {
+            Err(bad("a bzip2 file that is not Oracle's or Microsoft's OVAL (the only feeds read compressed so)".into()))
+        }
+    }
+}
+
 /// Which vendor's OVAL a document is, from its name and first bytes: `None` for OVAL of another
 /// vendor (Red Hat, SUSE, Debian, Ubuntu: not read here) or not OVAL at all.
 fn oval_vendor(lower_name: &str, head: &[u8]) -> Option<Format> {
@@ -117,6 +167,9 @@ fn oval_vendor(lower_name: &str, head: &[u8]) -> Option<Format> {
 /// could not be read as a whole.
 pub fn import_bytes(location: &str, bytes: &[u8]) -> Result<Option<(Format, Import)>, FeedError> {
     let lower = location.to_ascii_lowercase();
+    if bytes.starts_with(BZIP2_MAGIC) {
+        return import_bytes(location, &decompress_bzip2(location, bytes)?);
+    }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") || lower.ends_with(".zip") {
         return osv::parse_zip(bytes, location).map(|i| Some((Format::OsvZip, i)));
     }
@@ -175,6 +228,9 @@ pub fn import_file(location: &str, path: &Path, sink: &mut dyn Sink) -> Result<O
     (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
     file.rewind().map_err(io)?;
     let lower = location.to_ascii_lowercase();
+    if head.starts_with(BZIP2_MAGIC) {
+        return import_bzip2_oval(location, file, sink);
+    }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") || lower.ends_with(".zip") {
         let reader = std::io::BufReader::new(file);
         return osv::import_zip(reader, location, Some(sink)).map(|i| Some((Format::OsvZip, i)));

@@ -49,7 +49,7 @@ pub const RATER: &str = "oracle";
 /// True when a file name is Oracle's OVAL (`com.oracle.elsa-all.xml`, `com.oracle.elsa-2024.xml`).
 pub fn is_elsa_name(name: &str) -> bool {
     let name = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
-    name.starts_with("com.oracle.elsa-") && name.ends_with(".xml")
+    name.starts_with("com.oracle.elsa-") && (name.ends_with(".xml") || name.ends_with(".xml.bz2"))
 }
 
 /// Imports one ELSA OVAL document held in memory.

@@ -81,8 +81,34 @@ pub const ALPINE_RELEASES: &[&str] = &[
 ];
 
 /// Feed groups that `--feeds` can name.
-pub const FEED_GROUPS: &[&str] =
-    &["osv", "debian", "alpine", "wolfi", "chainguard", "amazon", "photon", "redhat", "nvd", "kev", "epss"];
+pub const FEED_GROUPS: &[&str] = &[
+    "osv",
+    "debian",
+    "alpine",
+    "wolfi",
+    "chainguard",
+    "amazon",
+    "photon",
+    "redhat",
+    "oracle",
+    "azurelinux",
+    "nvd",
+    "kev",
+    "epss",
+];
+
+/// Oracle's ELSA OVAL of every release, in the one form Oracle publishes it (bzip2), read
+/// decompressing as it streams (`detect::import_file`).
+pub const ORACLE_BASE: &str = "https://linux.oracle.com";
+/// The ELSA OVAL's path under [`ORACLE_BASE`]; its file name is what the importer recognises.
+const ORACLE_OVAL: &str = "/security/oval/com.oracle.elsa-all.xml.bz2";
+
+/// Microsoft's OVAL of CBL-Mariner 2.0 and Azure Linux 3.0 (github.com/microsoft/
+/// AzureLinuxVulnerabilityData, its default branch), by file name.
+pub const MICROSOFT_OVAL_BASE: &str = "https://raw.githubusercontent.com";
+/// The OVAL files fetched from [`MICROSOFT_OVAL_BASE`]: CBL-Mariner 2.0 and Azure Linux 3.0 (the
+/// supported releases; CBL-Mariner 1.0 reached its end of life in 2023).
+const MICROSOFT_OVAL_FILES: &[&str] = &["cbl-mariner-2.0-oval.xml", "azurelinux-3.0-oval.xml"];
 
 /// Red Hat's security data: the CSAF VEX archive of every CVE document is
 /// `/data/csaf/v2/vex/<name>`, the name given by `/data/csaf/v2/vex/archive_latest.txt`.
@@ -334,6 +360,26 @@ pub fn plan(options: &UpdateOptions) -> Vec<Feed> {
             optional: true,
             fetch: Fetch::RedHatVexArchive,
         });
+    }
+    if group("oracle") && wants("Oracle Linux") {
+        feeds.push(Feed {
+            name: "com.oracle.elsa-all.xml.bz2".into(),
+            base: ORACLE_BASE,
+            path: ORACLE_OVAL.into(),
+            optional: true,
+            fetch: Fetch::Whole,
+        });
+    }
+    if group("azurelinux") && (wants("Azure Linux") || wants("CBL-Mariner")) {
+        for name in MICROSOFT_OVAL_FILES {
+            feeds.push(Feed {
+                name: (*name).into(),
+                base: MICROSOFT_OVAL_BASE,
+                path: format!("/microsoft/AzureLinuxVulnerabilityData/main/{name}"),
+                optional: true,
+                fetch: Fetch::Whole,
+            });
+        }
     }
     if group("nvd") {
         feeds.push(Feed {
@@ -933,6 +979,41 @@ mod tests {
             ))
         );
         assert_eq!(photon.len(), PHOTON_RELEASES.len());
+        // Oracle's and Microsoft's OVAL keep the file names the importers recognise (and
+        // `--ecosystems` picks them by their ecosystems)
+        let urls = |feeds: Vec<Feed>| -> Vec<(String, String)> {
+            feeds.iter().map(|f| (f.name.clone(), format!("{}{}", f.base, f.path))).collect()
+        };
+        let oval = plan(&UpdateOptions {
+            feeds: Some(vec!["oracle".into(), "azurelinux".into()]),
+            ..UpdateOptions::default()
+        });
+        assert!(oval.iter().all(|f| f.optional && f.fetch == Fetch::Whole));
+        assert_eq!(
+            urls(oval),
+            [
+                (
+                    "com.oracle.elsa-all.xml.bz2",
+                    "https://linux.oracle.com/security/oval/com.oracle.elsa-all.xml.bz2"
+                ),
+                (
+                    "cbl-mariner-2.0-oval.xml",
+                    "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/cbl-mariner-2.0-oval.xml"
+                ),
+                (
+                    "azurelinux-3.0-oval.xml",
+                    "https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main/azurelinux-3.0-oval.xml"
+                ),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        let only_oracle = plan(&UpdateOptions {
+            feeds: Some(vec!["oracle".into(), "azurelinux".into()]),
+            ecosystems: Some(vec!["Oracle Linux".into()]),
+            ..UpdateOptions::default()
+        });
+        assert_eq!(only_oracle.len(), 1);
+        assert!(crate::oracle::is_elsa_name(&only_oracle[0].name));
         let redhat = plan(&UpdateOptions { feeds: Some(vec!["redhat".into()]), ..UpdateOptions::default() });
         let redhat: Vec<_> =
             redhat.iter().map(|f| (f.name.as_str(), format!("{}{}", f.base, f.path), f.fetch)).collect();

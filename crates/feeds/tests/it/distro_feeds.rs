@@ -277,6 +277,51 @@ fn oracle_elsa_oval_samples_import_exactly() {
     assert_eq!(sink.0.affected.len() + rest.records.affected.len(), 40);
 }
 
+/// Oracle publishes its OVAL only bzip2-compressed (`com.oracle.elsa-all.xml.bz2`): the real
+/// sample compressed by the real `bzip2` gives, streamed or in memory, exactly the plain file's
+/// records; a damaged stream and a bzip2 file of something else are one-line errors naming the
+/// file.
+#[test]
+fn oracle_oval_reads_bzip2_compressed_as_published() {
+    let plain = &microscanner_testkit::vendor_oval_paths()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let compressed = dir.path().join("com.oracle.elsa-all.xml.bz2");
+    let out = std::process::Command::new("bzip2").arg("-c").arg(plain).output().expect("bzip2 (the real tool) runs");
+    assert!(out.status.success());
+    assert!(out.stdout.len() < std::fs::metadata(plain).unwrap().len() as usize / 2, "compressed");
+    std::fs::write(&compressed, &out.stdout).unwrap();
+    assert!(microscanner_feeds::oracle::is_elsa_name("com.oracle.elsa-all.xml.bz2"));
+
+    let (_, expected) = import(plain);
+    let mut sink = Keep::default();
+    let (format, rest) = detect::import_file("com.oracle.elsa-all.xml.bz2", &compressed, &mut sink).unwrap().unwrap();
+    assert_eq!(format, Format::OracleOval);
+    let mut streamed = sink.0;
+    streamed.extend(rest.records);
+    assert_eq!(counts_of(&streamed), counts(&expected));
+    assert_eq!(streamed.affected, expected.records.affected);
+    let (format, in_memory) = detect::import_bytes("com.oracle.elsa-all.xml.bz2", &out.stdout).unwrap().unwrap();
+    assert_eq!((format, counts(&in_memory)), (Format::OracleOval, counts(&expected)));
+
+    // cut in the middle: the error names the file
+    let cut = dir.path().join("cut.xml.bz2");
+    std::fs::write(&cut, &out.stdout[..out.stdout.len() / 2]).unwrap();
+    let err = detect::import_file("com.oracle.elsa-ol9.xml.bz2", &cut, &mut Keep::default()).unwrap_err().to_string();
+    assert!(err.starts_with("com.oracle.elsa-ol9.xml.bz2: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // bzip2 of something that is not OVAL
+    let other = dir.path().join("notes.bz2");
+    let out = std::process::Command::new("bash").arg("-c").arg("echo hello | bzip2 -c").output().unwrap();
+    std::fs::write(&other, &out.stdout).unwrap();
+    let err = detect::import_file("notes.bz2", &other, &mut Keep::default()).unwrap_err().to_string();
+    assert!(err.contains("not Oracle's or Microsoft's OVAL"), "{err}");
+}
+
+/// (affected entries, fix states, advisories) of records.
+fn counts_of(r: &Records) -> (usize, usize, usize) {
+    (r.affected.len(), r.fix_statuses.len(), r.advisories.len())
+}
+
 #[test]
 fn mariner_and_azure_linux_oval_samples_import_exactly() {
     use microscanner_feeds::mariner;
