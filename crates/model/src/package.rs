@@ -550,7 +550,7 @@ fn sha256_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<[u8; 
 }
 
 /// The 32 bytes of a sha256 written as 64 hex digits (either case), `None` for anything else.
-fn parse_sha256(text: &str) -> Option<[u8; 32]> {
+pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
     let bytes = text.as_bytes();
     if bytes.len() != 64 {
         return None;

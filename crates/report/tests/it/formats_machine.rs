@@ -806,4 +806,12 @@ fn sboms_carry_image_identity_os_cpe_and_file_hashes() {
     let go = packages.iter().find(|p| p["name"] == "stdlib").unwrap();
     assert_eq!(go["checksums"], serde_json::json!([{ "algorithm": "SHA256", "checksumValue": "d0".repeat(32) }]));
     validate_spdx("identity", &serde_json::to_vec(&spdx).unwrap());
+
+    // read back, each document gives the binary's package its digest again
+    for doc in [&cdx, &spdx] {
+        let read = microscanner_report::read_sbom(&serde_json::to_vec(doc).unwrap(), "identity.json").unwrap();
+        let go = read.packages.iter().find(|p| p.name == "stdlib").unwrap();
+        assert_eq!(go.sha256(), Some(&[0xd0; 32]));
+        assert!(read.packages.iter().filter(|p| p.name != "stdlib").all(|p| p.sha256().is_none()));
+    }
 }
