@@ -135,6 +135,19 @@ fn local_images_carry_their_labels_and_annotations() {
     assert_eq!(archive.info.labels, labels, "a docker-archive's config has the same labels");
     assert_eq!(oci.info.annotations.get("org.opencontainers.image.ref.name").map(String::as_str), Some("latest"));
     assert!(oci.info.repo_digests.is_empty() && archive.info.annotations.is_empty());
+
+    // podman build names the base image in the manifest's annotations (manifest.json beside the
+    // image is the manifest, as make-images.sh saved it)
+    let podman = images.join("podman-app");
+    let image = open(&format!("oci-archive:{}/oci-archive.tar", podman.display()), &Limits::default()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(podman.join("manifest.json")).unwrap()).unwrap();
+    let stated: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(manifest["annotations"].clone()).unwrap();
+    assert!(stated.contains_key("org.opencontainers.image.base.digest"), "{stated:?}");
+    for (key, value) in &stated {
+        assert_eq!(image.info.annotations.get(key), Some(value), "{key}");
+    }
 }
 
 #[test]
