@@ -1,12 +1,19 @@
 //! rpm packages: the rpm database in any of its three formats (BerkeleyDB `Packages`, NDB
 //! `Packages.db`, SQLite `rpmdb.sqlite`), read by `microscanner-rpmdb` from the layer's bytes.
+//!
+//! Each package's `REQUIRENAME`s become its [`Requires`], resolved by the graph step
+//! (`graph.rs`) as rpm resolves them: to the installed package of that name, else to one that
+//! provides it (`PROVIDENAME`: `libc.so.6(GLIBC_2.34)(64bit)`), and a file path (`/bin/sh`) to
+//! the package that owns the file. Version constraints are dropped (rpm keeps what is installed
+//! consistent), and so are `rpmlib(...)` features.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use microscanner_model::{CompactString, Diagnostic, Package, PackageKind};
 use microscanner_rpmdb::RpmPackage;
 
-use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Needed, Record, Requires};
 
 /// The directories rpm keeps its database in (`_dbpath`): the classic one, the one Fedora 36+,
 /// RHEL 9 and SUSE use since the `/usr` merge, and the one some minimal images use.
@@ -44,8 +51,9 @@ impl Analyzer for RpmAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        // 2: packages carry their `MODULARITYLABEL`
-        2
+        // 2: packages carry their `MODULARITYLABEL`; 3: and the dependency graph (requires
+        // resolved by provides)
+        3
     }
 
     fn wants(&self, path: &str, size: u64) -> bool {
@@ -70,11 +78,12 @@ impl Analyzer for RpmAnalyzer {
             if !is_db_path(path) {
                 continue;
             }
-            let (packages, diagnostics) = parse(bytes, path);
-            out.diagnostics.extend(diagnostics);
+            let (packages, requires, diagnostics) = parse_with_requires(bytes, path);
             if let Some(packages) = packages {
+                // an empty database is a record too: the packages a lower layer listed are gone
                 out.records.push(Record::Packages { path: path.clone(), packages });
             }
+            out.push(path, Vec::new(), requires, diagnostics);
         }
         out
     }
@@ -84,17 +93,50 @@ impl Analyzer for RpmAnalyzer {
 /// at all (with a diagnostic, unless it is empty); otherwise the packages that could be read and a
 /// diagnostic per damaged part.
 pub fn parse(bytes: &[u8], location: &str) -> (Option<Vec<Package>>, Vec<Diagnostic>) {
+    let (packages, _, diagnostics) = parse_with_requires(bytes, location);
+    (packages, diagnostics)
+}
+
+/// [`parse`], with what each package requires and provides, for the dependency graph.
+pub fn parse_with_requires(bytes: &[u8], location: &str) -> (Option<Vec<Package>>, Vec<Requires>, Vec<Diagnostic>) {
     if bytes.is_empty() {
-        return (None, Vec::new());
+        return (None, Vec::new(), Vec::new());
     }
     let db = match microscanner_rpmdb::read(bytes) {
         Ok(db) => db,
-        Err(e) => return (None, vec![Diagnostic::warning(location, format!("rpm database not read: {e}"))]),
+        Err(e) => {
+            return (None, Vec::new(), vec![Diagnostic::warning(location, format!("rpm database not read: {e}"))]);
+        }
     };
     let diagnostics = db.problems.iter().map(|p| Diagnostic::warning(location, format!("rpm database: {p}"))).collect();
     let shared = Arc::new(CompactString::from(location));
-    let packages = db.packages.into_iter().filter(|p| p.name != GPG_PUBKEY).map(|p| to_package(p, &shared)).collect();
-    (Some(packages), diagnostics)
+    let installed: Vec<RpmPackage> = db.packages.into_iter().filter(|p| p.name != GPG_PUBKEY).collect();
+    let requires = requires(&installed);
+    let packages = installed.into_iter().map(|p| to_package(p, &shared)).collect();
+    (Some(packages), requires, diagnostics)
+}
+
+/// What each package requires, and what it provides: its `PROVIDENAME`s and those of its files
+/// some package requires by path (`/bin/sh`), as rpm answers `--whatprovides` for a path from
+/// the file lists. Only required paths are kept, so a database of a million files costs no copy
+/// of them.
+fn requires(packages: &[RpmPackage]) -> Vec<Requires> {
+    let wanted_files: HashSet<&str> =
+        packages.iter().flat_map(|p| &p.requires).filter(|r| r.starts_with('/')).map(String::as_str).collect();
+    packages
+        .iter()
+        .filter(|p| !p.requires.is_empty() || !p.provides.is_empty())
+        .map(|p| {
+            let owned = p.files.iter().filter(|f| wanted_files.contains(f.as_str()));
+            Requires {
+                kind: PackageKind::Rpm,
+                name: p.name.as_str().into(),
+                version: p.evr().into(),
+                needs: p.requires.iter().map(|r| vec![Needed::any(r.as_str())]).collect(),
+                provides: p.provides.iter().chain(owned).map(|n| n.as_str().into()).collect(),
+            }
+        })
+        .collect()
 }
 
 /// Converts one header into a [`Package`]: the version is `[EPOCH:]VERSION-RELEASE`, the source is

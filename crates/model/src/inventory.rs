@@ -1,5 +1,7 @@
 //! The inventory: everything found in an image, the SBOM the rest of the pipeline works on.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Diagnostic, OsInfo, Package};
@@ -42,6 +44,18 @@ pub struct ImageInfo {
     /// The layers, base first.
     #[serde(default)]
     pub layers: Vec<LayerInfo>,
+    /// The labels of the image config (`config.Labels`: `org.opencontainers.image.source`,
+    /// `maintainer`), as the image states them; bounded by the image crate.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// The annotations of the manifest and of the index entry that names it (the manifest's win):
+    /// `org.opencontainers.image.base.name` and `.base.digest` name the base image.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Where the image is in a registry, by digest (`registry/repository@sha256:...`): the
+    /// manifest digest in the repository it was pulled from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_digests: Vec<String>,
 }
 
 /// Everything found in one image: its OS, its packages and the problems met on the way.

@@ -26,7 +26,7 @@ pub use finding::{
 };
 pub use inventory::{ImageInfo, Inventory, LayerInfo};
 pub use os::OsInfo;
-pub use package::{Evidence, LayerRef, Package, PackageKind};
+pub use package::{Evidence, LayerRef, Package, PackageKind, parse_sha256};
 pub use purl::{Purl, pep503_name};
 pub use report::{
     Coverage, CoveredEcosystem, DatabaseInfo, DatabaseSource, Generator, JudgedFindings, PolicyVerdict,

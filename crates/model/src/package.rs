@@ -178,9 +178,29 @@ struct Details {
     licenses: Box<[String]>,
     /// The purl, when it is not the one [`Purl::for_package`] derives.
     purl: Option<Box<str>>,
-    files: Box<[String]>,
+    /// The files an OS package owns, or the digest of the file a language package was read from:
+    /// one slot, since no package has both (an OS package's evidence is its database, which is
+    /// not the package), keeping the record at 128 bytes.
+    file: FileFacts,
     /// The rpm `MODULARITYLABEL` (`nodejs:18:9030020231120082734:rhel9`).
     modularity_label: Option<Box<str>>,
+}
+
+/// What a package's record says about files: the files it owns (an OS package), or the sha256
+/// of the one file it was read from (a binary, a Java archive). An enum of two boxes is as
+/// small as one of them: the null pointer of the slice marks the digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FileFacts {
+    /// The files the package owns, as absolute paths (possibly none).
+    Owned(Box<[String]>),
+    /// The sha256 of the file the package was read from.
+    Sha256(Box<[u8; 32]>),
+}
+
+impl Default for FileFacts {
+    fn default() -> Self {
+        Self::Owned(Box::default())
+    }
 }
 
 impl Details {
@@ -190,7 +210,7 @@ impl Details {
             && self.source_version.is_none()
             && self.licenses.is_empty()
             && self.purl.is_none()
-            && self.files.is_empty()
+            && matches!(&self.file, FileFacts::Owned(files) if files.is_empty())
             && self.modularity_label.is_none()
     }
 }
@@ -247,7 +267,25 @@ impl Package {
     /// Files the package owns (dpkg `info/*.list`, rpm file lists), as absolute paths. Used to
     /// attribute language packages to the OS package that ships them; not part of reports.
     pub fn files(&self) -> &[String] {
-        self.details.as_ref().map_or(&[], |d| &d.files)
+        match self.details.as_deref() {
+            Some(Details { file: FileFacts::Owned(files), .. }) => files,
+            _ => &[],
+        }
+    }
+
+    /// The sha256 of the file the package was read from (a Go or Rust binary, a Java archive, a
+    /// zipped egg), computed as the layer walk streamed it; `None` for packages read from a
+    /// database or metadata file that is not the package itself.
+    pub fn sha256(&self) -> Option<&[u8; 32]> {
+        match self.details.as_deref() {
+            Some(Details { file: FileFacts::Sha256(digest), .. }) => Some(digest),
+            _ => None,
+        }
+    }
+
+    /// [`Package::sha256`] as 64 lowercase hex digits.
+    pub fn sha256_hex(&self) -> Option<String> {
+        self.sha256().map(|digest| digest.iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// The package URL: the one set with [`Package::with_purl`], else the one its kind derives
@@ -407,17 +445,47 @@ impl Package {
         self
     }
 
-    /// Sets the files the package owns.
+    /// Sets the files the package owns (which replaces a digest: see [`Package::sha256`]).
     pub fn set_files(&mut self, files: Vec<String>) {
-        self.details_mut().files = files.into_boxed_slice();
+        if !files.is_empty() || matches!(self.details.as_deref(), Some(Details { file: FileFacts::Owned(_), .. })) {
+            self.details_mut().file = FileFacts::Owned(files.into_boxed_slice());
+        }
         self.tidy();
     }
 
     /// Takes the files the package owns, leaving none.
     pub fn take_files(&mut self) -> Vec<String> {
-        let files = self.details.as_mut().map(|d| std::mem::take(&mut d.files).into_vec()).unwrap_or_default();
+        let files = match self.details.as_deref_mut() {
+            Some(Details { file: file @ FileFacts::Owned(_), .. }) => match std::mem::take(file) {
+                FileFacts::Owned(files) => files.into_vec(),
+                FileFacts::Sha256(_) => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
         self.tidy();
         files
+    }
+
+    /// With the sha256 of the file it was read from (see [`Package::sha256`]).
+    #[must_use]
+    pub fn with_sha256(mut self, digest: Option<[u8; 32]>) -> Self {
+        self.set_sha256(digest);
+        self
+    }
+
+    /// Sets the sha256 of the file the package was read from. A package that owns files (an OS
+    /// package) keeps them: it has no file digest of its own.
+    pub fn set_sha256(&mut self, digest: Option<[u8; 32]>) {
+        match digest {
+            Some(digest) if self.files().is_empty() => self.details_mut().file = FileFacts::Sha256(Box::new(digest)),
+            Some(_) => {}
+            None => {
+                if self.sha256().is_some() {
+                    self.details_mut().file = FileFacts::default();
+                }
+            }
+        }
+        self.tidy();
     }
 
     /// The order of packages in an inventory and its reports: kind, name, version, architecture,
@@ -458,6 +526,8 @@ struct PackageOut<'a> {
     evidence: Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<&'a LayerRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
 }
 
 impl Serialize for Package {
@@ -475,6 +545,7 @@ impl Serialize for Package {
             location: self.location(),
             evidence: self.evidence,
             layer: self.layer.as_deref(),
+            sha256: self.sha256_hex(),
         }
         .serialize(serializer)
     }
@@ -504,6 +575,28 @@ struct PackageIn {
     layer: Option<Arc<LayerRef>>,
     #[serde(default)]
     files: Vec<String>,
+    #[serde(default, deserialize_with = "sha256_hex")]
+    sha256: Option<[u8; 32]>,
+}
+
+/// Reads an optional sha256 written as 64 hex digits; anything else is an error naming it.
+fn sha256_hex<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<[u8; 32]>, D::Error> {
+    let Some(text) = Option::<CompactString>::deserialize(deserializer)? else { return Ok(None) };
+    parse_sha256(&text).map(Some).ok_or_else(|| serde::de::Error::custom("sha256: expected 64 hex digits"))
+}
+
+/// The 32 bytes of a sha256 written as 64 hex digits (either case), `None` for anything else.
+pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut digest = [0_u8; 32];
+    for (out, pair) in digest.iter_mut().zip(bytes.chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *out = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(digest)
 }
 
 impl<'de> Deserialize<'de> for Package {
@@ -519,7 +612,8 @@ impl<'de> Deserialize<'de> for Package {
             .with_location(p.location)
             .with_evidence(p.evidence)
             .with_layer(p.layer)
-            .with_files(p.files);
+            .with_files(p.files)
+            .with_sha256(p.sha256);
         package.tidy();
         Ok(package)
     }
@@ -549,6 +643,28 @@ mod tests {
         let plain = Package::new(PackageKind::Rpm, "bash", "5.1.8-6.el9").with_modularity_label(Some(""));
         assert_eq!(plain.modularity_label(), None);
         assert!(!serde_json::to_string(&plain).unwrap().contains("modularity"));
+    }
+
+    #[test]
+    fn a_digest_is_written_as_hex_and_read_back_and_owned_files_win() {
+        let digest = [0xab_u8; 32];
+        let go = Package::new(PackageKind::Golang, "stdlib", "go1.22.0").with_sha256(Some(digest));
+        assert_eq!(go.sha256(), Some(&digest));
+        let json = serde_json::to_value(&go).unwrap();
+        assert_eq!(json["sha256"], "ab".repeat(32));
+        let back: Package = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, go);
+        let mut bad = json;
+        bad["sha256"] = serde_json::json!("abc");
+        let err = serde_json::from_value::<Package>(bad).unwrap_err().to_string();
+        assert!(err.contains("sha256"), "{err}");
+        // an OS package keeps its files; a digest never replaces them
+        let deb = Package::new(PackageKind::Deb, "bash", "5.2")
+            .with_files(vec!["/bin/bash".into()])
+            .with_sha256(Some(digest));
+        assert_eq!((deb.files().len(), deb.sha256()), (1, None));
+        assert_eq!(go.clone().with_sha256(None).details, None, "clearing the digest leaves nothing boxed");
+        assert!(serde_json::to_value(Package::new(PackageKind::Npm, "a", "1")).unwrap().get("sha256").is_none());
     }
 
     #[test]

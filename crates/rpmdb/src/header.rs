@@ -34,6 +34,11 @@ pub mod tag {
     pub const OLDFILENAMES: u32 = 1027;
     /// Name of the source rpm (`curl-7.76.0-6.cm2.src.rpm`).
     pub const SOURCERPM: u32 = 1044;
+    /// What the package provides (`bash`, `/bin/sh`, `libc.so.6(GLIBC_2.34)(64bit)`).
+    pub const PROVIDENAME: u32 = 1047;
+    /// What the package requires, by name: a package, a capability some package provides, or
+    /// a file path.
+    pub const REQUIRENAME: u32 = 1049;
     /// For each file, the index of its directory in `DIRNAMES` (int32 array).
     pub const DIRINDEXES: u32 = 1116;
     /// File base names.
@@ -80,6 +85,11 @@ pub struct RpmPackage {
     pub size: Option<u64>,
     /// Owned files as absolute paths (from `DIRNAMES`/`BASENAMES`/`DIRINDEXES`, or `OLDFILENAMES`).
     pub files: Vec<String>,
+    /// `REQUIRENAME`, each name once, in the header's order, without rpm's own `rpmlib(...)`
+    /// features (what the rpm that installs it must support, not a package).
+    pub requires: Vec<String>,
+    /// `PROVIDENAME`, each name once (rpm adds the package's own name).
+    pub provides: Vec<String>,
     /// Why [`RpmPackage::files`] is incomplete, when the file list tags are damaged (the package
     /// itself still read).
     pub files_error: Option<Error>,
@@ -258,6 +268,8 @@ pub fn parse_header(blob: &[u8]) -> Result<RpmPackage, Error> {
         modularity_label: h.string(tag::MODULARITYLABEL)?,
         size,
         files: Vec::new(),
+        requires: names(h.string_array(tag::REQUIRENAME)?.into_iter().filter(|n| !n.starts_with("rpmlib("))),
+        provides: names(h.string_array(tag::PROVIDENAME)?.into_iter()),
         files_error: None,
     };
     match files(&h) {
@@ -270,6 +282,14 @@ pub fn parse_header(blob: &[u8]) -> Result<RpmPackage, Error> {
         Err(e) => pkg.files_error = Some(e),
     }
     Ok(pkg)
+}
+
+/// Each of `names` once, in order (a header lists one name per version constraint: `glibc >=
+/// 2.34` and `glibc < 2.35` are two entries). Bounded by the header: a string array's count is
+/// checked against its data.
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.filter(|n| !n.is_empty() && seen.insert(*n)).map(str::to_owned).collect()
 }
 
 /// The file list, and how many entries had to be skipped.

@@ -191,6 +191,7 @@ pub fn sample_report() -> Report {
             layers: (0..3)
                 .map(|i| LayerInfo { diff_id: layer(i).diff_id, digest: None, created_by: layer(i).created_by })
                 .collect(),
+            ..ImageInfo::default()
         },
         os: Some(OsInfo {
             family: "debian".into(),

@@ -1,6 +1,7 @@
 //! Java archives (jar, war, ear, ...): every `pom.properties` (normally `META-INF/maven/**/`) is one Maven
 //! artifact (a shaded jar reports each embedded artifact); without any, `META-INF/MANIFEST.MF`
-//! and the file name (`name-1.2.3.jar`) identify the archive.
+//! and the file name (`name-1.2.3.jar`) identify the archive. Each package carries the sha256
+//! of the archive it was read from (outer or nested), the digest the walk computes anyway.
 //!
 //! Archives that multiply are bounded over the whole nesting of one outer file, not per
 //! archive: nested archives are opened to a bounded depth, and inflated bytes, entries looked at
@@ -119,8 +120,9 @@ pub fn parse_with_limits(bytes: &[u8], name: &str, limits: Limits) -> ParseResul
         diags: Vec::new(),
         reported: BTreeSet::new(),
     };
-    w.seen.insert(Sha256::digest(bytes).into());
-    walk(&mut w, bytes, name, "", 0);
+    let digest = Sha256::digest(bytes).into();
+    w.seen.insert(digest);
+    walk(&mut w, bytes, digest, name, "", 0);
     let (repeated, first) = std::mem::take(&mut w.repeated);
     if repeated > 0 {
         let mut d = warn_at(
@@ -259,7 +261,7 @@ fn is_nested_archive(name: &str) -> bool {
 
 /// Reads one archive of the nesting (the outer one at depth 0): its Maven artifacts, and every
 /// nested archive within the shared budget.
-fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
+fn walk(w: &mut Walk, bytes: &[u8], digest: [u8; 32], file_name: &str, loc: &str, depth: usize) {
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
         Err(e) => {
@@ -318,6 +320,8 @@ fn walk(w: &mut Walk, bytes: &[u8], file_name: &str, loc: &str, depth: usize) {
     for (g, a, v) in poms {
         let mut p = lang_package(PackageKind::Maven, &format!("{g}:{a}"), &v, Evidence::Installed);
         p.set_location(loc);
+        // the archive's own sha256, which the walk needs anyway to read each content once
+        p.set_sha256(Some(digest));
         w.pkgs.push(p);
     }
 }
@@ -386,7 +390,8 @@ fn may_open_nested(w: &mut Walk, name: &str, loc: &str, depth: usize) -> bool {
 /// bytes were read already (counted in [`Walk::repeated`]).
 fn nested(w: &mut Walk, buf: &[u8], name: &str, loc: &str, depth: usize) {
     let inner_loc = if loc.is_empty() { name.to_owned() } else { format!("{loc}!{name}") };
-    if !w.seen.insert(Sha256::digest(buf).into()) {
+    let digest = Sha256::digest(buf).into();
+    if !w.seen.insert(digest) {
         if w.repeated.0 == 0 {
             w.repeated.1.clone_from(&inner_loc);
         }
@@ -394,7 +399,7 @@ fn nested(w: &mut Walk, buf: &[u8], name: &str, loc: &str, depth: usize) {
         return;
     }
     w.archives += 1;
-    walk(w, buf, name, &inner_loc, depth + 1);
+    walk(w, buf, digest, name, &inner_loc, depth + 1);
 }
 
 #[cfg(test)]

@@ -88,6 +88,12 @@ pub struct Format {
     path: fn(&str) -> bool,
     /// The pure parser.
     parser: Parser,
+    /// Whether the file is the package itself (an executable, a zipped egg), so the packages
+    /// read from it carry its sha256 ([`Package::sha256`](microscanner_model::Package::sha256)),
+    /// computed over the bytes the walk read for the parser when the parse found packages.
+    /// Java archives hash themselves (nested ones too); metadata files and lockfiles describe
+    /// a package without being it, so they are not hashed.
+    hashed: bool,
 }
 
 /// Every language format, in the order its analyzers run (that order is part of the layer cache
@@ -100,13 +106,15 @@ pub static FORMATS: &[Format] = &[
         size: METADATA,
         path: paths::is_python_metadata,
         parser: Parser::Bytes(python::parse_metadata),
+        hashed: false,
     },
     Format {
         id: "python-egg",
-        version: 2,
+        version: 3,
         size: ARCHIVE,
         path: paths::is_python_egg,
         parser: Parser::Bytes(python::parse_egg),
+        hashed: true,
     },
     Format {
         id: "node-package-json",
@@ -114,20 +122,23 @@ pub static FORMATS: &[Format] = &[
         size: METADATA,
         path: paths::is_node_module_manifest,
         parser: Parser::Bytes(npm::parse_package_json),
+        hashed: false,
     },
     Format {
         id: "lang-binary",
-        version: 1,
+        version: 2,
         size: MIN_BINARY_SIZE..=MAX_BINARY_SIZE,
         path: paths::maybe_binary,
         parser: Parser::Bytes(binary::parse),
+        hashed: true,
     },
     Format {
         id: "java-archive",
-        version: 1,
+        version: 2,
         size: ARCHIVE,
         path: paths::is_java_archive,
         parser: Parser::Named(java::parse_named),
+        hashed: false,
     },
     Format {
         id: "ruby-gemspec",
@@ -135,6 +146,7 @@ pub static FORMATS: &[Format] = &[
         size: METADATA,
         path: paths::is_gemspec,
         parser: Parser::Bytes(ruby::parse_gemspec),
+        hashed: false,
     },
     Format {
         id: "composer-installed",
@@ -142,6 +154,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| p.ends_with("vendor/composer/installed.json"),
         parser: Parser::Bytes(php::parse_installed),
+        hashed: false,
     },
     Format {
         id: "dotnet-deps",
@@ -149,6 +162,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p).ends_with(".deps.json"),
         parser: Parser::Bytes(dotnet::parse_deps_json),
+        hashed: false,
     },
     Format {
         id: "cargo-lock",
@@ -156,6 +170,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "Cargo.lock",
         parser: Parser::Graph(lockfiles::cargo::parse_graph),
+        hashed: false,
     },
     Format {
         id: "npm-package-lock",
@@ -163,6 +178,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: paths::is_package_lock,
         parser: Parser::Reader(lockfiles::npm::parse_reader),
+        hashed: false,
     },
     Format {
         id: "yarn-lock",
@@ -170,6 +186,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "yarn.lock" && !paths::in_node_modules(p),
         parser: Parser::Bytes(lockfiles::yarn::parse),
+        hashed: false,
     },
     Format {
         id: "pnpm-lock",
@@ -177,6 +194,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "pnpm-lock.yaml" && !paths::in_node_modules(p),
         parser: Parser::Bytes(lockfiles::pnpm::parse),
+        hashed: false,
     },
     Format {
         id: "poetry-lock",
@@ -184,6 +202,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "poetry.lock",
         parser: Parser::Graph(lockfiles::python::parse_poetry_graph),
+        hashed: false,
     },
     Format {
         id: "pipfile-lock",
@@ -191,6 +210,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "Pipfile.lock",
         parser: Parser::Bytes(lockfiles::python::parse_pipfile),
+        hashed: false,
     },
     Format {
         id: "uv-lock",
@@ -198,6 +218,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "uv.lock",
         parser: Parser::Graph(lockfiles::python::parse_uv_graph),
+        hashed: false,
     },
     Format {
         id: "pip-requirements",
@@ -205,6 +226,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: paths::is_requirements,
         parser: Parser::Bytes(lockfiles::python::parse_requirements),
+        hashed: false,
     },
     Format {
         id: "gemfile-lock",
@@ -212,6 +234,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| matches!(file_name(p), "Gemfile.lock" | "gems.locked"),
         parser: Parser::Graph(lockfiles::ruby::parse_graph),
+        hashed: false,
     },
     Format {
         id: "composer-lock",
@@ -219,6 +242,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "composer.lock",
         parser: Parser::Graph(php::parse_lock_graph),
+        hashed: false,
     },
     Format {
         id: "go-mod",
@@ -226,6 +250,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "go.mod" && !p.contains("/pkg/mod/"),
         parser: Parser::Bytes(lockfiles::gomod::parse),
+        hashed: false,
     },
     Format {
         id: "nuget-lock",
@@ -233,6 +258,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "packages.lock.json",
         parser: Parser::Bytes(dotnet::parse_packages_lock),
+        hashed: false,
     },
     Format {
         id: "dart-pubspec-lock",
@@ -240,6 +266,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "pubspec.lock",
         parser: Parser::Bytes(lockfiles::dart::parse),
+        hashed: false,
     },
     Format {
         id: "elixir-mix-lock",
@@ -247,6 +274,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "mix.lock",
         parser: Parser::Bytes(lockfiles::elixir::parse),
+        hashed: false,
     },
     Format {
         id: "swift-package-resolved",
@@ -254,6 +282,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "Package.resolved",
         parser: Parser::Bytes(lockfiles::swift::parse),
+        hashed: false,
     },
     Format {
         id: "cocoapods-podfile-lock",
@@ -261,6 +290,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "Podfile.lock",
         parser: Parser::Bytes(lockfiles::cocoapods::parse),
+        hashed: false,
     },
     Format {
         id: "gradle-lockfile",
@@ -268,6 +298,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p).ends_with("gradle.lockfile"),
         parser: Parser::Bytes(lockfiles::gradle::parse),
+        hashed: false,
     },
     Format {
         id: "maven-pom",
@@ -275,6 +306,7 @@ pub static FORMATS: &[Format] = &[
         size: METADATA,
         path: paths::is_pom_xml,
         parser: Parser::Bytes(lockfiles::maven::parse),
+        hashed: false,
     },
     Format {
         id: "conan-lock",
@@ -282,6 +314,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "conan.lock",
         parser: Parser::Bytes(lockfiles::conan::parse),
+        hashed: false,
     },
     Format {
         id: "julia-manifest",
@@ -289,6 +322,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: paths::is_julia_manifest,
         parser: Parser::Bytes(lockfiles::julia::parse),
+        hashed: false,
     },
     Format {
         id: "sbt-lock",
@@ -296,6 +330,7 @@ pub static FORMATS: &[Format] = &[
         size: LOCKFILE,
         path: |p| file_name(p) == "build.sbt.lock",
         parser: Parser::Bytes(lockfiles::sbt::parse),
+        hashed: false,
     },
     Format {
         id: "bitnami-spdx",
@@ -303,6 +338,7 @@ pub static FORMATS: &[Format] = &[
         size: METADATA,
         path: paths::is_bitnami_spdx,
         parser: Parser::Bytes(bitnami::parse),
+        hashed: false,
     },
 ];
 
@@ -345,13 +381,19 @@ impl Format {
     }
 
     /// Like [`Format::parse`], with the dependency graph of formats that have one (lockfiles).
+    /// The packages of a hashed format ([`Format::hashed`](Format)) found in the file itself
+    /// carry its sha256.
     pub fn parse_graph(&self, path: &str, bytes: &[u8]) -> GraphResult {
-        match self.parser {
+        let (mut packages, requires, diagnostics) = match self.parser {
             Parser::Bytes(parse) => with_no_graph(parse(bytes)),
             Parser::Named(parse) => with_no_graph(parse(bytes, file_name(path))),
             Parser::Graph(parse) => parse(bytes),
             Parser::Reader(parse) => parse(&mut &*bytes),
+        };
+        if self.hashed {
+            set_digest(bytes, &mut packages);
         }
+        (packages, requires, diagnostics)
     }
 
     /// Runs this format's parser over the file of `size` bytes `content` streams: as it streams
@@ -371,6 +413,18 @@ impl Format {
 pub fn parse_file(path: &str, bytes: &[u8]) -> Option<ParseResult> {
     let format = FORMATS.iter().find(|f| f.wants(path, bytes.len() as u64))?;
     Some(parse_with(format, path, bytes))
+}
+
+/// Gives the packages a parser found in the file itself (no location of their own) the sha256
+/// of `bytes`, the file as the walk read it: computed only when there are such packages, so an
+/// executable that is neither Go nor Rust costs nothing more.
+fn set_digest(bytes: &[u8], packages: &mut [microscanner_model::Package]) {
+    use sha2::{Digest as _, Sha256};
+    let mut own = packages.iter_mut().filter(|p| p.location().is_empty()).peekable();
+    if own.peek().is_some() {
+        let digest: [u8; 32] = Sha256::digest(bytes).into();
+        own.for_each(|p| p.set_sha256(Some(digest)));
+    }
 }
 
 /// A parse result without a graph.
@@ -489,10 +543,10 @@ mod tests {
     fn ids_versions_and_order_are_stable() {
         const FIRST: [(&str, u32); 20] = [
             ("python-metadata", 2),
-            ("python-egg", 2),
+            ("python-egg", 3),
             ("node-package-json", 1),
-            ("lang-binary", 1),
-            ("java-archive", 1),
+            ("lang-binary", 2),
+            ("java-archive", 2),
             ("ruby-gemspec", 1),
             ("composer-installed", 1),
             ("dotnet-deps", 1),

@@ -211,3 +211,62 @@ fn debian12_app_os_owned_python_is_attributed_to_dpkg() {
         build_inventory(&img, &microscanner_catalog::default_analyzers(), &CatalogOptions::default(), &|_| {});
     assert_eq!(default.unwrap().packages.iter().filter(in_dist_packages).count(), 0);
 }
+
+/// The sha256 of the file at `path` (absolute) in the image as its runtime sees it (the last
+/// layer that has it), computed by Python's `tarfile` and `hashlib` over the docker-archive: an
+/// oracle apart from our walk.
+fn sha256_in_image(archive: &Path, path: &str) -> String {
+    const SCRIPT: &str = r#"
+import hashlib, json, sys, tarfile
+outer = tarfile.open(sys.argv[1])
+member = sys.argv[2].lstrip("/")
+found = None
+for layer in json.load(outer.extractfile("manifest.json"))[0]["Layers"]:
+    inner = tarfile.open(fileobj=outer.extractfile(layer))
+    try:
+        data = inner.extractfile(member)
+    except KeyError:
+        continue
+    if data is not None:
+        found = hashlib.sha256(data.read()).hexdigest()
+print(found)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT])
+        .arg(archive)
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Issue 22, item 4: every package read from a Go or Rust binary carries the sha256 of that
+/// binary, computed as the walk streamed it, equal to the file's digest as Python computes it
+/// from the image; packages read from metadata files and lockfiles carry none.
+#[test]
+fn debian12_app_binaries_carry_their_sha256() {
+    let Some(tar) = image_archive("debian12-app", "docker-archive.tar") else { return };
+    let Some((_, pkgs)) = scan("debian12-app", "docker-archive.tar") else { return };
+    let binaries: BTreeSet<&str> = pkgs
+        .iter()
+        .filter(|p| matches!(p.kind, PackageKind::Golang | PackageKind::Cargo) && p.sha256().is_some())
+        .map(Package::location)
+        .collect();
+    assert!(binaries.len() >= 4, "the Go and Rust binaries of debian12-app: {binaries:?}");
+    for location in &binaries {
+        let of_file: BTreeSet<String> =
+            pkgs.iter().filter(|p| p.location() == *location).map(|p| p.sha256_hex().unwrap_or_default()).collect();
+        assert_eq!(of_file, BTreeSet::from([sha256_in_image(&tar, location)]), "{location}");
+    }
+    for p in pkgs.iter().filter(|p| matches!(p.kind, PackageKind::Pypi | PackageKind::Npm)) {
+        assert_eq!(
+            p.sha256(),
+            None,
+            "{} {} at {}: a metadata file is not the package",
+            p.name,
+            p.version,
+            p.location()
+        );
+    }
+}

@@ -33,6 +33,11 @@ fn analyze(path: &str, bytes: Vec<u8>) -> (Vec<Package>, Vec<String>) {
                 assert_eq!(p, path);
                 packages
             }
+            // what the packages require: the graph test below checks it
+            Record::Dependencies { path: p, .. } => {
+                assert_eq!(p, path);
+                Vec::new()
+            }
             other => panic!("{other:?}"),
         })
         .collect();
@@ -124,7 +129,71 @@ fn non_empty_wal_is_reported() {
     files.insert("var/lib/rpm/rpmdb.sqlite".into(), read("pkgdb-go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"));
     files.insert("var/lib/rpm/rpmdb.sqlite-wal".into(), vec![0x37, 0x7f, 0x06, 0x82]);
     let out = RpmAnalyzer.analyze(&files);
-    assert_eq!(out.records.len(), 1);
+    // the packages, and what they require
+    assert!(
+        matches!(&out.records[..], [Record::Packages { .. }, Record::Dependencies { .. }]),
+        "{:?}",
+        out.records.len()
+    );
     assert_eq!(out.diagnostics.len(), 1);
     assert_eq!(out.diagnostics[0].location, "var/lib/rpm/rpmdb.sqlite-wal");
+}
+
+/// Issue 22, item 3: the rpm dependency graph of CBL-Mariner 2.0's database (129 packages) as the
+/// real rpm resolves it. `tests/data/rpm-requires/cbl-mariner-2.0.tsv` is what rpm 4.18 says
+/// (`generate.sh` beside it: every `REQUIRENAME` of every package, without `rpmlib(...)`, and
+/// the packages `rpm --whatprovides` names for it, file paths like `/bin/sh` included). Every
+/// requirement some other package provides is an edge to one of its providers, and every edge
+/// is such a requirement's.
+#[test]
+fn mariner_requires_resolve_as_rpm_whatprovides() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use microscanner_catalog::{CatalogOptions, build_inventory, default_analyzers};
+    use microscanner_image::Limits;
+
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("var/lib/rpm")).unwrap();
+    std::fs::write(
+        root.path().join("var/lib/rpm/rpmdb.sqlite"),
+        read("pkgdb-go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"),
+    )
+    .unwrap();
+    let image = microscanner_image::open(&format!("dir:{}", root.path().display()), &Limits::default()).unwrap();
+    let inventory = build_inventory(&image, &default_analyzers(), &CatalogOptions::default(), &|_| {}).unwrap();
+    assert_eq!(inventory.packages.len(), 129);
+    let name = |i: u32| inventory.packages[i as usize].name.as_str();
+    let ours: BTreeSet<(&str, &str)> = inventory.dependencies.iter().map(|&[a, b]| (name(a), name(b))).collect();
+
+    let truth =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rpm-requires/cbl-mariner-2.0.tsv"))
+            .unwrap();
+    // package → its requirements, each as the set of packages providing it (itself left out)
+    let mut needs: BTreeMap<&str, Vec<BTreeSet<&str>>> = BTreeMap::new();
+    // every (package, provider) some requirement allows, the package itself left out
+    let mut allowed: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for line in truth.lines() {
+        let [package, _requirement, providers] = line.split('\t').collect::<Vec<_>>()[..] else { panic!("{line}") };
+        let providers: BTreeSet<&str> = providers.split(',').filter(|p| !p.is_empty()).collect();
+        allowed.extend(providers.iter().filter(|p| **p != package).map(|p| (package, *p)));
+        if !providers.is_empty() && !providers.contains(package) {
+            needs.entry(package).or_default().push(providers);
+        }
+    }
+    let requirements: usize = needs.values().map(Vec::len).sum();
+    assert!(requirements > 500, "{requirements} requirements in the ground truth");
+    for (package, requirements) in &needs {
+        for providers in requirements {
+            assert!(
+                providers.iter().any(|p| ours.contains(&(*package, *p))),
+                "{package} requires something {providers:?} provide: no edge"
+            );
+        }
+    }
+    for edge in &ours {
+        assert!(allowed.contains(edge), "edge {edge:?} is no requirement rpm resolves so");
+    }
+    for edge in [("bash", "coreutils"), ("bash", "glibc"), ("bash", "readline")] {
+        assert!(ours.contains(&edge), "{edge:?}");
+    }
 }

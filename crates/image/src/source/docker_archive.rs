@@ -67,6 +67,7 @@ pub(crate) fn open_indexed(path: &Path, index: TarIndex, name: &str, limits: &Li
     }
     let mut image = Image::new(name, "docker-archive", layers);
     image.info.config_digest = Some(crate::digest::sha256_of(&config_bytes));
+    image.info.labels = config.labels();
     image.info.os = config.os;
     image.info.architecture = config.architecture;
     image.repo_tags = manifest.repo_tags.clone();

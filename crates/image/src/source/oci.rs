@@ -160,6 +160,9 @@ struct Manifest {
     config: Descriptor,
     #[serde(default)]
     layers: Vec<Descriptor>,
+    /// `org.opencontainers.image.base.name` and the like.
+    #[serde(default)]
+    annotations: HashMap<String, String>,
 }
 
 /// The media types of an image index (OCI) or manifest list (Docker).
@@ -295,10 +298,15 @@ fn open_manifest(
     let mut image = Image::new(name, store.kind(), layers);
     image.info.manifest_digest = Some(desc.digest.clone());
     image.info.config_digest = Some(manifest.config.digest.clone());
+    image.info.labels = config.labels();
     // The index's platform is what the user selected by; the config's is what the image says.
     image.info.os = config.os.or_else(|| platform.map(|p| p.os.clone()));
     image.info.architecture = config.architecture.or_else(|| platform.map(|p| p.architecture.clone()));
     image.info.variant = config.variant.or_else(|| platform.and_then(|p| p.variant.clone()));
+    // the index entry's annotations, then the manifest's own, which win
+    let mut annotations: HashMap<&String, &String> = desc.annotations.iter().collect();
+    annotations.extend(&manifest.annotations);
+    image.info.annotations = super::config::bounded_metadata(annotations);
     image.platform = platform.cloned();
     Ok(image)
 }

@@ -106,10 +106,48 @@ fn registry_image_is_the_local_layout_layer_for_layer() {
     assert_eq!(remote.info.name, target);
     assert_eq!(diff_ids(&remote), diff_ids(&local));
     assert_eq!(remote.info.config_digest, local.info.config_digest);
+    assert_eq!(remote.info.labels, local.info.labels);
+    let manifest = remote.info.manifest_digest.clone().unwrap();
+    assert_eq!(remote.info.repo_digests, [format!("{}/demo/debian12-app@{manifest}", registries.open)]);
     let local_walks: Vec<_> = walk_all(&local).into_iter().map(Result::unwrap).collect();
     let remote_walks: Vec<_> = walk_all(&remote).into_iter().map(Result::unwrap).collect();
     assert_eq!(remote_walks, local_walks);
     assert!(remote_walks.iter().all(|(stats, _)| stats.entries > 0));
+}
+
+/// Issue 22, item 4: the labels of the image config and the annotations of the index entry, as
+/// the image's own files state them (read here with serde_json, apart from the image crate).
+#[test]
+fn local_images_carry_their_labels_and_annotations() {
+    let Some(images) = images_dir() else { return };
+    let dir = images.join("debian12-app");
+    let oci = open(&format!("oci:{}/oci", dir.display()), &Limits::default()).unwrap();
+    let archive = open(&format!("docker-archive:{}/docker-archive.tar", dir.display()), &Limits::default()).unwrap();
+    let blob = |digest: &str| -> serde_json::Value {
+        let path = dir.join("oci/blobs/sha256").join(digest.trim_start_matches("sha256:"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let config = blob(oci.info.config_digest.as_deref().unwrap());
+    let labels: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(config["config"]["Labels"].clone()).unwrap();
+    assert_eq!(labels.get("org.opencontainers.image.title").map(String::as_str), Some("debian12-app"));
+    assert_eq!(oci.info.labels, labels);
+    assert_eq!(archive.info.labels, labels, "a docker-archive's config has the same labels");
+    assert_eq!(oci.info.annotations.get("org.opencontainers.image.ref.name").map(String::as_str), Some("latest"));
+    assert!(oci.info.repo_digests.is_empty() && archive.info.annotations.is_empty());
+
+    // podman build names the base image in the manifest's annotations (manifest.json beside the
+    // image is the manifest, as make-images.sh saved it)
+    let podman = images.join("podman-app");
+    let image = open(&format!("oci-archive:{}/oci-archive.tar", podman.display()), &Limits::default()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(podman.join("manifest.json")).unwrap()).unwrap();
+    let stated: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(manifest["annotations"].clone()).unwrap();
+    assert!(stated.contains_key("org.opencontainers.image.base.digest"), "{stated:?}");
+    for (key, value) in &stated {
+        assert_eq!(image.info.annotations.get(key), Some(value), "{key}");
+    }
 }
 
 #[test]

@@ -74,6 +74,9 @@ fn metadata(subject: &Subject<'_>, meta: &SbomMeta) -> Value {
             image_props.push(json!({ "name": name, "value": value }));
         }
     }
+    image_props.extend(
+        super::image_facts(image_info).into_iter().map(|(name, value)| json!({ "name": name, "value": value })),
+    );
     let mut image = json!({
         "bom-ref": "image",
         "type": "container",
@@ -83,11 +86,38 @@ fn metadata(subject: &Subject<'_>, meta: &SbomMeta) -> Value {
     if let Some(digest) = &image_info.config_digest {
         image["version"] = json!(digest);
     }
+    if let Some(hex) = super::image_sha256(image_info) {
+        image["hashes"] = json!([{ "alg": "SHA-256", "content": hex }]);
+    }
+    if let Some(purl) = super::image_purl(image_info) {
+        image["purl"] = json!(purl);
+    }
+    if let Some(base) = base_image(image_info) {
+        image["pedigree"] = json!({ "ancestors": [base] });
+    }
     json!({
         "timestamp": meta.created,
         "tools": { "components": [{ "type": "application", "name": "microscanner", "version": meta.tool_version }] },
         "component": image,
     })
+}
+
+/// The base image the manifest's annotations name (`org.opencontainers.image.base.name`,
+/// `.base.digest`), as the component the image descends from (`pedigree.ancestors`).
+fn base_image(image: &microscanner_model::ImageInfo) -> Option<Value> {
+    let name = image.annotations.get(super::BASE_NAME);
+    let digest = image.annotations.get(super::BASE_DIGEST);
+    if name.is_none() && digest.is_none() {
+        return None;
+    }
+    let mut base = json!({ "type": "container", "name": name.map_or("base image", String::as_str) });
+    if let Some(digest) = digest {
+        base["version"] = json!(digest);
+        if let Some(hex) = super::sha256_hex(digest) {
+            base["hashes"] = json!([{ "alg": "SHA-256", "content": hex }]);
+        }
+    }
+    Some(base)
 }
 
 /// The `components` array: the operating system, then every package, each made as it is written.
@@ -99,13 +129,17 @@ impl Serialize for Components<'_> {
         let Self(subject) = self;
         let mut seq = serializer.serialize_seq(Some(usize::from(subject.os.is_some()) + subject.packages.len()))?;
         if let Some(os) = subject.os {
-            seq.serialize_element(&json!({
+            let mut component = json!({
                 "bom-ref": format!("os:{}-{}", os.family, os.version),
                 "type": "operating-system",
                 "name": os.family,
                 "version": os.version,
                 "description": os.pretty_name,
-            }))?;
+            });
+            if let Some(cpe) = os.cpe() {
+                component["cpe"] = json!(cpe);
+            }
+            seq.serialize_element(&component)?;
         }
         for (index, package) in subject.packages.iter().enumerate() {
             seq.serialize_element(&component(&bom_ref(index, package), package))?;
@@ -187,6 +221,10 @@ fn component(bom_ref: &str, p: &Package) -> Value {
     });
     if let Some(licenses) = licenses(p.licenses()) {
         c["licenses"] = licenses;
+    }
+    if let Some(hex) = p.sha256_hex() {
+        // the file the package was read from (a binary, a Java archive), hashed as it was read
+        c["hashes"] = json!([{ "alg": "SHA-256", "content": hex }]);
     }
     if p.evidence == Evidence::Declared {
         // named by a lockfile, its installed copy absent: not part of what runs, which a

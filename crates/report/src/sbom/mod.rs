@@ -9,7 +9,7 @@ pub(crate) mod spdx;
 
 use std::io::Write as _;
 
-use microscanner_model::{Diagnostic, ImageInfo, Inventory, OsInfo, Package};
+use microscanner_model::{Diagnostic, ImageInfo, Inventory, OsInfo, Package, Purl};
 use sha2::{Digest as _, Sha256};
 
 use crate::format::parse_name;
@@ -247,6 +247,51 @@ pub(crate) fn spdx_expression_of(licenses: &[String]) -> Option<String> {
             .join(" AND "),
     })
 }
+
+/// The hex of a `sha256:` digest of 64 hex digits; `None` for anything else (an annotation may
+/// say anything).
+pub(crate) fn sha256_hex(digest: &str) -> Option<&str> {
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+/// The digest that identifies the image, as hex: the manifest's (what a registry names it by),
+/// else the config's (a docker-archive has no manifest digest).
+pub(crate) fn image_sha256(image: &ImageInfo) -> Option<&str> {
+    image
+        .manifest_digest
+        .as_deref()
+        .and_then(sha256_hex)
+        .or_else(|| image.config_digest.as_deref().and_then(sha256_hex))
+}
+
+/// The image's purl, `pkg:oci/NAME@sha256:...?arch=...&repository_url=...`, when it was pulled
+/// from a registry by a digest we know (the purl spec's `oci` type names a repository).
+pub(crate) fn image_purl(image: &ImageInfo) -> Option<String> {
+    let digest = image.manifest_digest.as_deref()?;
+    let (repository, _) = image.repo_digests.first()?.split_once('@')?;
+    let name = repository.rsplit('/').next()?.to_ascii_lowercase();
+    let purl = Purl::new("oci", &name)
+        .with_version(digest)
+        .with_qualifier("arch", image.architecture.as_deref().unwrap_or_default())
+        .with_qualifier("repository_url", repository);
+    Some(purl.to_string())
+}
+
+/// What the image says about itself, as (property name, value) pairs in a stable order: each
+/// repo digest, label and annotation (`microscanner:image:label:maintainer`).
+pub(crate) fn image_facts(image: &ImageInfo) -> Vec<(String, &str)> {
+    let mut facts: Vec<(String, &str)> =
+        image.repo_digests.iter().map(|d| ("microscanner:image:repo_digest".to_owned(), d.as_str())).collect();
+    facts.extend(image.labels.iter().map(|(k, v)| (format!("microscanner:image:label:{k}"), v.as_str())));
+    facts.extend(image.annotations.iter().map(|(k, v)| (format!("microscanner:image:annotation:{k}"), v.as_str())));
+    facts
+}
+
+/// The annotation naming the base image (OCI image spec, "Pre-Defined Annotation Keys").
+pub(crate) const BASE_NAME: &str = "org.opencontainers.image.base.name";
+/// The annotation giving the base image's manifest digest.
+pub(crate) const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
 
 /// A stable UUID derived from the image, its packages and the time, so the same scan at the same
 /// time gives the same document and different scans differ.

@@ -514,6 +514,13 @@ struct CdxComponent {
     licenses: Option<Vec<CdxLicenseChoice>>,
     properties: Option<Vec<CdxProperty>>,
     components: Option<Vec<Self>>,
+    hashes: Option<Vec<CdxHash>>,
+}
+
+#[derive(Deserialize)]
+struct CdxHash {
+    alg: Option<String>,
+    content: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -675,6 +682,12 @@ fn cyclonedx(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomReadError
             })
             .map(str::to_owned)
             .collect();
+        candidate.sha256 = c
+            .hashes
+            .iter()
+            .flatten()
+            .find(|h| h.alg.as_deref() == Some("SHA-256"))
+            .and_then(|h| microscanner_model::parse_sha256(h.content.as_deref()?));
         reader.add(candidate);
     }
     for (kind, n) in skipped_types {
@@ -725,6 +738,14 @@ struct SpdxPackage {
     comment: Option<String>,
     attribution_texts: Option<Vec<String>>,
     external_refs: Option<Vec<SpdxExternalRef>>,
+    checksums: Option<Vec<SpdxChecksum>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxChecksum {
+    algorithm: Option<String>,
+    checksum_value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -852,6 +873,12 @@ fn spdx(bytes: &[u8], source_name: &str) -> Result<Inventory, SbomReadError> {
                 .cloned()
                 .collect(),
         };
+        candidate.sha256 = p
+            .checksums
+            .iter()
+            .flatten()
+            .find(|c| c.algorithm.as_deref() == Some("SHA256"))
+            .and_then(|c| microscanner_model::parse_sha256(c.checksum_value.as_deref()?));
         reader.add(candidate);
     }
     if image.name.is_empty() {
@@ -901,6 +928,8 @@ struct Candidate<'a> {
     layer: Option<String>,
     created_by: Option<String>,
     licenses: Vec<String>,
+    /// The SHA-256 of the file the package was read from, when the document gives one.
+    sha256: Option<[u8; 32]>,
 }
 
 impl<'a> Candidate<'a> {
@@ -916,6 +945,7 @@ impl<'a> Candidate<'a> {
             layer: None,
             created_by: None,
             licenses: Vec::new(),
+            sha256: None,
         }
     }
 }
@@ -1070,7 +1100,8 @@ impl<'s> Reader<'s> {
                 .with_purl(c.purl)
                 .with_location(location)
                 .with_evidence(evidence)
-                .with_layer(layer),
+                .with_layer(layer)
+                .with_sha256(c.sha256),
         );
     }
 

@@ -48,7 +48,12 @@ impl<'a> Document<'a> {
             data_license: "CC0-1.0",
             document_namespace: format!("https://microscanner.invalid/spdx/{uuid}"),
             name: &subject.image.name,
-            packages: Packages { subject, references: HashMap::new() },
+            packages: Packages {
+                subject,
+                references: HashMap::new(),
+                created: meta.created.clone(),
+                annotator: format!("Tool: microscanner-{}", meta.tool_version),
+            },
             relationships: Relationships(subject),
             spdx_version: "SPDX-2.3",
         }
@@ -75,25 +80,19 @@ struct Packages<'a> {
     subject: Subject<'a>,
     /// External references added to packages, by package index (a report's advisories).
     references: HashMap<usize, Vec<Value>>,
+    /// When the document was made, the date of the image's annotations.
+    created: String,
+    /// `Tool: microscanner-VERSION`, who annotates the image.
+    annotator: String,
 }
 
 impl Serialize for Packages<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let subject = &self.subject;
         let mut seq = serializer.serialize_seq(Some(1 + usize::from(subject.os.is_some()) + subject.packages.len()))?;
-        seq.serialize_element(&json!({
-            "SPDXID": "SPDXRef-Image",
-            "name": subject.image.name,
-            "versionInfo": subject.image.config_digest.clone().unwrap_or_default(),
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "primaryPackagePurpose": "CONTAINER",
-            "licenseConcluded": "NOASSERTION",
-            "licenseDeclared": "NOASSERTION",
-            "copyrightText": "NOASSERTION",
-        }))?;
+        seq.serialize_element(&image_package(subject.image, &self.created, &self.annotator))?;
         if let Some(os) = subject.os {
-            seq.serialize_element(&json!({
+            let mut value = json!({
                 "SPDXID": "SPDXRef-OperatingSystem",
                 "name": os.family,
                 "versionInfo": os.version,
@@ -103,7 +102,12 @@ impl Serialize for Packages<'_> {
                 "licenseConcluded": "NOASSERTION",
                 "licenseDeclared": "NOASSERTION",
                 "copyrightText": "NOASSERTION",
-            }))?;
+            });
+            if let Some(cpe) = os.cpe() {
+                value["externalRefs"] =
+                    json!([{ "referenceCategory": "SECURITY", "referenceType": "cpe23Type", "referenceLocator": cpe }]);
+            }
+            seq.serialize_element(&value)?;
         }
         for (index, package) in subject.packages.iter().enumerate() {
             let mut value = spdx_package(&spdx_id(index), package);
@@ -116,6 +120,45 @@ impl Serialize for Packages<'_> {
         }
         seq.end()
     }
+}
+
+/// The image as the package the document describes: its digest as a checksum (the manifest's,
+/// else the config's), its `pkg:oci` purl when it came from a registry, and each repo digest,
+/// label and annotation as an annotation of the package (`OTHER`, by this tool, at `created`).
+fn image_package(image: &microscanner_model::ImageInfo, created: &str, annotator: &str) -> Value {
+    let mut value = json!({
+        "SPDXID": "SPDXRef-Image",
+        "name": image.name,
+        "versionInfo": image.config_digest.clone().unwrap_or_default(),
+        "downloadLocation": "NOASSERTION",
+        "filesAnalyzed": false,
+        "primaryPackagePurpose": "CONTAINER",
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+    });
+    if let Some(hex) = super::image_sha256(image) {
+        value["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": hex }]);
+    }
+    if let Some(purl) = super::image_purl(image) {
+        value["externalRefs"] =
+            json!([{ "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": purl }]);
+    }
+    let facts = super::image_facts(image);
+    if !facts.is_empty() {
+        value["annotations"] = facts
+            .into_iter()
+            .map(|(name, fact)| {
+                json!({
+                    "annotationDate": created,
+                    "annotationType": "OTHER",
+                    "annotator": annotator,
+                    "comment": format!("{name}={fact}"),
+                })
+            })
+            .collect();
+    }
+    value
 }
 
 /// The `relationships` array: the document describes the image, which contains its operating
@@ -192,6 +235,9 @@ fn spdx_package(id: &str, p: &Package) -> Value {
     }
     if !p.licenses().is_empty() {
         value["comment"] = json!(format!("declared license: {}", p.licenses().join(", ")));
+    }
+    if let Some(hex) = p.sha256_hex() {
+        value["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": hex }]);
     }
     value
 }

@@ -461,7 +461,7 @@ fn spdx_is_the_sbom_plus_advisory_references() {
         // the same package once the advisories are taken out
         let mut p = p.clone();
         if let Some(refs) = p.get_mut("externalRefs").and_then(Value::as_array_mut) {
-            refs.retain(|r| r["referenceCategory"] != "SECURITY");
+            refs.retain(|r| r["referenceType"] != "advisory");
         }
         assert_eq!(&p, s);
     }
@@ -735,5 +735,83 @@ fn podman_app_declared_only_packages_are_marked_in_both_formats() {
         if ids.contains(from) && to == "SPDXRef-Image" {
             assert_eq!(r["relationshipType"], "OPTIONAL_DEPENDENCY_OF", "{r}");
         }
+    }
+}
+
+/// Issue 22, item 4: the image's identity (digests, repo digest, labels, base-image annotations),
+/// the OS's CPE and a binary's sha256 in both SBOM formats, which still pass the validators.
+#[test]
+fn sboms_carry_image_identity_os_cpe_and_file_hashes() {
+    let report = sample_report();
+    let mut inventory = inventory_of(&report);
+    let manifest = format!("sha256:{}", "a".repeat(64));
+    inventory.image.manifest_digest = Some(manifest.clone());
+    inventory.image.repo_digests = vec![format!("ghcr.io/acme/Shop@{manifest}")];
+    inventory.image.labels.insert("org.opencontainers.image.source".into(), "https://example.com/shop".into());
+    inventory
+        .image
+        .annotations
+        .insert("org.opencontainers.image.base.name".into(), "docker.io/library/debian:12".into());
+    inventory
+        .image
+        .annotations
+        .insert("org.opencontainers.image.base.digest".into(), format!("sha256:{}", "c".repeat(64)));
+    let binary = microscanner_model::Package::new(microscanner_model::PackageKind::Golang, "stdlib", "go1.24.1")
+        .with_location("/usr/local/bin/cbt")
+        .with_sha256(Some([0xd0; 32]));
+    inventory.packages.push(binary);
+    let meta = SbomMeta { tool_version: "0.1.0".into(), created: report.created_at.clone() };
+
+    let cdx = sbom_document(&inventory, SbomFormat::CycloneDx, &meta);
+    let image = &cdx["metadata"]["component"];
+    assert_eq!(image["hashes"], serde_json::json!([{ "alg": "SHA-256", "content": "a".repeat(64) }]));
+    assert_eq!(
+        image["purl"],
+        format!("pkg:oci/shop@sha256:{}?arch=amd64&repository_url=ghcr.io%2Facme%2FShop", "a".repeat(64))
+    );
+    let property = |name: &str| {
+        image["properties"].as_array().unwrap().iter().find(|p| p["name"] == name).map(|p| p["value"].clone())
+    };
+    assert_eq!(
+        property("microscanner:image:label:org.opencontainers.image.source").unwrap(),
+        "https://example.com/shop"
+    );
+    assert_eq!(property("microscanner:image:repo_digest").unwrap(), format!("ghcr.io/acme/Shop@{manifest}"));
+    let base = &image["pedigree"]["ancestors"][0];
+    assert_eq!(base["name"], "docker.io/library/debian:12");
+    assert_eq!(base["hashes"][0]["content"], "c".repeat(64));
+    let os = cdx["components"].as_array().unwrap().iter().find(|c| c["type"] == "operating-system").unwrap();
+    assert_eq!(os["cpe"], "cpe:2.3:o:debian:debian_linux:11.0:*:*:*:*:*:*:*");
+    let go = cdx["components"].as_array().unwrap().iter().find(|c| c["name"] == "stdlib").unwrap();
+    assert_eq!(go["hashes"], serde_json::json!([{ "alg": "SHA-256", "content": "d0".repeat(32) }]));
+    let others = cdx["components"].as_array().unwrap().iter().filter(|c| c["name"] != "stdlib");
+    assert!(others.clone().all(|c| c.get("hashes").is_none()), "only the binary's package has a hash");
+    validate_cyclonedx("identity", &serde_json::to_vec(&cdx).unwrap());
+
+    let spdx = sbom_document(&inventory, SbomFormat::Spdx, &meta);
+    let packages = spdx["packages"].as_array().unwrap();
+    let root = &packages[0];
+    assert_eq!(root["checksums"], serde_json::json!([{ "algorithm": "SHA256", "checksumValue": "a".repeat(64) }]));
+    assert_eq!(root["externalRefs"][0]["referenceLocator"], image["purl"]);
+    let comments: Vec<&str> =
+        root["annotations"].as_array().unwrap().iter().map(|a| a["comment"].as_str().unwrap()).collect();
+    assert!(
+        comments
+            .contains(&"microscanner:image:annotation:org.opencontainers.image.base.name=docker.io/library/debian:12"),
+        "{comments:?}"
+    );
+    let os = packages.iter().find(|p| p["SPDXID"] == "SPDXRef-OperatingSystem").unwrap();
+    assert_eq!(os["externalRefs"][0]["referenceType"], "cpe23Type");
+    assert_eq!(os["externalRefs"][0]["referenceLocator"], "cpe:2.3:o:debian:debian_linux:11.0:*:*:*:*:*:*:*");
+    let go = packages.iter().find(|p| p["name"] == "stdlib").unwrap();
+    assert_eq!(go["checksums"], serde_json::json!([{ "algorithm": "SHA256", "checksumValue": "d0".repeat(32) }]));
+    validate_spdx("identity", &serde_json::to_vec(&spdx).unwrap());
+
+    // read back, each document gives the binary's package its digest again
+    for doc in [&cdx, &spdx] {
+        let read = microscanner_report::read_sbom(&serde_json::to_vec(doc).unwrap(), "identity.json").unwrap();
+        let go = read.packages.iter().find(|p| p.name == "stdlib").unwrap();
+        assert_eq!(go.sha256(), Some(&[0xd0; 32]));
+        assert!(read.packages.iter().filter(|p| p.name != "stdlib").all(|p| p.sha256().is_none()));
     }
 }

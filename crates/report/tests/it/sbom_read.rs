@@ -104,6 +104,7 @@ fn inventory(name: &str, layers: &[(LayerFiles, &str)]) -> Inventory {
                 .iter()
                 .map(|m| LayerInfo { diff_id: m.diff_id.clone(), digest: None, created_by: m.created_by.clone() })
                 .collect(),
+            ..ImageInfo::default()
         },
         os: merged.os,
         packages,

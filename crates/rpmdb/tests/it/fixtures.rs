@@ -88,6 +88,20 @@ fn compare_with_rpm(rel: &str, backend: &str, file_name: &str, format: Format) -
     let mut our_files: Vec<String> = db.packages.iter().flat_map(|p| p.files.iter().cloned()).collect();
     our_files.sort();
     assert_eq!(our_files, their_files, "{rel}: file lists");
+    // Requirements (without rpmlib(...)) and provides: each (package, name) pair, as rpm lists them.
+    for (qf, ours_of) in [
+        ("[%{=NAME}\\t%{REQUIRENAME}\\n]", (|p: &RpmPackage| &p.requires) as fn(&RpmPackage) -> &Vec<String>),
+        ("[%{=NAME}\\t%{PROVIDENAME}\\n]", |p: &RpmPackage| &p.provides),
+    ] {
+        let mut theirs = rpm_query(rel, backend, file_name, qf);
+        theirs.retain(|l| !l.contains("\trpmlib(") && !l.ends_with("\t(none)") && !l.ends_with('\t'));
+        theirs.dedup();
+        let mut our_pairs: Vec<String> =
+            db.packages.iter().flat_map(|p| ours_of(p).iter().map(|n| format!("{}\t{n}", p.name))).collect();
+        our_pairs.sort();
+        our_pairs.dedup();
+        assert_eq!(our_pairs, theirs, "{rel}: {qf}");
+    }
     Some(db.packages.len())
 }
 
@@ -107,6 +121,15 @@ fn sqlite_mariner_equals_rpm() {
     assert_eq!(curl.license.as_deref(), Some("MIT"));
     assert_eq!(curl.vendor.as_deref(), Some("Microsoft Corporation"));
     assert!(curl.files.contains(&"/usr/bin/curl".to_owned()), "{:?}", curl.files);
+    // what rpm -q --requires / --provides bash says (rpmlib() features left out)
+    let bash = db.packages.iter().find(|p| p.name == "bash").unwrap();
+    assert!(bash.requires.iter().any(|r| r == "/bin/sh") && bash.requires.iter().any(|r| r == "readline"));
+    assert!(bash.requires.iter().all(|r| !r.starts_with("rpmlib(")), "{:?}", bash.requires);
+    assert!(
+        bash.provides.iter().any(|p| p == "bash") && bash.provides.iter().any(|p| p == "/bin/sh"),
+        "{:?}",
+        bash.provides
+    );
 }
 
 #[test]

@@ -48,7 +48,13 @@ pub(crate) fn open(reference: &str, target: &str, options: &OpenOptions) -> Resu
     tracing::info!("{registry}: authenticating {}", login.who);
     let remote = transport::connect(parsed, login, options, false)?;
     let store = RegistryStore { remote: Arc::new(remote), documents: Mutex::default() };
-    oci::open(&store, None, target, &options.platform, &options.limits)
+    let mut images = oci::open(&store, None, target, &options.platform, &options.limits)?;
+    for image in &mut images {
+        // where it was pulled from, by digest (the manifest digest is verified as it is read)
+        image.info.repo_digests =
+            image.info.manifest_digest.iter().map(|d| format!("{}@{d}", store.location())).collect();
+    }
+    Ok(images)
 }
 
 /// The registry as an OCI content store for [`oci::open`].
