@@ -219,7 +219,12 @@ fn every_emitted_purl_is_canonical() {
         let spdx = sbom_ok(&target, "spdx");
         let json = sbom_ok(&target, "json");
         let spdx_purls = spdx["packages"].as_array().unwrap().iter().flat_map(|p| {
-            p["externalRefs"].as_array().into_iter().flatten().filter_map(|r| r["referenceLocator"].as_str())
+            p["externalRefs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["referenceType"] == "purl")
+                .filter_map(|r| r["referenceLocator"].as_str())
         });
         let json_purls = json["packages"].as_array().unwrap().iter().filter_map(|p| p["purl"].as_str());
         let all: Vec<String> = purls(&cyclonedx)
