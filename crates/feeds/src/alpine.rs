@@ -5,8 +5,8 @@
 //! file for the whole distribution, named by `urlprefix` / `reponame` instead ([`Vendor`]):
 //! Wolfi (`https://packages.wolfi.dev/os/security.json`), Chainguard
 //! (`https://packages.cgr.dev/chainguard/security.json`) and MinimOS
-//! (`https://packages.mini.dev/os/security.json`). One parser reads both; only the ecosystem, the
-//! source name, the purl namespace and the advisory link differ.
+//! (`https://packages.mini.dev/advisories/secdb/security.json`). One parser reads them all; only
+//! the ecosystem, the source name, the purl namespace and the advisory link differ.
 //!
 //! # Wolfi secdb and OSV `Wolfi` records: merged, not preferred
 //!
@@ -80,7 +80,7 @@ impl Vendor {
     fn url(self, id: &str) -> String {
         match self {
             Self::Wolfi | Self::Chainguard => format!("https://images.chainguard.dev/security/{id}"),
-            Self::MinimOs => "https://packages.mini.dev/os/security.json".to_owned(),
+            Self::MinimOs => "https://packages.mini.dev/advisories/secdb/security.json".to_owned(),
         }
     }
 

@@ -28,12 +28,15 @@ pub const DEBIAN_SALSA_BASE: &str = "https://salsa.debian.org";
 /// Alpine secdb.
 pub const ALPINE_BASE: &str = "https://secdb.alpinelinux.org";
 /// The rolling apk distributions' secdbs: (feed group and distro id, advisory ecosystem, base
-/// URL, path). Each is `{urlprefix}/{reponame}/security.json` of the secdb's own header, as
-/// vunnel's providers fetch them. MinimOS is not fetched: its address is not confirmed, and under
-/// a mirror its path would be Wolfi's (`/os/security.json`); `db build --from` reads a copy.
+/// URL, path), where vunnel's providers fetch them. Wolfi's and Chainguard's are
+/// `{urlprefix}/{reponame}/security.json` of the secdb's own header; MinimOS publishes its
+/// secdb at `/advisories/secdb/security.json` (vunnel's `minimos` provider), not where its header
+/// would put it (`/os/security.json`, Wolfi's path under a mirror). The importer tells the
+/// vendors apart by the header's `urlprefix`, not by the path.
 pub const VENDOR_SECDBS: &[(&str, &str, &str, &str)] = &[
     ("wolfi", "Wolfi", "https://packages.wolfi.dev", "/os/security.json"),
     ("chainguard", "Chainguard", "https://packages.cgr.dev", "/chainguard/security.json"),
+    ("minimos", "MinimOS", "https://packages.mini.dev", "/advisories/secdb/security.json"),
 ];
 /// The NVD API.
 pub const NVD_BASE: &str = "https://services.nvd.nist.gov";
@@ -87,6 +90,7 @@ pub const FEED_GROUPS: &[&str] = &[
     "alpine",
     "wolfi",
     "chainguard",
+    "minimos",
     "amazon",
     "photon",
     "redhat",

@@ -71,8 +71,8 @@ struct UpdateArgs {
     /// Only these ecosystems (comma-separated: debian,alpine,pypi,npm,go,rust,maven,...).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     ecosystems: Option<Vec<String>>,
-    /// Only these feeds (comma-separated: osv,debian,alpine,wolfi,chainguard,amazon,photon,redhat,
-    /// oracle,azurelinux,nvd,kev,epss).
+    /// Only these feeds (comma-separated: osv,debian,alpine,wolfi,chainguard,minimos,amazon,
+    /// photon,redhat,oracle,azurelinux,nvd,kev,epss).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     feeds: Option<Vec<String>>,
     /// NVD API key (raises NVD's rate limit).

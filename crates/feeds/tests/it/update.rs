@@ -197,11 +197,15 @@ fn a_local_directory_mirror_works_too() {
 }
 
 #[test]
-fn the_wolfi_and_chainguard_secdbs_are_fetched_at_their_upstream_paths() {
+fn the_wolfi_chainguard_and_minimos_secdbs_are_fetched_at_their_upstream_paths() {
     let dir = workdir("secdbmirror");
     let root = dir.join("mirror");
     let providers = fixtures().join("feeds-vunnel-fixtures/tests/unit/providers");
-    for (path, vendor) in [("os/security.json", "wolfi"), ("chainguard/security.json", "chainguard")] {
+    for (path, vendor) in [
+        ("os/security.json", "wolfi"),
+        ("chainguard/security.json", "chainguard"),
+        ("advisories/secdb/security.json", "minimos"),
+    ] {
         let src = providers.join(vendor).join("test-fixtures/input/secdb/security.json");
         let dest = root.join(path);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -210,15 +214,15 @@ fn the_wolfi_and_chainguard_secdbs_are_fetched_at_their_upstream_paths() {
     let db = dir.join("s.db");
     let opts = UpdateOptions {
         origin: Origin::parse(root.to_str().unwrap()),
-        feeds: Some(vec!["wolfi".into(), "chainguard".into()]),
+        feeds: Some(vec!["wolfi".into(), "chainguard".into(), "minimos".into()]),
         ..UpdateOptions::default()
     };
     let report = update(&db, &opts, &NoProgress).unwrap();
     assert!(report.rebuilt());
-    assert_eq!(report.downloaded, ["wolfi-secdb", "chainguard-secdb"]);
+    assert_eq!(report.downloaded, ["wolfi-secdb", "chainguard-secdb", "minimos-secdb"]);
     let ecosystems: Vec<String> =
         Database::open(&db).unwrap().ecosystems().unwrap().into_iter().map(|(e, _)| e).collect();
-    assert_eq!(ecosystems, ["Chainguard", "Wolfi"], "each vendor's secdb in its own ecosystem");
+    assert_eq!(ecosystems, ["Chainguard", "MinimOS", "Wolfi"], "each vendor's secdb in its own ecosystem");
 }
 
 #[test]
