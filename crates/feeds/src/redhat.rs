@@ -20,7 +20,9 @@
 //!
 //! Source rpms (`arch=src`) are skipped: rpm images are matched by binary package name, and the
 //! documents list the binaries too. A component of a module stream (purl qualifier
-//! `rpmmod=nodejs:18:9030020231120082734:rhel9`) goes to the stream's own ecosystem,
+//! `rpmmod=nodejs:18:9030020231120082734:rhel9`, or, as Red Hat's documents mostly say it, a
+//! relationship to the stream's product `AppStream-9.3.0.Z.MAIN:nodejs:18:9030020240301111035:rhel9`,
+//! itself the `pkg:rpmmod/redhat/nodejs@18:…` of a RHEL platform) goes to the stream's own ecosystem,
 //! `Red Hat:enterprise_linux:9:module:nodejs:18` (`model::distro::redhat_module_ecosystem`), where the matcher
 //! looks up a package whose rpm `MODULARITYLABEL` names that stream; a package of no stream is
 //! never compared with a modular build, nor the other way round.
@@ -279,19 +281,28 @@ impl Products {
                 add_helper(&mut helpers, p);
             }
         }
-        let mut resolved = HashMap::new();
-        for rel in tree.map(|t| t.relationships.items()).unwrap_or_default() {
-            let Shape::Object(full) = &rel.full_product_name else { continue };
-            let (Some(id), Some(component), Some(platform)) =
-                (full.product_id.text(), rel.product_reference.text(), rel.relates_to_product_reference.text())
-            else {
-                continue;
-            };
-            let purl = helpers.get(component).and_then(|h| h.purl.text());
-            let cpe = helpers.get(platform).and_then(|h| h.cpe.text());
-            if let (Some(purl), Some(release)) = (purl, cpe.and_then(release_of_cpe))
-                && let Some(c) = component_of(purl, &release)
+        let relationships = tree.map(|t| t.relationships.items()).unwrap_or_default();
+        let purl_of = |id: &str| helpers.get(id).and_then(|h| h.purl.text());
+        let release_of = |id: &str| helpers.get(id).and_then(|h| h.cpe.text()).and_then(release_of_cpe);
+        // The module streams of a platform (`AppStream-9.3.0.Z.MAIN:nodejs:18:9030020240301111035:rhel9`,
+        // a `pkg:rpmmod/redhat/nodejs@18:9030020240301111035:rhel9` of a RHEL platform): their
+        // builds relate to that full product id, not to the platform.
+        let mut streams: HashMap<&str, (String, String)> = HashMap::new();
+        for (id, component, platform) in relationships.iter().filter_map(triple) {
+            if let (Some(stream), Some(release)) = (purl_of(component).and_then(stream_of_rpmmod), release_of(platform))
             {
+                streams.entry(id).or_insert((release, stream));
+            }
+        }
+        let mut resolved = HashMap::new();
+        for (id, component, platform) in relationships.iter().filter_map(triple) {
+            let Some(purl) = purl_of(component) else { continue };
+            let found = match (release_of(platform), streams.get(platform)) {
+                (Some(release), _) => component_of(purl, &release, None),
+                (None, Some((release, stream))) => component_of(purl, release, Some(stream)),
+                (None, None) => None,
+            };
+            if let Some(c) = found {
                 resolved.entry(id.to_owned()).or_insert(c);
             }
         }
@@ -301,6 +312,21 @@ impl Products {
     fn get(&self, id: &str) -> Option<&Component> {
         self.resolved.get(id)
     }
+}
+
+/// (full product id, component, platform) of a relationship, when all three are strings.
+fn triple(rel: &Relationship) -> Option<(&str, &str, &str)> {
+    let Shape::Object(full) = &rel.full_product_name else { return None };
+    Some((full.product_id.text()?, rel.product_reference.text()?, rel.relates_to_product_reference.text()?))
+}
+
+/// The stream (`nodejs:18`) of a module build's purl (`pkg:rpmmod/redhat/nodejs@18:9030020240301111035:rhel9`).
+fn stream_of_rpmmod(purl: &str) -> Option<String> {
+    let rest = purl.strip_prefix("pkg:rpmmod/")?;
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (name, version) = rest.rsplit('/').next().unwrap_or(rest).split_once('@')?;
+    let label = format!("{}:{}", decode(name), decode(version));
+    module_stream(&label).filter(|s| token(s)).map(str::to_owned)
 }
 
 /// Records a product's helper under its id (the first one wins, as Trivy's reader).
@@ -323,9 +349,10 @@ fn release_of_cpe(cpe: &str) -> Option<String> {
     (ok && numeric).then(|| format!("{ECOSYSTEM}{major}"))
 }
 
-/// The component an rpm purl names in `release`: `None` for other purl types, source rpms and
-/// names or versions that are not tokens.
-fn component_of(purl: &str, release: &str) -> Option<Component> {
+/// The component an rpm purl names in `release` (in the module `stream` its relationship names,
+/// or the one of its `rpmmod` qualifier): `None` for other purl types, source rpms and names or
+/// versions that are not tokens.
+fn component_of(purl: &str, release: &str, stream: Option<&str>) -> Option<Component> {
     let rest = purl.strip_prefix("pkg:rpm/")?;
     let rest = rest.split('#').next().unwrap_or(rest);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -351,7 +378,7 @@ fn component_of(purl: &str, release: &str) -> Option<Component> {
     if !token(&name) || version.as_deref().is_some_and(|v| !token(v)) {
         return None;
     }
-    let ecosystem = match module.as_deref().and_then(module_stream) {
+    let ecosystem = match stream.or_else(|| module.as_deref().and_then(module_stream)) {
         Some(stream) => redhat_module_ecosystem(release, stream),
         None => release.to_owned(),
     };
@@ -870,19 +897,29 @@ mod tests {
     #[test]
     fn purls_give_name_epoch_version_and_stream() {
         let r = "Red Hat:enterprise_linux:9";
-        let c = component_of("pkg:rpm/redhat/test-package@1.0.0-1.el9?arch=x86_64&epoch=1", r).unwrap();
+        let c = component_of("pkg:rpm/redhat/test-package@1.0.0-1.el9?arch=x86_64&epoch=1", r, None).unwrap();
         assert_eq!(
             (c.name.as_str(), c.version.as_deref(), c.ecosystem.as_str()),
             ("test-package", Some("1:1.0.0-1.el9"), r)
         );
         let m = "pkg:rpm/redhat/httpd@2.4.37-65.module%2Bel8.10.0%2B21982%2B14717793?arch=aarch64&rpmmod=httpd:2.4:8100020240612075645:489197e6";
-        let c = component_of(m, r).unwrap();
+        let c = component_of(m, r, None).unwrap();
         assert_eq!(c.version.as_deref(), Some("2.4.37-65.module+el8.10.0+21982+14717793"));
         assert_eq!(c.ecosystem, "Red Hat:enterprise_linux:9:module:httpd:2.4");
-        assert_eq!(component_of("pkg:rpm/redhat/vim-X11", r).unwrap().version, None);
-        assert_eq!(component_of("pkg:rpm/redhat/vim?arch=src", r), None);
-        assert_eq!(component_of("pkg:oci/redhat/ubi9@sha256:abc", r), None);
-        assert_eq!(component_of("pkg:rpm/redhat/a%20b@1-1", r), None, "not a token");
+        assert_eq!(component_of("pkg:rpm/redhat/vim-X11", r, None).unwrap().version, None);
+        assert_eq!(component_of("pkg:rpm/redhat/vim?arch=src", r, None), None);
+        assert_eq!(component_of("pkg:oci/redhat/ubi9@sha256:abc", r, None), None);
+        // A build the relationships put in a stream, with no qualifier of its own.
+        let c =
+            component_of("pkg:rpm/redhat/nodejs@18.19.1-1.module%2Bel9.3.0?arch=x86_64&epoch=1", r, Some("nodejs:18"));
+        assert_eq!(c.unwrap().ecosystem, "Red Hat:enterprise_linux:9:module:nodejs:18");
+        assert_eq!(
+            stream_of_rpmmod("pkg:rpmmod/redhat/nodejs@18:9030020240301111035:rhel9").as_deref(),
+            Some("nodejs:18")
+        );
+        assert_eq!(stream_of_rpmmod("pkg:rpm/redhat/nodejs@18.19.1-1"), None);
+        assert_eq!(stream_of_rpmmod("pkg:rpmmod/redhat/nodejs"), None);
+        assert_eq!(component_of("pkg:rpm/redhat/a%20b@1-1", r, None), None, "not a token");
     }
 
     #[test]

@@ -416,16 +416,17 @@ pub fn bitnami_vulndb_dir() -> PathBuf {
 
 /// Red Hat's CSAF VEX samples: Trivy's (`redhat-csaf/testdata/{happy,vuln-list-redhat}/csaf-vex`,
 /// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape), and
-/// [`redhat_vex_stanza`].
+/// [`redhat_vex_cve_2024_22019`].
 pub fn redhat_vex_paths() -> Vec<PathBuf> {
     let dir = fixtures_dir().join("feeds-trivy-db-fixtures/pkg/vulnsrc/redhat-csaf/testdata");
-    vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_stanza()]
+    vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_cve_2024_22019()]
 }
 
-/// A CSAF VEX document in Red Hat's shape written for the tests (`crates/testkit/redhat/`, its
-/// README says what is real in it): CVE-2024-22019 in RHEL 8 and 9, ordinary and module stream
-/// builds, not affected, won't fix and deferred states.
-pub fn redhat_vex_stanza() -> PathBuf {
+/// Red Hat's own CSAF VEX document of CVE-2024-22019 (nodejs), as vuln-list-redhat keeps it
+/// (`crates/testkit/redhat/`, CC BY 4.0; its README and MANIFEST say where from): RHEL 9's nodejs
+/// 16 and the nodejs:16, :18 and :20 module streams of RHEL 8 and 9, all fixed, beside EUS,
+/// Software Collections and OpenShift products.
+pub fn redhat_vex_cve_2024_22019() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("redhat/cve-2024-22019.json")
 }
 

@@ -1,6 +1,6 @@
 //! Red Hat's CSAF VEX documents: the real samples (Trivy's `redhat-csaf` test data, the document
-//! of CVE-2024-10041 among them) and the test stanza imported record by record with exact
-//! counts, `db build --from` over their directories and over Red Hat's `.tar.zst` archive of them, and hostile documents (truncated, oversized,
+//! of CVE-2024-10041 among them, and Red Hat's document of CVE-2024-22019 with its module
+//! streams) imported record by record with exact counts, `db build --from` over their directories and over Red Hat's `.tar.zst` archive of them, and hostile documents (truncated, oversized,
 //! fields of the wrong JSON type) refused or diagnosed in one line naming the file and the field.
 
 use std::path::{Path, PathBuf};
@@ -125,48 +125,73 @@ fn trivys_test_documents_import_exactly() {
 }
 
 #[test]
-fn the_stanza_gives_every_state_in_its_stream() {
-    let i = import(&microscanner_testkit::redhat_vex_stanza());
-    // The EUS build (rhel_eus:9.2) and the source rpm are skipped.
-    assert_eq!(tally(&i), (4, 2, 1));
-    let m8 = |s: &str| format!("{RHEL8}:module:nodejs:{s}");
+fn the_real_cve_2024_22019_document_fixes_each_module_stream_by_its_own_builds() {
+    // Red Hat's document (`crates/testkit/redhat/`): RHEL 9's own nodejs 16 (AppStream 9.3),
+    // module streams nodejs:18 and :20 of RHEL 9 and nodejs:16, :18 and :20 of RHEL 8 (AppStream
+    // 8.9), all fixed. Their builds relate to the stream (`AppStream-9.3.0.Z.MAIN:nodejs:18:…`),
+    // not to the platform, and their purls carry no `rpmmod` qualifier. Skipped: the EUS products
+    // (8.6, 8.8, 9.0, 9.2), Software Collections' rh-nodejs14 (RHEL 7), source rpms, the module
+    // products themselves (`pkg:rpmmod`) and the OpenShift Data Foundation image (known affected,
+    // not an rpm). The counts are those of a separate reading of the JSON (see the README).
+    let i = import(&microscanner_testkit::redhat_vex_cve_2024_22019());
+    assert_eq!(tally(&i), (57, 0, 0));
+    let per_ecosystem = |e: &str| i.records.fix_statuses.iter().filter(|s| s.ecosystem == e).count();
+    let m = |release: &str, stream: &str| format!("Red Hat:enterprise_linux:{release}:module:nodejs:{stream}");
     assert_eq!(
-        states(&i),
+        [per_ecosystem(RHEL9), per_ecosystem(&m("9", "18")), per_ecosystem(&m("9", "20"))],
+        [8, 10, 10],
+        "RHEL 9"
+    );
+    assert_eq!([per_ecosystem(&m("8", "16")), per_ecosystem(&m("8", "18")), per_ecosystem(&m("8", "20"))], [9, 10, 10]);
+    assert_eq!(per_ecosystem(RHEL8), 0, "RHEL 8 has nodejs only in module streams here");
+    let fixed = |ecosystem: &str, name: &str| {
+        let s: Vec<_> = i.records.fix_statuses.iter().filter(|s| s.ecosystem == ecosystem && s.name == name).collect();
+        assert_eq!(s.len(), 1, "{ecosystem} {name}");
+        assert_eq!(s[0].state, FixState::Fixed, "{ecosystem} {name}");
+        s[0].fixed_version.clone().unwrap()
+    };
+    // RHSA-2024:1438 (nodejs 16 of RHEL 9), :1503 and :1688 (the RHEL 9 streams), :1510, :1687
+    // and :1444 (the RHEL 8 streams).
+    assert_eq!(fixed(RHEL9, "nodejs"), "1:16.20.2-4.el9_3");
+    assert_eq!(fixed(RHEL9, "npm"), "1:8.19.4-1.16.20.2.4.el9_3");
+    assert_eq!(fixed(&m("9", "18"), "nodejs"), "1:18.19.1-1.module+el9.3.0+21388+22892fb9");
+    assert_eq!(fixed(&m("9", "18"), "nodejs-packaging"), "2021.06-4.module+el9.1.0+15718+e52ec601");
+    assert_eq!(fixed(&m("9", "20"), "nodejs"), "1:20.11.1-1.module+el9.3.0+21385+bac43d5a");
+    assert_eq!(fixed(&m("8", "18"), "nodejs"), "1:18.19.1-1.module+el8.9.0+21387+21356dec");
+    assert_eq!(fixed(&m("8", "18"), "npm"), "1:10.2.4-1.18.19.1.1.module+el8.9.0+21387+21356dec");
+    assert_eq!(fixed(&m("8", "20"), "nodejs"), "1:20.11.1-1.module+el8.9.0+21380+12032667");
+    assert_eq!(fixed(&m("8", "16"), "nodejs"), "1:16.20.2-4.module+el8.9.0+21536+8fdee1fb");
+    // Not the EUS 9.2 build of the same stream (1:18.19.1-1.module+el9.2.0+21594+a052107e), nor
+    // RHEL 9's nodejs 16 in the stream's ecosystem.
+    assert!(!i.records.fix_statuses.iter().any(|s| s.fixed_version.as_deref().is_some_and(|v| v.contains("el9.2.0"))));
+    assert!(!i.records.fix_statuses.iter().any(|s| s.name.starts_with("rh-nodejs14")));
+    // Every state is a fix: an affected range each, one CVSS vector per ecosystem.
+    assert_eq!(i.records.affected.len(), 57);
+    let cvss = i.records.severities.iter().filter(|s| s.kind == SeverityKind::CvssV3).count();
+    assert_eq!(cvss, 6);
+    let adv = &i.records.advisories[0];
+    assert_eq!(adv.id, "CVE-2024-22019");
+    assert_eq!(
+        adv.related,
         [
-            (RHEL8.into(), "c-ares".into(), FixState::NotAffected, None, None),
-            (
-                m8("18"),
-                "nodejs".into(),
-                FixState::Fixed,
-                Some("1:18.19.1-1.module+el8.9.0+21388+8f5e6a4c".into()),
-                None
-            ),
-            (m8("18"), "nodejs-nodemon".into(), FixState::Postponed, None, Some("Fix deferred".into())),
-            (
-                m8("20"),
-                "nodejs".into(),
-                FixState::Fixed,
-                Some("1:20.11.1-1.module+el8.9.0+21380+12032a21".into()),
-                None
-            ),
-            (RHEL9.into(), "libuv".into(), FixState::WontFix, None, Some("Will not fix".into())),
-            (RHEL9.into(), "nodejs".into(), FixState::Fixed, Some("1:16.20.2-4.el9_3".into()), None),
-            (
-                format!("{RHEL9}:module:nodejs:18"),
-                "nodejs".into(),
-                FixState::Fixed,
-                Some("1:18.19.1-1.module+el9.3.0+21387+2d3b5ba4".into()),
-                None
-            ),
+            "RHSA-2024:1354",
+            "RHSA-2024:2793",
+            "RHSA-2024:2651",
+            "RHSA-2024:1880",
+            "RHSA-2024:1444",
+            "RHSA-2024:1510",
+            "RHSA-2024:1687",
+            "RHSA-2024:1424",
+            "RHSA-2024:1678",
+            "RHSA-2024:1932",
+            "RHSA-2024:1438",
+            "RHSA-2024:1503",
+            "RHSA-2024:1688"
         ]
     );
-    // Not affected: a fix state that silences the CVE, no affected range.
-    assert_eq!(i.records.affected.len(), 6);
-    assert!(!i.records.affected.iter().any(|a| a.name == "c-ares"));
-    // One CVSS vector per ecosystem, one impact word per package.
-    let cvss = i.records.severities.iter().filter(|s| s.kind == SeverityKind::CvssV3).count();
-    assert_eq!(cvss, 5);
-    assert_eq!(i.records.advisories[0].related, ["RHSA-2024:1424"]);
+    let word = i.records.severities.iter().find(|s| s.kind == SeverityKind::Vendor).map(|s| s.value.as_str());
+    assert_eq!(word, Some("Important"));
+    assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
 }
 
 #[test]
@@ -193,10 +218,10 @@ impl Sink for Keep {
 
 #[test]
 fn read_from_disk_as_read_whole_and_built_into_a_database() {
-    let stanza = microscanner_testkit::redhat_vex_stanza();
+    let nodejs = microscanner_testkit::redhat_vex_cve_2024_22019();
     let mut sink = Keep::default();
-    let (format, rest) = detect::import_file("cve-2024-22019.json", &stanza, &mut sink).unwrap().unwrap();
-    assert_eq!((format, sink.0 + rest.records.fix_statuses.len()), (Format::RedHatVex, 7));
+    let (format, rest) = detect::import_file("cve-2024-22019.json", &nodejs, &mut sink).unwrap().unwrap();
+    assert_eq!((format, sink.0 + rest.records.fix_statuses.len()), (Format::RedHatVex, 57));
 
     let inputs = collect_inputs(&microscanner_testkit::redhat_vex_paths()).unwrap();
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -207,8 +232,9 @@ fn read_from_disk_as_read_whole_and_built_into_a_database() {
     assert_eq!(db.affected(RHEL9, "pam").unwrap().len(), 1);
     // CVE-2024-10041 is in both sample directories: one advisory, one state.
     assert_eq!(db.fix_statuses(RHEL9, "pam").unwrap().len(), 1);
-    assert_eq!(db.fix_statuses(RHEL8, "c-ares").unwrap()[0].state, FixState::NotAffected);
     assert_eq!(db.affected(&format!("{RHEL9}:module:nodejs:18"), "nodejs").unwrap().len(), 1);
+    assert_eq!(db.fix_statuses(&format!("{RHEL8}:module:nodejs:20"), "npm").unwrap()[0].state, FixState::Fixed);
+    assert!(db.affected(RHEL8, "nodejs").unwrap().is_empty());
 }
 
 fn err(bytes: &[u8]) -> String {
@@ -285,10 +311,10 @@ pub(crate) fn archive(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
 #[test]
 fn the_vex_archive_is_read_member_by_member_and_a_damaged_one_refused_whole() {
     let pam = std::fs::read(trivy("happy/csaf-vex/cve-2024-10041.json")).unwrap();
-    let stanza = std::fs::read(microscanner_testkit::redhat_vex_stanza()).unwrap();
+    let nodejs = std::fs::read(microscanner_testkit::redhat_vex_cve_2024_22019()).unwrap();
     let bytes = archive(&[
         ("2024/cve-2024-10041.json", pam.clone()),
-        ("2024/cve-2024-22019.json", stanza),
+        ("2024/cve-2024-22019.json", nodejs),
         ("2024/cve-2024-1.json", pam[..pam.len() / 2].to_vec()),
         ("README", b"not a document".to_vec()),
     ]);
@@ -298,12 +324,12 @@ fn the_vex_archive_is_read_member_by_member_and_a_damaged_one_refused_whole() {
     let mut sink = Keep::default();
     let (format, rest) = detect::import_file("csaf_vex_2025-12-06.tar.zst", &path, &mut sink).unwrap().unwrap();
     assert_eq!(format, Format::RedHatVex);
-    assert_eq!(sink.0 + rest.records.fix_statuses.len(), 8, "pam, and the stanza's 7");
+    assert_eq!(sink.0 + rest.records.fix_statuses.len(), 58, "pam, and CVE-2024-22019's 57");
     let broken: Vec<_> = rest.diagnostics.iter().filter(|d| d.location.ends_with("!2024/cve-2024-1.json")).collect();
     assert_eq!(broken.len(), 1, "{:?}", rest.diagnostics);
     // The same, read whole.
     let (_, whole) = detect::import_bytes("csaf_vex_2025-12-06.tar.zst", &bytes).unwrap().unwrap();
-    assert_eq!(whole.records.fix_statuses.len(), 8);
+    assert_eq!(whole.records.fix_statuses.len(), 58);
     // `db build --from DIR` finds it.
     let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
     let target = dir.path().join("vex.db");

@@ -1,6 +1,6 @@
 //! RHEL 8 and 9 packages against Red Hat's CSAF VEX data: the real CVE-2024-10041 document
-//! (Trivy's sample), Trivy's test documents and the stanza in Red Hat's shape
-//! (`crates/testkit/redhat/`), built beside osv.dev's `Red Hat` records (vuls-data-update's
+//! (Trivy's sample), Trivy's test documents and Red Hat's CVE-2024-22019 document with its nodejs
+//! module streams (`crates/testkit/redhat/`), built beside osv.dev's `Red Hat` records (vuls-data-update's
 //! sample). Packages named and versioned as RHEL ships them get exactly the findings the data
 //! implies; a fix at or below the installed build (a backport, a later `el9_N` rebuild) is never
 //! reported, a module build is judged only by its stream's fixes, and OSV's repository-keyed
@@ -86,84 +86,89 @@ fn rhel_9_pam_gets_cve_2024_10041_below_the_fix_only() {
 }
 
 #[test]
-fn each_stream_is_judged_by_its_own_fixes() {
+fn each_rhel_9_stream_is_judged_by_its_own_fixes() {
     let b = built();
     let rhel9 = |packages| rhel(&b, "9", packages);
-    // RHEL 9's own nodejs 16 (no module) and the nodejs:18 module stream's build.
+    // Builds Red Hat shipped for the EUS 9.2 release (RHSA-2024:1678 and :1932), installed on a
+    // RHEL 9 image: RHEL 9's nodejs 16 (no module) and the nodejs:18 stream's build, each below
+    // its own AppStream 9.3 fix.
     let out = rhel9(vec![
-        rpm("nodejs", "1:16.20.2-3.el9"),
-        module("nodejs", "1:18.18.2-2.module+el9.3.0+20414+ad66b7a1", "nodejs:18:9030020231120082734:rhel9"),
-        rpm("libuv", "1:1.42.0-1.el9"),
+        rpm("nodejs", "1:16.20.2-4.el9_2"),
+        module("nodejs", "1:18.19.1-1.module+el9.2.0+21594+a052107e", "nodejs:18:9020020240322155241:rhel9"),
+        module("npm", "1:10.2.4-1.18.19.1.1.module+el9.2.0+21594+a052107e", "nodejs:18:9020020240322155241:rhel9"),
     ]);
     assert_eq!(
         found(&out),
         [
-            ("libuv".into(), "1:1.42.0-1.el9".into(), "CVE-2024-22019".into(), FixState::WontFix, vec![]),
             (
                 "nodejs".into(),
-                "1:16.20.2-3.el9".into(),
+                "1:16.20.2-4.el9_2".into(),
                 "CVE-2024-22019".into(),
                 FixState::Fixed,
                 vec!["1:16.20.2-4.el9_3".into()]
             ),
             (
                 "nodejs".into(),
-                "1:18.18.2-2.module+el9.3.0+20414+ad66b7a1".into(),
+                "1:18.19.1-1.module+el9.2.0+21594+a052107e".into(),
                 "CVE-2024-22019".into(),
                 FixState::Fixed,
-                vec!["1:18.19.1-1.module+el9.3.0+21387+2d3b5ba4".into()]
+                vec!["1:18.19.1-1.module+el9.3.0+21388+22892fb9".into()]
+            ),
+            (
+                "npm".into(),
+                "1:10.2.4-1.18.19.1.1.module+el9.2.0+21594+a052107e".into(),
+                "CVE-2024-22019".into(),
+                FixState::Fixed,
+                vec!["1:10.2.4-1.18.19.1.1.module+el9.3.0+21388+22892fb9".into()]
             ),
         ]
     );
     let nodejs18 = out.findings.iter().find(|f| f.package.version.contains("module")).unwrap();
     assert_eq!(nodejs18.matched.ecosystem, "Red Hat:enterprise_linux:9:module:nodejs:18");
     assert_eq!(nodejs18.severity, Severity::High, "Important");
-    assert_eq!(out.findings[0].fix.note.as_deref(), Some("Will not fix"));
-    // Fixed builds: nothing. The module build above the non-modular fix is judged by its stream's
-    // fix only (compared with `16.20.2-4.el9_3` it would look fixed), and the ordinary build
-    // below the module fix is not given it.
+    // At the fixes (RHSA-2024:1438, :1503, :1688): nothing.
     let out = rhel9(vec![
         rpm("nodejs", "1:16.20.2-4.el9_3"),
-        module("nodejs", "1:18.19.1-1.module+el9.3.0+21387+2d3b5ba4", "nodejs:18:9030020240226150538:rhel9"),
+        module("nodejs", "1:18.19.1-1.module+el9.3.0+21388+22892fb9", "nodejs:18:9030020240301111035:rhel9"),
+        module("nodejs", "1:20.11.1-1.module+el9.3.0+21385+bac43d5a", "nodejs:20:9030020240229115828:rhel9"),
     ]);
     assert!(out.findings.is_empty(), "{:?}", found(&out));
-    // The EUS 9.2 build (1:16.20.2-3.el9_2) is not RHEL 9's fix: a package at it is still affected.
-    assert_eq!(found(&rhel9(vec![rpm("nodejs", "1:16.20.2-3.el9_2")])).len(), 1);
+    // The same nodejs:18 build without its module label is RHEL 9's own nodejs, judged by
+    // `1:16.20.2-4.el9_3` (above it, so clean), never given the stream's fix.
+    let out = rhel9(vec![rpm("nodejs", "1:18.19.1-1.module+el9.2.0+21594+a052107e")]);
+    assert!(out.findings.is_empty(), "{:?}", found(&out));
 }
 
 #[test]
-fn rhel_8_modules_not_affected_and_deferred() {
+fn each_rhel_8_stream_is_judged_by_its_own_fixes() {
     let b = built();
-    let out = rhel(
-        &b,
-        "8",
-        vec![
-            module("nodejs", "1:20.10.0-1.module+el8.9.0+20473+c4e3d824", "nodejs:20:8090020231025135330:a75119d5"),
-            module("nodejs-nodemon", "3.0.1-1.module+el8.9.0+19519+4ebc3a1c", "nodejs:18:8090020230810123456:a75119d5"),
-            rpm("c-ares", "1.13.0-9.el8_9.1"),
-            // a nodejs of no stream in RHEL 8: the document fixes only stream builds there
-            rpm("nodejs", "1:10.24.0-1.el8"),
-        ],
-    );
+    let rhel8 = |packages| rhel(&b, "8", packages);
+    // The EUS 8.8 builds of nodejs:18 (RHSA-2024:1880) are below AppStream 8.9's
+    // (RHSA-2024:1510); nodejs:16 and :20 at their own fixes (RHSA-2024:1444, :1687) are clean,
+    // though below nodejs:18's fix.
+    let out = rhel8(vec![
+        module("nodejs", "1:18.19.1-1.module+el8.8.0+21592+14a8b93e", "nodejs:18:8080020240322102042:63b34585"),
+        module("nodejs", "1:16.20.2-4.module+el8.9.0+21536+8fdee1fb", "nodejs:16:8090020240315081818:a75119d5"),
+        module("nodejs-nodemon", "3.0.1-1.module+el8.9.0+20473+c4e3d824", "nodejs:20:8090020240228165436:a75119d5"),
+    ]);
     assert_eq!(
         found(&out),
-        [
-            (
-                "nodejs".into(),
-                "1:20.10.0-1.module+el8.9.0+20473+c4e3d824".into(),
-                "CVE-2024-22019".into(),
-                FixState::Fixed,
-                vec!["1:20.11.1-1.module+el8.9.0+21380+12032a21".into()]
-            ),
-            (
-                "nodejs-nodemon".into(),
-                "3.0.1-1.module+el8.9.0+19519+4ebc3a1c".into(),
-                "CVE-2024-22019".into(),
-                FixState::Postponed,
-                vec![]
-            ),
-        ]
+        [(
+            "nodejs".into(),
+            "1:18.19.1-1.module+el8.8.0+21592+14a8b93e".into(),
+            "CVE-2024-22019".into(),
+            FixState::Fixed,
+            vec!["1:18.19.1-1.module+el8.9.0+21387+21356dec".into()]
+        )]
     );
+    assert_eq!(out.findings[0].matched.ecosystem, "Red Hat:enterprise_linux:8:module:nodejs:18");
+    // The nodejs:16 stream's EUS 8.8 build gets nodejs:16's fix, not nodejs:18's.
+    let out = rhel8(vec![module("nodejs", "1:16.20.2-4.module+el8.8.0+21546+ecd4bb56", "nodejs:16:8080020240318185426:63b34585")]);
+    assert_eq!(out.findings.len(), 1, "{:?}", found(&out));
+    assert_eq!(out.findings[0].fix.versions, ["1:16.20.2-4.module+el8.9.0+21536+8fdee1fb"]);
+    // Without a module label a package is RHEL 8's own, of which the document fixes none.
+    let out = rhel8(vec![rpm("nodejs", "1:18.19.1-1.module+el8.8.0+21592+14a8b93e")]);
+    assert!(out.findings.is_empty(), "{:?}", found(&out));
 }
 
 #[test]
