@@ -163,7 +163,11 @@ fn each_rhel_8_stream_is_judged_by_its_own_fixes() {
     );
     assert_eq!(out.findings[0].matched.ecosystem, "Red Hat:enterprise_linux:8:module:nodejs:18");
     // The nodejs:16 stream's EUS 8.8 build gets nodejs:16's fix, not nodejs:18's.
-    let out = rhel8(vec![module("nodejs", "1:16.20.2-4.module+el8.8.0+21546+ecd4bb56", "nodejs:16:8080020240318185426:63b34585")]);
+    let out = rhel8(vec![module(
+        "nodejs",
+        "1:16.20.2-4.module+el8.8.0+21546+ecd4bb56",
+        "nodejs:16:8080020240318185426:63b34585",
+    )]);
     assert_eq!(out.findings.len(), 1, "{:?}", found(&out));
     assert_eq!(out.findings[0].fix.versions, ["1:16.20.2-4.module+el8.9.0+21536+8fdee1fb"]);
     // Without a module label a package is RHEL 8's own, of which the document fixes none.
