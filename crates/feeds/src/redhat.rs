@@ -18,8 +18,11 @@
 //! support streams (`rhel_eus`, `rhel_aus`, `rhel_e4s`...) and other products are skipped: their
 //! fixes are builds of older minor releases.
 //!
-//! Source rpms (`arch=src`) are skipped: rpm images are matched by binary package name, and the
-//! documents list the binaries too. A component of a module stream (purl qualifier
+//! Fixes name binary builds, and rpm images are matched by binary package name. Every other state
+//! names the *source* rpm (`pkg:rpm/redhat/ghostscript?arch=src`, no version: all of its builds):
+//! such states are kept in the release's source ecosystem, `Red Hat:enterprise_linux:9:source`
+//! (`model::distro::redhat_source_ecosystem`), where the matcher looks an rpm up by the name of
+//! its `SOURCERPM`; a fix named by a source rpm is not read (the binaries carry it). A component of a module stream (purl qualifier
 //! `rpmmod=nodejs:18:9030020231120082734:rhel9`, or, as Red Hat's documents mostly say it, a
 //! relationship to the stream's product `AppStream-9.3.0.Z.MAIN:nodejs:18:9030020240301111035:rhel9`,
 //! itself the `pkg:rpmmod/redhat/nodejs@18:…` of a RHEL platform) goes to the stream's own ecosystem,
@@ -53,7 +56,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
 use microscanner_model::Diagnostic;
-use microscanner_model::distro::{module_stream, redhat_module_ecosystem};
+use microscanner_model::distro::{
+    REDHAT_SOURCE_SUFFIX, module_stream, redhat_module_ecosystem, redhat_source_ecosystem,
+};
 use microscanner_version::VersionScheme;
 use microscanner_vulndb::{
     Advisory, Affected, FixState, FixStatus, Reference, SeverityKind, SeverityRating, cvss_base_score,
@@ -252,8 +257,10 @@ fn ids(field: &Loose) -> &[String] {
 struct Component {
     /// `Red Hat:enterprise_linux:9`, or a module stream's ecosystem.
     ecosystem: String,
-    /// The binary rpm name.
+    /// The binary rpm name, or the source rpm's for a component of a source ecosystem.
     name: String,
+    /// A source rpm (`arch=src`): keyed in the source ecosystem, states only, never a fix.
+    source: bool,
     /// `[epoch:]version-release`, when the purl has a version.
     version: Option<String>,
 }
@@ -350,8 +357,8 @@ fn release_of_cpe(cpe: &str) -> Option<String> {
 }
 
 /// The component an rpm purl names in `release` (in the module `stream` its relationship names,
-/// or the one of its `rpmmod` qualifier): `None` for other purl types, source rpms and names or
-/// versions that are not tokens.
+/// or the one of its `rpmmod` qualifier; a source rpm in the source ecosystem of either): `None`
+/// for other purl types and names or versions that are not tokens.
 fn component_of(purl: &str, release: &str, stream: Option<&str>) -> Option<Component> {
     let rest = purl.strip_prefix("pkg:rpm/")?;
     let rest = rest.split('#').next().unwrap_or(rest);
@@ -363,9 +370,10 @@ fn component_of(purl: &str, release: &str, stream: Option<&str>) -> Option<Compo
     };
     let mut epoch = None;
     let mut module = None;
+    let mut source = false;
     for pair in query.split('&') {
         match pair.split_once('=') {
-            Some(("arch", "src")) => return None,
+            Some(("arch", "src")) => source = true,
             Some(("epoch", e)) => epoch = Some(decode(e)),
             Some(("rpmmod", m)) => module = Some(decode(m)),
             _ => {}
@@ -382,7 +390,8 @@ fn component_of(purl: &str, release: &str, stream: Option<&str>) -> Option<Compo
         Some(stream) => redhat_module_ecosystem(release, stream),
         None => release.to_owned(),
     };
-    Some(Component { ecosystem, name, version })
+    let ecosystem = if source { redhat_source_ecosystem(&ecosystem) } else { ecosystem };
+    Some(Component { ecosystem, name, version, source })
 }
 
 /// Percent-decodes a purl part (`2.4.37-65.module%2Bel8` → `2.4.37-65.module+el8`); a bad escape
@@ -670,6 +679,8 @@ impl<'a> Context<'a> {
             let Some((key, c)) = products.resolved.get_key_value(id) else { return };
             let state = match state {
                 Some(s) => s,
+                // A source rpm's fix: its binaries carry it.
+                None if c.source => return,
                 None => match &c.version {
                     Some(v) => State::Fixed(v.clone()),
                     None => {
@@ -847,7 +858,10 @@ fn add_package(
             advisory_id: cve.to_owned(),
             ecosystem: ecosystem.to_owned(),
             name: name.to_owned(),
-            purl: Some(format!("pkg:rpm/redhat/{name}")),
+            purl: Some(match ecosystem.ends_with(REDHAT_SOURCE_SUFFIX) {
+                true => format!("pkg:rpm/redhat/{name}?arch=src"),
+                false => format!("pkg:rpm/redhat/{name}"),
+            }),
             ranges: introduced_zero_range(fixed.as_deref()),
             versions: Vec::new(),
             extra: Value::Null,
@@ -907,7 +921,13 @@ mod tests {
         assert_eq!(c.version.as_deref(), Some("2.4.37-65.module+el8.10.0+21982+14717793"));
         assert_eq!(c.ecosystem, "Red Hat:enterprise_linux:9:module:httpd:2.4");
         assert_eq!(component_of("pkg:rpm/redhat/vim-X11", r, None).unwrap().version, None);
-        assert_eq!(component_of("pkg:rpm/redhat/vim?arch=src", r, None), None);
+        let c = component_of("pkg:rpm/redhat/vim?arch=src", r, None).unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.ecosystem.as_str(), c.source),
+            ("vim", "Red Hat:enterprise_linux:9:source", true)
+        );
+        let c = component_of("pkg:rpm/redhat/OpenEXR@flatpak?arch=src&rpmmod=gimp:flatpak", r, None).unwrap();
+        assert_eq!(c.ecosystem, "Red Hat:enterprise_linux:9:module:gimp:flatpak:source");
         assert_eq!(component_of("pkg:oci/redhat/ubi9@sha256:abc", r, None), None);
         // A build the relationships put in a stream, with no qualifier of its own.
         let c =

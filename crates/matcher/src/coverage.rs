@@ -78,6 +78,16 @@ impl CoverageBuilder {
                 self.ecosystems.insert(ecosystem.to_owned(), 1);
             }
         }
+        self.entries(ecosystem, count)
+    }
+
+    /// The number of database entries of `ecosystem`, without counting a package as covered by
+    /// it (a second key of a package covered by its first: a Red Hat rpm's source ecosystem).
+    pub(crate) fn entries(
+        &mut self,
+        ecosystem: &str,
+        count: impl FnOnce() -> Result<u64, microscanner_vulndb::Error>,
+    ) -> Result<u64, MatchError> {
         if let Some(n) = self.db_ecosystems.get(ecosystem) {
             return Ok(*n);
         }

@@ -17,7 +17,7 @@ use microscanner_vulndb::{AdvisoryBrief, FixState as DbFixState, FixStatus};
 
 use crate::coverage::CoverageBuilder;
 use crate::group::{self, Matched};
-use crate::lookup::{LookupKey, lookup_key};
+use crate::lookup::{LookupKey, lookup_key, redhat_source_key};
 use crate::memo::{Memo, PackageData, undecided};
 use crate::vulnerability::{MatchedGroup, Vulnerability, vulnerability};
 use crate::{MatchError, MatchOutput, fix};
@@ -71,12 +71,22 @@ pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOut
                 continue;
             }
         };
-        if coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))? == 0 {
+        let own = coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))?;
+        let source = match redhat_source_key(package, &key) {
+            Some(s) if coverage.entries(&s.ecosystem, || db.ecosystem_entries(&s.ecosystem))? > 0 => Some(s),
+            _ => None,
+        };
+        if own == 0 && source.is_none() {
             continue;
         }
         coverage.looked_up();
-        if let Some(evaluated) = evaluated(memo, package.kind, &key)? {
-            matches.add(index, &key, package, &evaluated);
+        if own > 0
+            && let Some(evaluated) = evaluated(memo, package.kind, &key)?
+        {
+            matches.add(index, &key, package, &evaluated, None);
+        }
+        if let Some(source) = source {
+            match_by_source(memo, &mut matches, index, package, &key, &source)?;
         }
     }
     for (i, why) in &matches.bad_versions {
@@ -87,6 +97,23 @@ pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOut
     let mut findings = matches.findings;
     sort_findings(&mut findings);
     Ok(MatchOutput { findings, coverage: coverage.finish(), diagnostics: matches.diagnostics })
+}
+
+/// Matches a Red Hat rpm by its source package's states ([`redhat_source_key`]). An advisory the
+/// binary's own key has any entry or state for is decided there: a binary build that fixes it
+/// outranks "the source is affected" (fixes name builds, the other states name sources).
+fn match_by_source(
+    memo: &mut Memo<'_>,
+    matches: &mut Matches,
+    index: usize,
+    package: &Package,
+    key: &LookupKey<'_>,
+    source: &LookupKey<'_>,
+) -> Result<(), MatchError> {
+    let Some(evaluated) = evaluated(memo, package.kind, source)? else { return Ok(()) };
+    let binary = memo.package(&key.ecosystem, key.name, true)?;
+    matches.add(index, source, package, &evaluated, Some(&|id: &str| !binary.mentions(id)));
+    Ok(())
 }
 
 /// What matching `key` gave, from the memo when another package shared the key; `None` when the
@@ -106,8 +133,16 @@ fn evaluated(memo: &mut Memo<'_>, kind: PackageKind, key: &LookupKey<'_>) -> Res
 }
 
 impl Matches {
-    /// Adds what matching `package` under its key gave: its diagnostics and its findings.
-    fn add(&mut self, index: usize, key: &LookupKey<'_>, package: &Package, evaluated: &Evaluated) {
+    /// Adds what matching `package` under its key gave: its diagnostics and its findings (those
+    /// of the advisories `keep` accepts, when given).
+    fn add(
+        &mut self,
+        index: usize,
+        key: &LookupKey<'_>,
+        package: &Package,
+        evaluated: &Evaluated,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) {
         let label = || format!("{} {} {}", package.kind.purl_type(), package.name, package.version);
         if let Some(why) = &evaluated.bad_version {
             self.diagnostics.push(Diagnostic::warning(
@@ -120,7 +155,8 @@ impl Matches {
             self.diagnostics.push(undecided(package.location(), &label(), id, why));
         }
         let affected = AffectedPackage::new(package, key.name);
-        self.findings.extend(evaluated.vulnerabilities.iter().map(|v| v.finding(affected.clone())));
+        let kept = evaluated.vulnerabilities.iter().filter(|v| keep.is_none_or(|keep| keep(v.id())));
+        self.findings.extend(kept.map(|v| v.finding(affected.clone())));
     }
 }
 

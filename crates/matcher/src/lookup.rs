@@ -8,7 +8,9 @@
 //!   matched as `openssl`) and the source version is compared (a binNMU `1.0.8-5+b1` is source
 //!   `1.0.8-5`). Alpine's secdb is keyed by the origin package, which the catalog records as the
 //!   source name. rpm distros (AlmaLinux, Rocky, Red Hat OSV) name *binary* packages in their
-//!   advisories, so rpm packages are looked up by their own name and `[epoch:]version-release`.
+//!   advisories, so rpm packages are looked up by their own name and `[epoch:]version-release`;
+//!   a Red Hat rpm also by its source rpm's name ([`redhat_source_key`]), where Red Hat's
+//!   states other than fixes are.
 
 use std::borrow::Cow;
 
@@ -117,6 +119,24 @@ pub fn lookup_key<'a>(package: &'a Package, os: Option<&'a OsInfo>) -> Result<Lo
         _ => redhat_module(package, ecosystem),
     };
     Ok(LookupKey { ecosystem, name, version: Cow::Borrowed(version), scheme })
+}
+
+/// The second key of a Red Hat rpm: its `SOURCERPM` name in the source ecosystem of the key it was
+/// looked up by (`Red Hat:enterprise_linux:9:source`, or a stream's), where Red Hat's states of
+/// source packages are (unfixed, will not fix, deferred, out of support scope, not affected: see
+/// `microscanner_model::distro::redhat_source_ecosystem`). `None` for every other package, and
+/// for an rpm without a source name.
+pub fn redhat_source_key<'a>(package: &'a Package, key: &LookupKey<'a>) -> Option<LookupKey<'a>> {
+    if package.kind != PackageKind::Rpm || !key.ecosystem.starts_with("Red Hat:") {
+        return None;
+    }
+    let source = package.source_name().filter(|s| !s.is_empty())?;
+    Some(LookupKey {
+        ecosystem: Cow::Owned(microscanner_model::distro::redhat_source_ecosystem(&key.ecosystem)),
+        name: source,
+        version: key.version.clone(),
+        scheme: key.scheme,
+    })
 }
 
 /// Red Hat's module streams are their own streams too: a package whose rpm `MODULARITYLABEL`

@@ -150,6 +150,13 @@ pub(crate) struct PackageData {
 }
 
 impl PackageData {
+    /// Whether the package has an entry, a state or an unreadable entry of `advisory_id`.
+    pub(crate) fn mentions(&self, advisory_id: &str) -> bool {
+        self.status(advisory_id).is_some()
+            || self.entries.iter().any(|e| e.advisory_id == advisory_id)
+            || self.broken.iter().any(|(id, _)| id == advisory_id)
+    }
+
     /// The fix status of `advisory_id`, if the release has one.
     pub(crate) fn status(&self, advisory_id: &str) -> Option<&FixStatus> {
         self.statuses

@@ -168,6 +168,23 @@ pub fn redhat_module_ecosystem(release: &str, stream: &str) -> String {
     format!("{release}:module:{stream}")
 }
 
+/// Where Red Hat's states of a *source* rpm are keyed, and an rpm built from that source is
+/// looked up by its source name: `Red Hat:enterprise_linux:9` → `Red Hat:enterprise_linux:9:source`.
+///
+/// Red Hat's VEX names the source package (`pkg:rpm/redhat/ghostscript?arch=src`, "all versions
+/// of the emacs package", as its purl guidance says) in every state but a fix: known affected,
+/// will not fix, fix deferred, out of support scope, not affected. Fixes name binary builds. A
+/// state of the source `ghostscript` holds for each binary built from it (`libgs`), so the matcher
+/// looks a Red Hat rpm up twice: by its own name, and by its `SOURCERPM` name here; an advisory
+/// the binary's own key has data for is decided there only. A separate key, not the binary
+/// names', because a binary and its source often share a name (`ghostscript`).
+pub fn redhat_source_ecosystem(ecosystem: &str) -> String {
+    format!("{ecosystem}{REDHAT_SOURCE_SUFFIX}")
+}
+
+/// The suffix of [`redhat_source_ecosystem`]'s keys.
+pub const REDHAT_SOURCE_SUFFIX: &str = ":source";
+
 /// The purl namespace of the distribution's OS packages (`debian`, `alpine`, `rocky`, `rhel`):
 /// the normalised `os-release` id.
 pub fn purl_namespace(os: &OsInfo) -> &str {

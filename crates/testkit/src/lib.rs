@@ -415,11 +415,24 @@ pub fn bitnami_vulndb_dir() -> PathBuf {
 }
 
 /// Red Hat's CSAF VEX samples: Trivy's (`redhat-csaf/testdata/{happy,vuln-list-redhat}/csaf-vex`,
-/// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape), and
-/// [`redhat_vex_cve_2024_22019`].
+/// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape),
+/// [`redhat_vex_cve_2024_22019`] and [`redhat_vex_source_states`].
 pub fn redhat_vex_paths() -> Vec<PathBuf> {
     let dir = fixtures_dir().join("feeds-trivy-db-fixtures/pkg/vulnsrc/redhat-csaf/testdata");
-    vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_cve_2024_22019()]
+    let mut paths =
+        vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_cve_2024_22019()];
+    paths.extend(redhat_vex_source_states());
+    paths
+}
+
+/// Red Hat's own CSAF VEX documents of CVE-2019-25059 (ghostscript: not affected in RHEL 6 and 7,
+/// will not fix in RHEL 8, its gimp:flatpak stream and RHEL 9) and CVE-2020-16588 (OpenEXR: out
+/// of support scope in RHEL 6 and 7, not affected in RHEL 8, fix deferred in gimp:flatpak), copied
+/// verbatim from vuln-list-redhat (`crates/testkit/redhat/`, CC BY 4.0; README and MANIFEST).
+/// Every state is named by a source rpm (`?arch=src`), as Red Hat names all but fixes.
+pub fn redhat_vex_source_states() -> [PathBuf; 2] {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("redhat");
+    [dir.join("cve-2019-25059.json"), dir.join("cve-2020-16588.json")]
 }
 
 /// Red Hat's own CSAF VEX document of CVE-2024-22019 (nodejs), as vuln-list-redhat keeps it

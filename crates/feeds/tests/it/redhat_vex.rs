@@ -48,6 +48,7 @@ fn tally(i: &Import) -> (usize, usize, usize) {
 
 const RHEL8: &str = "Red Hat:enterprise_linux:8";
 const RHEL9: &str = "Red Hat:enterprise_linux:9";
+const RHEL9_SOURCE: &str = "Red Hat:enterprise_linux:9:source";
 
 #[test]
 fn the_real_cve_2024_10041_document_fixes_pam_in_rhel_9() {
@@ -81,16 +82,20 @@ fn the_real_cve_2024_10041_document_fixes_pam_in_rhel_9() {
 
 #[test]
 fn trivys_test_documents_import_exactly() {
-    // CVE-2024-9999: test-package fixed (epoch 1); an OCI image (not an rpm) and a source rpm
-    // (`arch=src`) named unfixed are not packages of an image's rpm database.
+    // CVE-2024-9999: test-package fixed (epoch 1); an OCI image is not an rpm; the source rpm
+    // affected-package (`arch=src`), "Affected", is kept in RHEL 9's source ecosystem.
     let i = import(&trivy("happy/csaf-vex/cve-2024-9999.json"));
-    assert_eq!(tally(&i), (1, 0, 0));
+    assert_eq!(tally(&i), (1, 1, 0));
     assert_eq!(states(&i)[0].3.as_deref(), Some("1:1.0.0-1.el9"));
+    assert_eq!(
+        states(&i)[1],
+        (RHEL9_SOURCE.into(), "affected-package".into(), FixState::Unfixed, None, Some("Affected".into()))
+    );
     // CVE-2024-11111 and -22222: also a binary named "Affected" (unfixed) and a module build of
     // stream `module:2.4`, keyed in the stream's ecosystem.
     for (file, word) in [("cve-2024-11111.json", "Important"), ("cve-2024-22222.json", "Critical")] {
         let i = import(&trivy(&format!("vuln-list-redhat/csaf-vex/{file}")));
-        assert_eq!(tally(&i), (2, 1, 0), "{file}");
+        assert_eq!(tally(&i), (2, 2, 0), "{file}");
         assert_eq!(
             states(&i),
             [
@@ -103,6 +108,7 @@ fn trivys_test_documents_import_exactly() {
                     Some("2.4.37-65.module+el8.10.0+21982+14717793".into()),
                     None
                 ),
+                (RHEL9_SOURCE.into(), "affected-package".into(), FixState::Unfixed, None, Some("Affected".into())),
             ],
             "{file}"
         );
@@ -191,6 +197,56 @@ fn the_real_cve_2024_22019_document_fixes_each_module_stream_by_its_own_builds()
     );
     let word = i.records.severities.iter().find(|s| s.kind == SeverityKind::Vendor).map(|s| s.value.as_str());
     assert_eq!(word, Some("Important"));
+    assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
+}
+
+#[test]
+fn the_real_source_rpm_states_are_kept_in_the_source_ecosystems() {
+    // Red Hat's documents of CVE-2019-25059 and CVE-2020-16588 (`crates/testkit/redhat/`,
+    // verbatim): every state names a source rpm (`pkg:rpm/redhat/ghostscript?arch=src`), so each
+    // goes to its release's source ecosystem, a flatpak stream's to the stream's.
+    let [ghostscript, openexr] = microscanner_testkit::redhat_vex_source_states();
+    let src = |release: &str| format!("Red Hat:enterprise_linux:{release}:source");
+    let flatpak = "Red Hat:enterprise_linux:8:module:gimp:flatpak:source".to_owned();
+
+    let i = import(&ghostscript);
+    assert_eq!(tally(&i), (0, 3, 2));
+    let will_not_fix =
+        |e: String| (e, "ghostscript".to_owned(), FixState::WontFix, None, Some("Will not fix".to_owned()));
+    let not_affected = |e: String| (e, "ghostscript".to_owned(), FixState::NotAffected, None, None);
+    assert_eq!(
+        states(&i),
+        [
+            not_affected(src("6")),
+            not_affected(src("7")),
+            will_not_fix(flatpak.clone()),
+            will_not_fix(src("8")),
+            will_not_fix(src("9")),
+        ]
+    );
+    // An affected range (all versions) for each open state, none for "not affected"; Red Hat's
+    // "Moderate" and the CVSS vector for each open one; the source purl.
+    assert_eq!(i.records.affected.len(), 3);
+    assert!(i.records.affected.iter().all(|a| a.purl.as_deref() == Some("pkg:rpm/redhat/ghostscript?arch=src")));
+    assert!(i.records.affected.iter().all(|a| a.ranges[0]["events"].as_array().map(Vec::len) == Some(1)));
+    let words: Vec<_> =
+        i.records.severities.iter().filter(|s| s.kind == SeverityKind::Vendor).map(|s| s.value.as_str()).collect();
+    assert_eq!(words, ["Moderate"; 3]);
+    assert_eq!(i.records.advisories[0].id, "CVE-2019-25059");
+    assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
+
+    let i = import(&openexr);
+    assert_eq!(tally(&i), (0, 3, 1));
+    let row = |e: String, state, note: Option<&str>| (e, "OpenEXR".to_owned(), state, None, note.map(str::to_owned));
+    assert_eq!(
+        states(&i),
+        [
+            row(src("6"), FixState::EndOfLife, Some("Out of support scope")),
+            row(src("7"), FixState::EndOfLife, Some("Out of support scope")),
+            row(flatpak, FixState::Postponed, Some("Fix deferred")),
+            row(src("8"), FixState::NotAffected, None),
+        ]
+    );
     assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
 }
 

@@ -183,3 +183,85 @@ fn osv_red_hat_records_add_no_second_finding() {
     assert_eq!(b.db.affected("Red Hat:rhel_eus:9.2::appstream", "podman").unwrap().len(), 1);
     assert!(rhel(&b, "9", vec![rpm("podman", "2:4.4.1-20.el9")]).findings.is_empty());
 }
+
+/// An rpm as RHEL builds it from `source` (its `SOURCERPM` name).
+fn built_from(name: &str, version: &str, source: &str) -> Package {
+    rpm(name, version).with_source_name(Some(source))
+}
+
+#[test]
+fn a_source_rpms_state_holds_for_every_binary_built_from_it() {
+    // Red Hat's documents of CVE-2019-25059 (ghostscript) and CVE-2020-16588 (OpenEXR) name
+    // source rpms only. RHEL 9's ghostscript and libgs (both built from ghostscript) are
+    // affected, and Red Hat will not fix it: reported with that state, matched as the source.
+    let b = built();
+    let out = rhel(
+        &b,
+        "9",
+        vec![
+            built_from("libgs", "9.54.0-16.el9", "ghostscript"),
+            built_from("ghostscript", "9.54.0-16.el9", "ghostscript"),
+        ],
+    );
+    assert_eq!(
+        found(&out),
+        [
+            ("ghostscript".into(), "9.54.0-16.el9".into(), "CVE-2019-25059".into(), FixState::WontFix, vec![]),
+            ("libgs".into(), "9.54.0-16.el9".into(), "CVE-2019-25059".into(), FixState::WontFix, vec![]),
+        ]
+    );
+    let libgs = out.findings.iter().find(|f| f.package.name == "libgs").unwrap();
+    assert_eq!(libgs.package.source_name.as_deref(), Some("ghostscript"));
+    assert_eq!(libgs.matched.ecosystem, "Red Hat:enterprise_linux:9:source");
+    assert_eq!(libgs.severity, Severity::Medium, "Red Hat says Moderate");
+    // Without its source name, a binary is not judged by a source's state.
+    assert!(rhel(&b, "9", vec![rpm("libgs", "9.54.0-16.el9")]).findings.is_empty());
+    // RHEL 7's ghostscript is not affected; RHEL 8's OpenEXR-libs neither (CVE-2020-16588),
+    // while RHEL 7's is out of support scope.
+    assert!(rhel(&b, "7", vec![built_from("ghostscript", "9.25-5.el7", "ghostscript")]).findings.is_empty());
+    assert!(rhel(&b, "8", vec![built_from("OpenEXR-libs", "2.2.0-12.el8", "OpenEXR")]).findings.is_empty());
+    let out = rhel(&b, "7", vec![built_from("OpenEXR-libs", "1.7.1-8.el7", "OpenEXR")]);
+    assert_eq!(
+        found(&out),
+        [("OpenEXR-libs".into(), "1.7.1-8.el7".into(), "CVE-2020-16588".into(), FixState::EndOfLife, vec![])]
+    );
+    // The gimp:flatpak stream's deferred fix is the stream's: RHEL 8's own OpenEXR stays clean,
+    // a build labelled with the stream is reported.
+    let flatpak =
+        built_from("OpenEXR-libs", "2.2.0-12.el8", "OpenEXR").with_modularity_label(Some("gimp:flatpak:8040020210108"));
+    let out = rhel(&b, "8", vec![flatpak]);
+    assert_eq!(out.findings.len(), 1, "{:?}", found(&out));
+    assert_eq!(out.findings[0].fix.state, FixState::Postponed);
+    assert_eq!(out.findings[0].matched.ecosystem, "Red Hat:enterprise_linux:8:module:gimp:flatpak:source");
+}
+
+#[test]
+fn a_binarys_own_data_outranks_its_sources_state() {
+    // Trivy's CVE-2024-11111 and -22222 documents say the binary affected-package-bin and its
+    // source affected-package are both affected: one finding each, from the binary's own key.
+    // CVE-2024-9999 names only the source: found through it.
+    let b = built();
+    let out = rhel(&b, "9", vec![built_from("affected-package-bin", "1.0-1.el9", "affected-package")]);
+    let mut ids: Vec<_> = out.findings.iter().map(|f| (f.id.as_str(), f.matched.ecosystem.as_str())).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            ("CVE-2024-11111", "Red Hat:enterprise_linux:9"),
+            ("CVE-2024-22222", "Red Hat:enterprise_linux:9"),
+            ("CVE-2024-9999", "Red Hat:enterprise_linux:9:source")
+        ]
+    );
+    // CVE-2024-9999, -11111 and -22222 fix test-package in 1:1.0.0-1.el9 and say the source
+    // affected-package is affected: a build at the fix, from that source, is clean (the source's
+    // "affected" does not undo a binary's fix); below the fix, one finding each, fixed.
+    let out = rhel(&b, "9", vec![built_from("test-package", "1:1.0.0-1.el9", "affected-package")]);
+    assert!(out.findings.is_empty(), "{:?}", found(&out));
+    let out = rhel(&b, "9", vec![built_from("test-package", "1:0.9-1.el9", "affected-package")]);
+    let mut states: Vec<_> = out.findings.iter().map(|f| (f.id.as_str(), f.fix.state)).collect();
+    states.sort_unstable_by_key(|s| s.0);
+    assert_eq!(
+        states,
+        [("CVE-2024-11111", FixState::Fixed), ("CVE-2024-22222", FixState::Fixed), ("CVE-2024-9999", FixState::Fixed)]
+    );
+}
