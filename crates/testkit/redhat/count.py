@@ -1,8 +1,9 @@
 # Counts the (ecosystem, package) fix states microscanner's Red Hat VEX importer should keep from a
 # CSAF VEX document, read independently of it (see README.md). Usage: python3 count.py FILE
-# Independent count of what the importer should keep from Red Hat's CVE-2024-22019 VEX:
-# rpm components (not src) of cpe:/[oa]:redhat:enterprise_linux:N platforms, directly or through
-# a module stream (pkg:rpmmod) of such a platform; one state per (ecosystem, package).
+# The rules: rpm components (not src) of cpe:/[oa]:redhat:enterprise_linux:N platforms, directly or
+# through a module stream (pkg:rpmmod) of such a platform, or with an rpmmod= qualifier (the
+# stream's ecosystem, `Red Hat:enterprise_linux:9:module:redis:7`); printed: each (ecosystem,
+# package) with every state (and fixed version) its products have.
 import json, re, sys
 from urllib.parse import unquote
 d = json.load(open(sys.argv[1], encoding='utf-8'))
@@ -32,23 +33,25 @@ for r in rels:
     eco = release(plat) or streams.get(plat)
     if not eco or not purl.startswith('pkg:rpm/'):
         continue
-    path, q = purl[len('pkg:rpm/'):].split('?')
-    qs = dict(x.split('=') for x in q.split('&'))
+    path, _, q = purl[len('pkg:rpm/'):].partition('?')
+    qs = dict(x.split('=', 1) for x in q.split('&') if '=' in x)
     if qs.get('arch') == 'src':
         continue
-    name, ver = path.split('/')[-1].split('@')
-    ver = unquote(ver)
-    if qs.get('epoch', '0') != '0':
+    name, _, ver = path.split('/')[-1].partition('@')
+    ver = unquote(ver) or None
+    if 'rpmmod' in qs and eco.count(':') == 2:
+        eco = f"{eco}:module:{':'.join(unquote(qs['rpmmod']).split(':')[:2])}"
+    if ver and qs.get('epoch', '0') != '0':
         ver = qs['epoch'] + ':' + ver
     comp[r['full_product_name']['product_id']] = (eco, name, ver)
 v = d['vulnerabilities'][0]
 states = {}
-for state, ids in v['product_status'].items():
+for state, ids in v.get('product_status', {}).items():
     for i in ids:
-        if i in comp:
+        if i in comp and (state != 'fixed' or comp[i][2]):
             states.setdefault(comp[i][:2], set()).add((state, comp[i][2] if state == 'fixed' else None))
-print('product_status keys:', sorted(v['product_status']))
-print('remediation categories:', sorted({r['category'] for r in v['remediations']}))
+print('product_status keys:', sorted(v.get('product_status', {})))
+print('remediation categories:', sorted({r['category'] for r in v.get('remediations', [])}))
 print('kept (ecosystem, package) pairs:', len(states))
 from collections import Counter
 print('per state:', Counter(s for ss in states.values() for s, _ in ss))

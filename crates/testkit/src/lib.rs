@@ -416,11 +416,11 @@ pub fn bitnami_vulndb_dir() -> PathBuf {
 
 /// Red Hat's CSAF VEX samples: Trivy's (`redhat-csaf/testdata/{happy,vuln-list-redhat}/csaf-vex`,
 /// real documents of CVE-2024-10041 and Trivy's test documents in Red Hat's shape),
-/// [`redhat_vex_cve_2024_22019`] and [`redhat_vex_source_states`].
+/// [`redhat_vex_cve_2024_31449`] and [`redhat_vex_source_states`].
 pub fn redhat_vex_paths() -> Vec<PathBuf> {
     let dir = fixtures_dir().join("feeds-trivy-db-fixtures/pkg/vulnsrc/redhat-csaf/testdata");
     let mut paths =
-        vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_cve_2024_22019()];
+        vec![dir.join("happy/csaf-vex"), dir.join("vuln-list-redhat/csaf-vex"), redhat_vex_cve_2024_31449()];
     paths.extend(redhat_vex_source_states());
     paths
 }
@@ -435,12 +435,13 @@ pub fn redhat_vex_source_states() -> [PathBuf; 2] {
     [dir.join("cve-2019-25059.json"), dir.join("cve-2020-16588.json")]
 }
 
-/// Red Hat's own CSAF VEX document of CVE-2024-22019 (nodejs), as vuln-list-redhat keeps it
-/// (`crates/testkit/redhat/`, CC BY 4.0; its README and MANIFEST say where from): RHEL 9's nodejs
-/// 16 and the nodejs:16, :18 and :20 module streams of RHEL 8 and 9, all fixed, beside EUS,
-/// Software Collections and OpenShift products.
-pub fn redhat_vex_cve_2024_22019() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("redhat/cve-2024-22019.json")
+/// Red Hat's own CSAF VEX document of CVE-2024-31449 (redis), a verbatim copy of the one
+/// vuln-list-redhat keeps (`crates/testkit/redhat/`, CC BY 4.0; its README and MANIFEST say where
+/// from and how the copy was checked): RHEL 9's own redis, the redis:7 module stream of RHEL 9 and
+/// the redis:6 stream of RHEL 8, all fixed, their builds related to the stream's product rather
+/// than to the platform, beside Discovery, 3scale and Quay products.
+pub fn redhat_vex_cve_2024_31449() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("redhat/cve-2024-31449.json")
 }
 
 /// Whether the official SBOM validators are installed (`cyclonedx-python-lib[json-validation]`

@@ -1,5 +1,5 @@
 //! Red Hat's CSAF VEX documents: the real samples (Trivy's `redhat-csaf` test data, the document
-//! of CVE-2024-10041 among them, and Red Hat's document of CVE-2024-22019 with its module
+//! of CVE-2024-10041 among them, and Red Hat's document of CVE-2024-31449 with its module
 //! streams) imported record by record with exact counts, `db build --from` over their directories and over Red Hat's `.tar.zst` archive of them, and hostile documents (truncated, oversized,
 //! fields of the wrong JSON type) refused or diagnosed in one line naming the file and the field.
 
@@ -131,72 +131,59 @@ fn trivys_test_documents_import_exactly() {
 }
 
 #[test]
-fn the_real_cve_2024_22019_document_fixes_each_module_stream_by_its_own_builds() {
-    // Red Hat's document (`crates/testkit/redhat/`): RHEL 9's own nodejs 16 (AppStream 9.3),
-    // module streams nodejs:18 and :20 of RHEL 9 and nodejs:16, :18 and :20 of RHEL 8 (AppStream
-    // 8.9), all fixed. Their builds relate to the stream (`AppStream-9.3.0.Z.MAIN:nodejs:18:…`),
-    // not to the platform, and their purls carry no `rpmmod` qualifier. Skipped: the EUS products
-    // (8.6, 8.8, 9.0, 9.2), Software Collections' rh-nodejs14 (RHEL 7), source rpms, the module
-    // products themselves (`pkg:rpmmod`) and the OpenShift Data Foundation image (known affected,
-    // not an rpm). The counts are those of a separate reading of the JSON (see the README).
-    let i = import(&microscanner_testkit::redhat_vex_cve_2024_22019());
-    assert_eq!(tally(&i), (57, 0, 0));
+fn the_real_cve_2024_31449_document_fixes_each_module_stream_by_its_own_builds() {
+    // Red Hat's document (`crates/testkit/redhat/`, a verbatim copy): RHEL 9's own redis
+    // (AppStream 9.5), the module streams redis:7 of RHEL 9 and redis:6 of RHEL 8 (AppStream
+    // 8.10), all fixed, five binaries each. The module builds relate to the stream
+    // (`AppStream-9.5.0.Z.MAIN:redis:7:9050020241104103753:9`), not to the platform, and their
+    // purls carry no `rpmmod` qualifier. Skipped: source rpms, the module products themselves
+    // (`pkg:rpmmod`), Discovery's fixed images and the 3scale and Quay images named known affected
+    // (none an rpm of a RHEL platform). The counts are those of a separate reading of the JSON
+    // (`count.py`, see the README).
+    let i = import(&microscanner_testkit::redhat_vex_cve_2024_31449());
+    assert_eq!(tally(&i), (15, 0, 0));
+    let redis7 = "Red Hat:enterprise_linux:9:module:redis:7";
+    let redis6 = "Red Hat:enterprise_linux:8:module:redis:6";
     let per_ecosystem = |e: &str| i.records.fix_statuses.iter().filter(|s| s.ecosystem == e).count();
-    let m = |release: &str, stream: &str| format!("Red Hat:enterprise_linux:{release}:module:nodejs:{stream}");
-    assert_eq!(
-        [per_ecosystem(RHEL9), per_ecosystem(&m("9", "18")), per_ecosystem(&m("9", "20"))],
-        [8, 10, 10],
-        "RHEL 9"
-    );
-    assert_eq!([per_ecosystem(&m("8", "16")), per_ecosystem(&m("8", "18")), per_ecosystem(&m("8", "20"))], [9, 10, 10]);
-    assert_eq!(per_ecosystem(RHEL8), 0, "RHEL 8 has nodejs only in module streams here");
-    let fixed = |ecosystem: &str, name: &str| {
-        let s: Vec<_> = i.records.fix_statuses.iter().filter(|s| s.ecosystem == ecosystem && s.name == name).collect();
-        assert_eq!(s.len(), 1, "{ecosystem} {name}");
-        assert_eq!(s[0].state, FixState::Fixed, "{ecosystem} {name}");
-        s[0].fixed_version.clone().unwrap()
-    };
-    // RHSA-2024:1438 (nodejs 16 of RHEL 9), :1503 and :1688 (the RHEL 9 streams), :1510, :1687
-    // and :1444 (the RHEL 8 streams).
-    assert_eq!(fixed(RHEL9, "nodejs"), "1:16.20.2-4.el9_3");
-    assert_eq!(fixed(RHEL9, "npm"), "1:8.19.4-1.16.20.2.4.el9_3");
-    assert_eq!(fixed(&m("9", "18"), "nodejs"), "1:18.19.1-1.module+el9.3.0+21388+22892fb9");
-    assert_eq!(fixed(&m("9", "18"), "nodejs-packaging"), "2021.06-4.module+el9.1.0+15718+e52ec601");
-    assert_eq!(fixed(&m("9", "20"), "nodejs"), "1:20.11.1-1.module+el9.3.0+21385+bac43d5a");
-    assert_eq!(fixed(&m("8", "18"), "nodejs"), "1:18.19.1-1.module+el8.9.0+21387+21356dec");
-    assert_eq!(fixed(&m("8", "18"), "npm"), "1:10.2.4-1.18.19.1.1.module+el8.9.0+21387+21356dec");
-    assert_eq!(fixed(&m("8", "20"), "nodejs"), "1:20.11.1-1.module+el8.9.0+21380+12032667");
-    assert_eq!(fixed(&m("8", "16"), "nodejs"), "1:16.20.2-4.module+el8.9.0+21536+8fdee1fb");
-    // Not the EUS 9.2 build of the same stream (1:18.19.1-1.module+el9.2.0+21594+a052107e), nor
-    // RHEL 9's nodejs 16 in the stream's ecosystem.
-    assert!(!i.records.fix_statuses.iter().any(|s| s.fixed_version.as_deref().is_some_and(|v| v.contains("el9.2.0"))));
-    assert!(!i.records.fix_statuses.iter().any(|s| s.name.starts_with("rh-nodejs14")));
+    assert_eq!([per_ecosystem(RHEL9), per_ecosystem(redis7), per_ecosystem(redis6)], [5, 5, 5]);
+    assert_eq!(per_ecosystem(RHEL8), 0, "RHEL 8 has redis only in module streams here");
+    // Every binary of a build gets that build's version, in its own ecosystem only:
+    // RHSA-2025:0693 (RHEL 9's redis), RHSA-2024:10869 (redis:7) and RHSA-2025:0595 (redis:6).
+    let binaries = ["redis", "redis-debuginfo", "redis-debugsource", "redis-devel", "redis-doc"];
+    for (ecosystem, fix) in [
+        (RHEL9, "6.2.17-1.el9_5"),
+        (redis7, "7.2.6-1.module+el9.5.0+22422+63e067d8"),
+        (redis6, "6.2.17-1.module+el8.10.0+22680+748527fd"),
+    ] {
+        let rows: Vec<_> = states(&i).into_iter().filter(|r| r.0 == ecosystem).collect();
+        let want: Vec<Row> = binaries
+            .iter()
+            .map(|n| (ecosystem.to_owned(), (*n).to_owned(), FixState::Fixed, Some(fix.to_owned()), None))
+            .collect();
+        assert_eq!(rows, want, "{ecosystem}");
+    }
+    // Not the module products themselves, nor an image.
+    assert!(i.records.fix_statuses.iter().all(|s| s.name.starts_with("redis") && !s.name.contains(':')));
     // Every state is a fix: an affected range each, one CVSS vector per ecosystem.
-    assert_eq!(i.records.affected.len(), 57);
-    let cvss = i.records.severities.iter().filter(|s| s.kind == SeverityKind::CvssV3).count();
-    assert_eq!(cvss, 6);
+    assert_eq!(i.records.affected.len(), 15);
+    let cvss: Vec<_> = i
+        .records
+        .severities
+        .iter()
+        .filter(|s| s.kind == SeverityKind::CvssV3)
+        .map(|s| (s.value.as_str(), s.score, s.scope.as_str()))
+        .collect();
+    let vector = "CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:H/I:H/A:H";
+    assert_eq!(cvss, [(vector, Some(7.0), redis6), (vector, Some(7.0), RHEL9), (vector, Some(7.0), redis7)]);
     let adv = &i.records.advisories[0];
-    assert_eq!(adv.id, "CVE-2024-22019");
-    assert_eq!(
-        adv.related,
-        [
-            "RHSA-2024:1354",
-            "RHSA-2024:2793",
-            "RHSA-2024:2651",
-            "RHSA-2024:1880",
-            "RHSA-2024:1444",
-            "RHSA-2024:1510",
-            "RHSA-2024:1687",
-            "RHSA-2024:1424",
-            "RHSA-2024:1678",
-            "RHSA-2024:1932",
-            "RHSA-2024:1438",
-            "RHSA-2024:1503",
-            "RHSA-2024:1688"
-        ]
-    );
-    let word = i.records.severities.iter().find(|s| s.kind == SeverityKind::Vendor).map(|s| s.value.as_str());
-    assert_eq!(word, Some("Important"));
+    assert_eq!(adv.id, "CVE-2024-31449");
+    assert_eq!(adv.summary.as_deref(), Some("redis: Lua library commands may lead to stack overflow and RCE in Redis"));
+    assert_eq!(adv.cwes, ["CWE-20"]);
+    // The errata of every vendor fix, Discovery's (RHSA-2025:1249) among them.
+    assert_eq!(adv.related, ["RHSA-2025:1249", "RHSA-2025:0595", "RHSA-2025:0693", "RHSA-2024:10869"]);
+    let words: Vec<_> =
+        i.records.severities.iter().filter(|s| s.kind == SeverityKind::Vendor).map(|s| s.value.as_str()).collect();
+    assert_eq!(words, ["Moderate"; 15]);
     assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
 }
 
@@ -274,10 +261,10 @@ impl Sink for Keep {
 
 #[test]
 fn read_from_disk_as_read_whole_and_built_into_a_database() {
-    let nodejs = microscanner_testkit::redhat_vex_cve_2024_22019();
+    let redis = microscanner_testkit::redhat_vex_cve_2024_31449();
     let mut sink = Keep::default();
-    let (format, rest) = detect::import_file("cve-2024-22019.json", &nodejs, &mut sink).unwrap().unwrap();
-    assert_eq!((format, sink.0 + rest.records.fix_statuses.len()), (Format::RedHatVex, 57));
+    let (format, rest) = detect::import_file("cve-2024-31449.json", &redis, &mut sink).unwrap().unwrap();
+    assert_eq!((format, sink.0 + rest.records.fix_statuses.len()), (Format::RedHatVex, 15));
 
     let inputs = collect_inputs(&microscanner_testkit::redhat_vex_paths()).unwrap();
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -288,9 +275,9 @@ fn read_from_disk_as_read_whole_and_built_into_a_database() {
     assert_eq!(db.affected(RHEL9, "pam").unwrap().len(), 1);
     // CVE-2024-10041 is in both sample directories: one advisory, one state.
     assert_eq!(db.fix_statuses(RHEL9, "pam").unwrap().len(), 1);
-    assert_eq!(db.affected(&format!("{RHEL9}:module:nodejs:18"), "nodejs").unwrap().len(), 1);
-    assert_eq!(db.fix_statuses(&format!("{RHEL8}:module:nodejs:20"), "npm").unwrap()[0].state, FixState::Fixed);
-    assert!(db.affected(RHEL8, "nodejs").unwrap().is_empty());
+    assert_eq!(db.affected(&format!("{RHEL9}:module:redis:7"), "redis").unwrap().len(), 1);
+    assert_eq!(db.fix_statuses(&format!("{RHEL8}:module:redis:6"), "redis-devel").unwrap()[0].state, FixState::Fixed);
+    assert!(db.affected(RHEL8, "redis").unwrap().is_empty());
 }
 
 fn err(bytes: &[u8]) -> String {
@@ -367,10 +354,10 @@ pub(crate) fn archive(members: &[(&str, Vec<u8>)]) -> Vec<u8> {
 #[test]
 fn the_vex_archive_is_read_member_by_member_and_a_damaged_one_refused_whole() {
     let pam = std::fs::read(trivy("happy/csaf-vex/cve-2024-10041.json")).unwrap();
-    let nodejs = std::fs::read(microscanner_testkit::redhat_vex_cve_2024_22019()).unwrap();
+    let redis = std::fs::read(microscanner_testkit::redhat_vex_cve_2024_31449()).unwrap();
     let bytes = archive(&[
         ("2024/cve-2024-10041.json", pam.clone()),
-        ("2024/cve-2024-22019.json", nodejs),
+        ("2024/cve-2024-31449.json", redis),
         ("2024/cve-2024-1.json", pam[..pam.len() / 2].to_vec()),
         ("README", b"not a document".to_vec()),
     ]);
@@ -380,12 +367,12 @@ fn the_vex_archive_is_read_member_by_member_and_a_damaged_one_refused_whole() {
     let mut sink = Keep::default();
     let (format, rest) = detect::import_file("csaf_vex_2025-12-06.tar.zst", &path, &mut sink).unwrap().unwrap();
     assert_eq!(format, Format::RedHatVex);
-    assert_eq!(sink.0 + rest.records.fix_statuses.len(), 58, "pam, and CVE-2024-22019's 57");
+    assert_eq!(sink.0 + rest.records.fix_statuses.len(), 16, "pam, and CVE-2024-31449's 15");
     let broken: Vec<_> = rest.diagnostics.iter().filter(|d| d.location.ends_with("!2024/cve-2024-1.json")).collect();
     assert_eq!(broken.len(), 1, "{:?}", rest.diagnostics);
     // The same, read whole.
     let (_, whole) = detect::import_bytes("csaf_vex_2025-12-06.tar.zst", &bytes).unwrap().unwrap();
-    assert_eq!(whole.records.fix_statuses.len(), 58);
+    assert_eq!(whole.records.fix_statuses.len(), 16);
     // `db build --from DIR` finds it.
     let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
     let target = dir.path().join("vex.db");

@@ -1,5 +1,5 @@
 //! RHEL 8 and 9 packages against Red Hat's CSAF VEX data: the real CVE-2024-10041 document
-//! (Trivy's sample), Trivy's test documents and Red Hat's CVE-2024-22019 document with its nodejs
+//! (Trivy's sample), Trivy's test documents and Red Hat's CVE-2024-31449 document with its redis
 //! module streams (`crates/testkit/redhat/`), built beside osv.dev's `Red Hat` records (vuls-data-update's
 //! sample). Packages named and versioned as RHEL ships them get exactly the findings the data
 //! implies; a fix at or below the installed build (a backport, a later `el9_N` rebuild) is never
@@ -89,53 +89,46 @@ fn rhel_9_pam_gets_cve_2024_10041_below_the_fix_only() {
 fn each_rhel_9_stream_is_judged_by_its_own_fixes() {
     let b = built();
     let rhel9 = |packages| rhel(&b, "9", packages);
-    // Builds Red Hat shipped for the EUS 9.2 release (RHSA-2024:1678 and :1932), installed on a
-    // RHEL 9 image: RHEL 9's nodejs 16 (no module) and the nodejs:18 stream's build, each below
-    // its own AppStream 9.3 fix.
+    // Builds Red Hat shipped for the EUS 9.4 release (named in its CVE-2024-46981 document),
+    // installed on a RHEL 9 image: RHEL 9's own redis, below RHSA-2025:0693's 6.2.17-1.el9_5, and
+    // the redis:7 stream's 7.0.12, above that but below the stream's own fix (RHSA-2024:10869).
+    let redis7_eus = "7.0.12-1.module+el9.4.0+22724+5f7cf862.2";
     let out = rhel9(vec![
-        rpm("nodejs", "1:16.20.2-4.el9_2"),
-        module("nodejs", "1:18.19.1-1.module+el9.2.0+21594+a052107e", "nodejs:18:9020020240322155241:rhel9"),
-        module("npm", "1:10.2.4-1.18.19.1.1.module+el9.2.0+21594+a052107e", "nodejs:18:9020020240322155241:rhel9"),
+        rpm("redis", "6.2.7-1.el9_4.1"),
+        module("redis", redis7_eus, "redis:7:9040020250120173627:9"),
+        module("redis-doc", redis7_eus, "redis:7:9040020250120173627:9"),
     ]);
+    let redis7_fix = "7.2.6-1.module+el9.5.0+22422+63e067d8";
     assert_eq!(
         found(&out),
         [
             (
-                "nodejs".into(),
-                "1:16.20.2-4.el9_2".into(),
-                "CVE-2024-22019".into(),
+                "redis".into(),
+                "6.2.7-1.el9_4.1".into(),
+                "CVE-2024-31449".into(),
                 FixState::Fixed,
-                vec!["1:16.20.2-4.el9_3".into()]
+                vec!["6.2.17-1.el9_5".into()]
             ),
-            (
-                "nodejs".into(),
-                "1:18.19.1-1.module+el9.2.0+21594+a052107e".into(),
-                "CVE-2024-22019".into(),
-                FixState::Fixed,
-                vec!["1:18.19.1-1.module+el9.3.0+21388+22892fb9".into()]
-            ),
-            (
-                "npm".into(),
-                "1:10.2.4-1.18.19.1.1.module+el9.2.0+21594+a052107e".into(),
-                "CVE-2024-22019".into(),
-                FixState::Fixed,
-                vec!["1:10.2.4-1.18.19.1.1.module+el9.3.0+21388+22892fb9".into()]
-            ),
+            ("redis".into(), redis7_eus.into(), "CVE-2024-31449".into(), FixState::Fixed, vec![redis7_fix.into()]),
+            ("redis-doc".into(), redis7_eus.into(), "CVE-2024-31449".into(), FixState::Fixed, vec![redis7_fix.into()]),
         ]
     );
-    let nodejs18 = out.findings.iter().find(|f| f.package.version.contains("module")).unwrap();
-    assert_eq!(nodejs18.matched.ecosystem, "Red Hat:enterprise_linux:9:module:nodejs:18");
-    assert_eq!(nodejs18.severity, Severity::High, "Important");
-    // At the fixes (RHSA-2024:1438, :1503, :1688): nothing.
+    let stream = out.findings.iter().find(|f| f.package.version == redis7_eus).unwrap();
+    assert_eq!(stream.matched.ecosystem, "Red Hat:enterprise_linux:9:module:redis:7");
+    assert_eq!(stream.severity, Severity::Medium, "Moderate");
+    let own = out.findings.iter().find(|f| f.package.version == "6.2.7-1.el9_4.1").unwrap();
+    assert_eq!(own.matched.ecosystem, "Red Hat:enterprise_linux:9");
+    // At the fixes: nothing, though RHEL 9's own 6.2.17 is below the stream's 7.2.6.
     let out = rhel9(vec![
-        rpm("nodejs", "1:16.20.2-4.el9_3"),
-        module("nodejs", "1:18.19.1-1.module+el9.3.0+21388+22892fb9", "nodejs:18:9030020240301111035:rhel9"),
-        module("nodejs", "1:20.11.1-1.module+el9.3.0+21385+bac43d5a", "nodejs:20:9030020240229115828:rhel9"),
+        rpm("redis", "6.2.17-1.el9_5"),
+        rpm("redis-devel", "6.2.17-1.el9_5"),
+        module("redis", redis7_fix, "redis:7:9050020241104103753:9"),
+        module("redis-devel", redis7_fix, "redis:7:9050020241104103753:9"),
     ]);
     assert!(out.findings.is_empty(), "{:?}", found(&out));
-    // The same nodejs:18 build without its module label is RHEL 9's own nodejs, judged by
-    // `1:16.20.2-4.el9_3` (above it, so clean), never given the stream's fix.
-    let out = rhel9(vec![rpm("nodejs", "1:18.19.1-1.module+el9.2.0+21594+a052107e")]);
+    // The same redis:7 build without its module label is RHEL 9's own redis, judged by
+    // 6.2.17-1.el9_5 (above it, so clean), never given the stream's fix.
+    let out = rhel9(vec![rpm("redis", redis7_eus)]);
     assert!(out.findings.is_empty(), "{:?}", found(&out));
 }
 
@@ -143,35 +136,27 @@ fn each_rhel_9_stream_is_judged_by_its_own_fixes() {
 fn each_rhel_8_stream_is_judged_by_its_own_fixes() {
     let b = built();
     let rhel8 = |packages| rhel(&b, "8", packages);
-    // The EUS 8.8 builds of nodejs:18 (RHSA-2024:1880) are below AppStream 8.9's
-    // (RHSA-2024:1510); nodejs:16 and :20 at their own fixes (RHSA-2024:1444, :1687) are clean,
-    // though below nodejs:18's fix.
+    // The EUS 8.8 and 8.6 builds of redis:6 (named in Red Hat's CVE-2024-46981 document) are below
+    // AppStream 8.10's (RHSA-2025:0595); the 8.10 build itself is clean.
+    let eus88 = "6.2.7-1.module+el8.8.0+22725+e1c935f8.1";
+    let eus86 = "6.0.9-5.module+el8.6.0+22735+5bedcf81.1";
+    let fix = "6.2.17-1.module+el8.10.0+22680+748527fd";
     let out = rhel8(vec![
-        module("nodejs", "1:18.19.1-1.module+el8.8.0+21592+14a8b93e", "nodejs:18:8080020240322102042:63b34585"),
-        module("nodejs", "1:16.20.2-4.module+el8.9.0+21536+8fdee1fb", "nodejs:16:8090020240315081818:a75119d5"),
-        module("nodejs-nodemon", "3.0.1-1.module+el8.9.0+20473+c4e3d824", "nodejs:20:8090020240228165436:a75119d5"),
+        module("redis", eus88, "redis:6:8080020250120175236:63b34585"),
+        module("redis-devel", eus86, "redis:6:8060020250122114132:ad008a3a"),
+        module("redis-doc", fix, "redis:6:8100020250113083959:489197e6"),
     ]);
     assert_eq!(
         found(&out),
-        [(
-            "nodejs".into(),
-            "1:18.19.1-1.module+el8.8.0+21592+14a8b93e".into(),
-            "CVE-2024-22019".into(),
-            FixState::Fixed,
-            vec!["1:18.19.1-1.module+el8.9.0+21387+21356dec".into()]
-        )]
+        [
+            ("redis".into(), eus88.into(), "CVE-2024-31449".into(), FixState::Fixed, vec![fix.into()]),
+            ("redis-devel".into(), eus86.into(), "CVE-2024-31449".into(), FixState::Fixed, vec![fix.into()]),
+        ]
     );
-    assert_eq!(out.findings[0].matched.ecosystem, "Red Hat:enterprise_linux:8:module:nodejs:18");
-    // The nodejs:16 stream's EUS 8.8 build gets nodejs:16's fix, not nodejs:18's.
-    let out = rhel8(vec![module(
-        "nodejs",
-        "1:16.20.2-4.module+el8.8.0+21546+ecd4bb56",
-        "nodejs:16:8080020240318185426:63b34585",
-    )]);
-    assert_eq!(out.findings.len(), 1, "{:?}", found(&out));
-    assert_eq!(out.findings[0].fix.versions, ["1:16.20.2-4.module+el8.9.0+21536+8fdee1fb"]);
-    // Without a module label a package is RHEL 8's own, of which the document fixes none.
-    let out = rhel8(vec![rpm("nodejs", "1:18.19.1-1.module+el8.8.0+21592+14a8b93e")]);
+    assert!(out.findings.iter().all(|f| f.matched.ecosystem == "Red Hat:enterprise_linux:8:module:redis:6"));
+    // Without a module label a package is RHEL 8's own, of which the document fixes none (RHEL
+    // 9's own fix, 6.2.17-1.el9_5, is above this build, but not RHEL 8's).
+    let out = rhel8(vec![rpm("redis", eus88)]);
     assert!(out.findings.is_empty(), "{:?}", found(&out));
 }
 
