@@ -43,6 +43,16 @@ pub trait Analyzer: Send + Sync {
         None
     }
 
+    /// Whether [`Analyzer::analyze`] costs enough CPU per file (tens of milliseconds: matching
+    /// licence texts) to run on another thread while the walk reads on. The walk then reads the
+    /// file whole and hands it to a worker, within a bound on the bytes waiting (64 MiB; over
+    /// it, the walk analyzes the file itself).
+    /// The records are the same either way. The default is `false`: parsing is cheaper than
+    /// handing the file over.
+    fn runs_beside_walk(&self) -> bool {
+        false
+    }
+
     /// Analyzes files that [`Analyzer::wants`] accepted. The layer walk passes one file at a
     /// time; a map keeps the signature open to callers with several files of one layer.
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput;

@@ -45,6 +45,11 @@ impl Analyzer for CopyrightAnalyzer {
         size > 0 && size <= MAX_COPYRIGHT && package_of(path).is_some()
     }
 
+    /// Matching a free-form file's text costs tens of milliseconds: done beside the walk.
+    fn runs_beside_walk(&self) -> bool {
+        self.match_texts
+    }
+
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
         let mut out = AnalyzerOutput::default();
         for (path, bytes) in files {

@@ -12,12 +12,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{Hash as _, Hasher as _};
 use std::io::{self, Read};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use microscanner_image::{EntryKind, ImageError, Layer, LayerVisitor, Limits};
 use microscanner_model::Diagnostic;
 
 use crate::lost::{self, Lost};
-use crate::{Analyzer, LayerFiles, Record};
+use crate::{Analyzer, AnalyzerOutput, LayerFiles, Record};
 
 /// What one layer contributed, before whiteouts are applied.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -37,11 +39,42 @@ pub struct LayerResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Walks `layer` once and runs `analyzers` over the files they want.
+/// The most bytes of files read by the walk and waiting for, or in, an analysis beside it
+/// ([`Analyzer::runs_beside_walk`]): past it the walk analyzes the next such file itself, so
+/// memory stays bounded whatever the layer holds.
+pub(crate) const MAX_BYTES_BESIDE_WALK: u64 = 64 << 20;
+
+/// Walks `layer` once and runs `analyzers` over the files they want. Analyses that cost CPU
+/// ([`Analyzer::runs_beside_walk`]) run on rayon's other threads while the walk reads on; the
+/// result waits for them and is the same as when each ran inline.
 pub fn analyze_layer(
     layer: &Layer,
     analyzers: &[Box<dyn Analyzer>],
     limits: &Limits,
+) -> Result<LayerResult, ImageError> {
+    let finished = Mutex::new(Vec::new());
+    let waiting = AtomicU64::new(0);
+    let walked = rayon::in_place_scope(|scope| {
+        let beside = Beside { scope, finished: &finished, waiting: &waiting, next: 0 };
+        walk_layer(layer, analyzers, limits, beside)
+    });
+    let mut result = walked?;
+    let mut finished = finished.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    finished.sort_by_key(|(seq, _)| *seq);
+    for (_, output) in finished {
+        result.records.extend(output.records);
+        result.diagnostics.extend(output.diagnostics);
+    }
+    result.records.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(result)
+}
+
+/// [`analyze_layer`]'s walks, analyses beside the walk handed to `beside`.
+fn walk_layer<'scope>(
+    layer: &Layer,
+    analyzers: &'scope [Box<dyn Analyzer>],
+    limits: &Limits,
+    beside: Beside<'_, 'scope>,
 ) -> Result<LayerResult, ImageError> {
     let mut visitor = Collector {
         analyzers,
@@ -50,6 +83,7 @@ pub fn analyze_layer(
         pending: Vec::new(),
         symlinked: BTreeMap::new(),
         seen: HashSet::new(),
+        beside,
     };
     layer.walk(limits, &mut visitor)?;
     // Claimed symlinks whose target is a file of this layer that the walk met before the link.
@@ -86,9 +120,38 @@ pub fn analyze_layer(
             ));
         }
     }
-    let mut result = visitor.result;
-    result.records.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(result)
+    Ok(visitor.result)
+}
+
+/// Where analyses beside the walk go: spawned on the layer's rayon scope, their outputs kept in
+/// `finished` with their order of offer, the bytes they hold counted in `waiting`.
+struct Beside<'b, 'scope> {
+    scope: &'b rayon::Scope<'scope>,
+    finished: &'scope Mutex<Vec<(usize, AnalyzerOutput)>>,
+    waiting: &'scope AtomicU64,
+    /// The order of the next analysis offered.
+    next: usize,
+}
+
+impl<'scope> Beside<'_, 'scope> {
+    /// Runs `analyzer` over `files` (`size` bytes) on another thread, or returns the files when
+    /// [`MAX_BYTES_BESIDE_WALK`] would be passed (the caller analyzes them itself).
+    fn spawn(&mut self, analyzer: &'scope dyn Analyzer, files: LayerFiles, size: u64) -> Option<LayerFiles> {
+        let waiting = self.waiting;
+        if waiting.fetch_add(size, Ordering::AcqRel).saturating_add(size) > MAX_BYTES_BESIDE_WALK {
+            waiting.fetch_sub(size, Ordering::AcqRel);
+            return Some(files);
+        }
+        let (seq, finished) = (self.next, self.finished);
+        self.next += 1;
+        self.scope.spawn(move |_| {
+            let output = analyzer.analyze(&files);
+            drop(files);
+            waiting.fetch_sub(size, Ordering::AcqRel);
+            finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((seq, output));
+        });
+        None
+    }
 }
 
 /// A second walk that reads the targets of wanted hard links and claimed symlinks, each only
@@ -167,8 +230,10 @@ impl Read for ReadError<'_> {
 }
 
 /// The visitor that feeds analyzers during the walk.
-struct Collector<'a> {
+struct Collector<'a, 'b> {
     analyzers: &'a [Box<dyn Analyzer>],
+    /// Where the analyses that run beside the walk go.
+    beside: Beside<'b, 'a>,
     result: LayerResult,
     /// Wanted hard links, read from their targets by a second walk: (link, target).
     hardlinks: Vec<(String, String)>,
@@ -189,7 +254,7 @@ fn path_hash(path: &str) -> u64 {
     hasher.finish()
 }
 
-impl Collector<'_> {
+impl Collector<'_, '_> {
     /// Offers `content` at `path` to every analyzer in `wanting`.
     fn offer(&mut self, path: &str, content: Vec<u8>, wanting: &[usize]) {
         self.result.written.insert(path.to_owned());
@@ -201,8 +266,15 @@ impl Collector<'_> {
             } else {
                 content.clone().unwrap_or_default()
             };
+            let size = bytes.len() as u64;
             let files = LayerFiles::from([(path.to_owned(), bytes)]);
-            run(analyzer.as_ref(), &files, &mut self.result);
+            let files = match analyzer.runs_beside_walk() {
+                true => self.beside.spawn(analyzer.as_ref(), files, size),
+                false => Some(files),
+            };
+            if let Some(files) = files {
+                run(analyzer.as_ref(), &files, &mut self.result);
+            }
         }
     }
 
@@ -219,7 +291,7 @@ impl Collector<'_> {
     }
 }
 
-impl LayerVisitor for Collector<'_> {
+impl LayerVisitor for Collector<'_, '_> {
     fn wants(&mut self, path: &str, size: u64) -> bool {
         self.seen.insert(path_hash(path));
         self.pending = self.wanting(path, size);
@@ -257,6 +329,7 @@ impl LayerVisitor for Collector<'_> {
         if let [only] = wanting[..]
             && !self.symlinked.contains_key(path)
             && let Some(analyzer) = self.analyzers.get(only)
+            && !analyzer.runs_beside_walk()
         {
             // one reader and no link to feed: the analyzer reads the stream itself
             self.result.written.insert(path.to_owned());
@@ -297,7 +370,7 @@ impl LayerVisitor for Collector<'_> {
     }
 }
 
-impl Collector<'_> {
+impl Collector<'_, '_> {
     /// A symlink: when analyzers claim its path but do not read its target at the target's own
     /// path (`etc/fedora-release -> ../usr/lib/fedora-release`), they get the target's content
     /// when the walk meets it (or a second walk, when it came first). A target that is not in

@@ -20,8 +20,11 @@ const FILES: [&str; 8] = ["a/x", "a/y", "a/b/x", "a/b/y", "c/x", "c/y", "z/x", "
 const CONTENTS: [&str; 3] = ["1", "2", "3"];
 
 /// A test analyzer: wants every file under `a/` and `c/` (and the top-level `top`), emits one
-/// package per file whose name is the path and whose version is the content.
-struct PathAnalyzer;
+/// package per file whose name is the path and whose version is the content; run inline in the
+/// walk, or `beside` it on other threads (`Analyzer::runs_beside_walk`), with the same result.
+struct PathAnalyzer {
+    beside: bool,
+}
 
 fn wanted(path: &str) -> bool {
     path.starts_with("a/") || path.starts_with("c/") || path == "top"
@@ -38,6 +41,10 @@ impl Analyzer for PathAnalyzer {
 
     fn wants(&self, path: &str, _size: u64) -> bool {
         wanted(path)
+    }
+
+    fn runs_beside_walk(&self) -> bool {
+        self.beside
     }
 
     fn analyze(&self, files: &LayerFiles) -> AnalyzerOutput {
@@ -154,8 +161,16 @@ fn model(layers: &[LayerOps]) -> BTreeMap<String, (String, usize)> {
     state
 }
 
-/// Runs the real pipeline on `layers` and returns path → (content, attributed layer index).
+/// Runs the real pipeline on `layers` and returns path → (content, attributed layer index): the
+/// same whether the analyzer runs in the walk or beside it.
 fn pipeline(layers: &[LayerOps]) -> BTreeMap<String, (String, usize)> {
+    let inline = pipeline_with(layers, false);
+    assert_eq!(pipeline_with(layers, true), inline, "analysed beside the walk");
+    inline
+}
+
+/// [`pipeline`] with the analyzer in the walk or `beside` it.
+fn pipeline_with(layers: &[LayerOps], beside: bool) -> BTreeMap<String, (String, usize)> {
     let dir = tempfile::tempdir().unwrap();
     let test_layers: Vec<TestLayer> = layers
         .iter()
@@ -165,7 +180,7 @@ fn pipeline(layers: &[LayerOps]) -> BTreeMap<String, (String, usize)> {
     write_oci_layout(dir.path(), &test_layers);
     let options = CatalogOptions::default();
     let image = microscanner_image::open(&format!("oci:{}", dir.path().display()), &options.limits).unwrap();
-    let analyzers: Vec<Box<dyn Analyzer>> = vec![Box::new(PathAnalyzer)];
+    let analyzers: Vec<Box<dyn Analyzer>> = vec![Box::new(PathAnalyzer { beside })];
     let inventory = build_inventory(&image, &analyzers, &options, &|_| {}).unwrap();
     assert!(inventory.diagnostics.is_empty(), "{:?}", inventory.diagnostics);
     let mut got = BTreeMap::new();
