@@ -283,7 +283,43 @@ fn an_incremental_update_fetches_only_the_changes_and_equals_a_full_build() {
 }
 
 #[test]
-fn gaps_missing_records_and_old_marks_fall_back_to_the_full_download() {
+fn a_failed_incremental_update_changes_nothing_and_the_next_one_catches_up() {
+    let server = Server::start();
+    let mut upstream = Upstream::real();
+    upstream.publish(&server);
+    let db = workdir("failed").join("m.db");
+    update(&db, &options(&server), &NoProgress).unwrap();
+    let state_path = download_cache_dir(&db).join("state.json");
+    let (state_before, dump_before) = (std::fs::read(&state_path).unwrap(), dump(&db));
+
+    let ids: Vec<String> = upstream.osv["Go"].keys().take(2).cloned().collect();
+    for id in &ids {
+        upstream.change_osv("Go", id, |r| r["summary"] = "Changed upstream".into());
+    }
+    upstream.publish(&server);
+    server.set(&format!("/Go/{}.json", ids[1]), Route::Status(500));
+    let err = update(&db, &options(&server), &NoProgress).unwrap_err().to_string();
+    assert!(err.contains(&format!("/Go/{}.json", ids[1])) && err.contains("500"), "{err}");
+    assert_eq!(std::fs::read(&state_path).unwrap(), state_before, "marks kept");
+    assert_eq!(dump(&db), dump_before, "database kept");
+    let cache: Vec<String> = std::fs::read_dir(download_cache_dir(&db))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!cache.iter().any(|f| f.contains(".changes-") || f.starts_with("incoming")), "{cache:?}");
+
+    upstream.publish(&server);
+    server.take_log();
+    assert!(update(&db, &options(&server), &NoProgress).unwrap().rebuilt());
+    let log = targets(&server);
+    assert!(ids.iter().all(|id| log.contains(&format!("/Go/{id}.json"))), "{log:?}");
+    let full = workdir("failed-full").join("m.db");
+    update(&full, &options(&server), &NoProgress).unwrap();
+    assert_eq!(dump(&db), dump(&full));
+}
+
+#[test]
+fn gaps_too_many_changes_missing_records_and_old_marks_fall_back_to_the_full_download() {
     let server = Server::start();
     let mut upstream = Upstream::real();
     upstream.publish(&server);
@@ -315,6 +351,24 @@ fn gaps_missing_records_and_old_marks_fall_back_to_the_full_download() {
     update(&db, &options(&server), &NoProgress).unwrap();
     let log = targets(&server);
     assert!(log.contains(&format!("/PyPI/{other}.json")) && log.contains(&"/PyPI/all.zip".to_owned()), "{log:?}");
+
+    // More than 5,000 records changed: all.zip, not 5,001 requests. (The list names the real
+    // ids again and again under later times; it is read no further than the bound.)
+    upstream.publish(&server);
+    server.take_log();
+    let ids: Vec<&String> = upstream.osv["PyPI"].keys().collect();
+    let start = OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let many: String = (0..5_001)
+        .map(|i| {
+            let when = (start - time::Duration::milliseconds(i)).format(&Rfc3339).unwrap();
+            format!("{when},{}-{i}\n", ids[i as usize % ids.len()])
+        })
+        .collect();
+    server.file("/PyPI/modified_id.csv", many.into_bytes());
+    update(&db, &options(&server), &NoProgress).unwrap();
+    let log = targets(&server);
+    assert!(log.contains(&"/PyPI/all.zip".to_owned()), "{log:?}");
+    assert!(!log.iter().any(|t| t.starts_with("/PyPI/") && t.ends_with(".json")), "{log:?}");
 
     // More than 120 days since the last NVD update: every page, no window.
     let state_path = download_cache_dir(&db).join("state.json");
