@@ -43,6 +43,8 @@ pub(super) const NVD_WINDOW: time::Duration = time::Duration::days(120);
 /// Longest line of `modified_id.csv` read (an RFC 3339 time, a comma, an id of at most
 /// [`crate::MAX_ID`] bytes).
 const MAX_CSV_LINE: u64 = 1024;
+/// Records fetched at once (a day's changes of a big ecosystem are hundreds of small files).
+const RECORD_FETCHES: usize = 8;
 /// Most bytes of `modified_id.csv` read (the list is read only down to the mark: a few lines).
 const MAX_CSV: u64 = 256 * 1024 * 1024;
 
@@ -366,17 +368,39 @@ impl Fetcher<'_> {
         let io = |e: std::io::Error| FeedError::Io { location: path.display().to_string(), source: e };
         let mut out = BufWriter::new(std::fs::File::create(&path).map_err(io)?);
         out.write_all(b"[").map_err(io)?;
-        for (k, id) in ids.iter().enumerate() {
-            let url = at(&format!("{id}.json"));
-            let Some(record) = self.fetch_record(&url, id, incoming)? else {
-                drop(out);
-                let _ = std::fs::remove_file(&path);
-                return Ok(None);
-            };
-            if k > 0 {
-                out.write_all(b",\n").map_err(io)?;
+        let mut first = true;
+        // A few at a time, written in the list's order; at most RECORD_FETCHES records in memory.
+        for batch in ids.chunks(RECORD_FETCHES) {
+            let got: Vec<Result<Option<Vec<u8>>, FeedError>> = std::thread::scope(|scope| {
+                let fetches: Vec<_> = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(k, id)| {
+                        let url = at(&format!("{id}.json"));
+                        scope.spawn(move || self.fetch_record(&url, id, incoming, k))
+                    })
+                    .collect();
+                fetches
+                    .into_iter()
+                    .map(|f| {
+                        f.join().unwrap_or_else(|_| {
+                            Err(FeedError::Download { url: at(""), message: "a record download failed".into() })
+                        })
+                    })
+                    .collect()
+            });
+            for record in got {
+                let Some(record) = record? else {
+                    drop(out);
+                    let _ = std::fs::remove_file(&path);
+                    return Ok(None);
+                };
+                if !first {
+                    out.write_all(b",\n").map_err(io)?;
+                }
+                first = false;
+                out.write_all(&record).map_err(io)?;
             }
-            out.write_all(&record).map_err(io)?;
         }
         out.write_all(b"]\n").map_err(io)?;
         let out = out.into_inner().map_err(|e| io(e.into_error()))?;
@@ -384,12 +408,12 @@ impl Fetcher<'_> {
         Ok(Some(Overlay { file: name, path, origin: at(""), records: ids.len() as u64 }))
     }
 
-    /// One OSV record: at most [`crate::MAX_RECORD`] bytes of JSON whose `id` is `id`.
-    /// `None`: 404.
-    fn fetch_record(&self, url: &str, id: &str, incoming: &Path) -> Result<Option<Vec<u8>>, FeedError> {
+    /// One OSV record: at most [`crate::MAX_RECORD`] bytes of JSON whose `id` is `id`, downloaded
+    /// to the `slot`th scratch file. `None`: 404.
+    fn fetch_record(&self, url: &str, id: &str, incoming: &Path, slot: usize) -> Result<Option<Vec<u8>>, FeedError> {
         let empty = DownloadCacheState::default();
-        let Some((path, _)) = self.fetch_one(url, "osv-record.json", true, false, &empty, incoming, incoming, false)?
-        else {
+        let scratch = format!("osv-record-{slot}.json");
+        let Some((path, _)) = self.fetch_one(url, &scratch, true, false, &empty, incoming, incoming, false)? else {
             return Ok(None);
         };
         let io = |e: std::io::Error| FeedError::Io { location: url.to_owned(), source: e };
