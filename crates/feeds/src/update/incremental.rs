@@ -314,9 +314,10 @@ impl Fetcher<'_> {
             }
         }
         // Whole: the list's newest entry first, so that a record changed while the zip is
-        // fetched is fetched again next time rather than missed.
-        let newest = match self.modified_since(&list_url, None)? {
-            Since::Changes { newest, .. } => newest,
+        // fetched is fetched again next time rather than missed. A list that cannot be read
+        // only means no mark: the next update downloads the zip again (conditionally).
+        let newest = match self.modified_since(&list_url, None) {
+            Ok(Since::Changes { newest, .. }) => newest,
             _ => None,
         };
         let had_overlays = state.incremental.get(&feed.name).is_some_and(|i| !i.overlays.is_empty());
