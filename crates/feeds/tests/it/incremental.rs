@@ -308,6 +308,13 @@ fn a_failed_incremental_update_changes_nothing_and_the_next_one_catches_up() {
         .collect();
     assert!(!cache.iter().any(|f| f.contains(".changes-") || f.starts_with("incoming")), "{cache:?}");
 
+    // A list naming something that is not a record id: refused, naming the list and line.
+    let when = now_rfc3339();
+    server.file("/Go/modified_id.csv", format!("{when},../../all\n").into_bytes());
+    let err = update(&db, &options(&server), &NoProgress).unwrap_err().to_string();
+    assert!(err.contains("/Go/modified_id.csv:1") && err.contains("not a record id"), "{err}");
+    assert_eq!(dump(&db), dump_before, "database kept");
+
     upstream.publish(&server);
     server.take_log();
     assert!(update(&db, &options(&server), &NoProgress).unwrap().rebuilt());
