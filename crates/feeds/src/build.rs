@@ -1,7 +1,7 @@
 //! Building a database from feed files: detect each file's format, import in parallel, write in a
 //! fixed order into a new file beside the target, verify, rename into place.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use microscanner_atomic_file::{AtomicPath, Stale};
@@ -122,6 +122,33 @@ pub fn build(
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport, FeedError> {
+    build_layered(target, inputs, &[], options, progress)
+}
+
+/// How an input of an incrementally updated feed relates to the feed's other inputs (`db
+/// update`, [`crate::update`]). The inputs of group `g` come in order: its overlays, newest
+/// first (the records fetched since the base was downloaded), then its base (the last full
+/// download). A record whose advisory id an earlier overlay of the group already gave is dropped
+/// before it is counted or written, so the build equals one from a full download that holds the
+/// newest copy of every record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layer {
+    /// An input of no group (every input of `db build`).
+    Plain,
+    /// Records fetched since the base of group `g` (supersede its later inputs by id).
+    Overlay(usize),
+    /// The last full download of group `g`.
+    Base(usize),
+}
+
+/// [`build`] with a [`Layer`] per input (`layers` shorter than `inputs`: the rest are plain).
+pub(crate) fn build_layered(
+    target: &Path,
+    inputs: &[Input],
+    layers: &[Layer],
+    options: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildReport, FeedError> {
     let io = |path: &Path| {
         let location = path.display().to_string();
         move |source| FeedError::Io { location, source }
@@ -132,7 +159,7 @@ pub fn build(
     microscanner_atomic_file::sweep_stale(target, STALE_BUILD);
     let tmp = AtomicPath::create(target).map_err(|e| io(&e.path)(e.source))?;
     // Dropped on an error, `tmp` removes the partial database.
-    let mut report = build_into(tmp.path(), inputs, options, progress)?;
+    let mut report = build_into(tmp.path(), inputs, layers, options, progress)?;
     install_built(tmp)?;
     report.path = target.to_path_buf();
     Ok(report)
@@ -153,11 +180,25 @@ struct State<'o> {
     options: &'o BuildOptions,
     report: BuildReport,
     tallies: BTreeMap<String, SourceTally>,
+    /// The layer of the input being read.
+    layer: Layer,
+    /// Per group: the advisory ids its overlays gave so far.
+    superseded: HashMap<usize, HashSet<String>>,
 }
 
 impl State<'_> {
     /// Writes records of `source` (after the ecosystem filter).
     fn write(&mut self, source: &str, mut records: Records) -> Result<(), FeedError> {
+        // Superseded records go before the ecosystem filter: an overlay's copy that the filter
+        // drops still replaces the base's (its ecosystems may have changed).
+        if let Layer::Overlay(g) | Layer::Base(g) = self.layer
+            && let Some(ids) = self.superseded.get(&g)
+        {
+            drop_advisories(&mut records, ids);
+        }
+        if let Layer::Overlay(g) = self.layer {
+            self.superseded.entry(g).or_default().extend(records.advisories.iter().map(|a| a.id.clone()));
+        }
         if let Some(keep) = &self.options.ecosystems {
             filter_ecosystems(&mut records, keep);
         }
@@ -175,7 +216,8 @@ impl State<'_> {
     /// Takes the result of importing one input (the rest of it, when it was streamed).
     fn take(&mut self, input: &Input, result: Detected) -> Result<(), FeedError> {
         let tally = self.tallies.entry(input.source.clone()).or_default();
-        if tally.origin.is_empty() {
+        // A feed's origin is its base's address, not an overlay's.
+        if tally.origin.is_empty() && !matches!(self.layer, Layer::Overlay(_)) {
             tally.origin = if input.source == input.origin || !input.origin.contains("://") {
                 input.source.clone()
             } else {
@@ -234,11 +276,19 @@ fn streamed(input: &Input, size: u64) -> bool {
 fn build_into(
     tmp: &Path,
     inputs: &[Input],
+    layers: &[Layer],
     options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildReport, FeedError> {
-    let mut state =
-        State { builder: Builder::create(tmp)?, options, report: BuildReport::default(), tallies: BTreeMap::new() };
+    let mut state = State {
+        builder: Builder::create(tmp)?,
+        options,
+        report: BuildReport::default(),
+        tallies: BTreeMap::new(),
+        layer: Layer::Plain,
+        superseded: HashMap::new(),
+    };
+    let layer_of = |i: usize| layers.get(i).copied().unwrap_or(Layer::Plain);
     let total = inputs.len();
     // A file that cannot be stat'ed is read (and fails) in a batch, as before.
     let sizes: Vec<u64> = inputs.iter().map(|i| std::fs::metadata(&i.path).map_or(0, |m| m.len())).collect();
@@ -247,6 +297,7 @@ fn build_into(
         if streamed(&inputs[at], sizes[at]) {
             let input = &inputs[at];
             let location = input.origin.clone();
+            state.layer = layer_of(at);
             let mut sink = ToDatabase { state: &mut state, source: &input.source };
             let result = detect::import_file(&location, &input.path, &mut sink);
             state.take(input, result)?;
@@ -265,17 +316,19 @@ fn build_into(
             bytes += sizes[end];
             end += 1;
         }
-        let results: Vec<(&Input, Detected)> = inputs[at..end]
+        let results: Vec<(usize, &Input, Detected)> = inputs[at..end]
             .par_iter()
-            .map(|input| {
+            .enumerate()
+            .map(|(k, input)| {
                 let location = input.origin.clone();
                 let r = std::fs::read(&input.path)
                     .map_err(|e| FeedError::Io { location: location.clone(), source: e })
                     .and_then(|bytes| detect::import_bytes(&location, &bytes));
-                (input, r)
+                (at + k, input, r)
             })
             .collect();
-        for (input, result) in results {
+        for (i, input, result) in results {
+            state.layer = layer_of(i);
             state.take(input, result)?;
         }
         at = end;
@@ -300,6 +353,17 @@ fn build_into(
     }
     report.path = builder.finish()?;
     Ok(report)
+}
+
+/// Drops the advisories with these ids and everything attached to them.
+fn drop_advisories(records: &mut Records, ids: &HashSet<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    records.advisories.retain(|a| !ids.contains(&a.id));
+    records.affected.retain(|a| !ids.contains(&a.advisory_id));
+    records.severities.retain(|s| !ids.contains(&s.advisory_id));
+    records.fix_statuses.retain(|f| !ids.contains(&f.advisory_id));
 }
 
 /// The canonical spelling of an `--ecosystems` word, lowercased (`rust` → `crates.io`).

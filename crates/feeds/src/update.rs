@@ -16,8 +16,11 @@ use microscanner_atomic_file::Stale;
 use microscanner_vulndb::{Database, hash_file};
 use serde::{Deserialize, Serialize};
 
-use crate::build::{BuildOptions, BuildReport, Input, Progress, build, canonical_ecosystem};
+use crate::build::{BuildOptions, BuildReport, Input, Layer, Progress, build_layered, canonical_ecosystem};
 use crate::{FeedError, repo_metadata};
+
+mod incremental;
+use incremental::{Incremental, Mark, Overlay};
 
 /// osv.dev's bucket.
 pub const OSV_BASE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -432,6 +435,9 @@ struct DownloadCacheState {
     /// rebuilds even when no download changed.
     #[serde(default)]
     selection: String,
+    /// Feeds updated incrementally (OSV ecosystems, NVD): name → their mark, base and overlays.
+    #[serde(default)]
+    incremental: BTreeMap<String, Incremental>,
 }
 
 /// The download cache directory of a database (`<db>.feeds/` beside it): the last copy of each
@@ -451,9 +457,26 @@ fn file_name_of(feed: &str, page: Option<u64>) -> String {
     s
 }
 
+/// A fetched file: cache file name, path to build from, new validators if it changed, its URL.
+type FetchedFile = (String, PathBuf, Option<DownloadCacheEntry>, String);
+
 struct Fetched {
     /// Cache file name → (path to use for the build, new validators if it changed).
-    files: Vec<(String, PathBuf, Option<DownloadCacheEntry>, String)>,
+    files: Vec<FetchedFile>,
+    /// Records fetched since `files` were downloaded whole, newest first (incremental feeds).
+    overlays: Vec<Overlay>,
+    /// What becomes of the feed's incremental state.
+    mark: Mark,
+    /// True when the feed's records changed otherwise than through `files` (a new overlay, or
+    /// overlays dropped by a full download).
+    changed: bool,
+}
+
+impl Fetched {
+    /// A feed fetched whole, as every feed but OSV's and NVD's is.
+    fn whole(files: Vec<FetchedFile>) -> Self {
+        Self { files, overlays: Vec::new(), mark: Mark::Keep, changed: false }
+    }
 }
 
 /// Runs `db update`: fetch every planned feed, rebuild when any changed (or there is no valid
@@ -492,7 +515,11 @@ fn update_inner(
     let fetcher = Fetcher::new(options)?;
     let mut report = UpdateReport::default();
     let mut inputs = Vec::new();
+    let mut layers = Vec::new();
     let mut changes: Vec<(String, PathBuf, DownloadCacheEntry)> = Vec::new();
+    // Incremental state to commit with the database: (feed, new state or none, new overlays).
+    let mut marks: Vec<(String, Option<Incremental>, Vec<Overlay>)> = Vec::new();
+    let mut overlays_changed = false;
     for (i, feed) in feeds.iter().enumerate() {
         progress.fetching(&feed.name, i + 1, feeds.len());
         let fetched = fetcher.fetch_feed(feed, &state, cache, incoming, have_db)?;
@@ -500,13 +527,33 @@ fn update_inner(
             report.missing.push(feed.name.clone());
             continue;
         };
-        let mut changed = false;
+        let mut changed = fetched.changed;
+        overlays_changed |= fetched.changed;
+        let layered = !fetched.overlays.is_empty();
+        for overlay in &fetched.overlays {
+            inputs.push(Input {
+                path: overlay.path.clone(),
+                source: feed.name.clone(),
+                origin: overlay.origin.clone(),
+            });
+            layers.push(Layer::Overlay(i));
+        }
+        let base: Vec<String> = fetched.files.iter().map(|f| f.0.clone()).collect();
         for (file, path, entry, url) in fetched.files {
             if let Some(entry) = entry {
                 changed = true;
                 changes.push((file, path.clone(), entry));
             }
             inputs.push(Input { path, source: feed.name.clone(), origin: url });
+            layers.push(if layered { Layer::Base(i) } else { Layer::Plain });
+        }
+        match fetched.mark {
+            Mark::Keep => {}
+            Mark::Clear => marks.push((feed.name.clone(), None, Vec::new())),
+            Mark::Set(mark) => {
+                let files = fetched.overlays.iter().map(Overlay::entry).collect();
+                marks.push((feed.name.clone(), Some(Incremental { mark, base, overlays: files }), fetched.overlays));
+            }
         }
         if changed { report.downloaded.push(feed.name.clone()) } else { report.unchanged.push(feed.name.clone()) }
     }
@@ -515,11 +562,17 @@ fn update_inner(
         feeds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(","),
         options.ecosystems.as_ref().map(|e| e.join(",")).unwrap_or_default()
     );
-    if changes.is_empty() && have_db && state.selection == selection {
+    if changes.is_empty() && !overlays_changed && have_db && state.selection == selection {
+        // Nothing to rebuild, but a window that found nothing still moves the marks on.
+        if !marks.is_empty() {
+            let stale = incremental::commit(&mut state, marks, cache)?;
+            write_state(&state_path, &state)?;
+            incremental::remove_files(cache, &stale);
+        }
         return Ok(report);
     }
     let build_options = BuildOptions { ecosystems: options.ecosystems.clone(), strict: true };
-    let built = build(target, &inputs, &build_options, progress)?;
+    let built = build_layered(target, &inputs, &layers, &build_options, progress)?;
     // The database is in place: now the downloads become the cache.
     for (file, path, entry) in changes {
         let dest = cache.join(&file);
@@ -529,14 +582,20 @@ fn update_inner(
         }
         state.files.insert(file, entry);
     }
+    let stale = incremental::commit(&mut state, marks, cache)?;
     state.selection = selection;
-    let json = serde_json::to_vec_pretty(&state).map_err(|e| FeedError::malformed("state.json", e))?;
-    // Replaced whole (a temporary beside it, synced, renamed): a killed update leaves the old
-    // state or the new one, never half a file.
-    microscanner_atomic_file::write(&state_path, &json)
-        .map_err(|e| FeedError::Io { location: e.path.display().to_string(), source: e.source })?;
+    write_state(&state_path, &state)?;
+    incremental::remove_files(cache, &stale);
     report.build = Some(built);
     Ok(report)
+}
+
+/// Writes `state.json` whole (a temporary beside it, synced, renamed): a killed update leaves the
+/// old state or the new one, never half a file.
+fn write_state(state_path: &Path, state: &DownloadCacheState) -> Result<(), FeedError> {
+    let json = serde_json::to_vec_pretty(state).map_err(|e| FeedError::malformed("state.json", e))?;
+    microscanner_atomic_file::write(state_path, &json)
+        .map_err(|e| FeedError::Io { location: e.path.display().to_string(), source: e.source })
 }
 
 struct Fetcher<'a> {
@@ -582,6 +641,15 @@ impl<'a> Fetcher<'a> {
         }
     }
 
+    /// The pause between two NVD pages (6 s without a key, 0.6 s with one, per NVD's limits).
+    fn nvd_delay(&self) -> Duration {
+        self.options.nvd_delay.unwrap_or(if self.options.nvd_api_key.is_some() {
+            Duration::from_millis(600)
+        } else {
+            Duration::from_secs(6)
+        })
+    }
+
     /// Fetches one feed (all pages of NVD). `None`: optional and absent.
     fn fetch_feed(
         &self,
@@ -597,19 +665,31 @@ impl<'a> Fetcher<'a> {
         if feed.fetch == Fetch::RedHatVexArchive {
             return self.fetch_vex_archive(feed, state, cache, incoming, have_db);
         }
-        if feed.fetch != Fetch::NvdPages || matches!(self.options.origin, Origin::Directory(_)) {
+        let directory = matches!(self.options.origin, Origin::Directory(_));
+        if feed.fetch == Fetch::Whole && feed.base == OSV_BASE && !directory {
+            return self.fetch_osv(feed, state, cache, incoming, have_db);
+        }
+        if feed.fetch != Fetch::NvdPages || directory {
             let file = file_name_of(&feed.name, None);
             let url = self.url_of(feed, "");
             return Ok(self
                 .fetch_one(&url, &file, feed.optional, false, state, cache, incoming, have_db)?
-                .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }));
+                .map(|(path, entry)| Fetched::whole(vec![(file, path, entry, url)])));
         }
+        self.fetch_nvd(feed, state, cache, incoming, have_db)
+    }
+
+    /// Pages through the whole of NVD, each page cached and compared by content.
+    fn fetch_nvd_pages(
+        &self,
+        feed: &Feed,
+        state: &DownloadCacheState,
+        cache: &Path,
+        incoming: &Path,
+        have_db: bool,
+    ) -> Result<Vec<FetchedFile>, FeedError> {
         // NVD: pages of NVD_PAGE until totalResults, politely spaced.
-        let delay = self.options.nvd_delay.unwrap_or(if self.options.nvd_api_key.is_some() {
-            Duration::from_millis(600)
-        } else {
-            Duration::from_secs(6)
-        });
+        let delay = self.nvd_delay();
         let mut files = Vec::new();
         let mut start = 0u64;
         for page in 0..NVD_MAX_PAGES {
@@ -630,7 +710,7 @@ impl<'a> Fetcher<'a> {
                 break;
             }
         }
-        Ok(Some(Fetched { files }))
+        Ok(files)
     }
 
     /// Fetches a repository's updateinfo: its `mirror.list` and `repomd.xml` (small, read anew
@@ -669,7 +749,7 @@ impl<'a> Fetcher<'a> {
         let file = format!("{base}-updateinfo.xml.gz");
         Ok(self
             .fetch_one(&url, &file, false, false, state, cache, incoming, have_db)?
-            .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }))
+            .map(|(path, entry)| Fetched::whole(vec![(file, path, entry, url)])))
     }
 
     /// Fetches Red Hat's VEX archive: `archive_latest.txt` (small, read anew each time), then the
@@ -706,7 +786,7 @@ impl<'a> Fetcher<'a> {
         let file = format!("{base}.tar.zst");
         Ok(self
             .fetch_one(&url, &file, false, false, state, cache, incoming, have_db)?
-            .map(|(path, entry)| Fetched { files: vec![(file, path, entry, url)] }))
+            .map(|(path, entry)| Fetched::whole(vec![(file, path, entry, url)])))
     }
 
     /// Fetches a small document (a mirror list, a repository index) unconditionally and reads it,

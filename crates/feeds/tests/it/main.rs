@@ -15,6 +15,7 @@
 mod distro_feeds;
 mod fixtures;
 mod hostile_feeds;
+mod incremental;
 mod redhat_vex;
 #[path = "common/server.rs"]
 mod support_server;

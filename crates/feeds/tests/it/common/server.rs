@@ -16,6 +16,11 @@ pub enum Route {
     Status(u16),
     /// Announce the full length, send half the body, close.
     DropHalfway(Arc<Vec<u8>>),
+    /// NVD's CVE API 2.0 over these items (`{"cve": {...}}`), answered as NVD answers:
+    /// `resultsPerPage` and `startIndex` page them; `lastModStartDate` and `lastModEndDate`
+    /// (both or neither, at most 120 days apart, else 404) keep those whose `lastModified` is in
+    /// the window. Every page says `timestamp`.
+    Nvd { items: Arc<Vec<serde_json::Value>>, timestamp: String },
 }
 
 /// One request the server saw.
@@ -23,6 +28,8 @@ pub enum Route {
 pub struct Seen {
     /// Path without the query.
     pub path: String,
+    /// Path and query, as requested.
+    pub target: String,
     /// The If-None-Match header, if sent.
     pub if_none_match: Option<String>,
     /// The status answered.
@@ -105,6 +112,15 @@ fn handle(stream: TcpStream, routes: &Mutex<HashMap<String, Route>>, log: &Mutex
         let routes = routes.lock().unwrap();
         routes.get(&target).or_else(|| routes.get(&path)).cloned()
     };
+    let route = match route {
+        Some(Route::Nvd { items, timestamp }) => {
+            nvd_answer(&target, &items, &timestamp).map_or(Some(Route::Status(404)), |body| {
+                let etag = format!("\"{:x}-{}\"", fxhash(&body), body.len());
+                Some(Route::File { body: Arc::new(body), etag })
+            })
+        }
+        other => other,
+    };
     let mut out = stream;
     let status = match route {
         None => {
@@ -128,6 +144,7 @@ fn handle(stream: TcpStream, routes: &Mutex<HashMap<String, Route>>, log: &Mutex
             out.write_all(&body)?;
             200
         }
+        Some(Route::Nvd { .. }) => unreachable!("answered above"),
         Some(Route::DropHalfway(body)) => {
             write!(out, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
             out.write_all(&body[..body.len() / 2])?;
@@ -136,8 +153,61 @@ fn handle(stream: TcpStream, routes: &Mutex<HashMap<String, Route>>, log: &Mutex
             200
         }
     };
-    log.lock().unwrap().push(Seen { path, if_none_match, status });
+    log.lock().unwrap().push(Seen { path, target, if_none_match, status });
     out.flush()
+}
+
+/// A time of an NVD query (`2026-12-07T13:04:05.123%2B00:00`) or record (`2023-10-18T18:00:24.900`,
+/// UTC).
+fn nvd_time(s: &str) -> Option<time::OffsetDateTime> {
+    let s = s.replace("%2B", "+").replace("%3A", ":");
+    let s = if s.contains('+') || s.ends_with('Z') { s } else { format!("{s}Z") };
+    time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The page NVD's API answers `target` with, `None` for a query it refuses (404).
+fn nvd_answer(target: &str, items: &[serde_json::Value], timestamp: &str) -> Option<Vec<u8>> {
+    let query: HashMap<&str, &str> =
+        target.split_once('?').map(|(_, q)| q).unwrap_or("").split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let number = |k: &str| query.get(k).map_or(Some(0), |v| v.parse::<usize>().ok());
+    let (start_index, per_page) = (number("startIndex")?, number("resultsPerPage")?.clamp(1, 2000));
+    let window = match (query.get("lastModStartDate"), query.get("lastModEndDate")) {
+        (None, None) => None,
+        (Some(a), Some(b)) => {
+            let (a, b) = (nvd_time(a)?, nvd_time(b)?);
+            if b < a || b - a > time::Duration::days(120) {
+                return None;
+            }
+            Some((a, b))
+        }
+        _ => return None,
+    };
+    let selected: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|item| {
+            window.is_none_or(|(a, b)| {
+                nvd_time(item["cve"]["lastModified"].as_str().unwrap_or("")).is_some_and(|t| a <= t && t <= b)
+            })
+        })
+        .collect();
+    let page: Vec<&serde_json::Value> = selected.iter().skip(start_index).take(per_page).copied().collect();
+    let body = serde_json::json!({
+        "resultsPerPage": page.len(),
+        "startIndex": start_index,
+        "totalResults": selected.len(),
+        "format": "NVD_CVE",
+        "version": "2.0",
+        "timestamp": timestamp,
+        "vulnerabilities": page,
+    });
+    Some(serde_json::to_vec(&body).unwrap())
+}
+
+/// NVD's API over the items of a real page (its own `timestamp` on every answer).
+pub fn nvd_route(page: &[u8]) -> Route {
+    let page: serde_json::Value = serde_json::from_slice(page).unwrap();
+    let items = page["vulnerabilities"].as_array().unwrap().clone();
+    Route::Nvd { items: Arc::new(items), timestamp: page["timestamp"].as_str().unwrap().to_owned() }
 }
 
 /// Serves the fixture feeds at their upstream paths. Returns the server.
@@ -167,7 +237,7 @@ pub fn serve_fixtures(fixtures: &std::path::Path) -> Server {
             );
         }
     }
-    s.file("/rest/json/cves/2.0", read(vunnel.join("nvd/test-fixtures/full-page.json")));
+    s.set("/rest/json/cves/2.0", nvd_route(&read(vunnel.join("nvd/test-fixtures/full-page.json"))));
     s.file(
         "/sites/default/files/feeds/known_exploited_vulnerabilities.json",
         read(fixtures.join("kev-cisa/known_exploited_vulnerabilities.json")),
