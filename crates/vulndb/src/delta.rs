@@ -132,29 +132,28 @@ pub fn canonical_dump(db: &Path, out: &mut dyn Write) -> Result<String> {
 }
 
 /// Writes to `out` a delta that turns `base` into `db`: per table, the rows of every key added,
-/// changed or withdrawn ([module docs](self)). Both files are read twice (their versions, then
-/// the difference, merged key by key in order): streamed, memory one key's rows per file, time
-/// linear in the rows. `out` is written beside and renamed into place ([`OutputFile`]).
+/// changed or withdrawn ([module docs](self)). One pass over both files, merged key by key in
+/// order: streamed, memory one key's rows per file, time linear in the rows. Both versions are
+/// digested during that pass, so the entries are written (compressed) to a scratch file beside
+/// `db` first, and `out` gets the header, then them. `out` is written beside and renamed into
+/// place ([`OutputFile`]).
 pub fn export_delta(base: &Path, db: &Path, out: &Path) -> Result<(DeltaHeader, DeltaStats)> {
     let built_at = |path: &Path| -> Result<String> { crate::Database::open(path)?.metadata().map(|m| m.built_at) };
-    let header = DeltaHeader {
-        format: DELTA_FORMAT.into(),
-        schema_version: SCHEMA_VERSION,
-        base: content_version(base)?,
-        target: content_version(db)?,
-        base_built_at: built_at(base)?,
-        built_at: built_at(db)?,
-    };
+    let (base_built_at, new_built_at) = (built_at(base)?, built_at(db)?);
     let (old, old_budget) = open_read_only(base)?;
     let (new, new_budget) = open_read_only(db)?;
-    let mut file = OutputFile::create(out)?;
-    let io = |e| Error::io(out, e);
+    let body = Scratch(crate::build::temp_path_beside(db, "delta"));
+    let body_io = |e| Error::io(&body.0, e);
     let mut stats = DeltaStats::default();
+    let mut old_hash = Sha256::new();
+    let mut new_hash = Sha256::new();
+    let dump_header = format!("{DUMP_HEADER} schema {SCHEMA_VERSION}\n");
+    old_hash.update(&dump_header);
+    new_hash.update(&dump_header);
     {
-        let mut zst = zstd::Encoder::new(BufWriter::new(&mut file), 19).map_err(io)?;
-        zst.include_checksum(true).map_err(io)?;
-        serde_json::to_writer(&mut zst, &header)?;
-        zst.write_all(b"\n").map_err(io)?;
+        let file = File::create(&body.0).map_err(body_io)?;
+        let mut zst = zstd::Encoder::new(BufWriter::new(file), 19).map_err(body_io)?;
+        zst.include_checksum(true).map_err(body_io)?;
         for table in EXPECTED.tables {
             old_budget.reset();
             new_budget.reset();
@@ -162,8 +161,18 @@ pub fn export_delta(base: &Path, db: &Path, out: &Path) -> Result<(DeltaHeader, 
             let (mut old_stmt, mut new_stmt) = (old.prepare(&sql)?, new.prepare(&sql)?);
             let (mut old_rows, mut new_rows) = (old_stmt.query([])?, new_stmt.query([])?);
             let (mut old_groups, mut new_groups) = (Groups::new(table, base), Groups::new(table, db));
-            let mut a = old_groups.next(&mut old_rows).map_err(|e| refine(e, &old_budget, base))?;
-            let mut b = new_groups.next(&mut new_rows).map_err(|e| refine(e, &new_budget, db))?;
+            let mut next_old = |rows: &mut Rows<'_>| -> Result<Option<(String, Vec<String>)>> {
+                let group = old_groups.next(rows).map_err(|e| refine(e, &old_budget, base))?;
+                hash_group(&mut old_hash, table.name, group.as_ref());
+                Ok(group)
+            };
+            let mut next_new = |rows: &mut Rows<'_>| -> Result<Option<(String, Vec<String>)>> {
+                let group = new_groups.next(rows).map_err(|e| refine(e, &new_budget, db))?;
+                hash_group(&mut new_hash, table.name, group.as_ref());
+                Ok(group)
+            };
+            let mut a = next_old(&mut old_rows)?;
+            let mut b = next_new(&mut new_rows)?;
             loop {
                 let order = match (&a, &b) {
                     (None, None) => break,
@@ -175,40 +184,80 @@ pub fn export_delta(base: &Path, db: &Path, out: &Path) -> Result<(DeltaHeader, 
                     std::cmp::Ordering::Less => {
                         // Only in the base: withdrawn.
                         if let Some((key, _)) = &a {
-                            write_entry(&mut zst, table.name, key, &[]).map_err(io)?;
+                            write_entry(&mut zst, table.name, key, &[]).map_err(body_io)?;
                             stats.entries += 1;
                             stats.removed += 1;
                         }
-                        a = old_groups.next(&mut old_rows).map_err(|e| refine(e, &old_budget, base))?;
+                        a = next_old(&mut old_rows)?;
                     }
                     std::cmp::Ordering::Greater => {
                         if let Some((key, lines)) = &b {
-                            write_entry(&mut zst, table.name, key, lines).map_err(io)?;
+                            write_entry(&mut zst, table.name, key, lines).map_err(body_io)?;
                             stats.entries += 1;
                             stats.rows += lines.len() as u64;
                         }
-                        b = new_groups.next(&mut new_rows).map_err(|e| refine(e, &new_budget, db))?;
+                        b = next_new(&mut new_rows)?;
                     }
                     std::cmp::Ordering::Equal => {
                         if let (Some((_, old_lines)), Some((key, lines))) = (&a, &b)
                             && old_lines != lines
                         {
-                            write_entry(&mut zst, table.name, key, lines).map_err(io)?;
+                            write_entry(&mut zst, table.name, key, lines).map_err(body_io)?;
                             stats.entries += 1;
                             stats.rows += lines.len() as u64;
                         }
-                        a = old_groups.next(&mut old_rows).map_err(|e| refine(e, &old_budget, base))?;
-                        b = new_groups.next(&mut new_rows).map_err(|e| refine(e, &new_budget, db))?;
+                        a = next_old(&mut old_rows)?;
+                        b = next_new(&mut new_rows)?;
                     }
                 }
             }
         }
         serde_json::to_writer(&mut zst, &Trailer { end: true, entries: stats.entries, rows: stats.rows })?;
-        zst.write_all(b"\n").map_err(io)?;
-        zst.finish().map_err(io)?.flush().map_err(io)?;
+        zst.write_all(b"\n").map_err(body_io)?;
+        let file = zst.finish().map_err(body_io)?.into_inner().map_err(|e| body_io(e.into_error()))?;
+        file.sync_all().map_err(body_io)?;
+    }
+    let header = DeltaHeader {
+        format: DELTA_FORMAT.into(),
+        schema_version: SCHEMA_VERSION,
+        base: format!("sha256:{}", hex::encode(old_hash.finalize())),
+        target: format!("sha256:{}", hex::encode(new_hash.finalize())),
+        base_built_at,
+        built_at: new_built_at,
+    };
+    // The header as a zstd frame of its own, then the entries' frame: one zstd stream.
+    let mut file = OutputFile::create(out)?;
+    let io = |e| Error::io(out, e);
+    {
+        let mut w = BufWriter::new(&mut file);
+        let mut line = serde_json::to_vec(&header)?;
+        line.push(b'\n');
+        w.write_all(&zstd::encode_all(line.as_slice(), 19).map_err(io)?).map_err(io)?;
+        let mut entries = File::open(&body.0).map_err(body_io)?;
+        std::io::copy(&mut entries, &mut w).map_err(io)?;
+        w.flush().map_err(io)?;
     }
     file.commit()?;
     Ok((header, stats))
+}
+
+/// Adds a group's dump lines (as [`canonical_dump`] writes them) to a version's digest.
+fn hash_group(hasher: &mut Sha256, table: &str, group: Option<&(String, Vec<String>)>) {
+    for line in group.map(|(_, lines)| lines.as_slice()).unwrap_or_default() {
+        hasher.update(table.as_bytes());
+        hasher.update(b"\t");
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+}
+
+/// A scratch file removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Reads the header of a delta, or `None` when `file` is zstd but not a delta (an export).
@@ -325,7 +374,9 @@ pub fn import_delta(delta: &Path, target: &Path) -> Result<(DeltaHeader, DeltaSt
         if next_line(&mut reader)?.is_some() {
             return Err(bad("data after the end line".into()));
         }
-        conn.execute_batch("COMMIT; ANALYZE; PRAGMA journal_mode = DELETE;")?;
+        // No ANALYZE: the statistics copied from the base describe a database a delta changed by
+        // a fraction; the planner's choices here (key and index lookups) do not depend on them.
+        conn.execute_batch("COMMIT; PRAGMA journal_mode = DELETE;")?;
         conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
     }
     let result = content_version(work.path())?;
