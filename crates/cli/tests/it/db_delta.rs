@@ -289,3 +289,66 @@ fn the_registry_artifact_carries_the_delta_and_an_update_from_the_base_takes_onl
     let said = ok(&registry_cmd(&dir, &client, &["update", "--source", &target]));
     assert!(said.contains("is up to date"), "{said}");
 }
+
+/// `microscanner serve` over N, then over N+1 (its file replaced): a client holding N gets the
+/// delta from `GET /api/v1/db/download?since=N` (fewer bytes than the export the server
+/// announces) and ends with N+1's contents; its next update downloads nothing, although its
+/// file is not byte for byte the server's.
+#[test]
+fn the_service_serves_the_delta_from_its_previous_database() {
+    let dir = workdir("serve");
+    let (old, new) = build_pair(&dir);
+    let served = dir.join("served/microscanner.db");
+    std::fs::create_dir_all(served.parent().unwrap()).unwrap();
+    std::fs::copy(&old, &served).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut child = microscanner()
+        .arg("--db")
+        .arg(&served)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url"])
+        .arg(format!("sqlite://{}", dir.join("server.db").display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _kill = Kill(&mut child);
+    let http = reqwest::blocking::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !http.get(format!("{url}/readyz")).send().is_ok_and(|r| r.status() == 200) {
+        assert!(std::time::Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let client = dir.join("client/microscanner.db");
+    let update = || ok(&db_cmd(&client, &["update", "--source", &url]));
+    assert!(update().contains("bytes downloaded"));
+    assert!(dump(&client) == dump(&old));
+
+    // The server's file is replaced by N+1 (renamed into place, as `db update` does).
+    let tmp = dir.join("served/.next.db");
+    std::fs::copy(&new, &tmp).unwrap();
+    std::fs::rename(&tmp, &served).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let meta: serde_json::Value = http.get(format!("{url}/api/v1/db")).send().unwrap().json().unwrap();
+    assert_eq!(meta["version"], version(&new), "{meta}");
+    let export_size = meta["download"]["size"].as_u64().unwrap();
+    let said = update();
+    let downloaded: u64 = said
+        .split(" bytes downloaded")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    eprintln!("service: delta {downloaded} bytes, export {export_size} bytes");
+    assert!(downloaded * 4 < export_size, "the delta, not the export: {said}");
+    assert!(dump(&client) == dump(&new));
+    assert_ne!(std::fs::read(&client).unwrap(), std::fs::read(&new).unwrap());
+    assert!(update().contains("up to date"));
+}
