@@ -169,6 +169,9 @@ struct DatabaseMetadata {
     sha256: String,
     #[serde(default)]
     built_at: String,
+    /// The database's version (its content digest), when the server names it.
+    #[serde(default)]
+    version: Option<String>,
     download: DownloadInfo,
 }
 
@@ -204,7 +207,20 @@ impl Client {
         if local.as_deref() == Some(meta.sha256.as_str()) {
             return Ok(DatabaseFetch::UpToDate { sha256: meta.sha256 });
         }
-        let mut request = self.http.get(self.url(&meta.download.path));
+        // The local database's version: the same contents in another file (a delta applied) is
+        // up to date too; another version asks for the delta from it.
+        let local_version = match (&meta.version, &local) {
+            (Some(_), Some(_)) => microscanner_vulndb::content_version(target).ok(),
+            _ => None,
+        };
+        if local_version.is_some() && local_version == meta.version {
+            return Ok(DatabaseFetch::UpToDate { sha256: meta.sha256 });
+        }
+        let path = match &local_version {
+            Some(v) => format!("{}?since={v}", meta.download.path),
+            None => meta.download.path.clone(),
+        };
+        let mut request = self.http.get(self.url(&path));
         if let Some(sha) = &local {
             request = request.header(reqwest::header::IF_NONE_MATCH, format!("\"{sha}\""));
         }
@@ -213,6 +229,13 @@ impl Client {
             return Ok(DatabaseFetch::UpToDate { sha256: meta.sha256 });
         }
         let response = check(response)?;
+        let is_delta = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes() == microscanner_vulndb::DELTA_MEDIA_TYPE.as_bytes());
+        if is_delta {
+            return self.apply_delta(response, target, &meta);
+        }
         let spool = microscanner_vulndb::temp_path_beside(target, "download");
         let result = download_to(response, &spool, meta.download.size).and_then(|downloaded| {
             let manifest = microscanner_vulndb::import(&spool, target)
@@ -221,6 +244,34 @@ impl Client {
                 return Err(ClientError::BadAnswer("the downloaded database is not the one announced".into()));
             }
             Ok(DatabaseFetch::Updated { sha256: manifest.sha256, built_at: meta.built_at, downloaded })
+        });
+        let _ = std::fs::remove_file(&spool);
+        result
+    }
+}
+
+impl Client {
+    /// Applies the delta the server answered (no larger than its export, its length announced)
+    /// to `target` (`microscanner_vulndb::import_delta`: base checked, applied to a copy,
+    /// renamed into place), which must then be the version the server announced.
+    fn apply_delta(
+        &self,
+        response: reqwest::blocking::Response,
+        target: &std::path::Path,
+        meta: &DatabaseMetadata,
+    ) -> Result<DatabaseFetch, ClientError> {
+        let announced = response
+            .content_length()
+            .filter(|&n| n <= meta.download.size)
+            .ok_or_else(|| ClientError::BadAnswer("a delta without a length, or larger than the export".into()))?;
+        let spool = microscanner_vulndb::temp_path_beside(target, "download-delta");
+        let result = download_to(response, &spool, announced).and_then(|downloaded| {
+            let (header, _) = microscanner_vulndb::import_delta(&spool, target)
+                .map_err(|e| ClientError::BadAnswer(format!("the downloaded delta: {e}")))?;
+            if Some(&header.target) != meta.version.as_ref() {
+                return Err(ClientError::BadAnswer("the delta makes another version than the one announced".into()));
+            }
+            Ok(DatabaseFetch::Updated { sha256: meta.sha256.clone(), built_at: meta.built_at.clone(), downloaded })
         });
         let _ = std::fs::remove_file(&spool);
         result

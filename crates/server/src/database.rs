@@ -52,14 +52,34 @@ pub struct ExportFile {
     pub manifest: microscanner_vulndb::Manifest,
 }
 
+/// The delta from the previous generation to this one (`GET /api/v1/db/download?since=`).
+#[derive(Debug, Clone)]
+pub struct DeltaFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its header (the versions it goes from and to).
+    pub header: microscanner_vulndb::DeltaHeader,
+}
+
+/// A hard link to one generation's file in a scratch directory (removed with the last user).
+type Snapshot = Arc<(tempfile::TempDir, PathBuf)>;
+
 /// One loaded version of the database file.
 #[derive(Debug)]
 pub struct Generation {
     identity: FileIdentity,
     /// A hard link to this version's file in a scratch directory beside it, so the export and
     /// its digest are of the file this generation serves even after `db update` replaced it.
-    snapshot: Option<(tempfile::TempDir, PathBuf)>,
+    snapshot: Option<Snapshot>,
+    /// The previous generation's snapshot, kept to make the delta from it to this one.
+    previous: Option<Snapshot>,
     export: tokio::sync::OnceCell<ExportFile>,
+    /// The delta from the previous generation, made on first use; `None` when there is none.
+    delta: tokio::sync::OnceCell<Option<DeltaFile>>,
+    /// The version of this generation (its content digest), computed on first use.
+    version: tokio::sync::OnceCell<String>,
     /// What reports say about it.
     pub info: DatabaseInfo,
     /// `GET /api/v1/db`'s document.
@@ -113,7 +133,7 @@ impl Drop for Lease {
 }
 
 impl Generation {
-    fn load(path: &Path) -> Result<Self, microscanner_vulndb::Error> {
+    fn load(path: &Path, previous: Option<Snapshot>) -> Result<Self, microscanner_vulndb::Error> {
         let identity =
             identity(path).map_err(|e| microscanner_vulndb::Error::Io { path: path.to_owned(), source: e })?;
         let db = Database::open(path)?;
@@ -124,11 +144,14 @@ impl Generation {
             "sources": info.sources,
             "size": identity.size,
         });
-        let snapshot = snapshot(path);
+        let snapshot = snapshot(path).map(Arc::new);
         Ok(Self {
             identity,
             snapshot,
+            previous,
             export: tokio::sync::OnceCell::new(),
+            delta: tokio::sync::OnceCell::new(),
+            version: tokio::sync::OnceCell::new(),
             info,
             metadata,
             loaded_at: Instant::now(),
@@ -146,7 +169,7 @@ impl Generation {
     pub fn watch_key(&self) -> String {
         self.watch_key
             .get_or_init(|| {
-                let hashed = self.snapshot.as_ref().map(|(_, file)| microscanner_vulndb::hash_file(file));
+                let hashed = self.snapshot.as_ref().map(|snap| microscanner_vulndb::hash_file(&snap.1));
                 match hashed {
                     Some(Ok((sha, _))) => format!("sha256:{sha}"),
                     Some(Err(e)) => {
@@ -163,8 +186,8 @@ impl Generation {
     pub async fn export(self: &Arc<Self>) -> Result<&ExportFile, String> {
         self.export
             .get_or_try_init(|| async {
-                let (dir, file) = self.snapshot.as_ref().ok_or("no snapshot of the database file could be made")?;
-                let (file, out) = (file.clone(), dir.path().join("microscanner-db.tar.zst"));
+                let snap = self.snapshot.as_ref().ok_or("no snapshot of the database file could be made")?;
+                let (file, out) = (snap.1.clone(), snap.0.path().join("microscanner-db.tar.zst"));
                 tokio::task::spawn_blocking(move || {
                     let manifest = microscanner_vulndb::export(&file, &out).map_err(|e| e.to_string())?;
                     let size = std::fs::metadata(&out).map_err(|e| e.to_string())?.len();
@@ -174,6 +197,46 @@ impl Generation {
                 .map_err(|e| e.to_string())?
             })
             .await
+    }
+
+    /// This generation's version (`microscanner_vulndb::content_version`), computed on first use
+    /// (one read of the file).
+    pub async fn version(self: &Arc<Self>) -> Result<&String, String> {
+        self.version
+            .get_or_try_init(|| async {
+                let snap = self.snapshot.as_ref().ok_or("no snapshot of the database file could be made")?;
+                let file = snap.1.clone();
+                tokio::task::spawn_blocking(move || {
+                    microscanner_vulndb::content_version(&file).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            })
+            .await
+    }
+
+    /// The delta from the previous generation to this one, made on first use (and kept with
+    /// it); `None` when this is the first generation loaded or a snapshot is missing.
+    pub async fn delta(self: &Arc<Self>) -> Result<Option<&DeltaFile>, String> {
+        let made = self
+            .delta
+            .get_or_try_init(|| async {
+                let (Some(snap), Some(previous)) = (self.snapshot.as_ref(), self.previous.as_ref()) else {
+                    return Ok::<_, String>(None);
+                };
+                let (file, base) = (snap.1.clone(), previous.1.clone());
+                let out = snap.0.path().join("microscanner-db.delta.zst");
+                tokio::task::spawn_blocking(move || {
+                    let (header, _) =
+                        microscanner_vulndb::export_delta(&base, &file, &out).map_err(|e| e.to_string())?;
+                    let size = std::fs::metadata(&out).map_err(|e| e.to_string())?.len();
+                    Ok(Some(DeltaFile { path: out, size, header }))
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            })
+            .await?;
+        Ok(made.as_ref())
     }
 
     /// Borrows a connection (opening another when all are busy).
@@ -242,7 +305,8 @@ impl DatabaseHandle {
         if loaded.as_ref().is_some_and(|g| g.identity == now) {
             return false;
         }
-        match Generation::load(&self.path) {
+        let previous = loaded.as_ref().and_then(|g| g.snapshot.clone());
+        match Generation::load(&self.path, previous) {
             Ok(generation) => {
                 tracing::info!("serving database {} built {}", self.path.display(), generation.info.built_at);
                 if let Ok(mut current) = self.current.write() {

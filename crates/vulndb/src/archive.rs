@@ -252,9 +252,9 @@ fn check_sqlite_header(h: &[u8; SQLITE_HEADER], size: u64) -> std::result::Resul
 }
 
 /// Counts the bytes read through it into a shared cell.
-struct Counting<R> {
-    inner: R,
-    count: Rc<Cell<u64>>,
+pub(crate) struct Counting<R> {
+    pub(crate) inner: R,
+    pub(crate) count: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for Counting<R> {

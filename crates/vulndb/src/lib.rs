@@ -10,6 +10,9 @@
 //!   every import) is treated as hostile: hardened connection, exactly our tables and indexes
 //!   (no view, trigger or computed column), an operation budget per call
 //!   ([`microscanner_sqlite_guard`]).
+//! * [`content_version`] names a database by its contents (the sha256 of its [`canonical_dump`]);
+//!   [`export_delta`] / [`import_delta`] move only the rows that changed between two versions,
+//!   and refuse to apply onto any other base.
 //! * [`export`] / [`import`] move a database as one verifiable zstd file; [`OutputFile`] writes
 //!   an export (or any document) where a user's output path points without replacing a device,
 //!   a FIFO or a symbolic link.
@@ -18,6 +21,7 @@
 
 mod archive;
 mod build;
+mod delta;
 mod error;
 mod read;
 mod record;
@@ -26,6 +30,10 @@ mod score;
 
 pub use archive::{Manifest, export, hash_file, import};
 pub use build::{AddStats, Builder, OutputFile, SourceInfo, install, install_built, now_rfc3339, temp_path_beside};
+pub use delta::{
+    DELTA_FORMAT, DELTA_MEDIA_TYPE, DeltaHeader, DeltaStats, canonical_dump, content_version, export_delta,
+    import_delta, read_delta_header,
+};
 pub use error::{Error, Result};
 pub use read::{AdvisoryBrief, AdvisoryDetails, AffectedRef, Counts, Database, Metadata};
 pub use record::{

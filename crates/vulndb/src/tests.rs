@@ -211,3 +211,167 @@ fn odd_characters_in_the_path() {
     let db = Database::open(&path).unwrap();
     assert_eq!(db.affected("PyPI", "django").unwrap().len(), 1);
 }
+
+/// The sample with one advisory changed (summary, a range, a severity score), one added, the
+/// fix state withdrawn, the KEV entry removed and the EPSS score moved.
+fn sample_next() -> Records {
+    let mut r = sample();
+    r.advisories[0].summary = Some("worse".into());
+    r.affected[0].ranges = json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.3"}]}]);
+    r.severities[0].score = Some(7.25);
+    r.fix_statuses.clear();
+    r.kev.clear();
+    r.epss[0].score = 0.625;
+    r.advisories.push(Advisory { id: "PYSEC-2".into(), source: "osv".into(), ..Advisory::default() });
+    for name in ["flask", "jinja2"] {
+        r.affected.push(Affected {
+            advisory_id: "PYSEC-2".into(),
+            ecosystem: "PyPI".into(),
+            name: name.into(),
+            purl: None,
+            ranges: json!([]),
+            versions: vec!["2.0".into()],
+            extra: serde_json::Value::Null,
+        });
+    }
+    r
+}
+
+fn dump(db: &Path) -> String {
+    let mut out = Vec::new();
+    canonical_dump(db, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Files in `dir` that are temporaries (`.NAME.tmp-...`).
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
+}
+
+#[test]
+fn a_delta_turns_the_base_into_the_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = build(&dir.path().join("n"), &sample());
+    let next = build(&dir.path().join("n1"), &sample_next());
+    let delta = dir.path().join("delta.zst");
+    let (header, stats) = export_delta(&base, &next, &delta).unwrap();
+    assert_eq!(header.base, content_version(&base).unwrap());
+    assert_eq!(header.target, content_version(&next).unwrap());
+    assert_ne!(header.base, header.target);
+    // advisories, affected, severities, fix_status (withdrawn), kev (withdrawn), epss, meta
+    // (built_at) for PYSEC-1 / CVE-2020-0001, and PYSEC-2's advisory and affected rows.
+    assert_eq!(stats.removed, 2, "{stats:?}");
+    assert!(stats.entries >= 8, "{stats:?}");
+    assert!(read_delta_header(&delta).unwrap().is_some());
+
+    let applied = dir.path().join("applied").join("microscanner.db");
+    std::fs::create_dir_all(applied.parent().unwrap()).unwrap();
+    std::fs::copy(&base, &applied).unwrap();
+    let (h, s) = import_delta(&delta, &applied).unwrap();
+    assert_eq!((h, s), (header.clone(), stats));
+    assert_eq!(dump(&applied), dump(&next));
+    assert_eq!(content_version(&applied).unwrap(), header.target);
+    assert_ne!(std::fs::read(&applied).unwrap(), std::fs::read(&next).unwrap(), "another file, the same rows");
+    let db = Database::open(&applied).unwrap();
+    db.verify().unwrap();
+    assert_eq!(db.affected("PyPI", "Flask").unwrap().len(), 1);
+    assert_eq!(db.advisory("PYSEC-1").unwrap().unwrap().epss.unwrap().score, 0.625);
+    assert!(temporaries(applied.parent().unwrap()).is_empty());
+
+    // No change: an empty delta, which applies.
+    let none = dir.path().join("none.zst");
+    let (h, s) = export_delta(&next, &next, &none).unwrap();
+    assert_eq!((h.base.as_str(), s.entries), (h.target.as_str(), 0));
+    import_delta(&none, &applied).unwrap();
+    assert_eq!(dump(&applied), dump(&next));
+}
+
+#[test]
+fn a_delta_refuses_another_base_and_leaves_it_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = build(&dir.path().join("n"), &sample());
+    let next = build(&dir.path().join("n1"), &sample_next());
+    let delta = dir.path().join("delta.zst");
+    export_delta(&base, &next, &delta).unwrap();
+    // `next` is not the base the delta was made against.
+    let before = std::fs::read(&next).unwrap();
+    let err = import_delta(&delta, &next).unwrap_err().to_string();
+    assert!(err.contains("made against database version") && err.contains("import a full export"), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+    assert_eq!(std::fs::read(&next).unwrap(), before);
+    assert!(temporaries(next.parent().unwrap()).is_empty());
+    // No database at all.
+    let err = import_delta(&delta, &dir.path().join("missing.db")).unwrap_err().to_string();
+    assert!(err.contains("no database to apply the delta to"), "{err}");
+}
+
+#[test]
+fn a_delta_damaged_midway_is_refused_after_applying_part_of_it_and_the_base_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = build(&dir.path().join("n"), &sample());
+    let next = build(&dir.path().join("n1"), &sample_next());
+    let delta = dir.path().join("delta.zst");
+    let (_, stats) = export_delta(&base, &next, &delta).unwrap();
+    let text = String::from_utf8(zstd::decode_all(std::fs::File::open(&delta).unwrap()).unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as u64, stats.entries + 2, "header, entries, end");
+    let before = std::fs::read(&base).unwrap();
+    let write = |lines: &[String]| {
+        let bad = dir.path().join("bad.zst");
+        let body = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        std::fs::write(&bad, zstd::encode_all(body.as_bytes(), 3).unwrap()).unwrap();
+        bad
+    };
+    let mut owned: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+
+    // The last entry gets a row of the wrong width: the entries before it are applied to the
+    // copy, then the import fails.
+    let last = owned.len() - 2;
+    let mut entry: serde_json::Value = serde_json::from_str(&owned[last]).unwrap();
+    let table = entry["table"].as_str().unwrap().to_owned();
+    entry["rows"] = json!([[entry["key"].clone()]]);
+    owned[last] = entry.to_string();
+    let err = import_delta(&write(&owned), &base).unwrap_err().to_string();
+    assert!(err.contains(&format!("({table} ")) && err.contains("a row of 1 values"), "{err}");
+    assert_eq!(std::fs::read(&base).unwrap(), before);
+    assert!(temporaries(base.parent().unwrap()).is_empty());
+
+    // Truncated (no end line), or a changed row the end line's version does not match.
+    let err = import_delta(&write(&owned[..owned.len() - 1].iter().map(Clone::clone).collect::<Vec<_>>()), &base)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a row of 1 values") || err.contains("truncated"), "{err}");
+    let mut changed: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    let at = changed.iter().position(|l| l.contains("\"table\":\"epss\"")).unwrap();
+    changed[at] = changed[at].replace("0.625", "0.75");
+    let err = import_delta(&write(&changed), &base).unwrap_err().to_string();
+    assert!(err.contains("not the delta's"), "{err}");
+    let mut dropped: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    dropped.pop();
+    let err = import_delta(&write(&dropped), &base).unwrap_err().to_string();
+    assert!(err.contains("truncated"), "{err}");
+    assert_eq!(std::fs::read(&base).unwrap(), before);
+    assert!(temporaries(base.parent().unwrap()).is_empty());
+}
+
+#[test]
+fn the_dump_is_grouped_by_key_and_the_version_is_its_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build(dir.path(), &sample_next());
+    let text = dump(&db);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("microscanner-db-dump/1 schema 1"));
+    let affected: Vec<&str> = text.lines().filter(|l| l.starts_with("affected\t")).collect();
+    assert_eq!(affected.len(), 3);
+    assert!(affected[0].starts_with("affected\t[\"PYSEC-1\""), "{affected:?}");
+    assert!(affected[1].contains("\"flask\"") && affected[2].contains("\"jinja2\""), "{affected:?}");
+    assert!(text.contains("epss\t[\"CVE-2020-0001\",{\"real\":\"0.625\"},{\"real\":\"0.9\"},null]"), "{text}");
+    use sha2::Digest as _;
+    let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(text.as_bytes())));
+    assert_eq!(content_version(&db).unwrap(), digest);
+}

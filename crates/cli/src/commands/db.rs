@@ -33,10 +33,15 @@ enum DbCommand {
     Update(UpdateArgs),
     /// Show the database's age, sources and record counts.
     Status(StatusArgs),
-    /// Write the database as one zstd-compressed file with a sha256 manifest.
+    /// Write the database as one zstd-compressed file with a sha256 manifest, or with `--since`
+    /// only what changed since an earlier database (a delta).
     Export(ExportArgs),
-    /// Install a database from a file written by `db export` (verified first).
+    /// Install a database from a file written by `db export` (verified first), or apply a delta
+    /// written by `db export --since` onto the database it was made against.
     Import(ImportArgs),
+    /// Print the database's canonical dump (every table, rows sorted), or with `--version` only
+    /// its version (the dump's sha256, which deltas name).
+    Dump(DumpArgs),
     /// Push the database (its export) to an OCI registry as an artifact: `registry:HOST/NAME:TAG`.
     Publish(super::db_registry::PublishArgs),
 }
@@ -109,13 +114,25 @@ struct StatusArgs {
 struct ExportArgs {
     /// The file to write.
     file: PathBuf,
+    /// Write a delta: only the records added, changed or withdrawn since BASE, an earlier
+    /// database file or its export (`db export`'s file), which the delta can then be applied to.
+    #[arg(long, value_name = "BASE")]
+    since: Option<PathBuf>,
 }
 
 /// `db import`.
 #[derive(Debug, clap::Args)]
 struct ImportArgs {
-    /// A file written by `db export`.
+    /// A file written by `db export` (a full database or a delta).
     file: PathBuf,
+}
+
+/// `db dump`.
+#[derive(Debug, clap::Args)]
+struct DumpArgs {
+    /// Print only the version (`sha256:HEX` of the dump).
+    #[arg(long)]
+    version: bool,
 }
 
 /// Runs `microscanner db`.
@@ -126,6 +143,11 @@ pub(crate) fn run(global: &Global, args: &DbArgs) -> anyhow::Result<Outcome> {
         DbCommand::Publish(a) => super::db_registry::publish(global, &db, a),
         DbCommand::Update(a) => run_update(global, &db, a),
         DbCommand::Status(a) => run_status(&db, a),
+        DbCommand::Export(ExportArgs { file, since: Some(base) }) => {
+            super::db_delta::export_since(global, &db, base, file)
+        }
+        DbCommand::Import(a) if super::db_delta::is_delta(&a.file)? => super::db_delta::apply(global, &db, &a.file),
+        DbCommand::Dump(a) => super::db_delta::dump(&db, a.version),
         DbCommand::Export(a) => {
             let m = export(&db, &a.file).with_context(|| format!("exporting {}", db.display()))?;
             note(

@@ -3,6 +3,7 @@
 pub(crate) mod cache;
 pub(crate) mod convert;
 pub(crate) mod db;
+pub(crate) mod db_delta;
 pub(crate) mod db_registry;
 pub(crate) mod diff;
 pub(crate) mod freshness;

@@ -137,15 +137,20 @@ fn a_tampered_blob_is_refused_and_the_previous_database_stays() {
     ok(&update(&dir, &pulled_db, &target));
     let before = std::fs::read(&pulled_db).unwrap();
 
-    // A newer database is published; its blob is then altered in the registry's storage (same
-    // length, one byte changed), as a compromised mirror would serve it.
+    // A newer database is published; its blobs (the export, and the delta from the first) are
+    // then altered in the registry's storage (same length, one byte changed), as a compromised
+    // mirror would serve them.
     build_small(&dir, &second_db);
     publish(&dir, &second_db, &target);
-    let blob = blob_file(&layer_digest(&manifest(&reg.open, "microscanner-db-tampered", "1")));
-    let mut bytes = std::fs::read(&blob).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0xff;
-    std::fs::write(&blob, &bytes).unwrap();
+    let m = manifest(&reg.open, "microscanner-db-tampered", "1");
+    assert_eq!(m["layers"].as_array().map(Vec::len), Some(2), "the export and the delta: {m}");
+    for layer in m["layers"].as_array().unwrap() {
+        let blob = blob_file(layer["digest"].as_str().unwrap());
+        let mut bytes = std::fs::read(&blob).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&blob, &bytes).unwrap();
+    }
 
     let out = update(&dir, &pulled_db, &target);
     assert!(!out.status.success());
@@ -159,6 +164,14 @@ fn a_tampered_blob_is_refused_and_the_previous_database_stays() {
         .filter(|n| n.contains("pull"))
         .collect();
     assert!(leftovers.is_empty(), "no partial download left: {leftovers:?}");
+
+    // A machine with no database takes the export: refused too, and nothing installed.
+    let fresh = dir.join("d/microscanner.db");
+    let out = update(&dir, &fresh, &target);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(said.contains("digest") && said.contains("previous database"), "{said}");
+    assert!(!fresh.exists());
 }
 
 #[test]

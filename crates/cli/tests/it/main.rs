@@ -18,6 +18,7 @@ mod ci_experience;
 mod ci_recipes;
 mod cli_messages;
 mod db;
+mod db_delta;
 mod db_registry;
 mod declared_only;
 mod distro_scan;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiError, AppState};
@@ -34,6 +34,10 @@ pub(super) async fn metadata(State(state): State<Arc<AppState>>) -> Response {
             doc["size"] = export.manifest.size.into();
             doc["download"] =
                 serde_json::json!({ "path": "/api/v1/db/download", "size": export.size, "etag": etag(&export) });
+            match generation.version().await {
+                Ok(version) => doc["version"] = version.clone().into(),
+                Err(e) => tracing::warn!("the database's version: {e}"),
+            }
             axum::Json(doc).into_response()
         }
         Err(e) => e.into_response(),
@@ -41,8 +45,12 @@ pub(super) async fn metadata(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// `GET /api/v1/db/download`.
-pub(super) async fn download(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let (_generation, export) = match loaded(&state).await {
+///
+/// With `?since=VERSION`, where VERSION is the previous generation's version, the delta from it
+/// (`db export --since`; media type `application/vnd.microscanner.db.delta.v1+zstd`) when it is
+/// smaller than the export; otherwise the export.
+pub(super) async fn download(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let (generation, export) = match loaded(&state).await {
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
@@ -58,6 +66,26 @@ pub(super) async fn download(State(state): State<Arc<AppState>>, headers: Header
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().insert(header::ETAG, tag_value);
         return response;
+    }
+    let since = uri.query().into_iter().flat_map(|q| q.split('&')).find_map(|kv| kv.strip_prefix("since="));
+    if let Some(since) = since.map(|v| v.replace("%3A", ":").replace("%3a", ":")) {
+        match generation.delta().await {
+            Ok(Some(delta)) if delta.header.base == since && delta.size < export.size => {
+                return match tokio::fs::File::open(&delta.path).await {
+                    Ok(file) => {
+                        let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+                        let h = response.headers_mut();
+                        h.insert(header::ETAG, tag_value);
+                        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(microscanner_vulndb::DELTA_MEDIA_TYPE));
+                        h.insert(header::CONTENT_LENGTH, HeaderValue::from(delta.size));
+                        response
+                    }
+                    Err(e) => ApiError::internal(&e).into_response(),
+                };
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("no delta from the previous database: {e}"),
+        }
     }
     let file = match tokio::fs::File::open(&export.path).await {
         Ok(f) => f,
