@@ -1,5 +1,6 @@
 //! Writing a new database file: bulk load in one transaction, then verify, then rename into place.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use microscanner_atomic_file::{AtomicFile, AtomicPath, Stale};
@@ -45,6 +46,8 @@ pub struct AddStats {
 pub struct Builder {
     conn: Connection,
     path: PathBuf,
+    /// advisory id → source that first gave it.
+    seen: HashMap<String, String>,
     sources: Vec<SourceInfo>,
 }
 
@@ -66,18 +69,15 @@ impl Builder {
         }
         let conn = Connection::open(path)?;
         conn.set_prepared_statement_cache_capacity(64);
-        // Temporary data (the sorts of `CREATE INDEX` over millions of affected rows) goes to
-        // temporary files, not memory: a build's memory stays bounded by the page cache whatever
-        // the feeds' size.
         conn.execute_batch(
             "PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
-             PRAGMA temp_store = FILE; PRAGMA cache_size = -65536;",
+             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
         )?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         conn.execute_batch(schema::DDL)?;
         conn.execute_batch("BEGIN")?;
-        Ok(Self { conn, path: path.to_path_buf(), sources: Vec::new() })
+        Ok(Self { conn, path: path.to_path_buf(), seen: HashMap::new(), sources: Vec::new() })
     }
 
     /// Records a source for the metadata table (same name: the later one wins).
@@ -95,18 +95,18 @@ impl Builder {
         let mut skip: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut fresh: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for adv in &records.advisories {
-            if !fresh.contains(adv.id.as_str()) {
-                match self.first_source(&adv.id)? {
-                    Some(src) if records.complete && src == adv.source => {
-                        stats.duplicates += 1;
-                        skip.insert(adv.id.as_str());
-                        continue;
-                    }
-                    Some(_) => stats.merged += 1,
-                    None => {
-                        stats.advisories += 1;
-                        fresh.insert(adv.id.as_str());
-                    }
+            match self.seen.get(&adv.id) {
+                _ if fresh.contains(adv.id.as_str()) => {}
+                Some(src) if records.complete && *src == adv.source => {
+                    stats.duplicates += 1;
+                    skip.insert(adv.id.as_str());
+                    continue;
+                }
+                Some(_) => stats.merged += 1,
+                None => {
+                    stats.advisories += 1;
+                    fresh.insert(adv.id.as_str());
+                    self.seen.insert(adv.id.clone(), adv.source.clone());
                 }
             }
             self.write_advisory(adv)?;
@@ -187,14 +187,6 @@ impl Builder {
             }
         }
         Ok(stats)
-    }
-
-    /// The source that first gave advisory `id`, if any did: read from the file being written
-    /// (its `source` column is never updated by a merge), not kept in memory, so a build's memory
-    /// does not grow with the number of advisories.
-    fn first_source(&self, id: &str) -> Result<Option<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT source FROM advisories WHERE id = ?1")?;
-        Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
     }
 
     fn write_advisory(&self, adv: &Advisory) -> Result<()> {
