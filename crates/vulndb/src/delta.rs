@@ -132,7 +132,7 @@ pub fn canonical_dump(db: &Path, out: &mut dyn Write) -> Result<String> {
 }
 
 /// Writes to `out` a delta that turns `base` into `db`: per table, the rows of every key added,
-/// changed or withdrawn ([module docs](self)). One pass over both files, merged key by key in
+/// changed or withdrawn. One pass over both files, merged key by key in
 /// order: streamed, memory one key's rows per file, time linear in the rows. Both versions are
 /// digested during that pass, so the entries are written (compressed) to a scratch file beside
 /// `db` first, and `out` gets the header, then them. `out` is written beside and renamed into
