@@ -10,7 +10,7 @@ use microscanner_feeds::update::{FEED_GROUPS, Origin, UpdateOptions, update};
 use microscanner_model::{Diagnostic, DiagnosticLevel};
 use microscanner_vulndb::{Database, export, import};
 
-use crate::commands::{Global, db_path};
+use crate::commands::{Global, db_path, note};
 use crate::exit::Outcome;
 
 /// How many importer warnings are shown one by one before the rest are only counted.
@@ -325,14 +325,6 @@ fn human_age(secs: u64) -> String {
 
 fn join_paths(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-}
-
-/// A one-line note on stderr unless `--quiet` (escaped: it may carry the server's or a file's data).
-#[allow(clippy::print_stderr)] // the binary owns stderr
-fn note(global: &Global, message: &str) {
-    if !global.quiet {
-        eprintln!("{}", microscanner_report::text::escape_controls(message));
-    }
 }
 
 fn summarise(global: &Global, report: &BuildReport) {

@@ -2,12 +2,12 @@
 //! (see `microscanner_vulndb::export_delta`).
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use microscanner_vulndb::{canonical_dump, content_version, export_delta, import, import_delta, read_delta_header};
 
-use crate::commands::Global;
+use crate::commands::{Global, TempFile, note};
 use crate::exit::Outcome;
 
 /// The first bytes of a SQLite file.
@@ -32,7 +32,7 @@ pub(crate) fn export_since(global: &Global, db: &Path, base: &Path, out: &Path) 
     } else if starts_with(base, ZSTD_MAGIC) {
         // A full export: installed at a scratch path beside the database (verified as any import)
         // and removed after.
-        scratch = Scratch(microscanner_vulndb::temp_path_beside(db, "since"));
+        scratch = TempFile(microscanner_vulndb::temp_path_beside(db, "since"));
         import(base, &scratch.0).with_context(|| format!("reading --since {}", base.display()))?;
         &scratch.0
     } else if base.to_string_lossy().starts_with("sha256:") {
@@ -102,21 +102,4 @@ pub(crate) fn dump(db: &Path, version_only: bool) -> anyhow::Result<Outcome> {
 fn starts_with(file: &Path, magic: &[u8]) -> bool {
     let mut head = vec![0u8; magic.len()];
     std::fs::File::open(file).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == magic
-}
-
-/// A scratch file removed when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// A one-line note on stderr unless `--quiet` (escaped: it may carry a file's data).
-#[allow(clippy::print_stderr)] // the binary owns stderr
-fn note(global: &Global, message: &str) {
-    if !global.quiet {
-        eprintln!("{}", microscanner_report::text::escape_controls(message));
-    }
 }

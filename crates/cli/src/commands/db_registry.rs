@@ -30,8 +30,8 @@ use microscanner_vulndb::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::commands::Global;
 use crate::commands::inventory::SourceArgs;
+use crate::commands::{Global, TempFile, note};
 use crate::exit::Outcome;
 
 /// The `artifactType` of a published database.
@@ -547,23 +547,6 @@ fn update_by_deltas(
     );
     super::watch::after_update(global, db);
     Ok(Some(Outcome::Success))
-}
-
-/// A scratch file removed when dropped (after an export was pushed or imported, or failed).
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// A one-line note on stderr unless `--quiet` (escaped: it may carry the registry's data).
-#[allow(clippy::print_stderr)] // the binary owns stderr
-fn note(global: &Global, message: &str) {
-    if !global.quiet {
-        eprintln!("{}", microscanner_report::text::escape_controls(message));
-    }
 }
 
 #[cfg(test)]

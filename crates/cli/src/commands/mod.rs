@@ -27,6 +27,25 @@ pub(crate) struct Global {
     pub(crate) quiet: bool,
 }
 
+/// A one-line note on stderr unless `--quiet`, escaped: it may carry an image's name, a file's,
+/// a registry's or a server's data.
+#[allow(clippy::print_stderr)] // the binary owns stderr
+pub(crate) fn note(global: &Global, message: &str) {
+    if !global.quiet {
+        eprintln!("{}", microscanner_report::text::escape_controls(message));
+    }
+}
+
+/// A scratch file removed when dropped (an export being pushed or imported, a delta's base),
+/// whether the command succeeded or failed.
+pub(crate) struct TempFile(pub(crate) PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Parses a severity flag value (`high`, `CRITICAL`) for clap.
 pub(crate) fn parse_severity(s: &str) -> Result<microscanner_model::Severity, String> {
     s.parse().map_err(|e: microscanner_model::UnknownSeverity| e.to_string())

@@ -257,7 +257,7 @@ pub(crate) fn run(global: &Global, args: &ScanArgs) -> anyhow::Result<Outcome> {
     };
     // with a token the server remembers the inventory (sent with it above) and re-evaluates it
     match (&args.watch.remember, reports.first()) {
-        (Some(name), Some(_)) if remote => super::watch::note(
+        (Some(name), Some(_)) if remote => super::note(
             global,
             &format!("the server remembered the image as {name:?}: it re-evaluates it after each database reload"),
         ),

@@ -14,7 +14,7 @@ use microscanner_watch::notify::{Notifier, notify_all};
 use microscanner_watch::{DeliveryState, EntryOutcome, NewEntry, Remembered, WatchStore, Webhook, WebhookFormat};
 
 use crate::commands::scan::{Threshold, parse_threshold};
-use crate::commands::{Global, db_path, parse_severity, write_bytes};
+use crate::commands::{Global, db_path, note, parse_severity, write_bytes};
 use crate::exit::Outcome;
 
 /// The version of the `watch run --format json` document.
@@ -433,12 +433,4 @@ fn render_json(outcomes: &[EntryOutcome]) -> anyhow::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(&doc).context("serialising the result")?;
     bytes.push(b'\n');
     Ok(bytes)
-}
-
-/// A one-line note on stderr unless `--quiet` (escaped: it may carry an image's name).
-#[allow(clippy::print_stderr)] // the binary owns stderr
-pub(crate) fn note(global: &Global, message: &str) {
-    if !global.quiet {
-        eprintln!("{}", escape_controls(message));
-    }
 }
