@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use sha2::Digest as _;
 
-use spdx::detection::{LicenseEntry, Store, TextData, scan::Scanner};
+use spdx::detection::{LicenseEntry, Store, TextData};
 
 /// The least score (Sørensen–Dice over word bigrams, 0 to 1) at which a licence text found in a
 /// copyright file is taken as that licence. 0.8 is askalono's own default: below it, texts of
@@ -202,22 +202,93 @@ fn memo() -> &'static Mutex<HashMap<[u8; 32], Vec<String>>> {
     MEMO.get_or_init(Mutex::default)
 }
 
-/// [`match_license_text`] without the memo.
+/// [`match_license_text`] without the memo: askalono's elimination scan (the `spdx` crate's
+/// `Scanner` with `optimize`: the best licence of the whole text; then, while one is found,
+/// the lines it spans are located, blanked, and the rest scanned again), with one addition:
+/// a licence's lines are only searched for when some part of the text could reach the
+/// threshold ([`best_part_bound`]). Locating the lines is most of the cost (tens of views of a
+/// file of thousands of lines, each normalised again), and in most free-form copyright files
+/// the best licence of the whole text is not there at all.
 fn match_uncached(text: &str) -> Vec<String> {
     let Some(store) = store() else { return Vec::new() };
     let data = TextData::new(text);
-    let scanner = Scanner::new(store).confidence_threshold(MATCH_THRESHOLD).optimize(true).max_passes(10);
-    let result = scanner.scan(&data);
     let mut found: Vec<String> = Vec::new();
-    let whole = result.license.filter(|_| result.score >= MATCH_THRESHOLD).map(|l| l.name);
-    for name in whole.into_iter().chain(result.containing.iter().map(|c| c.license.name)) {
+    let mut add = |name: &str| {
         let id = canonical_detected_id(name);
         if !found.contains(&id) {
             found.push(id);
         }
+    };
+    let mut analysis = store.analyze(&data);
+    if analysis.score > MATCH_THRESHOLD {
+        add(analysis.name);
+        if analysis.score > SHALLOW_LIMIT {
+            return found;
+        }
+    }
+    let mut current = std::borrow::Cow::Borrowed(&data);
+    for _ in 0..MAX_PASSES {
+        if best_part_bound(&current, analysis.data) < MATCH_THRESHOLD - BOUND_MARGIN {
+            break;
+        }
+        let (located, score) = current.optimize_bounds(analysis.data);
+        if score < MATCH_THRESHOLD {
+            break;
+        }
+        add(analysis.name);
+        current = std::borrow::Cow::Owned(located.white_out());
+        analysis = store.analyze(&current);
     }
     found
 }
+
+/// A whole-text score above which the text is taken as that licence alone (askalono's).
+const SHALLOW_LIMIT: f32 = 0.99;
+/// The most licences looked for in one text.
+const MAX_PASSES: usize = 10;
+/// How far below [`MATCH_THRESHOLD`] [`best_part_bound`] may be and the lines still be searched
+/// for: the bound assumes a part's word pairs are among the whole text's, and normalising a
+/// part alone can differ a little at its edges.
+const BOUND_MARGIN: f32 = 0.1;
+
+/// An upper bound of the score (Sørensen–Dice over word pairs, what the `spdx` crate scores)
+/// that any run of lines of `text` can reach against `licence`.
+///
+/// With t and l the pair counts of the text and the licence and m their common pairs, a run of
+/// p pairs, c ≤ min(p, m) of them common, scores 2c / (p + l) ≤ 2m / (m + l). The crate gives
+/// only scores, so the counts come from appending [`PROBE`] (k pairs that no licence has):
+/// d1 = 2m / (t + l) (text, licence), d2 = 2m / (t + k + l) (text and probe, licence) and
+/// d3 = 2t / (2t + k) (text, text and probe). With t as the unit, k = 2 (1/d3 - 1),
+/// m = k / (2 (1/d2 - 1/d1)) and l = 2m/d1 - 1. Returns 1 (search) whenever the scores do
+/// not allow the computation.
+fn best_part_bound(text: &TextData, licence: &TextData) -> f32 {
+    let d1 = f64::from(text.match_score(licence));
+    if d1 <= 0.0 {
+        return 0.0;
+    }
+    let probed = TextData::new(&format!("{}\n{}", text.lines().join("\n"), &*PROBE));
+    let d2 = f64::from(probed.match_score(licence));
+    let d3 = f64::from(text.match_score(&probed));
+    if !(d2 > 0.0 && d2 < d1 && d3 > 0.0 && d3 < 1.0) {
+        return 1.0;
+    }
+    let k = 2.0 * (1.0 / d3 - 1.0);
+    let m = k / (2.0 * (1.0 / d2 - 1.0 / d1));
+    let l = 2.0 * m / d1 - 1.0;
+    if !(m.is_finite() && l > 0.0) {
+        return 1.0;
+    }
+    (2.0 * m / (m + l)).min(1.0) as f32
+}
+
+/// 512 words that no licence text has (`zqaa`, `zqab`, ... `zqtr`): [`best_part_bound`]'s
+/// probe.
+static PROBE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let letters = b"abcdefghijklmnopqrstuvwxyz";
+    let words: Vec<String> =
+        (0..512).map(|i| format!("zq{}{}", char::from(letters[i / 26]), char::from(letters[i % 26]))).collect();
+    words.join(" ")
+});
 
 /// The detection store's names are SPDX ids, some in their deprecated spelling (`GPL-2.0+`):
 /// the current one.
@@ -381,5 +452,30 @@ mod tests {
         assert_eq!(match_license_text(&format!("Copyright 2020 Someone\n\n{mit}")), ["MIT"]);
         assert!(match_license_text("This package was debianized by someone. It is free software.").is_empty());
         assert!(match_license_text("").is_empty());
+    }
+
+    /// The bound is never below what locating the licence's lines achieves, and it rules out a
+    /// licence whose pairs the text mostly lacks.
+    #[test]
+    fn the_bound_holds_and_rules_out_absent_licences() {
+        let Some(store) = store() else { panic!("the licence texts load") };
+        let mit = store.get_original("MIT").unwrap();
+        let filler: String = (0..300).map(|i| format!("line {i} of a changelog about packaging\n")).collect();
+        let text = format!(
+            "{filler}\nPermission is hereby granted, free of charge, to any person obtaining a copy of this \
+             software and associated documentation files (the \"Software\"), to deal in the Software without \
+             restriction, including without limitation the rights to use, copy, modify, merge, publish, \
+             distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the \
+             Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice \
+             and this permission notice shall be included in all copies or substantial portions of the \
+             Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND.\n\n{filler}"
+        );
+        let data = TextData::new(&text);
+        let (_, located) = data.optimize_bounds(mit);
+        let bound = best_part_bound(&data, mit);
+        assert!(data.match_score(mit) < 0.5, "the whole text is no match");
+        assert!(bound + 1e-4 >= located, "bound {bound} < located {located}"); // f32 rounding
+        let without = TextData::new(&filler);
+        assert!(best_part_bound(&without, mit) < MATCH_THRESHOLD - BOUND_MARGIN);
     }
 }

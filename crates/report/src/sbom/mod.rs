@@ -6,6 +6,7 @@ pub use json::SCHEMA_VERSION as INVENTORY_SCHEMA_VERSION;
 mod read;
 pub use read::{MAX_SBOM_PACKAGES, MAX_SBOM_STRING, SbomReadError, canonical_purl, read_sbom};
 pub(crate) mod spdx;
+mod spdx_licences;
 
 use std::io::Write as _;
 

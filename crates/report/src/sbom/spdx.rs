@@ -27,6 +27,10 @@ pub(crate) struct Document<'a> {
     /// `https://microscanner.invalid/spdx/UUID`, derived from the content.
     #[serde(rename = "documentNamespace")]
     pub(crate) document_namespace: String,
+    /// The `LicenseRef-`s the packages' licences are written with (ids of the licence list the
+    /// validators do not know yet), defined.
+    #[serde(rename = "hasExtractedLicensingInfos", skip_serializing_if = "Vec::is_empty")]
+    extracted_licensing_infos: Vec<Value>,
     name: &'a str,
     packages: Packages<'a>,
     relationships: Relationships<'a>,
@@ -44,9 +48,11 @@ impl<'a> Document<'a> {
             creation_info: json!({
                 "created": meta.created,
                 "creators": [format!("Tool: microscanner-{}", meta.tool_version)],
+                "licenseListVersion": super::spdx_licences::licence_list_version(),
             }),
             data_license: "CC0-1.0",
             document_namespace: format!("https://microscanner.invalid/spdx/{uuid}"),
+            extracted_licensing_infos: super::spdx_licences::extracted_licensing_infos(subject.packages.iter()),
             name: &subject.image.name,
             packages: Packages {
                 subject,
@@ -218,7 +224,9 @@ fn contains(id: &str) -> Value {
 fn spdx_package(id: &str, p: &Package) -> Value {
     // declared: what the package's own metadata or copyright file states; concluded stays
     // NOASSERTION, since no one reviewed it (SPDX 2.3, 7.13 and 7.15)
-    let license = super::spdx_expression_of(p.licenses()).unwrap_or_else(|| "NOASSERTION".to_owned());
+    let license = super::spdx_expression_of(p.licenses())
+        .and_then(|e| super::spdx_licences::document_expression(&e))
+        .unwrap_or_else(|| "NOASSERTION".to_owned());
     let mut value = json!({
         "SPDXID": id,
         "name": p.name,
