@@ -6,6 +6,7 @@
 //! `GPL`) is kept verbatim as a name, and a text the matcher does not recognise with
 //! [`MATCH_THRESHOLD`] confidence gives no licence at all.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
@@ -226,7 +227,7 @@ fn match_uncached(text: &str) -> Vec<String> {
             return found;
         }
     }
-    let mut current = std::borrow::Cow::Borrowed(&data);
+    let mut current = Cow::Borrowed(&data);
     for _ in 0..MAX_PASSES {
         if best_part_bound(&current, analysis.data) < MATCH_THRESHOLD - BOUND_MARGIN {
             break;
@@ -236,7 +237,7 @@ fn match_uncached(text: &str) -> Vec<String> {
             break;
         }
         add(analysis.name);
-        current = std::borrow::Cow::Owned(located.white_out());
+        current = Cow::Owned(located.white_out());
         analysis = store.analyze(&current);
     }
     found

@@ -108,43 +108,36 @@ fn reference_of(token: &str) -> Option<String> {
     UNKNOWN_TO_VALIDATORS.contains(&id).then(|| format!("LicenseRef-{id}{}", if later { "-or-later" } else { "" }))
 }
 
+/// What separates the ids of an expression (operators are ids' neighbours, not their parts).
+const SEPARATORS: [char; 3] = [' ', '(', ')'];
+
 /// `expression` (a valid SPDX expression over the list) as the document writes it: each id
 /// the validators do not know as its `LicenseRef-`. `None` when it has an exception they do not
 /// know.
 pub(crate) fn document_expression(expression: &str) -> Option<String> {
-    let tokens = expression.split([' ', '(', ')']);
-    if tokens.clone().any(|t| EXCEPTIONS_UNKNOWN_TO_VALIDATORS.contains(&t)) {
+    if expression.split(SEPARATORS).any(|t| EXCEPTIONS_UNKNOWN_TO_VALIDATORS.contains(&t)) {
         return None;
     }
-    if tokens.clone().all(|t| reference_of(t).is_none()) {
-        return Some(expression.to_owned());
+    let mut out = String::with_capacity(expression.len());
+    for piece in expression.split_inclusive(SEPARATORS) {
+        let (token, separator) = piece.split_at(piece.trim_end_matches(SEPARATORS).len());
+        out.push_str(reference_of(token).as_deref().unwrap_or(token));
+        out.push_str(separator);
     }
-    let mut out = String::with_capacity(expression.len() + 16);
-    let mut token = String::new();
-    for c in expression.chars().chain(std::iter::once(' ')) {
-        if matches!(c, ' ' | '(' | ')') {
-            out.push_str(&reference_of(&token).unwrap_or_else(|| token.clone()));
-            token.clear();
-            out.push(c);
-        } else {
-            token.push(c);
-        }
-    }
-    out.pop();
     Some(out)
 }
 
 /// The `hasExtractedLicensingInfos` of a document over `packages`: one entry for each
-/// `LicenseRef-` their licence expressions are written with, in order of the reference.
+/// `LicenseRef-` their licence expressions are written with ([`document_expression`]), in
+/// order of the reference.
 pub(crate) fn extracted_licensing_infos<'a>(packages: impl Iterator<Item = &'a Package>) -> Vec<Value> {
     let mut used = BTreeSet::new();
     for package in packages {
         let Some(expression) = super::spdx_expression_of(package.licenses()) else { continue };
-        for token in expression.split([' ', '(', ')']) {
-            if reference_of(token).is_some() {
-                used.insert(token.to_owned());
-            }
+        if document_expression(&expression).is_none() {
+            continue; // written as NOASSERTION: it references nothing
         }
+        used.extend(expression.split(SEPARATORS).filter(|t| reference_of(t).is_some()).map(str::to_owned));
     }
     used.iter().filter_map(|token| extracted_info(token)).collect()
 }
@@ -199,6 +192,9 @@ mod tests {
     #[test]
     fn an_exception_the_validators_do_not_know_gives_no_expression() {
         assert_eq!(document_expression("GPL-2.0-only WITH rsync-linking-exception"), None);
+        let package = Package::new(microscanner_model::PackageKind::Deb, "p", "1")
+            .with_licenses(vec!["BSD-3-Clause-Tso AND GPL-2.0-only WITH rsync-linking-exception".into()]);
+        assert!(extracted_licensing_infos(std::iter::once(&package)).is_empty(), "nothing is referenced");
     }
 
     #[test]
