@@ -15,6 +15,8 @@ mod inventory;
 pub mod lang;
 mod layer;
 pub mod license;
+mod license_index;
+mod license_texts;
 mod lost;
 mod merge;
 pub mod os;

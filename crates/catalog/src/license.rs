@@ -6,13 +6,15 @@
 //! `GPL`) is kept verbatim as a name, and a text the matcher does not recognise with
 //! [`MATCH_THRESHOLD`] confidence gives no licence at all.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use sha2::Digest as _;
 
-use spdx::detection::{LicenseEntry, Store, TextData};
+use spdx::detection::TextData;
+
+use crate::license_index::{LicenseIndex, Located};
+use crate::license_texts::license_texts;
 
 /// The least score (Sørensen–Dice over word bigrams, 0 to 1) at which a licence text found in a
 /// copyright file is taken as that licence. 0.8 is askalono's own default: below it, texts of
@@ -203,93 +205,91 @@ fn memo() -> &'static Mutex<HashMap<[u8; 32], Vec<String>>> {
     MEMO.get_or_init(Mutex::default)
 }
 
-/// [`match_license_text`] without the memo: askalono's elimination scan (the `spdx` crate's
-/// `Scanner` with `optimize`: the best licence of the whole text; then, while one is found,
-/// the lines it spans are located, blanked, and the rest scanned again), with one addition:
-/// a licence's lines are only searched for when some part of the text could reach the
-/// threshold ([`best_part_bound`]). Locating the lines is most of the cost (tens of views of a
-/// file of thousands of lines, each normalised again), and in most free-form copyright files
-/// the best licence of the whole text is not there at all.
+/// [`match_license_text`] without the memo: askalono's elimination scan (the best licence found,
+/// its lines blanked, the rest scanned again), with the search for a licence and its lines done
+/// by [`LicenseIndex`] and each licence kept only when the `spdx` crate's exact score of its
+/// lines reaches [`MATCH_THRESHOLD`].
+///
+/// The search is best first: licences in decreasing order of their bound
+/// ([`LicenseIndex::candidates`]) are located until no bound left can beat the best estimate
+/// located; the best estimate is then checked with the exact score, and when it falls short, the
+/// next best. Blanking a licence's lines changes only the runs that overlap them, so the other
+/// licences' runs are kept from one pass to the next and only those are located again.
 fn match_uncached(text: &str) -> Vec<String> {
-    let Some(store) = store() else { return Vec::new() };
-    let data = TextData::new(text);
+    let Some(index) = index() else { return Vec::new() };
+    let floor = MATCH_THRESHOLD - ESTIMATE_MARGIN;
+    // The crate's lines are the text's split at `\n`, each normalised on its own: a run of them
+    // is scored exactly by normalising only those lines, and blanking a licence's lines is
+    // making them empty.
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let mut words = index.words(&lines);
+    let candidates = index.candidates(&words, floor);
+    let mut next = candidates.iter().peekable();
+    let mut located: Vec<Located> = Vec::new();
     let mut found: Vec<String> = Vec::new();
-    let mut add = |name: &str| {
-        let id = canonical_detected_id(name);
+    let mut passes = 0;
+    while passes < MAX_PASSES && found.len() < MAX_LICENSES {
+        let best = located.iter().map(|l| l.score).fold(floor, f32::max);
+        while let Some(&(t, _)) = next.next_if(|(_, bound)| *bound >= best) {
+            located.extend(index.locate(&words, t).filter(|l| l.score >= floor));
+        }
+        let Some(top) = located.iter().map(|l| l.score).reduce(f32::max) else { break };
+        let near: Vec<Located> = located.extract_if(.., |l| l.score >= top - NEAR_TIE).collect();
+        let Some(best) = best_exact(index, &lines, &near) else { continue };
+        let Some(template) = index.template(best.template) else { break };
+        located.extend(near.into_iter().filter(|l| *l != best));
+        passes += 1;
+        let id = canonical_detected_id(&template.text.name);
         if !found.contains(&id) {
             found.push(id);
         }
-    };
-    let mut analysis = store.analyze(&data);
-    if analysis.score > MATCH_THRESHOLD {
-        add(analysis.name);
-        if analysis.score > SHALLOW_LIMIT {
-            return found;
+        for line in lines.get_mut(best.start..best.end).unwrap_or_default() {
+            *line = "";
         }
-    }
-    let mut current = Cow::Borrowed(&data);
-    for _ in 0..MAX_PASSES {
-        if best_part_bound(&current, analysis.data) < MATCH_THRESHOLD - BOUND_MARGIN {
-            break;
-        }
-        let (located, score) = current.optimize_bounds(analysis.data);
-        if score < MATCH_THRESHOLD {
-            break;
-        }
-        add(analysis.name);
-        current = Cow::Owned(located.white_out());
-        analysis = store.analyze(&current);
+        words = index.words(&lines);
+        let overlapping = |l: &Located| l.start < best.end && best.start < l.end;
+        let stale: Vec<usize> =
+            located.iter().filter(|l| overlapping(l)).map(|l| l.template).chain([best.template]).collect();
+        located.retain(|l| !overlapping(l));
+        located.extend(stale.into_iter().filter_map(|t| index.locate(&words, t)).filter(|l| l.score >= floor));
     }
     found
 }
 
-/// A whole-text score above which the text is taken as that licence alone (askalono's).
-const SHALLOW_LIMIT: f32 = 0.99;
-/// The most licences looked for in one text.
-const MAX_PASSES: usize = 10;
-/// How far below [`MATCH_THRESHOLD`] [`best_part_bound`] may be and the lines still be searched
-/// for: the bound assumes a part's word pairs are among the whole text's, and normalising a
-/// part alone can differ a little at its edges.
-const BOUND_MARGIN: f32 = 0.1;
-
-/// An upper bound of the score (Sørensen–Dice over word pairs, what the `spdx` crate scores)
-/// that any run of lines of `text` can reach against `licence`.
-///
-/// With t and l the pair counts of the text and the licence and m their common pairs, a run of
-/// p pairs, c ≤ min(p, m) of them common, scores 2c / (p + l) ≤ 2m / (m + l). The crate gives
-/// only scores, so the counts come from appending [`PROBE`] (k pairs that no licence has):
-/// d1 = 2m / (t + l) (text, licence), d2 = 2m / (t + k + l) (text and probe, licence) and
-/// d3 = 2t / (2t + k) (text, text and probe). With t as the unit, k = 2 (1/d3 - 1),
-/// m = k / (2 (1/d2 - 1/d1)) and l = 2m/d1 - 1. Returns 1 (search) whenever the scores do
-/// not allow the computation.
-fn best_part_bound(text: &TextData, licence: &TextData) -> f32 {
-    let d1 = f64::from(text.match_score(licence));
-    if d1 <= 0.0 {
-        return 0.0;
+/// Of `near` (located runs whose estimates are within [`NEAR_TIE`] of the best), the one whose
+/// exact score is highest, if it reaches [`MATCH_THRESHOLD`] (the first licence text on a tie).
+/// Related licences differ in a few words (the version in the GPL's header, a clause of the
+/// BSD family), so their estimates are close and the exact score decides. Each distinct run of
+/// lines is normalised once.
+fn best_exact(index: &LicenseIndex<'_>, lines: &[&str], near: &[Located]) -> Option<Located> {
+    let mut views: HashMap<(usize, usize), TextData> = HashMap::new();
+    let mut best: Option<(f32, Located)> = None;
+    for l in near {
+        let template = index.template(l.template)?;
+        let view = views
+            .entry((l.start, l.end))
+            .or_insert_with(|| TextData::new(&lines.get(l.start..l.end).unwrap_or_default().join("\n")));
+        let exact = view.match_score(template.text.data());
+        if best.is_none_or(|(b, bl)| exact > b || (exact == b && l.template < bl.template)) {
+            best = Some((exact, *l));
+        }
     }
-    let probed = TextData::new(&format!("{}\n{}", text.lines().join("\n"), &*PROBE));
-    let d2 = f64::from(probed.match_score(licence));
-    let d3 = f64::from(text.match_score(&probed));
-    if !(d2 > 0.0 && d2 < d1 && d3 > 0.0 && d3 < 1.0) {
-        return 1.0;
-    }
-    let k = 2.0 * (1.0 / d3 - 1.0);
-    let m = k / (2.0 * (1.0 / d2 - 1.0 / d1));
-    let l = 2.0 * m / d1 - 1.0;
-    if !(m.is_finite() && l > 0.0) {
-        return 1.0;
-    }
-    (2.0 * m / (m + l)).min(1.0) as f32
+    best.filter(|(exact, _)| *exact >= MATCH_THRESHOLD).map(|(_, l)| l)
 }
 
-/// 512 words that no licence text has (`zqaa`, `zqab`, ... `zqtr`): [`best_part_bound`]'s
-/// probe.
-static PROBE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let letters = b"abcdefghijklmnopqrstuvwxyz";
-    let words: Vec<String> =
-        (0..512).map(|i| format!("zq{}{}", char::from(letters[i / 26]), char::from(letters[i % 26]))).collect();
-    words.join(" ")
-});
+/// How close to the best estimate a licence's estimate must be for the exact scores to decide
+/// between them.
+const NEAR_TIE: f32 = 0.02;
+
+/// The most licences found in one text.
+const MAX_LICENSES: usize = 10;
+/// The most licence texts found in one text, counting copies of one licence (a file that
+/// repeats the MIT text for each of its parts), so that matching stays linear in the text.
+const MAX_PASSES: usize = 64;
+/// How far below [`MATCH_THRESHOLD`] the index's estimate of a licence may be and the crate's
+/// exact score still be computed: the estimate normalises a little differently at the edges of
+/// a run of lines (a title, a common prefix).
+const ESTIMATE_MARGIN: f32 = 0.05;
 
 /// The detection store's names are SPDX ids, some in their deprecated spelling (`GPL-2.0+`):
 /// the current one.
@@ -302,90 +302,10 @@ fn canonical_detected_id(name: &str) -> String {
     }
 }
 
-/// The licence families matched against (prefixes of SPDX ids): those found in distribution
-/// packages' copyright files, about 250 of the list's 700 texts. Matching is a comparison with
-/// every candidate, so this subset halves its cost; a text of a licence outside it gives no
-/// licence (never another one: the threshold holds either way).
-const MATCHED_FAMILIES: &[&str] = &[
-    "GPL-",
-    "LGPL-",
-    "AGPL-",
-    "GFDL-",
-    "BSD-",
-    "0BSD",
-    "MIT",
-    "Apache-",
-    "MPL-",
-    "Artistic-",
-    "Zlib",
-    "ISC",
-    "PSF-",
-    "Python-",
-    "CC0-",
-    "CC-BY-",
-    "OpenSSL",
-    "SSLeay",
-    "libselinux",
-    "X11",
-    "Unlicense",
-    "BSL-1.0",
-    "curl",
-    "Libpng",
-    "libpng",
-    "IJG",
-    "FTL",
-    "OFL-",
-    "Sleepycat",
-    "NCSA",
-    "W3C",
-    "bzip2",
-    "ICU",
-    "Unicode-",
-    "PostgreSQL",
-    "HPND",
-    "EPL-",
-    "CDDL-",
-    "WTFPL",
-    "Beerware",
-    "TCL",
-    "blessing",
-    "Ruby",
-    "PHP-",
-    "OLDAP",
-    "Vim",
-    "ZPL-",
-    "AFL-",
-    "LPPL-",
-    "Info-ZIP",
-    "MS-PL",
-];
-
-/// The SPDX licence texts of [`MATCHED_FAMILIES`], loaded once (the `spdx` crate ships the whole
-/// list as a compressed cache).
-fn store() -> Option<&'static Store> {
-    static STORE: OnceLock<Option<Store>> = OnceLock::new();
-    STORE
-        .get_or_init(|| match Store::load_inline() {
-            Ok(full) => Some(subset(&full)),
-            Err(e) => {
-                tracing::warn!("licence texts could not be loaded: {e}");
-                None
-            }
-        })
-        .as_ref()
-}
-
-/// The entries of `full` whose ids start with one of [`MATCHED_FAMILIES`].
-fn subset(full: &Store) -> Store {
-    let mut store = Store::new();
-    for (name, entry) in full.iter().filter(|(name, _)| MATCHED_FAMILIES.iter().any(|f| name.starts_with(f))) {
-        let mut kept = LicenseEntry::new(entry.original.clone());
-        kept.aliases.clone_from(&entry.aliases);
-        kept.headers.clone_from(&entry.headers);
-        kept.alternates.clone_from(&entry.alternates);
-        store.insert_entry(name.clone(), kept);
-    }
-    store
+/// The licence texts ([`license_texts`]) indexed by word pair, built once.
+fn index() -> Option<&'static LicenseIndex<'static>> {
+    static INDEX: OnceLock<Option<LicenseIndex<'static>>> = OnceLock::new();
+    INDEX.get_or_init(|| license_texts().map(LicenseIndex::new)).as_ref()
 }
 
 #[cfg(test)]
@@ -437,9 +357,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn license_texts_are_matched_or_left_alone() {
-        let mit = "Permission is hereby granted, free of charge, to any person obtaining a copy of this software \
+    /// The MIT licence as a package would carry it.
+    const MIT: &str = "Permission is hereby granted, free of charge, to any person obtaining a copy of this software \
                    and associated documentation files (the \"Software\"), to deal in the Software without restriction, \
                    including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, \
                    and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, \
@@ -450,33 +369,58 @@ mod tests {
                    OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF \
                    CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR \
                    OTHER DEALINGS IN THE SOFTWARE.\n";
-        assert_eq!(match_license_text(&format!("Copyright 2020 Someone\n\n{mit}")), ["MIT"]);
+
+    #[test]
+    fn license_texts_are_matched_or_left_alone() {
+        assert_eq!(match_license_text(&format!("Copyright 2020 Someone\n\n{MIT}")), ["MIT"]);
         assert!(match_license_text("This package was debianized by someone. It is free software.").is_empty());
         assert!(match_license_text("").is_empty());
     }
 
-    /// The bound is never below what locating the licence's lines achieves, and it rules out a
-    /// licence whose pairs the text mostly lacks.
+    /// A file that repeats one licence's text for each of its parts still has the other licences
+    /// after them found (copies count toward the passes, not toward the licences).
     #[test]
-    fn the_bound_holds_and_rules_out_absent_licences() {
-        let Some(store) = store() else { panic!("the licence texts load") };
-        let mit = store.get_original("MIT").unwrap();
+    fn copies_of_one_licence_do_not_hide_another() {
+        let zlib = license_texts().unwrap().iter().find(|t| t.name == "Zlib").unwrap().lines.join("\n");
+        let text = format!("{}\n\n{zlib}\n", [MIT; 12].join("\n\n"));
+        assert_eq!(match_license_text(&text), ["MIT", "Zlib"]);
+    }
+
+    /// The index finds a licence's lines inside a longer text, its estimate close to the crate's
+    /// exact score of those lines, and rules out a licence the text lacks.
+    #[test]
+    fn the_index_locates_a_licence_among_other_lines() {
+        let Some(index) = index() else { panic!("the licence texts load") };
         let filler: String = (0..300).map(|i| format!("line {i} of a changelog about packaging\n")).collect();
-        let text = format!(
-            "{filler}\nPermission is hereby granted, free of charge, to any person obtaining a copy of this \
+        let mit = "Permission is hereby granted, free of charge, to any person obtaining a copy of this \
              software and associated documentation files (the \"Software\"), to deal in the Software without \
              restriction, including without limitation the rights to use, copy, modify, merge, publish, \
              distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the \
              Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice \
              and this permission notice shall be included in all copies or substantial portions of the \
-             Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND.\n\n{filler}"
+             Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR \
+             IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR \
+             PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY \
+             CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING \
+             FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.";
+        let data = TextData::new(&format!("{filler}\n{mit}\n\n{filler}"));
+        let words = index.words(data.lines());
+        let candidates = index.candidates(&words, MATCH_THRESHOLD - ESTIMATE_MARGIN);
+        let Some(&(mit_template, _)) = candidates.iter().find(|(t, _)| index.template(*t).unwrap().text.name == "MIT")
+        else {
+            panic!("MIT is a candidate: {candidates:?}")
+        };
+        let located = index.locate(&words, mit_template).unwrap();
+        assert_eq!((located.start, located.end), (301, 306), "{located:?}");
+        let exact =
+            data.with_view(located.start, located.end).match_score(index.template(mit_template).unwrap().text.data());
+        assert!(exact >= MATCH_THRESHOLD && (exact - located.score).abs() < 0.1, "{exact} vs {located:?}");
+        assert!(
+            data.match_score(index.template(mit_template).unwrap().text.data()) < 0.5,
+            "the whole text is no match"
         );
-        let data = TextData::new(&text);
-        let (_, located) = data.optimize_bounds(mit);
-        let bound = best_part_bound(&data, mit);
-        assert!(data.match_score(mit) < 0.5, "the whole text is no match");
-        assert!(bound + 1e-4 >= located, "bound {bound} < located {located}"); // f32 rounding
         let without = TextData::new(&filler);
-        assert!(best_part_bound(&without, mit) < MATCH_THRESHOLD - BOUND_MARGIN);
+        assert!(index.candidates(&index.words(without.lines()), MATCH_THRESHOLD - ESTIMATE_MARGIN).is_empty());
+        assert_eq!(match_license_text(&format!("{filler}\n{mit}\n\n{filler}")), ["MIT"]);
     }
 }
