@@ -3,12 +3,13 @@
 //! run of lines that best matches a licence in time linear in the file.
 //!
 //! Its scores are estimates of the `spdx` crate's (Sørensen–Dice over word pairs): the words are
-//! the crate's normalised lines, lower-cased, punctuation dropped, copyright lines left out, which
-//! is most of what the crate's own normalisation of a view does, but not all of it (a view's
-//! title line, a prefix common to its lines). So the index only chooses *which* licence to look
-//! for and *where*; whether a licence is there is always the crate's exact score of those lines
-//! ([`TextData::match_score`]). The crate's own way to locate a licence normalises tens of
-//! views of the file from scratch and was most of the cost of matching a file.
+//! the lines lower-cased, punctuation dropped, URLs and copyright statements treated as the
+//! crate treats them ([`split_words`]), which is most of what the crate's normalisation of a run
+//! of lines does, but not all of it (a run's title line, a prefix common to its lines). So the
+//! index only chooses *which* licence to look for and *where*; whether a licence is there is
+//! always the crate's exact score of those lines (`TextData::match_score`). The crate's own way
+//! to locate a licence normalises tens of views of the file from scratch and was most of the
+//! cost of matching a file.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -39,7 +40,7 @@ impl Hasher for PairHasher {
     }
 }
 
-/// One licence text of the store: an original text or a standard header.
+/// One indexed licence text: an original text or a standard header.
 pub(crate) struct Template<'s> {
     /// The licence text.
     pub(crate) text: &'s LicenseText,
@@ -109,6 +110,7 @@ pub(crate) struct Located {
     pub(crate) score: f32,
 }
 
+/// The key of the pair of word ids `a` then `b`.
 fn pair(a: u32, b: u32) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
 }
