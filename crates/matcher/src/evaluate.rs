@@ -7,13 +7,14 @@
 
 use std::cmp::Ordering;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use microscanner_model::{
     AffectedPackage, Diagnostic, DiagnosticLevel, Finding, FixState, Inventory, Package, PackageKind, sort_findings,
 };
 use microscanner_version::osv::{Affectedness, Verdict};
 use microscanner_version::{VersionScheme, pep440};
-use microscanner_vulndb::{AdvisoryBrief, FixState as DbFixState, FixStatus};
+use microscanner_vulndb::{AdvisoryBrief, Database, FixState as DbFixState, FixStatus};
 
 use crate::coverage::CoverageBuilder;
 use crate::group::{self, Matched};
@@ -55,14 +56,98 @@ struct Matches {
     bad_versions: Vec<(usize, String)>,
 }
 
+/// One package to match: its index in the inventory, its key, and its Red Hat source key when
+/// the database has that ecosystem.
+struct Job<'p> {
+    index: usize,
+    key: LookupKey<'p>,
+    /// Whether the database has entries in the key's own ecosystem.
+    own: bool,
+    source: Option<LookupKey<'p>>,
+}
+
 /// Matches every package of `inventory` ([`crate::Matcher::match_inventory`]) in one pass with
 /// one connection and `memo` (kept by the caller across inventories): nothing is held per package
 /// but its findings, so the match of a lockfile of a million entries costs what its distinct
 /// names cost in the memo.
 pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    let db = memo.db();
     let mut coverage = CoverageBuilder::new(inventory);
+    let jobs = plan(memo.db(), inventory, &mut coverage)?;
+    let matches = match_jobs(memo, inventory, &jobs)?;
+    Ok(finish(inventory, coverage, matches))
+}
+
+/// Packages a thread takes at a time in [`run_parallel`]: small enough to spread the costly
+/// ones (an OS package with hundreds of advisories against a lockfile entry with none) over the
+/// threads, large enough that the binaries of one source package, which follow one another in
+/// an inventory and share what they read, mostly land in one thread.
+const JOBS_PER_TAKE: usize = 64;
+
+/// [`run`] on `threads` threads, each with its own connection to `db`'s file and its own memo,
+/// taking [`JOBS_PER_TAKE`] packages at a time until none are left; the parts are joined in
+/// package order, so the output is [`run`]'s exactly. A thread whose connection cannot be opened,
+/// or opens another database (a new file renamed over the path since `db` was opened: its
+/// metadata differs), takes nothing; a part a thread did not deliver (it panicked) is matched by
+/// the calling thread.
+pub(crate) fn run_parallel(db: &Database, inventory: &Inventory, threads: usize) -> Result<MatchOutput, MatchError> {
+    let mut coverage = CoverageBuilder::new(inventory);
+    let jobs = plan(db, inventory, &mut coverage)?;
+    let takes: Vec<&[Job<'_>]> = jobs.chunks(JOBS_PER_TAKE).collect();
+    let expected = db.metadata().map_err(MatchError::db("metadata"))?;
+    let path = db.path();
+    let next = AtomicUsize::new(0);
+    let work = |memo: &mut Memo<'_>| -> Result<Vec<(usize, Matches)>, MatchError> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, AtomicOrdering::Relaxed);
+            let Some(take) = takes.get(i) else { return Ok(done) };
+            done.push((i, match_jobs(memo, inventory, take)?));
+        }
+    };
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads)
+            .map(|_| {
+                scope.spawn(|| match Database::open(path) {
+                    Ok(own) if own.metadata().is_ok_and(|m| m == expected) => work(&mut Memo::new(&own)),
+                    _ => Ok(Vec::new()),
+                })
+            })
+            .collect();
+        // This thread's memo is dropped here, while the others may still match (freeing a memo
+        // of thousands of advisories takes a sizeable part of the time).
+        let mine = work(&mut Memo::new(db));
+        (mine, handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new()))).collect::<Vec<_>>())
+    });
+    let mut memo = Memo::new(db);
+    let mut parts: Vec<Option<Matches>> = takes.iter().map(|_| None).collect();
+    for done in std::iter::once(mine).chain(theirs) {
+        for (i, part) in done? {
+            if let Some(slot) = parts.get_mut(i) {
+                *slot = Some(part);
+            }
+        }
+    }
     let mut matches = Matches::default();
+    for (take, part) in takes.iter().zip(parts) {
+        let part = match part {
+            Some(part) => part,
+            None => match_jobs(&mut memo, inventory, take)?,
+        };
+        matches.findings.extend(part.findings);
+        matches.diagnostics.extend(part.diagnostics);
+        matches.bad_versions.extend(part.bad_versions);
+    }
+    Ok(finish(inventory, coverage, matches))
+}
+
+/// Looks every package's key up and counts the coverage: the packages to match, in inventory
+/// order.
+fn plan<'p>(
+    db: &Database,
+    inventory: &'p Inventory,
+    coverage: &mut CoverageBuilder,
+) -> Result<Vec<Job<'p>>, MatchError> {
+    let mut jobs = Vec::new();
     for (index, package) in inventory.packages.iter().enumerate() {
         let key = match lookup_key(package, inventory.os.as_ref()) {
             Ok(key) => key,
@@ -71,24 +156,37 @@ pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOut
                 continue;
             }
         };
-        let own = coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))?;
+        let own = coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))? > 0;
         let source = match redhat_source_key(package, &key) {
             Some(s) if coverage.entries(&s.ecosystem, || db.ecosystem_entries(&s.ecosystem))? > 0 => Some(s),
             _ => None,
         };
-        if own == 0 && source.is_none() {
+        if !own && source.is_none() {
             continue;
         }
         coverage.looked_up();
-        if own > 0
-            && let Some(evaluated) = evaluated(memo, package.kind, &key)?
-        {
-            matches.add(index, &key, package, &evaluated, None);
+        jobs.push(Job { index, key, own, source });
+    }
+    Ok(jobs)
+}
+
+/// Matches `jobs` with `memo`, in their order.
+fn match_jobs(memo: &mut Memo<'_>, inventory: &Inventory, jobs: &[Job<'_>]) -> Result<Matches, MatchError> {
+    let mut matches = Matches::default();
+    for Job { index, key, own, source } in jobs {
+        let Some(package) = inventory.packages.get(*index) else { continue };
+        if *own && let Some(evaluated) = evaluated(memo, package.kind, key)? {
+            matches.add(*index, key, package, &evaluated, None);
         }
         if let Some(source) = source {
-            match_by_source(memo, &mut matches, index, package, &key, &source)?;
+            match_by_source(memo, &mut matches, *index, package, key, source)?;
         }
     }
+    Ok(matches)
+}
+
+/// The output: the bad versions counted in the coverage, the findings sorted.
+fn finish(inventory: &Inventory, mut coverage: CoverageBuilder, matches: Matches) -> MatchOutput {
     for (i, why) in &matches.bad_versions {
         if let Some(package) = inventory.packages.get(*i) {
             coverage.bad_version(package, why);
@@ -96,7 +194,7 @@ pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOut
     }
     let mut findings = matches.findings;
     sort_findings(&mut findings);
-    Ok(MatchOutput { findings, coverage: coverage.finish(), diagnostics: matches.diagnostics })
+    MatchOutput { findings, coverage: coverage.finish(), diagnostics: matches.diagnostics }
 }
 
 /// Matches a Red Hat rpm by its source package's states ([`redhat_source_key`]). An advisory the

@@ -30,9 +30,12 @@
 //!
 //! Speed: each (ecosystem, name) is read once, each advisory once, and each distinct
 //! (ecosystem, name, version) is evaluated once, whatever the number of packages sharing it.
-//! Matching runs on the calling thread: the database connection is not shared across threads,
-//! and one extra connection per thread was measured to gain nothing on 2 cores (the threads
-//! wait on each other inside SQLite).
+//! [`match_inventory`] of a large inventory (over a thousand packages a thread) splits
+//! the packages over the cores, each thread with its own connection and memo; a [`Matcher`] runs
+//! on the calling thread. SQLite is built without its process-wide page-cache and
+//! memory-statistics mutexes (`LIBSQLITE3_FLAGS` in `.cargo/config.toml`), which every page read
+//! and allocation of every connection would otherwise take (an earlier try of one connection per
+//! thread, with them, measured no gain on 2 cores).
 
 mod coverage;
 mod evaluate;
@@ -86,7 +89,33 @@ impl MatchError {
 /// [`MatchError::Database`] when the database cannot be read. Anything wrong with one package or
 /// one advisory (an unparsable version, a malformed range) is a diagnostic instead.
 pub fn match_inventory(db: &Database, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
-    Matcher::new(db).match_inventory(inventory)
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    match_inventory_on(db, inventory, threads_for(inventory.packages.len(), cores))
+}
+
+/// [`match_inventory`] on `threads` threads: the calling one with `db`, the others each with its
+/// own connection to `db`'s file ([`Database::open`] of [`Database::path`]) and its own share of
+/// the packages. The result is the same whatever the number of threads (the shares' findings
+/// and diagnostics are joined in package order); only the time differs.
+///
+/// # Errors
+/// As [`match_inventory`].
+pub fn match_inventory_on(db: &Database, inventory: &Inventory, threads: usize) -> Result<MatchOutput, MatchError> {
+    if threads <= 1 {
+        return Matcher::new(db).match_inventory(inventory);
+    }
+    evaluate::run_parallel(db, inventory, threads)
+}
+
+/// Packages below which a thread more is not worth its connection (opening one and reading what
+/// the other thread read again costs a few milliseconds).
+const PACKAGES_PER_THREAD: usize = 1000;
+/// The most threads one match uses.
+const MAX_THREADS: usize = 4;
+
+/// How many threads [`match_inventory`] uses for `packages` on `cores` cores.
+fn threads_for(packages: usize, cores: usize) -> usize {
+    (packages / PACKAGES_PER_THREAD).clamp(1, cores.clamp(1, MAX_THREADS))
 }
 
 /// Matches inventories against one database, one after another, keeping what it read and

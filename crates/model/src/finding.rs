@@ -300,9 +300,35 @@ impl Finding {
     }
 }
 
-/// Sorts findings in [`Finding::report_order`].
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(Finding::report_order);
+/// Sorts findings in [`Finding::report_order`] (stable: equal findings keep their order).
+///
+/// Each finding's sort key is made once (a CVE id's numbers parsed once, not at every
+/// comparison), the positions are sorted by it, and each finding is then moved once: a finding is
+/// a large struct, and sorting the findings themselves moved each one about log n times. Both
+/// costs together were a sixth of the matching time of 13,000 findings.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    let keys: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let cve = crate::advisory_id::cve_key(&f.id);
+            let p = &f.package;
+            let id = (cve.is_none(), cve, f.id.as_str());
+            (
+                std::cmp::Reverse(f.severity),
+                id,
+                p.name.as_str(),
+                p.version.as_str(),
+                p.location.as_str(),
+                p.kind,
+                &p.purl,
+            )
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    drop(keys);
+    let mut slots: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    findings.extend(order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)));
 }
 
 /// The package part of a [`FindingIdentity`]: which copy of which package, whatever its version.
@@ -433,6 +459,23 @@ mod tests {
             suppression: None,
             in_baseline: false,
         }
+    }
+
+    #[test]
+    fn sorting_positions_gives_the_stable_sort_of_the_findings() {
+        let ids = ["CVE-2024-10000", "DSA-5000-1", "CVE-2024-9999", "GHSA-xxxx"];
+        let severities = [Severity::Low, Severity::High, Severity::Critical];
+        let mut findings: Vec<Finding> = (0..60)
+            .map(|i| {
+                let mut f = finding(ids[i % 4], severities[i % 3], ["a", "b"][i % 2]);
+                f.title = Some(format!("copy {i}")); // not compared: tells equal findings apart
+                f
+            })
+            .collect();
+        let mut expected = findings.clone();
+        expected.sort_by(Finding::report_order);
+        sort_findings(&mut findings);
+        assert_eq!(findings, expected);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct AddStats {
 pub struct Builder {
     conn: Connection,
     path: PathBuf,
+    /// The staging file ([`schema::STAGING_DDL`]) beside `path`, removed when the build ends.
+    staging: StagingFile,
     /// advisory id → source that first gave it.
     seen: HashMap<String, String>,
     sources: Vec<SourceInfo>,
@@ -60,12 +62,9 @@ impl std::fmt::Debug for Builder {
 impl Builder {
     /// Starts a new database at `path`, replacing any file there.
     pub fn create(path: &Path) -> Result<Self> {
-        for p in [path.to_path_buf(), with_suffix(path, "-journal")] {
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(p, e)),
-            }
+        let staging = with_suffix(path, "-staging");
+        for p in [path.to_path_buf(), with_suffix(path, "-journal"), staging.clone()] {
+            remove_if_present(&p)?;
         }
         let conn = Connection::open(path)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -76,8 +75,15 @@ impl Builder {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         conn.execute_batch(schema::DDL)?;
+        let staging = StagingFile(staging);
+        conn.execute("ATTACH DATABASE ?1 AS staging", [staging.attach_name()?])?;
+        conn.execute_batch(
+            "PRAGMA staging.page_size = 8192; PRAGMA staging.journal_mode = OFF; \
+             PRAGMA staging.synchronous = OFF; PRAGMA staging.cache_size = -65536;",
+        )?;
+        conn.execute_batch(schema::STAGING_DDL)?;
         conn.execute_batch("BEGIN")?;
-        Ok(Self { conn, path: path.to_path_buf(), seen: HashMap::new(), sources: Vec::new() })
+        Ok(Self { conn, path: path.to_path_buf(), staging, seen: HashMap::new(), sources: Vec::new() })
     }
 
     /// Records a source for the metadata table (same name: the later one wins).
@@ -113,7 +119,7 @@ impl Builder {
         }
         {
             let mut stmt = self.conn.prepare_cached(
-                "INSERT INTO affected (advisory_id, ecosystem, name, name_key, purl, ranges, versions, extra) \
+                "INSERT INTO staged_affected (advisory_id, ecosystem, name, name_key, purl, ranges, versions, extra) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for a in &records.affected {
@@ -136,7 +142,7 @@ impl Builder {
         }
         {
             let mut stmt = self.conn.prepare_cached(
-                "INSERT OR REPLACE INTO severities (advisory_id, kind, value, score, source, scope) \
+                "INSERT OR REPLACE INTO staged_severities (advisory_id, kind, value, score, source, scope) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for s in &records.severities {
@@ -191,14 +197,14 @@ impl Builder {
 
     fn write_advisory(&self, adv: &Advisory) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO advisories (id, summary, details, published, modified, withdrawn, source) \
+            "INSERT INTO staged_advisories (id, summary, details, published, modified, withdrawn, source) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
              ON CONFLICT(id) DO UPDATE SET \
-               summary = COALESCE(advisories.summary, excluded.summary), \
-               details = COALESCE(advisories.details, excluded.details), \
-               published = COALESCE(advisories.published, excluded.published), \
-               modified = COALESCE(advisories.modified, excluded.modified), \
-               withdrawn = COALESCE(advisories.withdrawn, excluded.withdrawn)",
+               summary = COALESCE(staged_advisories.summary, excluded.summary), \
+               details = COALESCE(staged_advisories.details, excluded.details), \
+               published = COALESCE(staged_advisories.published, excluded.published), \
+               modified = COALESCE(staged_advisories.modified, excluded.modified), \
+               withdrawn = COALESCE(staged_advisories.withdrawn, excluded.withdrawn)",
         )?;
         stmt.execute(params![
             adv.id,
@@ -222,11 +228,12 @@ impl Builder {
         }
         let mut refs = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO advisory_references (advisory_id, kind, url) VALUES (?1, ?2, ?3)")?;
+            .prepare_cached("INSERT OR IGNORE INTO staged_references (advisory_id, kind, url) VALUES (?1, ?2, ?3)")?;
         for r in &adv.references {
             refs.execute(params![adv.id, r.kind, r.url])?;
         }
-        let mut cwe = self.conn.prepare_cached("INSERT OR IGNORE INTO cwes (advisory_id, cwe) VALUES (?1, ?2)")?;
+        let mut cwe =
+            self.conn.prepare_cached("INSERT OR IGNORE INTO staged_cwes (advisory_id, cwe) VALUES (?1, ?2)")?;
         for c in &adv.cwes {
             cwe.execute(params![adv.id, c])?;
         }
@@ -250,13 +257,126 @@ impl Builder {
                 src.execute(params![s.name, s.kind, s.origin, s.timestamp, to_i64(s.records), to_i64(s.diagnostics)])?;
             }
         }
+        self.fold_advisories()?;
+        self.copy_affected()?;
         self.conn.execute_batch(schema::INDEXES)?;
-        self.conn.execute_batch("COMMIT")?;
+        self.conn.execute_batch("COMMIT; DETACH DATABASE staging;")?;
+        remove_if_present(&self.staging.0)?;
         self.conn.execute_batch("ANALYZE; PRAGMA journal_mode = DELETE;")?;
         check_integrity(&self.conn, &self.path)?;
         let path = self.path.clone();
         self.conn.close().map_err(|(_, e)| Error::Sqlite(e))?;
         Ok(path)
+    }
+
+    /// Writes one `advisories` row per staged advisory, in id order, with its aliases,
+    /// references, CWEs and ratings as the JSON columns [`schema::DDL`] describes. One pass over
+    /// the staged advisories with a key lookup per part: time linear in the rows, memory one
+    /// advisory's.
+    fn fold_advisories(&self) -> Result<()> {
+        let mut staged = self.conn.prepare(
+            "SELECT id, summary, details, published, modified, withdrawn, source FROM staged_advisories ORDER BY id",
+        )?;
+        let mut aliases =
+            self.conn.prepare("SELECT alias, relation FROM main.aliases WHERE advisory_id = ?1 ORDER BY alias")?;
+        let mut refs =
+            self.conn.prepare("SELECT kind, url FROM staged_references WHERE advisory_id = ?1 ORDER BY url, kind")?;
+        let mut cwes = self.conn.prepare("SELECT cwe FROM staged_cwes WHERE advisory_id = ?1 ORDER BY cwe")?;
+        let mut severities = self.conn.prepare(
+            "SELECT kind, value, score, source, scope FROM staged_severities WHERE advisory_id = ?1 \
+             ORDER BY kind, source, scope, value",
+        )?;
+        let mut insert = self.conn.prepare(
+            "INSERT INTO main.advisories (id, summary, details, published, modified, withdrawn, source, \
+             aliases, related, refs, cwes, severities) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        let mut rows = staged.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let (mut alias_list, mut related) = (Vec::<String>::new(), Vec::<String>::new());
+            let mut alias_rows = aliases.query([&id])?;
+            while let Some(r) = alias_rows.next()? {
+                let relation: String = r.get(1)?;
+                if relation == "alias" { &mut alias_list } else { &mut related }.push(r.get(0)?);
+            }
+            let ref_list = refs.query_map([&id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let ref_list = ref_list.collect::<rusqlite::Result<Vec<_>>>()?;
+            let cwe_list = cwes.query_map([&id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let rating_list = severities
+                .query_map([&id], |r| {
+                    let score: Option<f64> = r.get(2)?;
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        score,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            insert.execute(params![
+                id,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, String>(6)?,
+                serde_json::to_string(&alias_list)?,
+                serde_json::to_string(&related)?,
+                serde_json::to_string(&ref_list)?,
+                serde_json::to_string(&cwe_list)?,
+                serde_json::to_string(&rating_list)?,
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+impl Builder {
+    /// Copies the staged affected entries into `affected` in (ecosystem, name key, advisory id)
+    /// order, the entries of one advisory and package in the order they were added, and counts
+    /// each ecosystem's into `ecosystems`. The order comes from an index on the staged rows (no
+    /// sort of the rows themselves, so memory does not grow with them).
+    fn copy_affected(&self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE INDEX staging.staged_affected_by_package ON staged_affected (ecosystem, name_key, advisory_id); \
+             INSERT INTO main.affected (advisory_id, ecosystem, name, name_key, purl, ranges, versions, extra) \
+               SELECT advisory_id, ecosystem, name, name_key, purl, ranges, versions, extra FROM staged_affected \
+               ORDER BY ecosystem, name_key, advisory_id, rowid; \
+             INSERT INTO main.ecosystems (ecosystem, entries) \
+               SELECT ecosystem, COUNT(*) FROM staged_affected GROUP BY ecosystem;",
+        )?;
+        Ok(())
+    }
+}
+
+/// The path of a build's staging file, removed when the build ends, also when it ends in an error
+/// before [`Builder::finish`].
+struct StagingFile(PathBuf);
+
+impl StagingFile {
+    /// The file name `ATTACH` is given: never read as a `file:` URI (the connection allows URIs).
+    fn attach_name(&self) -> Result<String> {
+        let name = self.0.to_str().ok_or_else(|| {
+            Error::io(&self.0, std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a UTF-8 path"))
+        })?;
+        Ok(if name.starts_with("file:") { format!("./{name}") } else { name.to_owned() })
+    }
+}
+
+impl Drop for StagingFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Removes `path`; nothing there is not an error.
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
     }
 }
 

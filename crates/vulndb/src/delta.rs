@@ -2,9 +2,10 @@
 //!
 //! * The **version** of a database is the sha256 of its [canonical dump](canonical_dump): every
 //!   row of every table, grouped by the table's key (the advisory id, the CVE id of KEV and EPSS,
-//!   the key of `meta`, the name of `sources`) in byte order, the rows of one key sorted. It
-//!   names the *contents*, not the file: two files holding the same rows have the same version,
-//!   whatever order they were written in, their page layout or their free pages. A database a
+//!   the ecosystem, the key of `meta`, the name of `sources`) in byte order, the rows of one key
+//!   sorted. It names the *contents*, not the file: two files holding the same rows have the
+//!   same version, whatever order they were written in, their page layout or their free pages.
+//!   A database a
 //!   delta made from N to N+1 was applied to is therefore exactly version N+1 (the check after
 //!   applying proves it), and the next delta, made against the publisher's full build of N+1,
 //!   applies to it too. The file's sha256 (the export manifest's) cannot do this: a full build

@@ -34,7 +34,7 @@ pub struct Counts {
     pub advisories: u64,
     /// Affected entries.
     pub affected: u64,
-    /// Severity ratings.
+    /// Severity ratings (the entries of the advisories' `severities` columns).
     pub severities: u64,
     /// Fix-status rows.
     pub fix_statuses: u64,
@@ -62,8 +62,8 @@ pub struct AdvisoryDetails {
 }
 
 /// The parts of an advisory a finding is built from: the advisory (aliases, references and CWEs
-/// filled in) and its severity ratings. [`Database::advisory_brief`] reads only these (five key
-/// lookups), where [`Database::advisory`] also reads and decodes the affected entries, fix states,
+/// filled in) and its severity ratings. [`Database::advisory_brief`] reads only these (one key
+/// lookup: the advisory's row holds them all), where [`Database::advisory`] also reads and decodes the affected entries, fix states,
 /// KEV and EPSS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdvisoryBrief {
@@ -94,6 +94,8 @@ pub struct Database {
     path: PathBuf,
 }
 
+/// SQLite's page cache of a reader, in KiB (`PRAGMA cache_size`, negative for KiB).
+const READ_CACHE_KIB: i64 = 64 << 10;
 /// The longest string or blob read (`SQLITE_LIMIT_LENGTH`): the longest values written are OSV
 /// `versions` lists and advisory texts, well under a megabyte.
 const MAX_VALUE: i32 = 64 << 20;
@@ -120,7 +122,13 @@ pub(crate) fn open_read_only(path: &Path) -> Result<(Connection, Budget)> {
     // one, and an open reader keeps reading the file it opened.
     let conn = Connection::open_with_flags(immutable_uri(path), flags)?;
     let budget = sqlite_guard::harden(&conn, Limits::for_file(MAX_VALUE, BASE_OPS, OPS_PER_BYTE, meta.len()))?;
-    conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
+    // The whole file mapped (SQLite caps the map at 2 GiB): a page read is then a page of the
+    // kernel's cache, where a page beyond the map is copied into SQLite's own cache by a `pread`.
+    conn.pragma_update(None, "mmap_size", i64::try_from(meta.len()).unwrap_or(i64::MAX).max(256 << 20))?;
+    // Pages beyond the map are read into SQLite's own cache, by default 2 MiB: fewer pages than the
+    // interior pages of a full-size database's trees (a 2 GiB file), which a scan of thousands of
+    // packages descends again and again. The cache grows only with the pages read.
+    conn.pragma_update(None, "cache_size", -READ_CACHE_KIB)?;
     // The query planner stability guarantee: plan each statement once, when it is prepared.
     // Without it, SQLite (built with STAT4, and `ANALYZE` leaves `sqlite_stat4` in every file)
     // re-prepares a cached statement on the first step after each new binding of a parameter
@@ -249,23 +257,23 @@ impl Database {
         })
     }
 
-    /// Every distinct ecosystem with affected entries, with how many entries each has.
+    /// Every distinct ecosystem with affected entries, with how many entries each has (as the
+    /// build counted them: the `ecosystems` table, one key read per ecosystem).
     pub fn ecosystems(&self) -> Result<Vec<(String, u64)>> {
         self.guarded(|| {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT ecosystem, COUNT(*) FROM affected GROUP BY ecosystem ORDER BY ecosystem")?;
+            let mut stmt = self.conn.prepare_cached("SELECT ecosystem, entries FROM ecosystems ORDER BY ecosystem")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, to_u64(r.get(1)?))))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 
     /// How many affected entries `ecosystem` (compared exactly) has: the count
-    /// [`ecosystems`](Self::ecosystems) gives it, or 0, without reading the other ecosystems.
+    /// [`ecosystems`](Self::ecosystems) gives it, or 0: one key lookup, whatever the size of the
+    /// ecosystem.
     pub fn ecosystem_entries(&self, ecosystem: &str) -> Result<u64> {
         self.guarded(|| {
-            let mut stmt = self.conn.prepare_cached("SELECT COUNT(*) FROM affected WHERE ecosystem = ?1")?;
-            Ok(to_u64(stmt.query_row([ecosystem], |r| r.get(0))?))
+            let mut stmt = self.conn.prepare_cached("SELECT entries FROM ecosystems WHERE ecosystem = ?1")?;
+            Ok(stmt.query_row([ecosystem], |r| r.get(0)).optional()?.map_or(0, to_u64))
         })
     }
 
@@ -304,67 +312,51 @@ impl Database {
     /// [`advisory`](Self::advisory), without its affected entries, fix states, KEV and EPSS.
     pub fn advisory_brief(&self, id: &str) -> Result<Option<AdvisoryBrief>> {
         self.guarded(|| {
-            let adv = self
-                .conn
-                .prepare_cached(
-                    "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories WHERE id = ?1",
-                )?
-                .query_row([id], |r| {
-                    Ok(Advisory {
-                        id: r.get(0)?,
-                        summary: r.get(1)?,
-                        details: r.get(2)?,
-                        published: r.get(3)?,
-                        modified: r.get(4)?,
-                        withdrawn: r.get(5)?,
-                        source: r.get(6)?,
-                        ..Advisory::default()
-                    })
-                })
-                .optional()?;
-            let Some(mut advisory) = adv else { return Ok(None) };
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached("SELECT alias, relation FROM aliases WHERE advisory_id = ?1 ORDER BY alias")?;
-                let mut rows = stmt.query([id])?;
-                while let Some(row) = rows.next()? {
-                    let alias: String = row.get(0)?;
-                    if text(row, 1)? == "alias" {
-                        advisory.aliases.push(alias);
-                    } else {
-                        advisory.related.push(alias);
-                    }
-                }
-            }
-            {
-                let mut stmt =
-                    self.conn.prepare_cached("SELECT kind, url FROM advisory_references WHERE advisory_id = ?1")?;
-                let rows = stmt.query_map([id], |r| Ok(Reference { kind: r.get(0)?, url: r.get(1)? }))?;
-                advisory.references = rows.collect::<Result<_, _>>()?;
-            }
-            {
-                let mut stmt = self.conn.prepare_cached("SELECT cwe FROM cwes WHERE advisory_id = ?1 ORDER BY cwe")?;
-                advisory.cwes = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            }
-            let severities = {
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT advisory_id, kind, value, score, source, scope FROM severities WHERE advisory_id = ?1 \
-                     ORDER BY kind, source, scope",
-                )?;
-                let rows = stmt.query_map([id], |r| {
-                    Ok(SeverityRating {
-                        advisory_id: r.get(0)?,
-                        kind: SeverityKind::parse(text(r, 1)?).unwrap_or(SeverityKind::Vendor),
-                        value: r.get(2)?,
-                        score: r.get(3)?,
-                        source: r.get(4)?,
-                        scope: r.get(5)?,
-                    })
-                })?;
-                rows.collect::<Result<Vec<_>, _>>()?
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, summary, details, published, modified, withdrawn, source, aliases, related, refs, cwes, \
+                 severities FROM advisories WHERE id = ?1",
+            )?;
+            let mut rows = stmt.query([id])?;
+            let Some(r) = rows.next()? else { return Ok(None) };
+            let advisory = Advisory {
+                id: r.get(0)?,
+                summary: r.get(1)?,
+                details: r.get(2)?,
+                published: r.get(3)?,
+                modified: r.get(4)?,
+                withdrawn: r.get(5)?,
+                source: r.get(6)?,
+                aliases: self.column(id, "aliases", text(r, 7)?)?,
+                related: self.column(id, "related", text(r, 8)?)?,
+                references: self
+                    .column::<Vec<(String, String)>>(id, "refs", text(r, 9)?)?
+                    .into_iter()
+                    .map(|(kind, url)| Reference { kind, url })
+                    .collect(),
+                cwes: self.column(id, "cwes", text(r, 10)?)?,
             };
+            let severities = self
+                .column::<Vec<(String, String, Option<f64>, String, String)>>(id, "severities", text(r, 11)?)?
+                .into_iter()
+                .map(|(kind, value, score, source, scope)| SeverityRating {
+                    advisory_id: advisory.id.clone(),
+                    kind: SeverityKind::parse(&kind).unwrap_or(SeverityKind::Vendor),
+                    value,
+                    score,
+                    source,
+                    scope,
+                })
+                .collect();
             Ok(Some(AdvisoryBrief { advisory, severities }))
+        })
+    }
+
+    /// Decodes one JSON column of an `advisories` row, or names the file, the advisory and the
+    /// column it cannot.
+    fn column<T: serde::de::DeserializeOwned>(&self, id: &str, column: &str, json: &str) -> Result<T> {
+        serde_json::from_str(json).map_err(|e| Error::Incompatible {
+            path: self.path.clone(),
+            reason: format!("advisory {id}: column {column}: {e}"),
         })
     }
 
@@ -449,7 +441,11 @@ impl Database {
             Ok(Counts {
                 advisories: count("advisories")?,
                 affected: count("affected")?,
-                severities: count("severities")?,
+                severities: to_u64(self.conn.query_row(
+                    "SELECT COALESCE(SUM(json_array_length(severities)), 0) FROM advisories",
+                    [],
+                    |r| r.get(0),
+                )?),
                 fix_statuses: count("fix_status")?,
                 kev: count("kev")?,
                 epss: count("epss")?,

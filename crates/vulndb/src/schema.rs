@@ -3,12 +3,34 @@
 use microscanner_sqlite_guard::{Index, Schema, Table};
 
 /// The schema version this code writes and reads. A database with another version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 keeps each advisory in one row: its aliases, references, CWEs and severity ratings
+/// are JSON columns of `advisories` instead of four tables of their own, so that what a finding
+/// needs is one row (issue 20: at full size, reading an advisory from five tables was a third of
+/// the matching time).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The `application_id` pragma value that marks a microscanner database ("MSDB").
 pub const APPLICATION_ID: i32 = 0x4d53_4442;
 
 /// Tables and indexes, created in a fresh file.
+///
+/// `ecosystems` holds each ecosystem's number of `affected` rows, counted by the build (the
+/// coverage of a scan reports it; counting a large ecosystem's rows at every scan was linear in the
+/// database).
+///
+/// `advisories` is an ordinary rowid table (its id index gives the row), not `WITHOUT ROWID`: its
+/// rows average over a kilobyte and many are several, and a `WITHOUT ROWID` table keeps at most
+/// about a quarter of a page of a row in the tree, spilling the rest to overflow pages it leaves
+/// mostly empty (measured at full size: 1.56 GiB for this table, 634 MiB of it unused, against
+/// 0.9 GiB as a rowid table). The build writes it in id order, so the index and the rows agree.
+///
+/// The JSON columns of `advisories` (written by the build's fold, read by
+/// [`Database::advisory_brief`](crate::Database::advisory_brief)), each an array in a fixed order:
+/// `aliases` and `related` the identifiers sorted; `refs` `[kind, url]` pairs sorted by url then
+/// kind; `cwes` sorted; `severities` `[kind, value, score, source, scope]` sorted by kind, source,
+/// scope and value (`score` a number or `null`). The `aliases` table repeats the identifiers of
+/// `aliases` and `related`, for the lookup by alias.
 pub(crate) const DDL: &str = r"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -25,13 +47,18 @@ CREATE TABLE sources (
 ) WITHOUT ROWID;
 
 CREATE TABLE advisories (
-    id        TEXT PRIMARY KEY,
-    summary   TEXT,
-    details   TEXT,
-    published TEXT,
-    modified  TEXT,
-    withdrawn TEXT,
-    source    TEXT NOT NULL
+    id         TEXT PRIMARY KEY,
+    summary    TEXT,
+    details    TEXT,
+    published  TEXT,
+    modified   TEXT,
+    withdrawn  TEXT,
+    source     TEXT NOT NULL,
+    aliases    TEXT NOT NULL,
+    related    TEXT NOT NULL,
+    refs       TEXT NOT NULL,
+    cwes       TEXT NOT NULL,
+    severities TEXT NOT NULL
 );
 
 CREATE TABLE aliases (
@@ -39,19 +66,6 @@ CREATE TABLE aliases (
     alias       TEXT NOT NULL,
     relation    TEXT NOT NULL,
     PRIMARY KEY (advisory_id, alias, relation)
-) WITHOUT ROWID;
-
-CREATE TABLE advisory_references (
-    advisory_id TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    url         TEXT NOT NULL,
-    PRIMARY KEY (advisory_id, url, kind)
-) WITHOUT ROWID;
-
-CREATE TABLE cwes (
-    advisory_id TEXT NOT NULL,
-    cwe         TEXT NOT NULL,
-    PRIMARY KEY (advisory_id, cwe)
 ) WITHOUT ROWID;
 
 CREATE TABLE affected (
@@ -65,16 +79,6 @@ CREATE TABLE affected (
     extra       TEXT
 );
 
-CREATE TABLE severities (
-    advisory_id TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    value       TEXT NOT NULL,
-    score       REAL,
-    source      TEXT NOT NULL,
-    scope       TEXT NOT NULL,
-    PRIMARY KEY (advisory_id, kind, source, scope, value)
-) WITHOUT ROWID;
-
 CREATE TABLE fix_status (
     advisory_id   TEXT NOT NULL,
     ecosystem     TEXT NOT NULL,
@@ -85,6 +89,11 @@ CREATE TABLE fix_status (
     urgency       TEXT,
     note          TEXT,
     PRIMARY KEY (ecosystem, name_key, advisory_id)
+) WITHOUT ROWID;
+
+CREATE TABLE ecosystems (
+    ecosystem TEXT PRIMARY KEY,
+    entries   INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE kev (
@@ -102,6 +111,59 @@ CREATE TABLE epss (
     score      REAL NOT NULL,
     percentile REAL,
     date       TEXT
+) WITHOUT ROWID;
+";
+
+/// The tables a build merges its sources in (a separate file attached as `staging`), folded into
+/// one `advisories` row per id when the build finishes: each source adds references, CWEs and
+/// ratings to an advisory another source may already have given (`INSERT OR IGNORE` and
+/// `INSERT OR REPLACE` do the merging), which a JSON column cannot do in place. The affected
+/// entries are staged too, and copied in (ecosystem, name) order: the rows of one package are then
+/// neighbours in the file, which a lookup by package reads together, where rows in feed order are
+/// scattered over the whole table.
+pub(crate) const STAGING_DDL: &str = r"
+CREATE TABLE staging.staged_advisories (
+    id        TEXT PRIMARY KEY,
+    summary   TEXT,
+    details   TEXT,
+    published TEXT,
+    modified  TEXT,
+    withdrawn TEXT,
+    source    TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE staging.staged_affected (
+    advisory_id TEXT NOT NULL,
+    ecosystem   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL,
+    purl        TEXT,
+    ranges      TEXT NOT NULL,
+    versions    TEXT NOT NULL,
+    extra       TEXT
+);
+
+CREATE TABLE staging.staged_references (
+    advisory_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, url, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE staging.staged_cwes (
+    advisory_id TEXT NOT NULL,
+    cwe         TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, cwe)
+) WITHOUT ROWID;
+
+CREATE TABLE staging.staged_severities (
+    advisory_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    score       REAL,
+    source      TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    PRIMARY KEY (advisory_id, kind, source, scope, value)
 ) WITHOUT ROWID;
 ";
 
@@ -142,11 +204,14 @@ pub(crate) const EXPECTED: Schema = Schema {
                 ("modified", "TEXT"),
                 ("withdrawn", "TEXT"),
                 ("source", "TEXT"),
+                ("aliases", "TEXT"),
+                ("related", "TEXT"),
+                ("refs", "TEXT"),
+                ("cwes", "TEXT"),
+                ("severities", "TEXT"),
             ],
         },
         Table { name: "aliases", columns: &[("advisory_id", "TEXT"), ("alias", "TEXT"), ("relation", "TEXT")] },
-        Table { name: "advisory_references", columns: &[("advisory_id", "TEXT"), ("kind", "TEXT"), ("url", "TEXT")] },
-        Table { name: "cwes", columns: &[("advisory_id", "TEXT"), ("cwe", "TEXT")] },
         Table {
             name: "affected",
             columns: &[
@@ -158,17 +223,6 @@ pub(crate) const EXPECTED: Schema = Schema {
                 ("ranges", "TEXT"),
                 ("versions", "TEXT"),
                 ("extra", "TEXT"),
-            ],
-        },
-        Table {
-            name: "severities",
-            columns: &[
-                ("advisory_id", "TEXT"),
-                ("kind", "TEXT"),
-                ("value", "TEXT"),
-                ("score", "REAL"),
-                ("source", "TEXT"),
-                ("scope", "TEXT"),
             ],
         },
         Table {
@@ -184,6 +238,7 @@ pub(crate) const EXPECTED: Schema = Schema {
                 ("note", "TEXT"),
             ],
         },
+        Table { name: "ecosystems", columns: &[("ecosystem", "TEXT"), ("entries", "INTEGER")] },
         Table {
             name: "kev",
             columns: &[

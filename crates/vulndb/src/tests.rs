@@ -365,7 +365,7 @@ fn the_dump_is_grouped_by_key_and_the_version_is_its_digest() {
     let db = build(dir.path(), &sample_next());
     let text = dump(&db);
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("microscanner-db-dump/1 schema 1"));
+    assert_eq!(lines.next(), Some("microscanner-db-dump/1 schema 2"));
     let affected: Vec<&str> = text.lines().filter(|l| l.starts_with("affected\t")).collect();
     assert_eq!(affected.len(), 3);
     assert!(affected[0].starts_with("affected\t[\"PYSEC-1\""), "{affected:?}");
@@ -374,4 +374,117 @@ fn the_dump_is_grouped_by_key_and_the_version_is_its_digest() {
     use sha2::Digest as _;
     let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(text.as_bytes())));
     assert_eq!(content_version(&db).unwrap(), digest);
+}
+
+/// Another source's record of PYSEC-1: a reference, a CWE, an alias and a rating more, and the
+/// same reference and CWE again.
+fn second_source() -> Records {
+    let mut r = Records { complete: true, ..Records::default() };
+    r.advisories.push(Advisory {
+        id: "PYSEC-1".into(),
+        aliases: vec!["GHSA-xxxx-yyyy-zzzz".into(), "CVE-2020-0001".into()],
+        related: vec!["CVE-2019-9999".into()],
+        details: Some("longer".into()),
+        references: vec![
+            Reference { kind: "FIX".into(), url: "https://example.invalid/0".into() },
+            Reference { kind: "WEB".into(), url: "https://example.invalid/1".into() },
+        ],
+        cwes: vec!["CWE-20".into(), "CWE-79".into()],
+        source: "nvd".into(),
+        ..Advisory::default()
+    });
+    r.severities.push(SeverityRating {
+        advisory_id: "PYSEC-1".into(),
+        kind: SeverityKind::CvssV2,
+        value: "AV:N/AC:L/Au:N/C:N/I:N/A:P".into(),
+        score: Some(5.0),
+        source: "nvd@nist.gov".into(),
+        scope: String::new(),
+    });
+    r
+}
+
+#[test]
+fn one_advisory_from_two_sources_is_one_row_with_everything_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("microscanner.db");
+    let tmp = temp_path_beside(&target, "building");
+    let mut b = Builder::create(&tmp).unwrap();
+    b.add(&sample()).unwrap();
+    b.add(&second_source()).unwrap();
+    let staging = dir.path().join(format!("{}-staging", tmp.file_name().unwrap().to_string_lossy()));
+    assert!(staging.exists(), "the sources are merged in a staging file beside the build");
+    install(&b.finish().unwrap(), &target).unwrap();
+    assert!(!staging.exists(), "and it is removed when the build finishes");
+    let db = Database::open(&target).unwrap();
+    let brief = db.advisory_brief("PYSEC-1").unwrap().unwrap();
+    let a = &brief.advisory;
+    assert_eq!((a.summary.as_deref(), a.details.as_deref(), a.source.as_str()), (Some("bad"), Some("longer"), "osv"));
+    assert_eq!(a.aliases, ["CVE-2020-0001", "GHSA-xxxx-yyyy-zzzz"]);
+    assert_eq!(a.related, ["CVE-2019-9999"]);
+    let urls: Vec<(&str, &str)> = a.references.iter().map(|r| (r.kind.as_str(), r.url.as_str())).collect();
+    assert_eq!(urls, [("FIX", "https://example.invalid/0"), ("WEB", "https://example.invalid/1")]);
+    assert_eq!(a.cwes, ["CWE-20", "CWE-79"]);
+    let ratings: Vec<(SeverityKind, Option<f64>, &str)> =
+        brief.severities.iter().map(|s| (s.kind, s.score, s.source.as_str())).collect();
+    assert_eq!(ratings, [(SeverityKind::CvssV2, Some(5.0), "nvd@nist.gov"), (SeverityKind::CvssV3, Some(7.5), "osv")]);
+    assert!(brief.severities.iter().all(|s| s.advisory_id == "PYSEC-1"));
+    assert_eq!(db.advisories_by_alias("GHSA-xxxx-yyyy-zzzz").unwrap(), ["PYSEC-1"]);
+    assert_eq!(db.counts().unwrap().severities, 2);
+}
+
+#[test]
+fn a_build_that_fails_leaves_no_staging_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("building.db");
+    let mut b = Builder::create(&tmp).unwrap();
+    b.add(&sample()).unwrap();
+    drop(b);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("building.db")], "only the unfinished build, which its caller removes");
+}
+
+#[test]
+fn a_damaged_json_column_is_an_error_naming_the_advisory_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), &sample());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE advisories SET refs = '[[\"WEB\"' WHERE id = 'PYSEC-1'", []).unwrap();
+    drop(conn);
+    let db = Database::open(&path).unwrap();
+    let err = db.advisory_brief("PYSEC-1").unwrap_err().to_string();
+    assert!(err.contains("PYSEC-1") && err.contains("column refs") && err.contains("microscanner.db"), "{err}");
+}
+
+#[test]
+fn affected_rows_are_stored_by_package_and_counted_by_ecosystem() {
+    let mut r = Records { complete: true, ..Records::default() };
+    for (id, ecosystem, name) in
+        [("A-1", "npm", "zlib"), ("A-1", "npm", "acorn"), ("A-2", "PyPI", "Django"), ("A-2", "npm", "acorn")]
+    {
+        r.advisories.push(Advisory { id: id.into(), source: "osv".into(), ..Advisory::default() });
+        r.affected.push(Affected {
+            advisory_id: id.into(),
+            ecosystem: ecosystem.into(),
+            name: name.into(),
+            purl: None,
+            ranges: json!([]),
+            versions: vec!["1.0".into()],
+            extra: serde_json::Value::Null,
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = build(dir.path(), &r);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut stmt = conn.prepare("SELECT ecosystem, name, advisory_id FROM affected ORDER BY rowid").unwrap();
+    let order: Vec<(String, String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let order: Vec<(&str, &str, &str)> = order.iter().map(|(e, n, a)| (e.as_str(), n.as_str(), a.as_str())).collect();
+    assert_eq!(
+        order,
+        [("PyPI", "Django", "A-2"), ("npm", "acorn", "A-1"), ("npm", "acorn", "A-2"), ("npm", "zlib", "A-1")]
+    );
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.ecosystems().unwrap(), [("PyPI".to_owned(), 1), ("npm".to_owned(), 3)]);
+    assert_eq!((db.ecosystem_entries("npm").unwrap(), db.ecosystem_entries("Go").unwrap()), (3, 0));
 }

@@ -197,7 +197,10 @@ fn cvss_vectors_and_base_scores() {
     let conn =
         rusqlite::Connection::open_with_flags(&built().path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut stmt = conn
-        .prepare("SELECT s.value, s.score FROM severities s JOIN advisories a ON a.id = s.advisory_id WHERE a.source = 'nvd' AND s.kind LIKE 'CVSS%'")
+        .prepare(
+            "SELECT s.value ->> 1, s.value ->> 2 FROM advisories a, json_each(a.severities) s \
+             WHERE a.source = 'nvd' AND s.value ->> 0 LIKE 'CVSS%'",
+        )
         .unwrap();
     let rows: Vec<(String, f64)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();

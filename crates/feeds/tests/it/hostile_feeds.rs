@@ -305,12 +305,10 @@ fn a_json_array_of_many_records_imports_all_of_them() {
     assert_eq!(total as usize, list.len());
     assert!(total > 8000, "{total}");
     for sql in [
-        "SELECT id, summary, details, published, modified, withdrawn, source FROM advisories",
+        "SELECT id, summary, details, published, modified, withdrawn, source, aliases, related, refs, cwes, \
+         severities FROM advisories",
         "SELECT advisory_id, ecosystem, name, purl, ranges, versions, extra FROM affected",
-        "SELECT advisory_id, kind, value, score, source, scope FROM severities",
         "SELECT advisory_id, alias, relation FROM aliases",
-        "SELECT advisory_id, kind, url FROM advisory_references",
-        "SELECT advisory_id, cwe FROM cwes",
     ] {
         assert_eq!(rows(&one_by_one, sql), rows(&streamed, sql), "{sql}");
     }

@@ -22,3 +22,4 @@ mod matcher_reuse;
 mod new_ecosystems;
 mod os_packages;
 mod redhat_vex;
+mod threads;
