@@ -72,8 +72,12 @@ struct Job<'p> {
 /// names cost in the memo.
 pub(crate) fn run(memo: &mut Memo<'_>, inventory: &Inventory) -> Result<MatchOutput, MatchError> {
     let mut coverage = CoverageBuilder::new(inventory);
-    let jobs = plan(memo.db(), inventory, &mut coverage)?;
-    let matches = match_jobs(memo, inventory, &jobs)?;
+    let mut matches = Matches::default();
+    for (index, package) in inventory.packages.iter().enumerate() {
+        if let Some(job) = job(memo.db(), inventory, index, package, &mut coverage)? {
+            match_job(memo, &mut matches, package, &job)?;
+        }
+    }
     Ok(finish(inventory, coverage, matches))
 }
 
@@ -149,40 +153,61 @@ fn plan<'p>(
 ) -> Result<Vec<Job<'p>>, MatchError> {
     let mut jobs = Vec::new();
     for (index, package) in inventory.packages.iter().enumerate() {
-        let key = match lookup_key(package, inventory.os.as_ref()) {
-            Ok(key) => key,
-            Err(why) => {
-                coverage.unmatched(package, &why);
-                continue;
-            }
-        };
-        let own = coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))? > 0;
-        let source = match redhat_source_key(package, &key) {
-            Some(s) if coverage.entries(&s.ecosystem, || db.ecosystem_entries(&s.ecosystem))? > 0 => Some(s),
-            _ => None,
-        };
-        if !own && source.is_none() {
-            continue;
-        }
-        coverage.looked_up();
-        jobs.push(Job { index, key, own, source });
+        jobs.extend(job(db, inventory, index, package, coverage)?);
     }
     Ok(jobs)
+}
+
+/// Looks `package` up and counts it in the coverage: what to match it by, or `None` when the
+/// database has nothing to match it with.
+fn job<'p>(
+    db: &Database,
+    inventory: &'p Inventory,
+    index: usize,
+    package: &'p Package,
+    coverage: &mut CoverageBuilder,
+) -> Result<Option<Job<'p>>, MatchError> {
+    let key = match lookup_key(package, inventory.os.as_ref()) {
+        Ok(key) => key,
+        Err(why) => {
+            coverage.unmatched(package, &why);
+            return Ok(None);
+        }
+    };
+    let own = coverage.ecosystem(&key.ecosystem, || db.ecosystem_entries(&key.ecosystem))? > 0;
+    let source = match redhat_source_key(package, &key) {
+        Some(s) if coverage.entries(&s.ecosystem, || db.ecosystem_entries(&s.ecosystem))? > 0 => Some(s),
+        _ => None,
+    };
+    if !own && source.is_none() {
+        return Ok(None);
+    }
+    coverage.looked_up();
+    Ok(Some(Job { index, key, own, source }))
 }
 
 /// Matches `jobs` with `memo`, in their order.
 fn match_jobs(memo: &mut Memo<'_>, inventory: &Inventory, jobs: &[Job<'_>]) -> Result<Matches, MatchError> {
     let mut matches = Matches::default();
-    for Job { index, key, own, source } in jobs {
-        let Some(package) = inventory.packages.get(*index) else { continue };
-        if *own && let Some(evaluated) = evaluated(memo, package.kind, key)? {
-            matches.add(*index, key, package, &evaluated, None);
-        }
-        if let Some(source) = source {
-            match_by_source(memo, &mut matches, *index, package, key, source)?;
+    for job in jobs {
+        if let Some(package) = inventory.packages.get(job.index) {
+            match_job(memo, &mut matches, package, job)?;
         }
     }
     Ok(matches)
+}
+
+/// Matches one package by its own key and its source key, adding to `matches`.
+fn match_job(memo: &mut Memo<'_>, matches: &mut Matches, package: &Package, job: &Job<'_>) -> Result<(), MatchError> {
+    if job.own
+        && let Some(evaluated) = evaluated(memo, package.kind, &job.key)?
+    {
+        matches.add(job.index, &job.key, package, &evaluated, None);
+    }
+    if let Some(source) = &job.source {
+        match_by_source(memo, matches, job.index, package, &job.key, source)?;
+    }
+    Ok(())
 }
 
 /// The output: the bad versions counted in the coverage, the findings sorted.
