@@ -221,7 +221,7 @@ impl Database {
     }
 
     /// Full integrity check (SQLite `integrity_check` plus the schema checks). It reads the whole
-    /// file, through the map of [`open_read_only`]'s size (so that its pages do not all count in
+    /// file, through a 256 MiB map (so that its pages do not all count in
     /// the resident set), then maps the whole file again.
     pub fn verify(&self) -> Result<()> {
         self.guarded(|| {
