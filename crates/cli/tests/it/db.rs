@@ -80,14 +80,14 @@ fn build_then_status() {
     let db = dir.join("m.db");
     build_small(&db);
     let s = status_json(&db);
-    assert_eq!(s["metadata"]["schema_version"], 1);
+    assert_eq!(s["metadata"]["schema_version"], microscanner_vulndb::SCHEMA_VERSION);
     assert_eq!(s["counts"]["kev"], 1404);
     let sources = s["metadata"]["sources"].as_array().unwrap();
     let rustsec = sources.iter().find(|x| x["name"].as_str().unwrap().ends_with("osv-rustsec")).unwrap();
     assert_eq!(rustsec["records"], 1206);
     assert_eq!(rustsec["kind"], "osv");
     let text = ok(&run(&["db", "status", "--db", db.to_str().unwrap()]));
-    assert!(text.contains("schema version: 1"), "{text}");
+    assert!(text.contains(&format!("schema version: {}", microscanner_vulndb::SCHEMA_VERSION)), "{text}");
     assert!(text.contains("1404 KEV"), "{text}");
 }
 

@@ -107,7 +107,7 @@ fn publish_then_update_gives_the_same_database_and_a_second_update_downloads_not
     assert_eq!(m["artifactType"], "application/vnd.microscanner.db.v1");
     assert_eq!(m["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
     assert_eq!(m["layers"][0]["mediaType"], "application/vnd.microscanner.db.export.v1+zstd");
-    assert_eq!(m["annotations"]["dev.microscanner.db.schema"], "1");
+    assert_eq!(m["annotations"]["dev.microscanner.db.schema"], microscanner_vulndb::SCHEMA_VERSION.to_string());
     assert!(m["annotations"]["org.opencontainers.image.created"].as_str().unwrap().starts_with("20"), "{m}");
 
     let first = update(&dir, &pulled_db, &target);
